@@ -1,0 +1,37 @@
+"""Read-only chat history for council admins; chats change only through the console."""
+
+from django.contrib import admin
+
+from chat.models import Conversation, Message
+from config.admin_sites import council_admin_site
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    fields = ["seq", "author", "author_name", "body", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["seq"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Conversation, site=council_admin_site)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ["visitor", "status", "department", "operator", "created_at", "ended_at"]
+    list_filter = ["status", "department", "operator"]
+    search_fields = ["visitor__name", "messages__body"]
+    readonly_fields = [
+        "id", "visitor", "status", "department", "operator", "page_url", "prechat",
+        "last_seq", "created_at", "accepted_at", "ended_at", "last_message_at",
+    ]
+    inlines = [MessageInline]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

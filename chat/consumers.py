@@ -1,0 +1,406 @@
+"""Websocket adapters: parse frames, authorise against the scope, call one service, reply.
+
+Consumers never touch the ORM directly: every database call goes through
+`councils.tenancy.in_council`, which pins the council's schema on the ORM thread.
+"""
+
+from __future__ import annotations
+
+import json
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs
+from uuid import UUID
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from chat import groups, selectors, services
+from chat.errors import ChatError
+from chat.operators import operator_for_session_unsafe
+from chat.tokens import TokenExpired, TokenInvalid, visitor_token_read
+from councils.middleware import header
+from councils.sites import CouncilRef
+from councils.tenancy import in_council
+
+CLIENT_ID_MAX = 64
+
+
+class FrameError(ChatError):
+    pass
+
+
+def _uuid(value: Any, field: str = "conversation") -> UUID:
+    try:
+        return UUID(str(value))
+    except (TypeError, ValueError) as exc:
+        raise FrameError("invalid_frame", f"{field} must be a conversation id.") from exc
+
+
+def _client_id(frame: dict[str, Any]) -> str:
+    value = frame.get("client_id")
+    if not isinstance(value, str) or not 1 <= len(value) <= CLIENT_ID_MAX:
+        raise FrameError("invalid_frame", f"client_id must be 1 to {CLIENT_ID_MAX} characters.")
+    return value
+
+
+def _after_seq(frame: dict[str, Any]) -> int:
+    value = frame.get("after_seq", 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise FrameError("invalid_frame", "after_seq must be a whole number, 0 or more.")
+    return value
+
+
+class ChatSocket(AsyncWebsocketConsumer):
+    """Frame parsing, errors and in-order, de-duplicated delivery shared by both sockets."""
+
+    council: CouncilRef
+    handlers: dict[str, str] = {}
+
+    async def connect(self) -> None:
+        self.joined: set[str] = set()
+        # conversation id -> highest seq sent on this socket; messages at or below it are
+        # never sent again, and a gap is filled from PostgreSQL before anything later.
+        self.delivered: dict[str, int] = {}
+        await self.open()
+
+    async def open(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    async def refuse(self, code: int, error: str, detail: str) -> None:
+        await self.accept()
+        await self.send_frame({"type": "error", "code": error, "detail": detail})
+        await self.close(code=code)
+
+    async def join(self, group: str) -> None:
+        if group not in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined.add(group)
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(frame, separators=(",", ":")))
+
+    async def send_error(self, code: str, detail: str, **extra: Any) -> None:
+        await self.send_frame({"type": "error", "code": code, "detail": detail, **extra})
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        if text_data is None:
+            return await self.send_error("binary_not_supported", "Send JSON text frames.")
+        if len(text_data) > settings.FRAME_MAX_BYTES // 4 and (
+            len(text_data.encode()) > settings.FRAME_MAX_BYTES
+        ):
+            return await self.send_error(
+                "frame_too_large", f"A frame can be at most {settings.FRAME_MAX_BYTES} bytes."
+            )
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            return await self.send_error("invalid_json", "The frame is not valid JSON.")
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            return await self.send_error("invalid_frame", "A frame is a JSON object with a type.")
+        handler = self.handlers.get(frame["type"])
+        if handler is None:
+            return await self.send_error("unknown_type", f"Unknown frame type {frame['type']!r}.")
+        try:
+            await getattr(self, handler)(frame)
+        except ChatError as err:
+            extra = {}
+            if "conversation" in frame and isinstance(frame["conversation"], str):
+                extra["conversation"] = frame["conversation"]
+            if "client_id" in frame and isinstance(frame["client_id"], str):
+                extra["client_id"] = frame["client_id"]
+            await self.send_error(err.code, err.detail, **extra)
+
+    def message_frame(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "message", **payload}
+
+    async def deliver(self, payload: dict[str, Any]) -> None:
+        """Send one stored message unless already sent; fill any gap from PostgreSQL first."""
+        conversation = payload["conversation"]
+        sent = self.delivered.get(conversation, 0)
+        seq = payload["seq"]
+        if seq <= sent:
+            return
+        if seq > sent + 1:
+            for missed in await in_council(
+                self.council, selectors.message_list_after, UUID(conversation), sent
+            ):
+                if missed["seq"] > self.delivered.get(conversation, 0):
+                    await self.send_frame(self.message_frame(missed))
+                    self.delivered[conversation] = missed["seq"]
+            return
+        await self.send_frame(self.message_frame(payload))
+        self.delivered[conversation] = seq
+
+    async def replay(self, conversation: UUID, after_seq: int) -> int:
+        """Send every message after `after_seq` in order; return the last seq sent."""
+        messages = await in_council(
+            self.council, selectors.message_list_after, conversation, after_seq
+        )
+        last = after_seq
+        for payload in messages:
+            await self.send_frame(self.message_frame(payload))
+            last = payload["seq"]
+        key = str(conversation)
+        self.delivered[key] = max(self.delivered.get(key, 0), last)
+        return last
+
+    # Channel-layer events shared by both sockets.
+    async def chat_message(self, event: dict[str, Any]) -> None:
+        await self.deliver(event["message"])
+
+
+class VisitorConsumer(ChatSocket):
+    """/ws/visitor/<conversation>/?token=…: one resident in one chat."""
+
+    handlers = {"message": "on_message", "resume": "on_resume", "typing": "on_typing",
+                "end": "on_end"}
+
+    async def open(self) -> None:
+        site = self.scope["site"]
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        token = (query.get("token") or [""])[0]
+        if not token:
+            return await self.refuse(4400, "token_missing", "Start a chat to get a token.")
+        try:
+            grant = visitor_token_read(token)
+        except (TokenExpired, TokenInvalid) as exc:
+            return await self.refuse(4401, exc.code, str(exc))
+        if str(grant.conversation_id) != self.scope["url_route"]["kwargs"]["conversation"]:
+            return await self.refuse(4403, "forbidden", "This token is for another chat.")
+        council = site.council_for_token(grant.council_id)
+        if council is None:
+            return await self.refuse(4403, "forbidden", "This token is for another council.")
+        if not council.allows_origin(header(self.scope, b"origin")):
+            return await self.refuse(4403, "origin_not_allowed", "This site may not embed chat.")
+        self.council = council
+        self.conversation = grant.conversation_id
+        view = await in_council(council, selectors.visitor_view, self.conversation)
+        if view is None:
+            return await self.refuse(4404, "not_found", "This chat no longer exists.")
+        await self.join(groups.conversation_group(council.id, self.conversation))
+        await self.accept()
+        self.delivered[str(self.conversation)] = view.last_seq
+        await self.send_frame(
+            {
+                "type": "hello",
+                "conversation": str(view.id),
+                "status": view.status,
+                "last_seq": view.last_seq,
+                "operator": view.operator,
+            }
+        )
+
+    def message_frame(self, payload: dict[str, Any]) -> dict[str, Any]:
+        frame = {"type": "message", **payload}
+        frame.pop("conversation")
+        return frame
+
+    async def on_message(self, frame: dict[str, Any]) -> None:
+        client_id = _client_id(frame)
+        stored = await in_council(
+            self.council,
+            services.message_create,
+            council=self.council,
+            conversation_id=self.conversation,
+            body=frame.get("body"),
+            client_id=client_id,
+        )
+        await self.send_frame({"type": "ack", "client_id": client_id, "seq": stored.seq})
+
+    async def on_resume(self, frame: dict[str, Any]) -> None:
+        last = await self.replay(self.conversation, _after_seq(frame))
+        await self.send_frame({"type": "resumed", "last_seq": last})
+
+    async def on_typing(self, frame: dict[str, Any]) -> None:
+        await services.typing_relay(
+            council=self.council,
+            conversation_id=self.conversation,
+            active=bool(frame.get("active")),
+            operator=None,
+        )
+
+    async def on_end(self, frame: dict[str, Any]) -> None:
+        await in_council(
+            self.council,
+            services.conversation_end,
+            council=self.council,
+            conversation_id=self.conversation,
+        )
+
+    async def chat_status(self, event: dict[str, Any]) -> None:
+        await self.send_frame(
+            {"type": "status", "status": event["status"], "operator": event["operator"]}
+        )
+
+    async def chat_typing(self, event: dict[str, Any]) -> None:
+        if event["author"] == "operator":
+            await self.send_frame(
+                {"type": "typing", "author": "operator", "name": event["name"],
+                 "active": event["active"]}
+            )
+
+
+class OperatorConsumer(ChatSocket):
+    """/ws/operator/: one operator's console on their council's host."""
+
+    handlers = {
+        "accept": "on_accept",
+        "message": "on_message",
+        "end": "on_end",
+        "resume": "on_resume",
+        "typing": "on_typing",
+        "sync": "on_sync",
+    }
+
+    async def open(self) -> None:
+        council = self.scope["site"].council
+        if council is None:
+            return await self.refuse(4404, "unknown_host", "The console is on a council's host.")
+        if not council.is_own_origin(header(self.scope, b"origin")):
+            return await self.refuse(4403, "origin_not_allowed", "Open the console from its page.")
+        self.council = council
+        cookies = SimpleCookie(header(self.scope, b"cookie") or "")
+        morsel = cookies.get(settings.SESSION_COOKIE_NAME)
+        lookup = await in_council(
+            council, operator_for_session_unsafe, morsel.value if morsel else None
+        )
+        if lookup.outcome == "anonymous":
+            return await self.refuse(4401, "login_required", "Log in to the console first.")
+        if lookup.outcome == "not_staff" or lookup.operator is None:
+            return await self.refuse(4403, "forbidden", "Only council staff can use the console.")
+        self.operator = lookup.operator
+        await self.join(groups.queue_group(council.id))
+        await self.join(groups.operator_group(council.id, self.operator.id))
+        await self.accept()
+        await self.send_hello()
+
+    async def send_hello(self) -> None:
+        queue = await in_council(self.council, selectors.queue_list)
+        active = await in_council(
+            self.council, selectors.active_list_for_operator, self.operator.id
+        )
+        for conversation in active:
+            await self.watch(conversation)
+        await self.send_frame(
+            {
+                "type": "hello",
+                "operator": {
+                    "id": self.operator.id,
+                    "username": self.operator.username,
+                    "name": self.operator.name,
+                },
+                "queue": queue,
+                "active": active,
+            }
+        )
+
+    async def watch(self, conversation: dict[str, Any]) -> None:
+        await self.join(groups.conversation_group(self.council.id, conversation["id"]))
+        self.delivered.setdefault(conversation["id"], conversation["last_seq"])
+
+    async def on_accept(self, frame: dict[str, Any]) -> None:
+        # Answer directly rather than trust the layer; the group event then tells this
+        # operator's other tabs, and `operator_accepted` skips chats already watched.
+        summary = await in_council(
+            self.council,
+            services.conversation_accept,
+            council=self.council,
+            conversation_id=_uuid(frame.get("conversation")),
+            operator=self.operator,
+        )
+        await self.watch(summary)
+        await self.send_frame({"type": "accepted", "conversation": summary})
+
+    async def on_message(self, frame: dict[str, Any]) -> None:
+        conversation = _uuid(frame.get("conversation"))
+        client_id = _client_id(frame)
+        stored = await in_council(
+            self.council,
+            services.message_create,
+            council=self.council,
+            conversation_id=conversation,
+            body=frame.get("body"),
+            client_id=client_id,
+            operator=self.operator,
+        )
+        await self.send_frame(
+            {"type": "ack", "conversation": str(conversation), "client_id": client_id,
+             "seq": stored.seq}
+        )
+
+    async def on_end(self, frame: dict[str, Any]) -> None:
+        await in_council(
+            self.council,
+            services.conversation_end,
+            council=self.council,
+            conversation_id=_uuid(frame.get("conversation")),
+            operator=self.operator,
+        )
+
+    async def on_resume(self, frame: dict[str, Any]) -> None:
+        conversation = _uuid(frame.get("conversation"))
+        after = _after_seq(frame)
+        if not await in_council(
+            self.council, selectors.operator_may_read, conversation, self.operator.id
+        ):
+            raise ChatError("not_found", "No such conversation among your chats.")
+        last = await self.replay(conversation, after)
+        await self.send_frame(
+            {"type": "resumed", "conversation": str(conversation), "last_seq": last}
+        )
+
+    async def on_typing(self, frame: dict[str, Any]) -> None:
+        conversation = _uuid(frame.get("conversation"))
+        if groups.conversation_group(self.council.id, conversation) not in self.joined:
+            raise ChatError("not_assigned", "This chat is not assigned to you.")
+        await services.typing_relay(
+            council=self.council,
+            conversation_id=conversation,
+            active=bool(frame.get("active")),
+            operator=self.operator,
+        )
+
+    async def on_sync(self, frame: dict[str, Any]) -> None:
+        await self.send_hello()
+
+    # Channel-layer events.
+    async def queue_add(self, event: dict[str, Any]) -> None:
+        await self.send_frame({"type": "queue_add", "conversation": event["conversation"]})
+
+    async def queue_remove(self, event: dict[str, Any]) -> None:
+        await self.send_frame(
+            {"type": "queue_remove", "conversation": event["conversation"],
+             "reason": event["reason"]}
+        )
+
+    async def operator_accepted(self, event: dict[str, Any]) -> None:
+        group = groups.conversation_group(self.council.id, event["conversation"]["id"])
+        if group in self.joined:
+            return
+        await self.watch(event["conversation"])
+        await self.send_frame({"type": "accepted", "conversation": event["conversation"]})
+
+    async def chat_status(self, event: dict[str, Any]) -> None:
+        await self.send_frame(
+            {"type": "status", "conversation": event["conversation"], "status": event["status"],
+             "operator": event["operator"]}
+        )
+
+    async def chat_typing(self, event: dict[str, Any]) -> None:
+        if event["author"] == "visitor":
+            await self.send_frame(
+                {"type": "typing", "conversation": event["conversation"], "author": "visitor",
+                 "active": event["active"]}
+            )
+
+
+class UnknownPathConsumer(ChatSocket):
+    """Any other websocket path: a clear close instead of a routing exception."""
+
+    async def open(self) -> None:
+        await self.refuse(4404, "not_found", "No websocket endpoint at this path.")

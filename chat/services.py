@@ -1,0 +1,285 @@
+"""Every change to a chat happens here: stored first, then announced after commit.
+
+Callers (views, consumers, tasks) run these inside the council's schema and pass the
+council's `CouncilRef`, whose id scopes every group name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from chat import groups
+from chat.broadcast import send_on_commit
+from chat.errors import ChatError
+from chat.models import Conversation, Message, Visitor
+from chat.payloads import conversation_payload, message_payload, operator_display_name
+from chat.selectors import conversation_summary
+from councils.sites import CouncilRef
+from routing.models import Department
+
+
+@dataclass(frozen=True)
+class OperatorRef:
+    id: int
+    username: str
+    name: str
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    payload: dict[str, Any]
+    created: bool
+
+    @property
+    def seq(self) -> int:
+        return self.payload["seq"]
+
+
+def clean_body(body: Any) -> str:
+    """The text of a chat message, or a ChatError saying what is wrong with it."""
+    if not isinstance(body, str):
+        raise ChatError("invalid_frame", "body must be a string.")
+    text = body.strip()
+    if not text:
+        raise ChatError("body_empty", "A message cannot be empty.")
+    if len(text) > settings.MESSAGE_MAX_CHARS:
+        raise ChatError(
+            "body_too_long", f"A message can be at most {settings.MESSAGE_MAX_CHARS} characters."
+        )
+    return text
+
+
+def _append_message_unsafe(
+    conversation: Conversation,
+    *,
+    author: str,
+    author_name: str,
+    body: str,
+    client_id: str | None,
+    author_user_id: int | None = None,
+) -> Message:
+    """Precondition: inside a transaction holding the conversation's row lock."""
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_seq=F("last_seq") + 1, last_message_at=timezone.now()
+    )
+    conversation.last_seq += 1
+    return Message.objects.create(
+        conversation=conversation,
+        seq=conversation.last_seq,
+        author=author,
+        author_user_id=author_user_id,
+        author_name=author_name,
+        body=body,
+        client_id=client_id,
+    )
+
+
+def _announce_message(council: CouncilRef, message: Message) -> dict[str, Any]:
+    payload = message_payload(message)
+    send_on_commit(
+        groups.conversation_group(council.id, message.conversation_id),
+        {"type": "chat.message", "message": payload},
+    )
+    return payload
+
+
+def _announce_status(council: CouncilRef, conversation: Conversation, operator: str | None) -> None:
+    send_on_commit(
+        groups.conversation_group(council.id, conversation.id),
+        {
+            "type": "chat.status",
+            "conversation": str(conversation.id),
+            "status": conversation.status,
+            "operator": operator,
+        },
+    )
+
+
+@transaction.atomic
+def conversation_start(
+    *,
+    council: CouncilRef,
+    name: str,
+    message: str,
+    department: Department | None,
+    page_url: str = "",
+    prechat: dict[str, str] | None = None,
+) -> tuple[Conversation, dict[str, Any]]:
+    """Open a chat in the council's queue with the visitor's question stored as seq 1."""
+    body = clean_body(message)
+    visitor = Visitor.objects.create(name=name)
+    conversation = Conversation.objects.create(
+        visitor=visitor, department=department, page_url=page_url, prechat=prechat or {}
+    )
+    _append_message_unsafe(
+        conversation, author=Message.Author.VISITOR, author_name=name, body=body, client_id=None
+    )
+    summary = conversation_summary(conversation.id)
+    send_on_commit(groups.queue_group(council.id), {"type": "queue.add", "conversation": summary})
+    return conversation, summary
+
+
+@transaction.atomic
+def message_create(
+    *,
+    council: CouncilRef,
+    conversation_id: UUID,
+    body: Any,
+    client_id: str,
+    operator: OperatorRef | None = None,
+) -> StoredMessage:
+    """Store one visitor message (operator=None) or operator reply, idempotent on client_id.
+
+    The conversation row lock serialises writers, so seqs are gapless and a re-sent
+    client_id always finds the first copy (READ COMMITTED re-reads after the lock).
+    """
+    text = clean_body(body)
+    conversation = (
+        Conversation.objects.select_for_update().filter(id=conversation_id).first()
+    )
+    if conversation is None:
+        raise ChatError("not_found", "No such conversation.")
+    if operator is not None and conversation.operator_id != operator.id:
+        raise ChatError("not_assigned", "This chat is not assigned to you.")
+    existing = Message.objects.filter(conversation=conversation, client_id=client_id).first()
+    if existing is not None:
+        return StoredMessage(payload=message_payload(existing), created=False)
+    if conversation.status == Conversation.Status.ENDED:
+        raise ChatError("conversation_ended", "This chat has ended.")
+    if operator is None:
+        author, author_name, user_id = Message.Author.VISITOR, conversation.visitor.name, None
+    else:
+        author, author_name, user_id = Message.Author.OPERATOR, operator.name, operator.id
+    message = _append_message_unsafe(
+        conversation,
+        author=author,
+        author_name=author_name,
+        body=text,
+        client_id=client_id,
+        author_user_id=user_id,
+    )
+    return StoredMessage(payload=_announce_message(council, message), created=True)
+
+
+@transaction.atomic
+def conversation_accept(
+    *, council: CouncilRef, conversation_id: UUID, operator: OperatorRef
+) -> dict[str, Any]:
+    """Give a queued chat to `operator`; exactly one of several racing operators wins."""
+    conversation = (
+        Conversation.objects.select_for_update().filter(id=conversation_id).first()
+    )
+    if conversation is None:
+        raise ChatError("not_found", "No such conversation.")
+    if conversation.status != Conversation.Status.QUEUED:
+        raise ChatError("already_taken", "Another operator has already taken this chat.")
+    conversation.status = Conversation.Status.ACTIVE
+    conversation.operator_id = operator.id
+    conversation.accepted_at = timezone.now()
+    conversation.save(update_fields=["status", "operator", "accepted_at"])
+    message = _append_message_unsafe(
+        conversation,
+        author=Message.Author.SYSTEM,
+        author_name="",
+        body=f"{operator.name} joined the chat.",
+        client_id=None,
+    )
+    _announce_message(council, message)
+    _announce_status(council, conversation, operator.name)
+    summary = conversation_summary(conversation.id)
+    send_on_commit(
+        groups.queue_group(council.id),
+        {"type": "queue.remove", "conversation": str(conversation.id), "reason": "accepted"},
+    )
+    send_on_commit(
+        groups.operator_group(council.id, operator.id),
+        {"type": "operator.accepted", "conversation": summary},
+    )
+    return summary
+
+
+@transaction.atomic
+def conversation_end(
+    *,
+    council: CouncilRef,
+    conversation_id: UUID,
+    operator: OperatorRef | None = None,
+    idle: bool = False,
+) -> None:
+    """End a chat: by its operator, by the system when idle, otherwise by its visitor."""
+    conversation = (
+        Conversation.objects.select_for_update()
+        .select_related("operator", "visitor")
+        .filter(id=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        raise ChatError("not_found", "No such conversation.")
+    if operator is not None and conversation.operator_id != operator.id:
+        raise ChatError("not_assigned", "This chat is not assigned to you.")
+    if conversation.status == Conversation.Status.ENDED:
+        return
+    was_queued = conversation.status == Conversation.Status.QUEUED
+    conversation.status = Conversation.Status.ENDED
+    conversation.ended_at = timezone.now()
+    conversation.save(update_fields=["status", "ended_at"])
+    if idle:
+        text = "The chat was closed after a long time with no messages."
+    else:
+        text = f"{operator.name if operator else conversation.visitor.name} ended the chat."
+    message = _append_message_unsafe(
+        conversation,
+        author=Message.Author.SYSTEM,
+        author_name="",
+        body=text,
+        client_id=None,
+    )
+    _announce_message(council, message)
+    current = operator_display_name(conversation.operator) if conversation.operator else None
+    _announce_status(council, conversation, current)
+    if was_queued:
+        send_on_commit(
+            groups.queue_group(council.id),
+            {"type": "queue.remove", "conversation": str(conversation.id), "reason": "ended"},
+        )
+
+
+def end_idle_conversations(*, council: CouncilRef, idle_seconds: int) -> int:
+    """End chats with no message for `idle_seconds`, telling both sides. Returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=idle_seconds)
+    idle_ids = list(
+        Conversation.objects.exclude(status=Conversation.Status.ENDED)
+        .filter(last_message_at__lt=cutoff)
+        .values_list("id", flat=True)
+    )
+    for conversation_id in idle_ids:
+        conversation_end(council=council, conversation_id=conversation_id, idle=True)
+    return len(idle_ids)
+
+
+async def typing_relay(
+    *, council: CouncilRef, conversation_id: UUID, active: bool, operator: OperatorRef | None
+) -> None:
+    """Tell the other side someone is typing: not stored, so there is no commit to wait for.
+
+    Precondition: the caller has checked the sender may speak in this conversation.
+    """
+    event = {
+        "type": "chat.typing",
+        "conversation": str(conversation_id),
+        "author": "operator" if operator else "visitor",
+        "name": operator.name if operator else None,
+        "active": bool(active),
+    }
+    await get_channel_layer().group_send(
+        groups.conversation_group(council.id, conversation_id), event
+    )

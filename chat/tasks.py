@@ -1,0 +1,38 @@
+"""Background work on chats. Tasks take ids, never model instances, and run in the schema
+they were sent from (tenant-schemas-celery)."""
+
+from celery import shared_task
+from django.conf import settings
+from django.db import connection
+
+from chat.services import end_idle_conversations
+from councils.sites import council_ref
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def end_idle_conversations_task(idle_seconds: int | None = None) -> int:
+    """End this council's chats that have been silent too long (runs in the sender's schema)."""
+    from councils.models import Council
+
+    council = Council.objects.select_related("partnership").get(
+        schema_name=connection.schema_name
+    )
+    return end_idle_conversations(
+        council=council_ref(council),
+        idle_seconds=idle_seconds or settings.CONVERSATION_IDLE_TIMEOUT,
+    )
+
+
+@shared_task
+def end_idle_conversations_in_all_councils() -> int:
+    """Beat entry point: fan out one task per council, each sent from inside its schema."""
+    from django_tenants.utils import schema_context
+
+    from councils.models import Council
+
+    count = 0
+    for schema_name in Council.objects.values_list("schema_name", flat=True):
+        with schema_context(schema_name):
+            end_idle_conversations_task.delay()
+        count += 1
+    return count

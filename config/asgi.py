@@ -1,0 +1,21 @@
+"""ASGI entry point: Django for HTTP, Channels for websockets, both resolving the council
+from the Host header through `councils.sites`."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from chat.routing import websocket_urlpatterns  # noqa: E402
+from councils.middleware import WebsocketSiteMiddleware  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": WebsocketSiteMiddleware(URLRouter(websocket_urlpatterns)),
+    }
+)

@@ -1,0 +1,17 @@
+"""URLs of a council's host: its widget API, console, admin and demo pages."""
+
+from django.urls import include, path
+
+from chat.views import console
+from config.admin_sites import council_admin_site
+from config.health import healthz
+from widgets import views as widget_views
+
+urlpatterns = [
+    path("admin/", council_admin_site.urls),
+    path("console/", console, name="console"),
+    path("healthz", healthz, name="healthz"),
+    path("widget/", include("widgets.urls")),
+    path("", widget_views.demo_index, name="demo-index"),
+    path("<path:path>", widget_views.demo_service_page, name="demo-page"),
+]

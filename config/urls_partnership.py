@@ -1,0 +1,13 @@
+"""URLs of a partnership's shared host: the widget API and the demo pages."""
+
+from django.urls import include, path
+
+from config.health import healthz
+from widgets import views as widget_views
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("widget/", include("widgets.urls")),
+    path("", widget_views.demo_index, name="demo-index"),
+    path("<path:path>", widget_views.demo_service_page, name="demo-page"),
+]

@@ -1,0 +1,99 @@
+"""The demo: the Dorsetforyou partnership's seven councils and Somerset on its own.
+
+Idempotent: running it again updates names, hosts, departments and passwords in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django_tenants.utils import schema_context
+
+from councils.services import council_ensure, partnership_ensure
+from routing.models import Department, ServicePage
+from widgets.demo import DEMO_DEPARTMENTS
+
+PARTNERSHIP = ("Dorsetforyou", "dorsetforyou", "dorsetforyou.localhost")
+# (name, slug, host, brand colour)
+PARTNERSHIP_COUNCILS = (
+    ("Dorset County Council", "dorset", "dorset.localhost", "#00594f"),
+    ("Christchurch Borough Council", "christchurch", "christchurch.localhost", "#1d4f91"),
+    ("East Dorset District Council", "east-dorset", "east-dorset.localhost", "#6f2c91"),
+    ("North Dorset District Council", "north-dorset", "north-dorset.localhost", "#005a30"),
+    ("Purbeck District Council", "purbeck", "purbeck.localhost", "#8c2a0c"),
+    ("West Dorset District Council", "west-dorset", "west-dorset.localhost", "#0b4f6c"),
+    (
+        "Weymouth & Portland Borough Council",
+        "weymouth-portland",
+        "weymouth-portland.localhost",
+        "#00467f",
+    ),
+)
+STANDALONE_COUNCILS = (
+    ("Somerset County Council", "somerset", "somerset.localhost", "#7a1e47"),
+)
+# username -> (first name, last name, council admin?)
+OPERATORS = {"alex": ("Alex", "Morgan", True), "sam": ("Sam", "Patel", False)}
+MANAGER_USERNAME = "manager"
+
+
+@dataclass
+class SeedReport:
+    councils_created: list[str] = field(default_factory=list)
+    councils_updated: list[str] = field(default_factory=list)
+
+
+def seed_demo(*, password: str) -> SeedReport:
+    report = SeedReport()
+    encoded = make_password(password)  # hashed once; every demo login shares it
+    name, slug, domain = PARTNERSHIP
+    partnership = partnership_ensure(name=name, slug=slug, domain=domain)
+    plan = [(c, partnership) for c in PARTNERSHIP_COUNCILS]
+    plan += [(c, None) for c in STANDALONE_COUNCILS]
+    for (council_name, council_slug, host, colour), member_of in plan:
+        council, created = council_ensure(
+            name=council_name,
+            slug=council_slug,
+            hosts=[host],
+            partnership=member_of,
+            brand_colour=colour,
+        )
+        (report.councils_created if created else report.councils_updated).append(council_slug)
+        with schema_context(council.schema_name):
+            _seed_council_schema(encoded)
+    _ensure_user(MANAGER_USERNAME, "Pat", "Manager", encoded, superuser=True)
+    return report
+
+
+def _seed_council_schema(encoded_password: str) -> None:
+    departments = []
+    for position, spec in enumerate(DEMO_DEPARTMENTS):
+        department, _ = Department.objects.update_or_create(
+            slug=spec.slug, defaults={"name": spec.name, "position": position}
+        )
+        departments.append(department)
+        for title, path, _blurb in spec.pages:
+            ServicePage.objects.update_or_create(
+                path=path, defaults={"title": title, "department": department}
+            )
+    for username, (first, last, is_admin) in OPERATORS.items():
+        user = _ensure_user(username, first, last, encoded_password, superuser=is_admin)
+        user.departments.set(departments)
+
+
+def _ensure_user(username: str, first: str, last: str, encoded_password: str, *, superuser: bool):
+    user, _ = get_user_model().objects.update_or_create(
+        username=username,
+        defaults={
+            "first_name": first,
+            "last_name": last,
+            "email": f"{username}@example.invalid",
+            "is_staff": True,
+            "is_superuser": superuser,
+            "is_active": True,
+            "password": encoded_password,
+        },
+    )
+    return user

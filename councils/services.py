@@ -1,0 +1,48 @@
+"""Creating councils and partnerships (public schema)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from councils.models import Council, Domain, Partnership
+
+
+@transaction.atomic
+def partnership_ensure(*, name: str, slug: str, domain: str) -> Partnership:
+    partnership, _ = Partnership.objects.update_or_create(
+        slug=slug, defaults={"name": name, "domain": domain.lower()}
+    )
+    return partnership
+
+
+def council_ensure(
+    *,
+    name: str,
+    slug: str,
+    hosts: Iterable[str],
+    partnership: Partnership | None = None,
+    brand_colour: str = "#1d4f91",
+    logo_url: str = "",
+) -> tuple[Council, bool]:
+    """Create the council and its schema (migrated), or update an existing one's details.
+
+    Not wrapped in one transaction: django-tenants creates and migrates the schema on save,
+    and a half-made council is repaired by running this again (it is idempotent).
+    """
+    council = Council.objects.filter(slug=slug).first()
+    created = council is None
+    if council is None:
+        council = Council(schema_name=Council.schema_name_for(slug), slug=slug)
+    council.name = name
+    council.partnership = partnership
+    council.brand_colour = brand_colour
+    council.logo_url = logo_url
+    council.save()  # creates and migrates the schema when new (auto_create_schema)
+    hosts = [h.lower() for h in hosts]
+    for index, host in enumerate(hosts):
+        Domain.objects.update_or_create(
+            domain=host, defaults={"tenant": council, "is_primary": index == 0}
+        )
+    return council, created

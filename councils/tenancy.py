@@ -1,0 +1,57 @@
+"""Running code inside one council's schema, from sync and from async code.
+
+django-tenants keeps the current schema on the thread's database connection, and channels
+runs all consumer ORM work on one shared thread (asgiref #218, channels #2132), so whatever
+schema the previous call left is still set. Every sync entry point therefore names its
+schema explicitly through `council_schema`, and async code reaches the ORM only through
+`in_council` (never `aget`/`acreate`: django-tenants #767, #1143, #1168).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
+
+from channels.db import database_sync_to_async
+from django.db import connection
+
+from councils.sites import CouncilRef
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def council_schema(schema_name: str) -> Iterator[None]:
+    """Point the connection at `schema_name` for the block.
+
+    Switches only when the schema differs, so a run of calls for the same council costs no
+    extra `SET search_path`; on exit the connection is left on that schema, because every
+    entry point sets its own schema on entry and so never relies on what it finds.
+    """
+    if connection.schema_name != schema_name:
+        connection.set_schema(schema_name)
+    yield
+
+
+def run_in_council_unsafe(schema_name: str, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Call `fn` with the connection on `schema_name`. Sync only: must not be awaited."""
+    with council_schema(schema_name):
+        return fn(*args, **kwargs)
+
+
+async def in_council(council: CouncilRef, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Await `fn(*args, **kwargs)` on the ORM thread, inside `council`'s schema."""
+    return await database_sync_to_async(run_in_council_unsafe)(
+        council.schema_name, fn, *args, **kwargs
+    )
+
+
+async def in_public(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Await `fn` on the ORM thread inside the public schema."""
+    from django_tenants.utils import get_public_schema_name
+
+    return await database_sync_to_async(run_in_council_unsafe)(
+        get_public_schema_name(), fn, *args, **kwargs
+    )

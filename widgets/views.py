@@ -1,0 +1,214 @@
+"""The widget's HTTP endpoints: config, starting a chat, the embed script, demo pages."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+
+from chat.errors import ChatError
+from chat.services import conversation_start
+from chat.tokens import visitor_token_issue
+from councils.sites import CouncilRef, Site
+from councils.tenancy import council_schema
+from routing.selectors import department_for_chat, department_list
+from widgets.demo import DEMO_DEPARTMENTS, demo_page
+from widgets.forms import ConversationStartForm, clean_prechat_fields, form_errors
+
+EMBED_JS = Path(__file__).parent / "static" / "widgets" / "embed.js"
+
+
+def origin_allowed(site: Site, origin: str | None) -> bool:
+    """Requests with no Origin (not from a browser page) are allowed: CORS is a browser rule."""
+    if origin is None:
+        return True
+    if site.council is not None:
+        return site.council.allows_origin(origin)
+    if site.partnership is not None:
+        return any(c.allows_origin(origin) for c in site.partnership.councils)
+    return False
+
+
+def with_cors(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    origin = request.headers.get("Origin")
+    if origin and origin_allowed(request.site_ref, origin):
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response["Access-Control-Allow-Headers"] = "Content-Type"
+        response["Access-Control-Max-Age"] = "600"
+        response["Vary"] = "Origin"
+    return response
+
+
+def _council_json(council: CouncilRef) -> dict:
+    with council_schema(council.schema_name):
+        departments = [{"slug": d.slug, "name": d.name} for d in department_list()]
+    return {
+        "slug": council.slug,
+        "name": council.name,
+        "brand_colour": council.brand_colour,
+        "logo_url": council.logo_url,
+        "departments": departments,
+    }
+
+
+@csrf_exempt
+def widget_config(request: HttpRequest) -> HttpResponseBase:
+    if request.method == "OPTIONS":
+        return with_cors(request, HttpResponse(status=204))
+    if request.method != "GET":
+        return JsonResponse({"error": "method_not_allowed"}, status=405)
+    site: Site = request.site_ref
+    if site.council is not None:
+        council = _council_json(site.council)
+        body = {
+            "kind": "council",
+            "council": {k: v for k, v in council.items() if k != "departments"},
+            "departments": council["departments"],
+            "councils": [],
+        }
+    else:
+        assert site.partnership is not None
+        body = {
+            "kind": "partnership",
+            "council": None,
+            "partnership": {"slug": site.partnership.slug, "name": site.partnership.name},
+            "departments": [],
+            "councils": [_council_json(c) for c in site.partnership.councils],
+        }
+    body["message_max_chars"] = settings.MESSAGE_MAX_CHARS
+    return with_cors(request, JsonResponse(body))
+
+
+@csrf_exempt
+def conversation_create(request: HttpRequest) -> HttpResponseBase:
+    """POST /widget/conversations: validate, pick the council and department, start the chat."""
+    if request.method == "OPTIONS":
+        return with_cors(request, HttpResponse(status=204))
+    if request.method != "POST":
+        return JsonResponse({"error": "method_not_allowed"}, status=405)
+    site: Site = request.site_ref
+    if not origin_allowed(site, request.headers.get("Origin")):
+        return JsonResponse(
+            {"error": "origin_not_allowed", "detail": "This site may not embed this chat."},
+            status=403,
+        )
+    try:
+        data = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict):
+        return with_cors(
+            request,
+            JsonResponse({"errors": {"__all__": ["Send a JSON object."]}}, status=400),
+        )
+    form = ConversationStartForm(data={k: v for k, v in data.items() if k != "fields"})
+    prechat, field_errors = clean_prechat_fields(data.get("fields"))
+    errors = {} if form.is_valid() else form_errors(form)
+    if field_errors:
+        errors["fields"] = field_errors
+    council = site.council
+    if not errors and council is None:
+        slug = form.cleaned_data["council"]
+        council = site.partnership.member(slug) if slug else None
+        if council is None:
+            errors["council"] = ["Choose the council your question is for."]
+    if errors:
+        return with_cors(request, JsonResponse({"errors": errors}, status=400))
+
+    cleaned = form.cleaned_data
+    with council_schema(council.schema_name):
+        department, department_error = department_for_chat(
+            slug=cleaned["department"], page_url=cleaned["page_url"]
+        )
+        if department_error:
+            return with_cors(
+                request, JsonResponse({"errors": {"department": [department_error]}}, status=400)
+            )
+        try:
+            conversation, summary = conversation_start(
+                council=council,
+                name=cleaned["name"].strip(),
+                message=cleaned["message"],
+                department=department,
+                page_url=cleaned["page_url"],
+                prechat=prechat,
+            )
+        except ChatError as err:
+            return with_cors(request, JsonResponse({"errors": {"message": [err.detail]}}, 400))
+    token = visitor_token_issue(council_id=council.id, conversation_id=conversation.id)
+    scheme = "wss" if request.is_secure() else "ws"
+    websocket = f"{scheme}://{request.get_host()}/ws/visitor/{conversation.id}/?token={token}"
+    return with_cors(
+        request,
+        JsonResponse(
+            {
+                "conversation": str(conversation.id),
+                "token": token,
+                "websocket": websocket,
+                "council": council.slug,
+                "department": department.slug if department else None,
+                "status": conversation.status,
+                "last_seq": summary["last_seq"],
+            },
+            status=201,
+        ),
+    )
+
+
+@lru_cache(maxsize=1)
+def _embed_source(mtime: float) -> bytes:
+    return EMBED_JS.read_bytes()
+
+
+@require_GET
+def embed_js(request: HttpRequest) -> HttpResponse:
+    """The one script a council puts on its pages; any site may load it, CORS guards the API."""
+    source = _embed_source(EMBED_JS.stat().st_mtime)
+    response = HttpResponse(source, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def demo_index(request: HttpRequest) -> HttpResponse:
+    site: Site = request.site_ref
+    title = site.council.name if site.council else site.partnership.name
+    return render(
+        request,
+        "demo/index.html",
+        {"site_title": title, "site": site, "departments": DEMO_DEPARTMENTS},
+    )
+
+
+@require_GET
+def demo_service_page(request: HttpRequest, path: str) -> HttpResponse:
+    found = demo_page("/" + path.rstrip("/"))
+    if found is None:
+        raise Http404("No such page")
+    department, title, blurb = found
+    site: Site = request.site_ref
+    return render(
+        request,
+        "demo/page.html",
+        {
+            "site_title": site.council.name if site.council else site.partnership.name,
+            "site": site,
+            "department": department,
+            "title": title,
+            "blurb": blurb,
+        },
+    )
