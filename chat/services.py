@@ -217,7 +217,7 @@ def conversation_end(
 ) -> None:
     """End a chat: by its operator, by the system when idle, otherwise by its visitor."""
     conversation = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .select_related("operator", "visitor")
         .filter(id=conversation_id)
         .first()

@@ -115,12 +115,13 @@
   setInterval(function () { queue.forEach(tick); }, 10000);
 
   function accept(id, btn) {
+    if (btn.getAttribute('aria-disabled') === 'true') return;
     if (!send({ type: 'accept', conversation: id })) {
       flash(queueNotice, 'Not connected. Try again when the console is back online.');
       return;
     }
     focusOnAccept.add(id);
-    btn.disabled = true; btn.textContent = 'Accepting…';
+    btn.setAttribute('aria-disabled', 'true'); btn.textContent = 'Accepting…';
   }
 
   // ---- chat panels --------------------------------------------------------------------
@@ -160,8 +161,9 @@
     });
     p.input.addEventListener('input', function () { typing(p); });
     p.endBtn.addEventListener('click', function () {
+      if (p.ending) return;
       if (!send({ type: 'end', conversation: id })) { flash(p.notice, 'Not connected. Try again when the console is back online.'); return; }
-      p.endBtn.disabled = true; p.endBtn.textContent = 'Ending…';
+      p.ending = true; p.endBtn.setAttribute('aria-disabled', 'true'); p.endBtn.textContent = 'Ending…';
     });
     p.closeBtn.addEventListener('click', function () { closePanel(p); });
     chats.set(id, p);
@@ -184,7 +186,7 @@
     p.typing.textContent = '';
     p.input.disabled = true; p.sendBtn.disabled = true;
     p.endBtn.hidden = true; p.closeBtn.hidden = false;
-    if (hadFocus) p.closeBtn.focus();
+    if (hadFocus || p.ending) p.closeBtn.focus();
     p.pending.forEach(function (b) { b.querySelector('.state').textContent = 'Not sent'; });
     if (why) flash(p.notice, why);
     if (p.ready) announce('Chat with ' + (p.conv.visitor_name || 'visitor') + ' ended');
@@ -329,10 +331,14 @@
       } else if (p) {
         if (f.code === 'conversation_ended' || f.code === 'not_assigned' || f.code === 'not_found') markEnded(p, text);
         else flash(p.notice, text);
-        if (f.code === 'body_empty' || f.code === 'body_too_long') p.outbox && p.outbox.clear();
+        if (f.client_id && (f.code === 'body_empty' || f.code === 'body_too_long')) {
+          if (p.outbox) p.outbox.delete(f.client_id);
+          var nb = p.pending.get(f.client_id);
+          if (nb) nb.querySelector('.state').textContent = 'Not sent';
+        }
       } else if (id && queue.has(id)) {
         var q = queue.get(id);
-        if (f.code === 'not_found') queueRemove(id); else { q.btn.disabled = false; q.btn.textContent = 'Accept'; }
+        if (f.code === 'not_found') queueRemove(id); else { q.btn.removeAttribute('aria-disabled'); q.btn.textContent = 'Accept'; }
         flash(queueNotice, text);
       } else {
         flash(noticeEl, text);
@@ -367,7 +373,10 @@
     sock.onclose = function (e) {
       if (sock !== ws) return;
       ws = null;
-      chats.forEach(function (p) { p.ready = false; p.typingOn = false; });
+      chats.forEach(function (p) {
+        p.ready = false; p.typingOn = false;
+        if (p.ending && !p.ended) { p.ending = false; p.endBtn.removeAttribute('aria-disabled'); p.endBtn.textContent = 'End chat'; }
+      });
       if (e.code === 4401 || e.code === 4403 || e.code === 4404) {
         stopped = true;
         setConn('stopped', e.code === 4401 ? 'Signed out.' : e.code === 4403 ? 'Not allowed to use this console.' : 'Console not available on this address.');

@@ -1,0 +1,20 @@
+"""Test overrides: isolate this run's channel groups, cache keys and task queue."""
+
+import os
+import uuid
+
+from config.settings import *  # noqa: F403
+from config.settings import CACHES, CHANNEL_LAYERS
+
+RUN_ID = os.environ.get("COUNCILCHAT_TEST_RUN") or uuid.uuid4().hex[:8]
+os.environ["COUNCILCHAT_TEST_RUN"] = RUN_ID  # inherited by live servers the tests start
+
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"cctest{RUN_ID}"
+CACHES["default"]["KEY_PREFIX"] = f"cctest{RUN_ID}"
+CELERY_TASK_DEFAULT_QUEUE = f"cctest{RUN_ID}"
+# Hashing cost is not under test; the default PBKDF2 makes every login take ~0.5 s.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DEBUG = False
+SECURE_COOKIES = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False

@@ -1,0 +1,451 @@
+"""The two websockets, driven through the real ASGI stack against PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from asgiref.sync import sync_to_async
+from django_tenants.utils import schema_context
+
+from chat.models import Conversation, Message
+from tests.factories import accepted_chat_in, chat_in, operator_in
+from tests.sockets import (
+    expect_refused,
+    frames_until,
+    login_session,
+    next_of_type,
+    open_socket,
+    operator_socket,
+    visitor_socket,
+)
+
+pytestmark = pytest.mark.usefixtures("committed")
+
+start_chat = sync_to_async(chat_in)
+start_accepted_chat = sync_to_async(accepted_chat_in)
+make_operator = sync_to_async(operator_in)
+
+
+@sync_to_async
+def stored_messages(council, conversation_id) -> list[tuple[int, str, str]]:
+    with schema_context(council.schema_name):
+        return list(
+            Message.objects.filter(conversation_id=conversation_id)
+            .order_by("seq")
+            .values_list("seq", "author", "body")
+        )
+
+
+@sync_to_async
+def conversation_status(council, conversation_id) -> str:
+    with schema_context(council.schema_name):
+        return Conversation.objects.get(id=conversation_id).status
+
+
+async def test_given_a_queued_chat_when_the_visitor_connects_then_hello_gives_status_and_last_seq(
+    councils,
+):
+    chat = await start_chat(councils.alpha)
+    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
+    hello = await open_socket(visitor)
+    assert hello == {
+        "type": "hello",
+        "conversation": str(chat.id),
+        "status": "queued",
+        "last_seq": 1,
+        "operator": None,
+    }
+    await visitor.disconnect()
+
+
+async def test_given_an_accepted_chat_when_visitor_and_operator_write_then_each_receives_the_other(
+    councils,
+):
+    alex = await make_operator(councils.alpha, "alex", first_name="Alex", last_name="Morgan")
+    chat = await start_accepted_chat(councils.alpha, alex)
+    operator = operator_socket(councils.alpha, await login_session(councils.alpha, "alex"))
+    hello = await open_socket(operator)
+    assert [c["id"] for c in hello["active"]] == [str(chat.id)]
+    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
+    await open_socket(visitor)
+
+    await visitor.send_json_to({"type": "message", "client_id": "v-1", "body": "My car was towed"})
+    ack = await next_of_type(visitor, "ack")
+    got = await next_of_type(operator, "message")
+    assert got["conversation"] == str(chat.id)
+    assert (got["author"], got["body"], got["client_id"]) == ("visitor", "My car was towed", "v-1")
+    assert got["seq"] == ack["seq"]
+
+    await operator.send_json_to(
+        {"type": "message", "conversation": str(chat.id), "client_id": "o-1", "body": "Sorry!"}
+    )
+    op_ack = await next_of_type(operator, "ack")
+    reply = await next_of_type(visitor, "message")
+    while reply["author"] != "operator":
+        reply = await next_of_type(visitor, "message")
+    assert reply["body"] == "Sorry!"
+    assert reply["name"] == "Alex Morgan"
+    assert reply["seq"] == op_ack["seq"] == ack["seq"] + 1
+    assert "conversation" not in reply
+    assert await stored_messages(councils.alpha, chat.id) == [
+        (1, "visitor", "How do I pay a parking fine?"),
+        (2, "system", "Alex Morgan joined the chat."),
+        (3, "visitor", "My car was towed"),
+        (4, "operator", "Sorry!"),
+    ]
+    await visitor.disconnect()
+    await operator.disconnect()
+
+
+async def test_when_an_operator_accepts_then_the_visitor_hears_who_and_other_operators_lose_it(
+    councils,
+):
+    await make_operator(councils.alpha, "alex", first_name="Alex", last_name="Morgan")
+    await make_operator(councils.alpha, "sam", first_name="Sam", last_name="Patel")
+    chat = await start_chat(councils.alpha)
+    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
+    await open_socket(visitor)
+    alex = operator_socket(councils.alpha, await login_session(councils.alpha, "alex"))
+    sam = operator_socket(councils.alpha, await login_session(councils.alpha, "sam"))
+    assert str(chat.id) in [c["id"] for c in (await open_socket(alex))["queue"]]
+    await open_socket(sam)
+
+    await alex.send_json_to({"type": "accept", "conversation": str(chat.id)})
+    accepted = await next_of_type(alex, "accepted")
+    assert accepted["conversation"]["operator"] == "Alex Morgan"
+    status = await next_of_type(visitor, "status")
+    assert status == {"type": "status", "status": "active", "operator": "Alex Morgan"}
+    removed = await next_of_type(sam, "queue_remove")
+    assert removed == {"type": "queue_remove", "conversation": str(chat.id), "reason": "accepted"}
+
+    await sam.send_json_to({"type": "accept", "conversation": str(chat.id)})
+    error = await next_of_type(sam, "error")
+    assert error["code"] == "already_taken"
+    for comm in (visitor, alex, sam):
+        await comm.disconnect()
+
+
+async def test_given_two_councils_when_a_chat_starts_then_only_its_councils_operators_hear_of_it(
+    councils,
+):
+    await make_operator(councils.alpha, "alex")
+    await make_operator(councils.beta, "alex")  # same username, different council
+    alpha_op = operator_socket(councils.alpha, await login_session(councils.alpha, "alex"))
+    beta_op = operator_socket(councils.beta, await login_session(councils.beta, "alex"))
+    await open_socket(alpha_op)
+    await open_socket(beta_op)
+
+    chat = await start_chat(councils.alpha, name="Alpha resident")
+    added = await next_of_type(alpha_op, "queue_add")
+    assert added["conversation"]["id"] == str(chat.id)
+    assert added["conversation"]["visitor_name"] == "Alpha resident"
+    assert await beta_op.receive_nothing(timeout=0.5)
+
+    # The beta operator cannot take, read, write to or end it.
+    for frame in (
+        {"type": "accept", "conversation": str(chat.id)},
+        {"type": "resume", "conversation": str(chat.id), "after_seq": 0},
+        {"type": "message", "conversation": str(chat.id), "client_id": "x", "body": "hi"},
+        {"type": "end", "conversation": str(chat.id)},
+    ):
+        await beta_op.send_json_to(frame)
+        error = await next_of_type(beta_op, "error")
+        assert error["code"] == "not_found", frame
+    await beta_op.send_json_to({"type": "sync"})
+    assert str(chat.id) not in [c["id"] for c in (await next_of_type(beta_op, "hello"))["queue"]]
+    assert await conversation_status(councils.alpha, chat.id) == "queued"
+    assert len(await stored_messages(councils.alpha, chat.id)) == 1
+    await alpha_op.disconnect()
+    await beta_op.disconnect()
+
+
+async def test_given_a_dropped_visitor_socket_when_it_resumes_then_it_gets_each_missed_message_once(
+    councils,
+):
+    alex = await make_operator(councils.alpha, "alex", first_name="Alex", last_name="Morgan")
+    chat = await start_accepted_chat(councils.alpha, alex)
+    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
+    hello = await open_socket(visitor)
+    seen_up_to = hello["last_seq"]
+    await visitor.disconnect()
+
+    operator = operator_socket(councils.alpha, await login_session(councils.alpha, "alex"))
+    await open_socket(operator)
+    for n in range(3):
+        await operator.send_json_to(
+            {"type": "message", "conversation": str(chat.id), "client_id": f"o{n}",
+             "body": f"reply {n}"}
+        )
+        await next_of_type(operator, "ack")
+
+    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
+    await open_socket(visitor)
+    await visitor.send_json_to({"type": "resume", "after_seq": seen_up_to})
+    frames = await frames_until(visitor, lambda f: f["type"] == "resumed")
+    messages = [f for f in frames if f["type"] == "message"]
+    assert [m["body"] for m in messages] == ["reply 0", "reply 1", "reply 2"]
+    assert [m["seq"] for m in messages] == [seen_up_to + 1, seen_up_to + 2, seen_up_to + 3]
+    assert frames[-1] == {"type": "resumed", "last_seq": seen_up_to + 3}
+
+    # A later live message arrives once, not again after the replay.
+    await operator.send_json_to(
+        {"type": "message", "conversation": str(chat.id), "client_id": "o9", "body": "live"}
+    )
+    live = await next_of_type(visitor, "message")
+    assert (live["seq"], live["body"]) == (seen_up_to + 4, "live")
+    assert await visitor.receive_nothing(timeout=0.3)
+    await visitor.disconnect()
+    await operator.disconnect()
+
+
+async def test_given_messages_the_layer_never_delivered_when_a_later_one_arrives_then_gap_is_filled(
+    councils,
+):
+    chat = await start_chat(councils.alpha)
+    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
+    await open_socket(visitor)
+
+    @sync_to_async
+    def store_silently(count: int) -> None:
+        # Stored but never announced: what a dropped channel-layer message looks like.
+        with schema_context(councils.alpha.schema_name):
+            conv = Conversation.objects.get(id=chat.id)
+            for _ in range(count):
+                conv.last_seq += 1
+                Message.objects.create(
+                    conversation=conv, seq=conv.last_seq, author="system", author_name="",
+                    body=f"silent {conv.last_seq}",
+                )
+            conv.save(update_fields=["last_seq"])
+
+    await store_silently(2)
+    await visitor.send_json_to({"type": "message", "client_id": "v-after", "body": "anyone?"})
+    frames = await frames_until(visitor, lambda f: f["type"] == "message" and f["seq"] == 4)
+    assert [f["seq"] for f in frames if f["type"] == "message"] == [2, 3, 4]
+    await visitor.disconnect()
+
+
+async def test_when_a_client_id_is_sent_twice_then_the_same_ack_comes_back_and_one_row_is_stored(
+    councils,
+):
+    chat = await start_chat(councils.alpha)
+    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
+    await open_socket(visitor)
+    frame = {"type": "message", "client_id": "same", "body": "only once"}
+    await visitor.send_json_to(frame)
+    first = await next_of_type(visitor, "ack")
+    await visitor.send_json_to(frame)
+    second = await next_of_type(visitor, "ack")
+    assert first == second == {"type": "ack", "client_id": "same", "seq": 2}
+    assert [m[2] for m in await stored_messages(councils.alpha, chat.id)].count("only once") == 1
+    await visitor.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("not json", "invalid_json"),
+        ("[1, 2]", "invalid_frame"),
+        ('{"no": "type"}', "invalid_frame"),
+        ('{"type": "launch"}', "unknown_type"),
+        ('{"type": "message", "body": "no client id"}', "invalid_frame"),
+        ('{"type": "message", "client_id": "a", "body": "   "}', "body_empty"),
+        ('{"type": "message", "client_id": "b", "body": 42}', "invalid_frame"),
+        ('{"type": "message", "client_id": "' + "c" * 65 + '", "body": "x"}', "invalid_frame"),
+        ('{"type": "message", "client_id": "d", "body": "' + "x" * 4001 + '"}', "body_too_long"),
+        ('{"type": "resume", "after_seq": -1}', "invalid_frame"),
+        ('{"type": "message", "client_id": "e", "body": "' + "y" * 17000 + '"}',
+         "frame_too_large"),
+    ],
+)
+async def test_when_a_visitor_sends_a_bad_frame_then_an_error_names_it_and_nothing_is_stored(
+    councils, raw, code
+):
+    chat = await start_chat(councils.alpha)
+    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
+    await open_socket(visitor)
+    await visitor.send_to(text_data=raw)
+    error = await visitor.receive_json_from(timeout=5)
+    assert error["type"] == "error"
+    assert error["code"] == code
+    assert error["detail"]
+    # The socket is still usable and nothing was stored by the bad frame.
+    await visitor.send_json_to({"type": "message", "client_id": "ok", "body": "still here"})
+    assert (await next_of_type(visitor, "ack"))["seq"] == 2
+    assert len(await stored_messages(councils.alpha, chat.id)) == 2
+    await visitor.disconnect()
+
+
+async def test_when_a_visitor_sends_a_binary_frame_then_it_is_refused_politely(councils):
+    chat = await start_chat(councils.alpha)
+    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
+    await open_socket(visitor)
+    await visitor.send_to(bytes_data=b"\x00\x01")
+    assert (await visitor.receive_json_from())["code"] == "binary_not_supported"
+    await visitor.disconnect()
+
+
+async def test_given_a_token_for_one_council_when_used_on_another_councils_host_then_closed_4403(
+    councils,
+):
+    chat = await start_chat(councils.alpha)
+    await expect_refused(
+        visitor_socket(chat.id, chat.token, host="beta.localhost"), 4403, "forbidden"
+    )
+    await expect_refused(
+        visitor_socket(chat.id, chat.token, host="gamma.localhost"), 4403, "forbidden"
+    )
+
+
+async def test_given_a_member_councils_token_when_used_on_the_partnership_host_then_it_connects(
+    councils,
+):
+    chat = await start_chat(councils.alpha)
+    visitor = visitor_socket(chat.id, chat.token, host=councils.partnership_host)
+    hello = await open_socket(visitor)
+    assert hello["type"] == "hello"
+    await visitor.send_json_to({"type": "message", "client_id": "p1", "body": "via partnership"})
+    assert (await next_of_type(visitor, "ack"))["seq"] == 2
+    assert (await stored_messages(councils.alpha, chat.id))[-1][2] == "via partnership"
+    await visitor.disconnect()
+
+
+async def test_given_bad_or_missing_tokens_then_the_visitor_socket_closes_with_the_documented_code(
+    councils, settings
+):
+    chat = await start_chat(councils.alpha)
+    other = await start_chat(councils.alpha)
+    await expect_refused(visitor_socket(chat.id, None, host="alpha.localhost"), 4400,
+                         "token_missing")
+    await expect_refused(
+        visitor_socket(chat.id, chat.token[:-2] + "xx", host="alpha.localhost"), 4401,
+        "token_invalid",
+    )
+    await expect_refused(visitor_socket(chat.id, other.token, host="alpha.localhost"), 4403,
+                         "forbidden")
+    await expect_refused(visitor_socket("not-a-uuid", chat.token, host="alpha.localhost"), 4403,
+                         "forbidden")
+    settings.VISITOR_TOKEN_MAX_AGE = 0
+    await asyncio.sleep(1.1)
+    await expect_refused(visitor_socket(chat.id, chat.token, host="alpha.localhost"), 4401,
+                         "token_expired")
+
+
+async def test_given_an_origin_off_the_allow_list_then_the_visitor_socket_closes_4403(councils):
+    chat = await start_chat(councils.alpha)
+    for origin in ("https://evil.example", None, "null", "http://beta.localhost"):
+        await expect_refused(
+            visitor_socket(chat.id, chat.token, host="alpha.localhost", origin=origin),
+            4403,
+            "origin_not_allowed",
+        )
+    for origin in ("https://www.alpha.gov.uk", "https://secure.alpha.gov.uk",
+                   "http://wessex.localhost:8000"):
+        visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost", origin=origin)
+        assert (await open_socket(visitor))["type"] == "hello", origin
+        await visitor.disconnect()
+    # A full-origin entry pins the scheme: http://secure.alpha.gov.uk is not https.
+    await expect_refused(
+        visitor_socket(chat.id, chat.token, host="alpha.localhost",
+                       origin="http://secure.alpha.gov.uk"),
+        4403,
+        "origin_not_allowed",
+    )
+
+
+async def test_given_an_unknown_host_or_path_then_the_socket_closes_4404(councils):
+    chat = await start_chat(councils.alpha)
+    await expect_refused(visitor_socket(chat.id, chat.token, host="nobody.localhost"), 4404,
+                         "unknown_host")
+    await expect_refused(
+        visitor_socket(uuid.uuid4(), "t", host="alpha.localhost").__class__(
+            __import__("config.asgi").asgi.application, "/ws/nothing/",
+            headers=[(b"host", b"alpha.localhost"), (b"origin", b"http://alpha.localhost")],
+        ),
+        4404,
+        "not_found",
+    )
+
+
+async def test_operator_socket_refuses_anonymous_non_staff_and_other_councils_sessions(councils):
+    await make_operator(councils.alpha, "alex", is_superuser=True)
+    await make_operator(councils.alpha, "resident", is_staff=False)
+    alpha_session = await login_session(councils.alpha, "alex")
+    await expect_refused(operator_socket(councils.alpha, None), 4401, "login_required")
+    await expect_refused(operator_socket(councils.alpha, "garbage"), 4401, "login_required")
+    await expect_refused(
+        operator_socket(councils.alpha, await login_session(councils.alpha, "resident")),
+        4403,
+        "forbidden",
+    )
+    # Alpha's superuser is nobody on beta's host, even with a valid alpha session.
+    await expect_refused(operator_socket(councils.beta, alpha_session), 4401, "login_required")
+    # The console only opens from the council's own pages.
+    await expect_refused(
+        operator_socket(councils.alpha, alpha_session, origin="https://www.alpha.gov.uk"),
+        4403,
+        "origin_not_allowed",
+    )
+    await expect_refused(
+        operator_socket(councils.alpha, alpha_session, host=councils.partnership_host,
+                        origin=f"http://{councils.partnership_host}"),
+        4404,
+        "unknown_host",
+    )
+
+
+async def test_when_the_operator_ends_a_chat_then_the_visitor_is_told_and_cannot_write_more(
+    councils,
+):
+    alex = await make_operator(councils.alpha, "alex", first_name="Alex", last_name="Morgan")
+    chat = await start_accepted_chat(councils.alpha, alex)
+    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
+    await open_socket(visitor)
+    operator = operator_socket(councils.alpha, await login_session(councils.alpha, "alex"))
+    await open_socket(operator)
+    await operator.send_json_to({"type": "end", "conversation": str(chat.id)})
+    status = await next_of_type(visitor, "status")
+    assert status["status"] == "ended"
+    await visitor.send_json_to({"type": "message", "client_id": "late", "body": "wait"})
+    assert (await next_of_type(visitor, "error"))["code"] == "conversation_ended"
+    assert await conversation_status(councils.alpha, chat.id) == "ended"
+    await visitor.disconnect()
+    await operator.disconnect()
+
+
+async def test_when_the_visitor_ends_a_queued_chat_then_operators_see_it_leave_the_queue(councils):
+    await make_operator(councils.alpha, "alex")
+    operator = operator_socket(councils.alpha, await login_session(councils.alpha, "alex"))
+    await open_socket(operator)
+    chat = await start_chat(councils.alpha)
+    await next_of_type(operator, "queue_add")
+    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
+    await open_socket(visitor)
+    await visitor.send_json_to({"type": "end"})
+    assert (await next_of_type(visitor, "status"))["status"] == "ended"
+    removed = await next_of_type(operator, "queue_remove")
+    assert removed["reason"] == "ended"
+    await visitor.disconnect()
+    await operator.disconnect()
+
+
+async def test_typing_is_relayed_both_ways_and_never_stored(councils):
+    alex = await make_operator(councils.alpha, "alex", first_name="Alex", last_name="Morgan")
+    chat = await start_accepted_chat(councils.alpha, alex)
+    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
+    await open_socket(visitor)
+    operator = operator_socket(councils.alpha, await login_session(councils.alpha, "alex"))
+    await open_socket(operator)
+    await visitor.send_json_to({"type": "typing", "active": True})
+    typing = await next_of_type(operator, "typing")
+    assert typing == {"type": "typing", "conversation": str(chat.id), "author": "visitor",
+                      "active": True}
+    await operator.send_json_to({"type": "typing", "conversation": str(chat.id), "active": True})
+    typing = await next_of_type(visitor, "typing")
+    assert typing == {"type": "typing", "author": "operator", "name": "Alex Morgan",
+                      "active": True}
+    assert len(await stored_messages(councils.alpha, chat.id)) == 2  # question + joined
+    await visitor.disconnect()
+    await operator.disconnect()

@@ -1,0 +1,81 @@
+"""Helpers for driving the real ASGI application's websockets in tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from config.asgi import application
+from councils.sites import CouncilRef
+
+
+def visitor_socket(
+    conversation, token: str | None, *, host: str, origin: str | None = "auto"
+) -> WebsocketCommunicator:
+    path = f"/ws/visitor/{conversation}/" + (f"?token={token}" if token is not None else "")
+    headers = [(b"host", host.encode())]
+    if origin == "auto":
+        origin = f"http://{host}"
+    if origin is not None:
+        headers.append((b"origin", origin.encode()))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+def operator_socket(
+    council: CouncilRef, session_key: str | None, *, host: str | None = None,
+    origin: str | None = None,
+) -> WebsocketCommunicator:
+    host = host or council.hosts[0]
+    headers = [(b"host", host.encode()), (b"origin", (origin or f"http://{host}").encode())]
+    if session_key:
+        headers.append((b"cookie", f"sessionid={session_key}".encode()))
+    return WebsocketCommunicator(application, "/ws/operator/", headers=headers)
+
+
+def login_session_unsafe(council: CouncilRef, username: str) -> str:
+    """A real session for `username` in `council`'s schema; returns the cookie value."""
+    from django.contrib.auth import get_user_model
+
+    with schema_context(council.schema_name):
+        client = Client(HTTP_HOST=council.hosts[0])
+        client.force_login(get_user_model().objects.get(username=username))
+        return client.cookies["sessionid"].value
+
+
+login_session = sync_to_async(login_session_unsafe)
+
+
+async def open_socket(comm: WebsocketCommunicator) -> dict[str, Any]:
+    """Connect and return the first frame (hello, or the refusal's error frame)."""
+    connected, _ = await comm.connect(timeout=5)
+    assert connected
+    return await comm.receive_json_from(timeout=5)
+
+
+async def expect_refused(comm: WebsocketCommunicator, close_code: int, error: str) -> None:
+    first = await open_socket(comm)
+    assert first["type"] == "error"
+    assert first["code"] == error
+    closing = await comm.receive_output(timeout=5)
+    assert closing == {"type": "websocket.close", "code": close_code}
+
+
+async def next_of_type(comm: WebsocketCommunicator, frame_type: str, timeout: float = 5) -> dict:
+    """Skip frames until one of `frame_type` arrives (e.g. past system messages)."""
+    while True:
+        frame = await comm.receive_json_from(timeout=timeout)
+        if frame["type"] == frame_type:
+            return frame
+
+
+async def frames_until(comm: WebsocketCommunicator, predicate, timeout: float = 5) -> list[dict]:
+    seen = []
+    while True:
+        frame = await comm.receive_json_from(timeout=timeout)
+        seen.append(frame)
+        if predicate(frame):
+            return seen
