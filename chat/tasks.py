@@ -19,7 +19,9 @@ def end_idle_conversations_task(idle_seconds: int | None = None) -> int:
     )
     return end_idle_conversations(
         council=council_ref(council),
-        idle_seconds=idle_seconds or settings.CONVERSATION_IDLE_TIMEOUT,
+        idle_seconds=(
+            settings.CONVERSATION_IDLE_TIMEOUT if idle_seconds is None else idle_seconds
+        ),
     )
 
 
