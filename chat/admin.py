@@ -24,8 +24,18 @@ class ConversationAdmin(admin.ModelAdmin):
     list_filter = ["status", "department", "operator"]
     search_fields = ["visitor__name", "messages__body"]
     readonly_fields = [
-        "id", "visitor", "status", "department", "operator", "page_url", "prechat",
-        "last_seq", "created_at", "accepted_at", "ended_at", "last_message_at",
+        "id",
+        "visitor",
+        "status",
+        "department",
+        "operator",
+        "page_url",
+        "prechat",
+        "last_seq",
+        "created_at",
+        "accepted_at",
+        "ended_at",
+        "last_message_at",
     ]
     inlines = [MessageInline]
     date_hierarchy = "created_at"

@@ -157,8 +157,12 @@ class ChatSocket(AsyncWebsocketConsumer):
 class VisitorConsumer(ChatSocket):
     """/ws/visitor/<conversation>/?token=…: one resident in one chat."""
 
-    handlers = {"message": "on_message", "resume": "on_resume", "typing": "on_typing",
-                "end": "on_end"}
+    handlers = {
+        "message": "on_message",
+        "resume": "on_resume",
+        "typing": "on_typing",
+        "end": "on_end",
+    }
 
     async def open(self) -> None:
         site = self.scope["site"]
@@ -240,8 +244,12 @@ class VisitorConsumer(ChatSocket):
     async def chat_typing(self, event: dict[str, Any]) -> None:
         if event["author"] == "operator":
             await self.send_frame(
-                {"type": "typing", "author": "operator", "name": event["name"],
-                 "active": event["active"]}
+                {
+                    "type": "typing",
+                    "author": "operator",
+                    "name": event["name"],
+                    "active": event["active"],
+                }
             )
 
 
@@ -329,8 +337,12 @@ class OperatorConsumer(ChatSocket):
             operator=self.operator,
         )
         await self.send_frame(
-            {"type": "ack", "conversation": str(conversation), "client_id": client_id,
-             "seq": stored.seq}
+            {
+                "type": "ack",
+                "conversation": str(conversation),
+                "client_id": client_id,
+                "seq": stored.seq,
+            }
         )
 
     async def on_end(self, frame: dict[str, Any]) -> None:
@@ -374,8 +386,11 @@ class OperatorConsumer(ChatSocket):
 
     async def queue_remove(self, event: dict[str, Any]) -> None:
         await self.send_frame(
-            {"type": "queue_remove", "conversation": event["conversation"],
-             "reason": event["reason"]}
+            {
+                "type": "queue_remove",
+                "conversation": event["conversation"],
+                "reason": event["reason"],
+            }
         )
 
     async def operator_accepted(self, event: dict[str, Any]) -> None:
@@ -387,15 +402,23 @@ class OperatorConsumer(ChatSocket):
 
     async def chat_status(self, event: dict[str, Any]) -> None:
         await self.send_frame(
-            {"type": "status", "conversation": event["conversation"], "status": event["status"],
-             "operator": event["operator"]}
+            {
+                "type": "status",
+                "conversation": event["conversation"],
+                "status": event["status"],
+                "operator": event["operator"],
+            }
         )
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         if event["author"] == "visitor":
             await self.send_frame(
-                {"type": "typing", "conversation": event["conversation"], "author": "visitor",
-                 "active": event["active"]}
+                {
+                    "type": "typing",
+                    "conversation": event["conversation"],
+                    "author": "visitor",
+                    "active": event["active"],
+                }
             )
 
 

@@ -59,8 +59,14 @@ def visitor_view(conversation_id: UUID) -> VisitorView | None:
     conv = (
         Conversation.objects.select_related("operator")
         .filter(id=conversation_id)
-        .only("id", "status", "last_seq", "operator__username", "operator__first_name",
-              "operator__last_name")
+        .only(
+            "id",
+            "status",
+            "last_seq",
+            "operator__username",
+            "operator__first_name",
+            "operator__last_name",
+        )
         .first()
     )
     if conv is None:
@@ -77,6 +83,7 @@ def operator_may_read(conversation_id: UUID, user_id: int) -> bool:
 def message_list_after(conversation_id: UUID, after_seq: int) -> list[dict[str, Any]]:
     return [
         message_payload(m)
-        for m in Message.objects.filter(conversation_id=conversation_id, seq__gt=after_seq)
-        .order_by("seq")
+        for m in Message.objects.filter(
+            conversation_id=conversation_id, seq__gt=after_seq
+        ).order_by("seq")
     ]

@@ -21,7 +21,7 @@ from chat import groups
 from chat.broadcast import send_on_commit
 from chat.errors import ChatError
 from chat.models import Conversation, Message, Visitor
-from chat.payloads import conversation_payload, message_payload, operator_display_name
+from chat.payloads import message_payload, operator_display_name
 from chat.selectors import conversation_summary
 from councils.sites import CouncilRef
 from routing.models import Department
@@ -143,9 +143,7 @@ def message_create(
     client_id always finds the first copy (READ COMMITTED re-reads after the lock).
     """
     text = clean_body(body)
-    conversation = (
-        Conversation.objects.select_for_update().filter(id=conversation_id).first()
-    )
+    conversation = Conversation.objects.select_for_update().filter(id=conversation_id).first()
     if conversation is None:
         raise ChatError("not_found", "No such conversation.")
     if operator is not None and conversation.operator_id != operator.id:
@@ -175,9 +173,7 @@ def conversation_accept(
     *, council: CouncilRef, conversation_id: UUID, operator: OperatorRef
 ) -> dict[str, Any]:
     """Give a queued chat to `operator`; exactly one of several racing operators wins."""
-    conversation = (
-        Conversation.objects.select_for_update().filter(id=conversation_id).first()
-    )
+    conversation = Conversation.objects.select_for_update().filter(id=conversation_id).first()
     if conversation is None:
         raise ChatError("not_found", "No such conversation.")
     if conversation.status != Conversation.Status.QUEUED:

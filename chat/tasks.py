@@ -14,14 +14,10 @@ def end_idle_conversations_task(idle_seconds: int | None = None) -> int:
     """End this council's chats that have been silent too long (runs in the sender's schema)."""
     from councils.models import Council
 
-    council = Council.objects.select_related("partnership").get(
-        schema_name=connection.schema_name
-    )
+    council = Council.objects.select_related("partnership").get(schema_name=connection.schema_name)
     return end_idle_conversations(
         council=council_ref(council),
-        idle_seconds=(
-            settings.CONVERSATION_IDLE_TIMEOUT if idle_seconds is None else idle_seconds
-        ),
+        idle_seconds=(settings.CONVERSATION_IDLE_TIMEOUT if idle_seconds is None else idle_seconds),
     )
 
 

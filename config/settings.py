@@ -16,7 +16,9 @@ if env_file.exists():
     environ.Env.read_env(env_file)
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789")
+SECRET_KEY = env.str(
+    "SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789"
+)
 # Council hosts are data (Domain rows), so Host validation happens in the tenant middleware;
 # ALLOWED_HOSTS is a coarse outer fence.
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[".localhost", "localhost", "127.0.0.1"])
@@ -91,9 +93,7 @@ ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = None
 
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/councilchat"
-    )
+    "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/councilchat")
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 # Persistent connections: channels' database_sync_to_async closes only stale ones, so a

@@ -31,9 +31,7 @@ PARTNERSHIP_COUNCILS = (
         "#00467f",
     ),
 )
-STANDALONE_COUNCILS = (
-    ("Somerset County Council", "somerset", "somerset.localhost", "#7a1e47"),
-)
+STANDALONE_COUNCILS = (("Somerset County Council", "somerset", "somerset.localhost", "#7a1e47"),)
 # username -> (first name, last name, council admin?)
 OPERATORS = {"alex": ("Alex", "Morgan", True), "sam": ("Sam", "Patel", False)}
 MANAGER_USERNAME = "manager"

@@ -14,7 +14,9 @@ class Partnership(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     domain = models.CharField(
-        max_length=253, unique=True, help_text="The partnership website's host, e.g. dorsetforyou.gov.uk."
+        max_length=253,
+        unique=True,
+        help_text="The partnership website's host, e.g. dorsetforyou.gov.uk.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -51,9 +51,13 @@ class CouncilRef:
             return False
         hostname = parts.hostname.lower()
         normalised = f"{parts.scheme}://{parts.netloc.lower()}"
-        return hostname in self.hosts or hostname == self.partnership_host or any(
-            entry == normalised if "://" in entry else entry == hostname
-            for entry in self.embed_origins
+        return (
+            hostname in self.hosts
+            or hostname == self.partnership_host
+            or any(
+                entry == normalised if "://" in entry else entry == hostname
+                for entry in self.embed_origins
+            )
         )
 
 

@@ -35,13 +35,17 @@ def council_schema(schema_name: str) -> Iterator[None]:
     yield
 
 
-def run_in_council_unsafe(schema_name: str, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+def run_in_council_unsafe(
+    schema_name: str, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs
+) -> R:
     """Call `fn` with the connection on `schema_name`. Sync only: must not be awaited."""
     with council_schema(schema_name):
         return fn(*args, **kwargs)
 
 
-async def in_council(council: CouncilRef, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+async def in_council(
+    council: CouncilRef, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs
+) -> R:
     """Await `fn(*args, **kwargs)` on the ORM thread, inside `council`'s schema."""
     return await database_sync_to_async(run_in_council_unsafe)(
         council.schema_name, fn, *args, **kwargs

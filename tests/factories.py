@@ -39,8 +39,13 @@ def operator_in(council: CouncilRef, username: str, **extra) -> OperatorRef:
 
     Users outlive a test (only chat tables are wiped), so an existing one is reset.
     """
-    attributes = {"is_staff": True, "is_superuser": False, "first_name": username.title(),
-                  "last_name": "", **extra}
+    attributes = {
+        "is_staff": True,
+        "is_superuser": False,
+        "first_name": username.title(),
+        "last_name": "",
+        **extra,
+    }
     with schema_context(council.schema_name):
         user = UserFactory(username=username)
         for name, value in attributes.items():

@@ -26,7 +26,10 @@ def visitor_socket(
 
 
 def operator_socket(
-    council: CouncilRef, session_key: str | None, *, host: str | None = None,
+    council: CouncilRef,
+    session_key: str | None,
+    *,
+    host: str | None = None,
     origin: str | None = None,
 ) -> WebsocketCommunicator:
     host = host or council.hosts[0]

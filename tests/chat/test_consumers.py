@@ -175,8 +175,12 @@ async def test_given_a_dropped_visitor_socket_when_it_resumes_then_it_gets_each_
     await open_socket(operator)
     for n in range(3):
         await operator.send_json_to(
-            {"type": "message", "conversation": str(chat.id), "client_id": f"o{n}",
-             "body": f"reply {n}"}
+            {
+                "type": "message",
+                "conversation": str(chat.id),
+                "client_id": f"o{n}",
+                "body": f"reply {n}",
+            }
         )
         await next_of_type(operator, "ack")
 
@@ -215,7 +219,10 @@ async def test_given_messages_the_layer_never_delivered_when_a_later_one_arrives
             for _ in range(count):
                 conv.last_seq += 1
                 Message.objects.create(
-                    conversation=conv, seq=conv.last_seq, author="system", author_name="",
+                    conversation=conv,
+                    seq=conv.last_seq,
+                    author="system",
+                    author_name="",
                     body=f"silent {conv.last_seq}",
                 )
             conv.save(update_fields=["last_seq"])
@@ -256,8 +263,7 @@ async def test_when_a_client_id_is_sent_twice_then_the_same_ack_comes_back_and_o
         ('{"type": "message", "client_id": "' + "c" * 65 + '", "body": "x"}', "invalid_frame"),
         ('{"type": "message", "client_id": "d", "body": "' + "x" * 4001 + '"}', "body_too_long"),
         ('{"type": "resume", "after_seq": -1}', "invalid_frame"),
-        ('{"type": "message", "client_id": "e", "body": "' + "y" * 17000 + '"}',
-         "frame_too_large"),
+        ('{"type": "message", "client_id": "e", "body": "' + "y" * 17000 + '"}', "frame_too_large"),
     ],
 )
 async def test_when_a_visitor_sends_a_bad_frame_then_an_error_names_it_and_nothing_is_stored(
@@ -317,20 +323,25 @@ async def test_given_bad_or_missing_tokens_then_the_visitor_socket_closes_with_t
 ):
     chat = await start_chat(councils.alpha)
     other = await start_chat(councils.alpha)
-    await expect_refused(visitor_socket(chat.id, None, host="alpha.localhost"), 4400,
-                         "token_missing")
     await expect_refused(
-        visitor_socket(chat.id, chat.token[:-2] + "xx", host="alpha.localhost"), 4401,
+        visitor_socket(chat.id, None, host="alpha.localhost"), 4400, "token_missing"
+    )
+    await expect_refused(
+        visitor_socket(chat.id, chat.token[:-2] + "xx", host="alpha.localhost"),
+        4401,
         "token_invalid",
     )
-    await expect_refused(visitor_socket(chat.id, other.token, host="alpha.localhost"), 4403,
-                         "forbidden")
-    await expect_refused(visitor_socket("not-a-uuid", chat.token, host="alpha.localhost"), 4403,
-                         "forbidden")
+    await expect_refused(
+        visitor_socket(chat.id, other.token, host="alpha.localhost"), 4403, "forbidden"
+    )
+    await expect_refused(
+        visitor_socket("not-a-uuid", chat.token, host="alpha.localhost"), 4403, "forbidden"
+    )
     settings.VISITOR_TOKEN_MAX_AGE = 0
     await asyncio.sleep(1.1)
-    await expect_refused(visitor_socket(chat.id, chat.token, host="alpha.localhost"), 4401,
-                         "token_expired")
+    await expect_refused(
+        visitor_socket(chat.id, chat.token, host="alpha.localhost"), 4401, "token_expired"
+    )
 
 
 async def test_given_an_origin_off_the_allow_list_then_the_visitor_socket_closes_4403(councils):
@@ -341,15 +352,19 @@ async def test_given_an_origin_off_the_allow_list_then_the_visitor_socket_closes
             4403,
             "origin_not_allowed",
         )
-    for origin in ("https://www.alpha.gov.uk", "https://secure.alpha.gov.uk",
-                   "http://wessex.localhost:8000"):
+    for origin in (
+        "https://www.alpha.gov.uk",
+        "https://secure.alpha.gov.uk",
+        "http://wessex.localhost:8000",
+    ):
         visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost", origin=origin)
         assert (await open_socket(visitor))["type"] == "hello", origin
         await visitor.disconnect()
     # A full-origin entry pins the scheme: http://secure.alpha.gov.uk is not https.
     await expect_refused(
-        visitor_socket(chat.id, chat.token, host="alpha.localhost",
-                       origin="http://secure.alpha.gov.uk"),
+        visitor_socket(
+            chat.id, chat.token, host="alpha.localhost", origin="http://secure.alpha.gov.uk"
+        ),
         4403,
         "origin_not_allowed",
     )
@@ -357,11 +372,13 @@ async def test_given_an_origin_off_the_allow_list_then_the_visitor_socket_closes
 
 async def test_given_an_unknown_host_or_path_then_the_socket_closes_4404(councils):
     chat = await start_chat(councils.alpha)
-    await expect_refused(visitor_socket(chat.id, chat.token, host="nobody.localhost"), 4404,
-                         "unknown_host")
+    await expect_refused(
+        visitor_socket(chat.id, chat.token, host="nobody.localhost"), 4404, "unknown_host"
+    )
     await expect_refused(
         visitor_socket(uuid.uuid4(), "t", host="alpha.localhost").__class__(
-            __import__("config.asgi").asgi.application, "/ws/nothing/",
+            __import__("config.asgi").asgi.application,
+            "/ws/nothing/",
             headers=[(b"host", b"alpha.localhost"), (b"origin", b"http://alpha.localhost")],
         ),
         4404,
@@ -389,8 +406,12 @@ async def test_operator_socket_refuses_anonymous_non_staff_and_other_councils_se
         "origin_not_allowed",
     )
     await expect_refused(
-        operator_socket(councils.alpha, alpha_session, host=councils.partnership_host,
-                        origin=f"http://{councils.partnership_host}"),
+        operator_socket(
+            councils.alpha,
+            alpha_session,
+            host=councils.partnership_host,
+            origin=f"http://{councils.partnership_host}",
+        ),
         4404,
         "unknown_host",
     )
@@ -440,12 +461,15 @@ async def test_typing_is_relayed_both_ways_and_never_stored(councils):
     await open_socket(operator)
     await visitor.send_json_to({"type": "typing", "active": True})
     typing = await next_of_type(operator, "typing")
-    assert typing == {"type": "typing", "conversation": str(chat.id), "author": "visitor",
-                      "active": True}
+    assert typing == {
+        "type": "typing",
+        "conversation": str(chat.id),
+        "author": "visitor",
+        "active": True,
+    }
     await operator.send_json_to({"type": "typing", "conversation": str(chat.id), "active": True})
     typing = await next_of_type(visitor, "typing")
-    assert typing == {"type": "typing", "author": "operator", "name": "Alex Morgan",
-                      "active": True}
+    assert typing == {"type": "typing", "author": "operator", "name": "Alex Morgan", "active": True}
     assert len(await stored_messages(councils.alpha, chat.id)) == 2  # question + joined
     await visitor.disconnect()
     await operator.disconnect()

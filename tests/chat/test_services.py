@@ -39,7 +39,9 @@ def test_given_many_writers_at_once_then_seqs_are_gapless_and_unique(councils):
         with schema_context(councils.alpha.schema_name):
             for i in range(10):
                 stored = message_create(
-                    council=councils.alpha, conversation_id=chat.id, body=f"w{n} m{i}",
+                    council=councils.alpha,
+                    conversation_id=chat.id,
+                    body=f"w{n} m{i}",
                     client_id=f"w{n}-{i}",
                 )
                 seqs.append(stored.seq)
@@ -81,7 +83,7 @@ def test_given_two_operators_racing_to_accept_then_exactly_one_wins_every_round(
         chat = chat_in(councils.alpha)
         barrier = threading.Barrier(2)
 
-        def accept(operator):
+        def accept(operator, chat=chat, barrier=barrier):
             barrier.wait()
             with schema_context(councils.alpha.schema_name):
                 try:
@@ -107,8 +109,13 @@ def test_an_operator_cannot_write_to_or_end_a_chat_assigned_to_someone_else(coun
     chat = accepted_chat_in(councils.alpha, alex)
     with schema_context(councils.alpha.schema_name):
         with pytest.raises(ChatError) as err:
-            message_create(council=councils.alpha, conversation_id=chat.id, body="hi",
-                           client_id="x", operator=sam)
+            message_create(
+                council=councils.alpha,
+                conversation_id=chat.id,
+                body="hi",
+                client_id="x",
+                operator=sam,
+            )
         assert err.value.code == "not_assigned"
         with pytest.raises(ChatError) as err:
             conversation_end(council=councils.alpha, conversation_id=chat.id, operator=sam)
@@ -120,8 +127,9 @@ def test_a_queued_chat_cannot_receive_operator_messages(councils):
     alex = operator_in(councils.alpha, "alex")
     chat = chat_in(councils.alpha)
     with schema_context(councils.alpha.schema_name), pytest.raises(ChatError) as err:
-        message_create(council=councils.alpha, conversation_id=chat.id, body="hi",
-                       client_id="x", operator=alex)
+        message_create(
+            council=councils.alpha, conversation_id=chat.id, body="hi", client_id="x", operator=alex
+        )
     assert err.value.code == "not_assigned"
 
 

@@ -42,13 +42,25 @@ def daphne_server(councils, tmp_path_factory) -> LiveServer:
     """daphne with our ASGI app on a free port, reading the committed test data."""
     port = _free_port()
     log = tmp_path_factory.mktemp("daphne") / "daphne.log"
-    env = dict(os.environ, DATABASE_URL=_database_url(),
-               DJANGO_SETTINGS_MODULE="config.test_settings")
+    env = dict(
+        os.environ, DATABASE_URL=_database_url(), DJANGO_SETTINGS_MODULE="config.test_settings"
+    )
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-             "config.asgi:application"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "config.asgi:application",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + 30

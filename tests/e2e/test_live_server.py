@@ -19,8 +19,11 @@ def post_json(daphne_server, host: str, path: str, body: dict) -> tuple[int, dic
     request = urllib.request.Request(
         f"http://127.0.0.1:{daphne_server.port}{path}",
         data=json.dumps(body).encode(),
-        headers={"Host": f"{host}:{daphne_server.port}", "Content-Type": "application/json",
-                 "Origin": f"http://{host}:{daphne_server.port}"},
+        headers={
+            "Host": f"{host}:{daphne_server.port}",
+            "Content-Type": "application/json",
+            "Origin": f"http://{host}:{daphne_server.port}",
+        },
         method="POST",
     )
     try:
@@ -43,40 +46,64 @@ def test_a_chat_started_on_the_partnership_site_reaches_its_council_and_the_repl
     operator_in(councils.beta, "alex", first_name="Alex", last_name="Morgan")
     session = login_session_unsafe(councils.beta, "alex")
     status, started = post_json(
-        daphne_server, councils.partnership_host, "/widget/conversations",
-        {"name": "Robin", "message": "Is the tip open on Sunday?", "council": "beta",
-         "page_url": f"http://{councils.partnership_host}/"},
+        daphne_server,
+        councils.partnership_host,
+        "/widget/conversations",
+        {
+            "name": "Robin",
+            "message": "Is the tip open on Sunday?",
+            "council": "beta",
+            "page_url": f"http://{councils.partnership_host}/",
+        },
     )
     assert status == 201, started
     port = daphne_server.port
 
     async def round_trip() -> None:
         console_host = f"beta.localhost:{port}"
-        async with connect(
-            f"ws://{console_host}/ws/operator/", host="127.0.0.1", port=port, proxy=None,
-            origin=f"http://{console_host}", additional_headers={"Cookie": f"sessionid={session}"},
-        ) as operator, connect(
-            started["websocket"], host="127.0.0.1", port=port, proxy=None,
-            origin=f"http://{councils.partnership_host}:{port}",
-        ) as visitor:
+        async with (
+            connect(
+                f"ws://{console_host}/ws/operator/",
+                host="127.0.0.1",
+                port=port,
+                proxy=None,
+                origin=f"http://{console_host}",
+                additional_headers={"Cookie": f"sessionid={session}"},
+            ) as operator,
+            connect(
+                started["websocket"],
+                host="127.0.0.1",
+                port=port,
+                proxy=None,
+                origin=f"http://{councils.partnership_host}:{port}",
+            ) as visitor,
+        ):
             hello = await frame_of_type(operator, "hello")
             assert started["conversation"] in [c["id"] for c in hello["queue"]]
             assert (await frame_of_type(visitor, "hello"))["status"] == "queued"
 
-            await operator.send(json.dumps({"type": "accept",
-                                            "conversation": started["conversation"]}))
+            await operator.send(
+                json.dumps({"type": "accept", "conversation": started["conversation"]})
+            )
             assert (await frame_of_type(visitor, "status"))["operator"] == "Alex Morgan"
-            await operator.send(json.dumps({
-                "type": "message", "conversation": started["conversation"], "client_id": "op1",
-                "body": "Yes, 9 to 4.",
-            }))
+            await operator.send(
+                json.dumps(
+                    {
+                        "type": "message",
+                        "conversation": started["conversation"],
+                        "client_id": "op1",
+                        "body": "Yes, 9 to 4.",
+                    }
+                )
+            )
             reply = await frame_of_type(visitor, "message")
             while reply["author"] != "operator":
                 reply = await frame_of_type(visitor, "message")
             assert reply["body"] == "Yes, 9 to 4."
 
-            await visitor.send(json.dumps({"type": "message", "client_id": "v1",
-                                           "body": "Thanks <b>so</b> much"}))
+            await visitor.send(
+                json.dumps({"type": "message", "client_id": "v1", "body": "Thanks <b>so</b> much"})
+            )
             ack = await frame_of_type(visitor, "ack")
             received = await frame_of_type(operator, "message")
             while received["author"] != "visitor":

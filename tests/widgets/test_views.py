@@ -45,15 +45,20 @@ def test_given_a_valid_form_when_posted_then_chat_is_queued_with_the_question_as
         f"ws://alpha.localhost/ws/visitor/{data['conversation']}/?token={data['token']}"
     )
     grant = visitor_token_read(data["token"])
-    assert (grant.council_id, str(grant.conversation_id)) == (councils.alpha.id,
-                                                                data["conversation"])
+    assert (grant.council_id, str(grant.conversation_id)) == (
+        councils.alpha.id,
+        data["conversation"],
+    )
     with schema_context(councils.alpha.schema_name):
         conversation = Conversation.objects.get(id=data["conversation"])
         assert conversation.prechat == {"email": "jo@example.com"}
         assert conversation.visitor.name == "Jo Bloggs"
         first = Message.objects.get(conversation=conversation)
-        assert (first.seq, first.author, first.body) == (1, "visitor",
-                                                         "Can I pay my PCN in instalments?")
+        assert (first.seq, first.author, first.body) == (
+            1,
+            "visitor",
+            "Can I pay my PCN in instalments?",
+        )
     with schema_context(councils.beta.schema_name):
         assert not Conversation.objects.filter(id=data["conversation"]).exists()
 
