@@ -65,6 +65,7 @@ async def expect_refused(comm: WebsocketCommunicator, close_code: int, error: st
     assert first["code"] == error
     closing = await comm.receive_output(timeout=5)
     assert closing == {"type": "websocket.close", "code": close_code}
+    await comm.disconnect()  # lets the consumer finish inside this test's event loop
 
 
 async def next_of_type(comm: WebsocketCommunicator, frame_type: str, timeout: float = 5) -> dict:

@@ -1,0 +1,102 @@
+"""A resident and an operator in real headless Chromium, against a real daphne process."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.factories import PASSWORD, operator_in
+
+pytestmark = [pytest.mark.usefixtures("committed"), pytest.mark.browser]
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--no-proxy-server",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser(daphne_server):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (see README)")
+    # Playwright's sync API runs an event loop on this thread, which makes Django refuse the
+    # test's own ORM calls; this applies to the test process only (daphne runs without it).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def console_for(browser, daphne_server, council_host: str, username: str):
+    page = browser.new_context(viewport={"width": 1366, "height": 800}).new_page()
+    page.goto(daphne_server.url(council_host, "/console/"))
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=10000)
+    return page
+
+
+def test_a_resident_chats_with_an_operator_and_nothing_typed_becomes_markup(
+    councils, daphne_server, browser
+):
+    operator_in(councils.alpha, "alex", first_name="Alex", last_name="Morgan")
+    console = console_for(browser, daphne_server, "alpha.localhost", "alex")
+
+    resident = browser.new_context(viewport={"width": 390, "height": 800}).new_page()
+    resident.goto(daphne_server.url("alpha.localhost", "/parking/pay-a-parking-fine"))
+    resident.click("[data-testid=cc-launcher]")
+    resident.fill("[data-testid=cc-name]", "Jo <b>Bloggs</b>")
+    resident.fill("[data-testid=cc-question]", "Can I pay in instalments?")
+    resident.click("[data-testid=cc-start]")
+    expect(resident.locator("[data-testid=cc-log]")).to_contain_text("Can I pay in instalments?")
+
+    item = console.locator("[data-testid=queue-item]").filter(has_text="Jo <b>Bloggs</b>")
+    expect(item).to_contain_text("Can I pay in instalments?")
+    item.locator("[data-testid=accept]").click()
+    panel = console.locator("[data-testid=chat-panel]").filter(has_text="Jo <b>Bloggs</b>")
+    expect(panel).to_be_visible()
+    expect(resident.locator("[data-testid=cc-status]")).to_contain_text("Alex")
+
+    panel.locator("[data-testid=reply]").fill("Yes, call us to set that up.")
+    panel.locator("[data-testid=send]").click()
+    expect(resident.locator("[data-testid=cc-log]")).to_contain_text(
+        "Yes, call us to set that up."
+    )
+
+    attack = '<img src=x onerror="document.title=\'pwned\'">'
+    resident.fill("[data-testid=cc-input]", attack)
+    resident.click("[data-testid=cc-send]")
+    expect(panel.locator("[data-testid=chat-log]")).to_contain_text(attack)
+    assert panel.locator("[data-testid=chat-log] img").count() == 0
+    assert resident.locator("[data-testid=cc-log] img").count() == 0
+    assert "pwned" not in console.title()
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    console.screenshot(path=str(ARTIFACTS / "console.png"))
+    resident.screenshot(path=str(ARTIFACTS / "widget-chatting.png"))
+
+    # A reload keeps the conversation, each message shown once.
+    resident.reload()
+    log = resident.locator("[data-testid=cc-log]")
+    expect(log).to_contain_text("Yes, call us to set that up.")
+    expect(log.locator("[data-seq]")).to_have_count(
+        len(set(log.locator("[data-seq]").evaluate_all("els => els.map(e => e.dataset.seq)")))
+    )
+    assert re.search(r"instalments", log.inner_text())
