@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.e2e.axe import axe_violations
 from tests.factories import PASSWORD, operator_in
 
 pytestmark = [pytest.mark.usefixtures("committed"), pytest.mark.browser]
@@ -61,7 +62,12 @@ def test_a_resident_chats_with_an_operator_and_nothing_typed_becomes_markup(
 
     resident = browser.new_context(viewport={"width": 390, "height": 800}).new_page()
     resident.goto(daphne_server.url("alpha.localhost", "/parking/pay-a-parking-fine"))
+    expect(resident.locator("[data-testid=cc-launcher]")).to_be_visible()
+    assert axe_violations(resident) == [], "launcher"
     resident.click("[data-testid=cc-launcher]")
+    resident.click("[data-testid=cc-start]")  # empty form: errors shown and announced
+    expect(resident.locator("[data-testid=cc-name]")).to_have_attribute("aria-invalid", "true")
+    assert axe_violations(resident) == [], "form with errors"
     resident.fill("[data-testid=cc-name]", "Jo <b>Bloggs</b>")
     resident.fill("[data-testid=cc-question]", "Can I pay in instalments?")
     resident.click("[data-testid=cc-start]")
@@ -76,17 +82,18 @@ def test_a_resident_chats_with_an_operator_and_nothing_typed_becomes_markup(
 
     panel.locator("[data-testid=reply]").fill("Yes, call us to set that up.")
     panel.locator("[data-testid=send]").click()
-    expect(resident.locator("[data-testid=cc-log]")).to_contain_text(
-        "Yes, call us to set that up."
-    )
+    expect(resident.locator("[data-testid=cc-log]")).to_contain_text("Yes, call us to set that up.")
 
-    attack = '<img src=x onerror="document.title=\'pwned\'">'
+    attack = "<img src=x onerror=\"document.title='pwned'\">"
     resident.fill("[data-testid=cc-input]", attack)
     resident.click("[data-testid=cc-send]")
     expect(panel.locator("[data-testid=chat-log]")).to_contain_text(attack)
     assert panel.locator("[data-testid=chat-log] img").count() == 0
     assert resident.locator("[data-testid=cc-log] img").count() == 0
     assert "pwned" not in console.title()
+
+    assert axe_violations(resident) == [], "chatting"
+    assert axe_violations(console) == [], "console with a chat"
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     console.screenshot(path=str(ARTIFACTS / "console.png"))

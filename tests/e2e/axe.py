@@ -1,0 +1,23 @@
+"""axe-core accessibility scans (WCAG 2.2 AA rules) of a Playwright page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import axe_playwright_python
+
+AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def axe_violations(page) -> list[str]:
+    """One line per violated rule: id, impact, and the first offending node."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE_SOURCE)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes'][0]['target']}"
+        for v in result["violations"]
+    ]
