@@ -137,17 +137,19 @@ class ChatSocket(AsyncWebsocketConsumer):
         self.delivered[conversation] = seq
 
     async def replay(self, conversation: UUID, after_seq: int) -> int:
-        """Send every message after `after_seq` in order; return the last seq sent."""
-        messages = await in_council(
-            self.council, selectors.message_list_after, conversation, after_seq
+        """Send every message after `after_seq` in order; return the conversation's last seq.
+
+        A client claiming more than exists learns the true last seq rather than its own.
+        """
+        messages, last_seq = await in_council(
+            self.council, selectors.message_list_after_with_last_seq, conversation, after_seq
         )
-        last = after_seq
         for payload in messages:
             await self.send_frame(self.message_frame(payload))
-            last = payload["seq"]
         key = str(conversation)
-        self.delivered[key] = max(self.delivered.get(key, 0), last)
-        return last
+        if messages:
+            self.delivered[key] = max(self.delivered.get(key, 0), messages[-1]["seq"])
+        return last_seq
 
     # Channel-layer events shared by both sockets.
     async def chat_message(self, event: dict[str, Any]) -> None:

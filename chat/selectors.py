@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 
 from chat.models import Conversation, Message
@@ -87,3 +88,17 @@ def message_list_after(conversation_id: UUID, after_seq: int) -> list[dict[str, 
             conversation_id=conversation_id, seq__gt=after_seq
         ).order_by("seq")
     ]
+
+
+def message_list_after_with_last_seq(
+    conversation_id: UUID, after_seq: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Messages after `after_seq` and the conversation's last seq, read in one transaction."""
+    with transaction.atomic():
+        messages = message_list_after(conversation_id, after_seq)
+        last_seq = (
+            Conversation.objects.filter(id=conversation_id)
+            .values_list("last_seq", flat=True)
+            .first()
+        )
+    return messages, last_seq or 0

@@ -16,8 +16,15 @@ from pathlib import Path
 from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-proxy-server", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-proxy-server",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 RESIDENTS = [
     ("Priya Shah", "/parking/pay-a-parking-fine", "Can I pay my PCN in two instalments?"),
     ("Tom Hughes", "/highways/highway-area-offices", "There's a deep pothole on the B3081."),
@@ -35,7 +42,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     parser.add_argument("--out", default=str(ROOT / "docs" / "img" / "console.png"))
     args = parser.parse_args()
-    password = os.environ.get("DEMO_PASSWORD") or (ROOT / ".local" / "demo_password").read_text().strip()
+    password = (
+        os.environ.get("DEMO_PASSWORD") or (ROOT / ".local" / "demo_password").read_text().strip()
+    )
     base = f"http://dorset.localhost:{args.port}"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
@@ -66,7 +75,9 @@ def main() -> None:
         extra.fill("[data-testid=cc-name]", "Dev Patel")
         extra.fill("[data-testid=cc-question]", "When is my green bin collected?")
         extra.click("[data-testid=cc-start]")
-        expect(console.locator("[data-testid=queue-item]").filter(has_text="Dev Patel")).to_be_visible()
+        expect(
+            console.locator("[data-testid=queue-item]").filter(has_text="Dev Patel")
+        ).to_be_visible()
         console.screenshot(path=args.out)
         browser.close()
     print(f"wrote {args.out}")

@@ -473,3 +473,15 @@ async def test_typing_is_relayed_both_ways_and_never_stored(councils):
     assert len(await stored_messages(councils.alpha, chat.id)) == 2  # question + joined
     await visitor.disconnect()
     await operator.disconnect()
+
+
+async def test_when_a_visitor_resumes_past_the_end_then_resumed_gives_the_true_last_seq(councils):
+    chat = await start_chat(councils.alpha)
+    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
+    await open_socket(visitor)
+    await visitor.send_json_to({"type": "resume", "after_seq": 99})
+    assert await visitor.receive_json_from() == {"type": "resumed", "last_seq": 1}
+    await visitor.send_json_to({"type": "resume", "after_seq": 0})
+    frames = await frames_until(visitor, lambda f: f["type"] == "resumed")
+    assert [f["seq"] for f in frames if f["type"] == "message"] == [1]
+    await visitor.disconnect()

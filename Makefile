@@ -1,0 +1,91 @@
+# CouncilChat developer commands. See docs/operations.md.
+#
+#   make demo    virtualenv + install + PostgreSQL/Redis + migrate + seed, then daphne and a
+#                Celery worker in the foreground (PORT=8000 by default); Ctrl-C stops it all
+#   make test    the same services, then pytest (PYTEST_ARGS="..." is passed through)
+#   make lint    ruff check + ruff format --check
+#
+# Needs only python3 (3.11+), make and bash: everything else comes from PyPI into .venv/.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.councilchat-installed
+DEVSERVICES := $(PY) scripts/devservices.py
+SERVICES_ENV := .local/services.env
+
+PORT ?= 8000
+PYTEST_ARGS ?=
+export PORT
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help install demo test lint services services-down services-status clean
+
+help:
+	@echo "make demo             run the demo on http://localhost:$(PORT)/ (PORT=... to change)"
+	@echo "make test             run the test suite (PYTEST_ARGS='-k name -x' to narrow it)"
+	@echo "make lint             ruff check and ruff format --check"
+	@echo "make install          create .venv and install the project (done by demo/test)"
+	@echo "make services         start/find PostgreSQL and Redis and keep them running"
+	@echo "make services-status  show the embedded services and .local/services.env"
+	@echo "make services-down    stop the embedded PostgreSQL/Redis under .local/"
+	@echo "make clean            services-down, then delete .local/ (the demo database)"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "error: $(PYTHON) is older than 3.11; run e.g. make demo PYTHON=python3.12" >&2; exit 1; }
+	@echo "==> $(PYTHON) -m venv $(VENV)"
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "error: '$(PYTHON) -m venv' failed (on Debian/Ubuntu: apt install python3-venv)" >&2; \
+	  exit 1; }
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Re-install only when pyproject.toml changes (or the venv is new).
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+# The shell below owns the services for the session "demo" (its pid is the owner). Until
+# rundemo.py takes over (exec keeps the pid), the EXIT trap stops what `up` started if a step
+# fails or Ctrl-C arrives; afterwards rundemo.py does that on Ctrl-C.
+demo: $(STAMP)
+	@trap '$(DEVSERVICES) down --session demo --owner-pid $$$$' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM HUP; \
+	$(DEVSERVICES) up --session demo --owner-pid $$$$ || exit $$?; \
+	. $(SERVICES_ENV) || exit $$?; \
+	echo "==> python manage.py migrate_schemas --noinput"; \
+	$(PY) manage.py migrate_schemas --noinput || exit $$?; \
+	echo "==> python manage.py seed_demo"; \
+	$(PY) manage.py seed_demo || exit $$?; \
+	trap - EXIT INT TERM HUP; \
+	exec $(PY) scripts/rundemo.py --session demo --owner-pid $$$$
+
+# pytest's exit code is make's; the EXIT trap stops whatever `up` started for this run.
+test: $(STAMP)
+	@trap '$(DEVSERVICES) down --session test --owner-pid $$$$' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM HUP; \
+	$(DEVSERVICES) up --session test --owner-pid $$$$ || exit $$?; \
+	. $(SERVICES_ENV) || exit $$?; \
+	echo "==> pytest $(PYTEST_ARGS)"; \
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+services: $(STAMP)
+	@$(DEVSERVICES) up
+
+services-status: $(STAMP)
+	@$(DEVSERVICES) status
+
+services-down:
+	@if [ -x $(PY) ]; then $(DEVSERVICES) down; fi
+
+clean: services-down
+	rm -rf .local .pytest_cache .ruff_cache
