@@ -221,7 +221,19 @@ def main(argv: list[str] | None = None) -> int:
     children = [
         Child(
             "daphne",
-            [tool("daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            [
+                tool("daphne"),
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                # Same 64 KiB cap as the Dockerfile: daphne's default is 1 MiB.
+                "--websocket-max-message-size",
+                "65536",
+                "--websocket-max-frame-size",
+                "65536",
+                "config.asgi:application",
+            ],
         ),
         Child(
             "celery worker",
