@@ -59,6 +59,14 @@ async def open_socket(comm: WebsocketCommunicator) -> dict[str, Any]:
     return await comm.receive_json_from(timeout=5)
 
 
+async def joined_visitor(chat, host: str | None = None) -> WebsocketCommunicator:
+    """A visitor socket for a started chat, connected and past its hello."""
+    comm = visitor_socket(chat.id, chat.token, host=host or chat.council.hosts[0])
+    hello = await open_socket(comm)
+    assert hello["type"] == "hello", hello
+    return comm
+
+
 async def expect_refused(comm: WebsocketCommunicator, close_code: int, error: str) -> None:
     first = await open_socket(comm)
     assert first["type"] == "error"

@@ -14,6 +14,7 @@ from tests.factories import accepted_chat_in, chat_in, operator_in
 from tests.sockets import (
     expect_refused,
     frames_until,
+    joined_visitor,
     login_session,
     next_of_type,
     open_socket,
@@ -68,8 +69,7 @@ async def test_given_an_accepted_chat_when_visitor_and_operator_write_then_each_
     operator = operator_socket(councils.alpha, await login_session(councils.alpha, "alex"))
     hello = await open_socket(operator)
     assert [c["id"] for c in hello["active"]] == [str(chat.id)]
-    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
-    await open_socket(visitor)
+    visitor = await joined_visitor(chat)
 
     await visitor.send_json_to({"type": "message", "client_id": "v-1", "body": "My car was towed"})
     ack = await next_of_type(visitor, "ack")
@@ -105,8 +105,7 @@ async def test_when_an_operator_accepts_then_the_visitor_hears_who_and_other_ope
     await make_operator(councils.alpha, "alex", first_name="Alex", last_name="Morgan")
     await make_operator(councils.alpha, "sam", first_name="Sam", last_name="Patel")
     chat = await start_chat(councils.alpha)
-    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
-    await open_socket(visitor)
+    visitor = await joined_visitor(chat)
     alex = operator_socket(councils.alpha, await login_session(councils.alpha, "alex"))
     sam = operator_socket(councils.alpha, await login_session(councils.alpha, "sam"))
     assert str(chat.id) in [c["id"] for c in (await open_socket(alex))["queue"]]
@@ -184,8 +183,7 @@ async def test_given_a_dropped_visitor_socket_when_it_resumes_then_it_gets_each_
         )
         await next_of_type(operator, "ack")
 
-    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
-    await open_socket(visitor)
+    visitor = await joined_visitor(chat)
     await visitor.send_json_to({"type": "resume", "after_seq": seen_up_to})
     frames = await frames_until(visitor, lambda f: f["type"] == "resumed")
     messages = [f for f in frames if f["type"] == "message"]
@@ -208,8 +206,7 @@ async def test_given_messages_the_layer_never_delivered_when_a_later_one_arrives
     councils,
 ):
     chat = await start_chat(councils.alpha)
-    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
-    await open_socket(visitor)
+    visitor = await joined_visitor(chat)
 
     @sync_to_async
     def store_silently(count: int) -> None:
@@ -238,8 +235,7 @@ async def test_when_a_client_id_is_sent_twice_then_the_same_ack_comes_back_and_o
     councils,
 ):
     chat = await start_chat(councils.alpha)
-    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
-    await open_socket(visitor)
+    visitor = await joined_visitor(chat)
     frame = {"type": "message", "client_id": "same", "body": "only once"}
     await visitor.send_json_to(frame)
     first = await next_of_type(visitor, "ack")
@@ -270,8 +266,7 @@ async def test_when_a_visitor_sends_a_bad_frame_then_an_error_names_it_and_nothi
     councils, raw, code
 ):
     chat = await start_chat(councils.alpha)
-    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
-    await open_socket(visitor)
+    visitor = await joined_visitor(chat)
     await visitor.send_to(text_data=raw)
     error = await visitor.receive_json_from(timeout=5)
     assert error["type"] == "error"
@@ -286,8 +281,7 @@ async def test_when_a_visitor_sends_a_bad_frame_then_an_error_names_it_and_nothi
 
 async def test_when_a_visitor_sends_a_binary_frame_then_it_is_refused_politely(councils):
     chat = await start_chat(councils.alpha)
-    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
-    await open_socket(visitor)
+    visitor = await joined_visitor(chat)
     await visitor.send_to(bytes_data=b"\x00\x01")
     assert (await visitor.receive_json_from())["code"] == "binary_not_supported"
     await visitor.disconnect()
@@ -422,8 +416,7 @@ async def test_when_the_operator_ends_a_chat_then_the_visitor_is_told_and_cannot
 ):
     alex = await make_operator(councils.alpha, "alex", first_name="Alex", last_name="Morgan")
     chat = await start_accepted_chat(councils.alpha, alex)
-    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
-    await open_socket(visitor)
+    visitor = await joined_visitor(chat)
     operator = operator_socket(councils.alpha, await login_session(councils.alpha, "alex"))
     await open_socket(operator)
     await operator.send_json_to({"type": "end", "conversation": str(chat.id)})
@@ -442,8 +435,7 @@ async def test_when_the_visitor_ends_a_queued_chat_then_operators_see_it_leave_t
     await open_socket(operator)
     chat = await start_chat(councils.alpha)
     await next_of_type(operator, "queue_add")
-    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
-    await open_socket(visitor)
+    visitor = await joined_visitor(chat)
     await visitor.send_json_to({"type": "end"})
     assert (await next_of_type(visitor, "status"))["status"] == "ended"
     removed = await next_of_type(operator, "queue_remove")
@@ -455,8 +447,7 @@ async def test_when_the_visitor_ends_a_queued_chat_then_operators_see_it_leave_t
 async def test_typing_is_relayed_both_ways_and_never_stored(councils):
     alex = await make_operator(councils.alpha, "alex", first_name="Alex", last_name="Morgan")
     chat = await start_accepted_chat(councils.alpha, alex)
-    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
-    await open_socket(visitor)
+    visitor = await joined_visitor(chat)
     operator = operator_socket(councils.alpha, await login_session(councils.alpha, "alex"))
     await open_socket(operator)
     await visitor.send_json_to({"type": "typing", "active": True})
@@ -477,8 +468,7 @@ async def test_typing_is_relayed_both_ways_and_never_stored(councils):
 
 async def test_when_a_visitor_resumes_past_the_end_then_resumed_gives_the_true_last_seq(councils):
     chat = await start_chat(councils.alpha)
-    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
-    await open_socket(visitor)
+    visitor = await joined_visitor(chat)
     await visitor.send_json_to({"type": "resume", "after_seq": 99})
     assert await visitor.receive_json_from() == {"type": "resumed", "last_seq": 1}
     await visitor.send_json_to({"type": "resume", "after_seq": 0})
