@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from chat.views import console
 from config.admin_sites import council_admin_site
+from config.favicon import favicon
 from config.health import healthz
 from widgets import views as widget_views
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("admin/", council_admin_site.urls),
     path("console/", console, name="console"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
     path("widget/", include("widgets.urls")),
     path("", widget_views.demo_index, name="demo-index"),
     path("<path:path>", widget_views.demo_service_page, name="demo-page"),

@@ -2,11 +2,13 @@
 
 from django.urls import include, path
 
+from config.favicon import favicon
 from config.health import healthz
 from widgets import views as widget_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
     path("widget/", include("widgets.urls")),
     path("", widget_views.demo_index, name="demo-index"),
     path("<path:path>", widget_views.demo_service_page, name="demo-page"),

@@ -186,3 +186,15 @@ def test_demo_pages_embed_the_widget_with_their_department(councils):
     assert response.status_code == 200
     assert b'/widget/embed.js" async data-department="parking"' in response.content
     assert Client(HTTP_HOST="alpha.localhost").get("/no/such/page").status_code == 404
+
+
+def test_healthz_says_503_when_the_channel_layer_does_not_answer(councils, settings):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:9/0"]},  # nothing listens on port 9
+        }
+    }
+    response = Client(HTTP_HOST="alpha.localhost").get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": True, "channel_layer": False}
