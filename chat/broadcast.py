@@ -11,10 +11,12 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 
-def send_on_commit(group: str, event: dict[str, Any]) -> None:
-    def _send() -> None:
-        layer = get_channel_layer()
-        if layer is not None:
-            async_to_sync(layer.group_send)(group, event)
+def send_now(group: str, event: dict[str, Any]) -> None:
+    """Precondition: nothing uncommitted is announced (call from an on_commit callback)."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, event)
 
-    transaction.on_commit(_send)
+
+def send_on_commit(group: str, event: dict[str, Any]) -> None:
+    transaction.on_commit(lambda: send_now(group, event))

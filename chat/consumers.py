@@ -6,6 +6,7 @@ Consumers never touch the ORM directly: every database call goes through
 
 from __future__ import annotations
 
+import asyncio
 import json
 from http.cookies import SimpleCookie
 from typing import Any
@@ -18,10 +19,12 @@ from django.conf import settings
 from chat import groups, selectors, services
 from chat.errors import ChatError
 from chat.operators import operator_for_session_unsafe
-from chat.tokens import TokenExpired, TokenInvalid, visitor_token_read
+from chat.tokens import TokenExpired, TokenInvalid, visitor_token_issue, visitor_token_read
 from councils.middleware import header
-from councils.sites import CouncilRef
-from councils.tenancy import in_council
+from councils.sites import CouncilRef, council_ref_by_id, council_ref_by_slug
+from councils.tenancy import in_council, in_public
+from routing import presence, transfers
+from routing.transfers import transferred_to
 
 CLIENT_ID_MAX = 64
 
@@ -186,10 +189,18 @@ class VisitorConsumer(ChatSocket):
         self.council = council
         self.conversation = grant.conversation_id
         view = await in_council(council, selectors.visitor_view, self.conversation)
+        moved_to = None
+        if view is None:
+            # Transferred while this visitor was away: follow it to its new council.
+            moved_to = await self.follow_transfer(council)
+            if moved_to is not None:
+                view = await in_council(moved_to, selectors.visitor_view, self.conversation)
         if view is None:
             return await self.refuse(4404, "not_found", "This chat no longer exists.")
-        await self.join(groups.conversation_group(council.id, self.conversation))
+        await self.join(groups.conversation_group(self.council.id, self.conversation))
         await self.accept()
+        if moved_to is not None:
+            await self.send_transferred()
         self.delivered[str(self.conversation)] = view.last_seq
         await self.send_frame(
             {
@@ -238,6 +249,64 @@ class VisitorConsumer(ChatSocket):
             conversation_id=self.conversation,
         )
 
+    async def follow_transfer(self, old: CouncilRef) -> CouncilRef | None:
+        """The council a chat moved to from `old` (same partnership), now this socket's."""
+        new_id = await in_council(old, transferred_to, self.conversation)
+        if new_id is None:
+            return None
+        new = await in_public(council_ref_by_id, new_id)
+        if new is None or new.partnership_id != old.partnership_id:
+            return None
+        self.council = new
+        return new
+
+    async def send_transferred(self) -> None:
+        """Tell the widget its chat's new council and how to reconnect to it.
+
+        The new websocket URL is on the partnership's host, which accepts tokens of every
+        member council (a council's own host accepts only its own).
+        """
+        token = visitor_token_issue(council_id=self.council.id, conversation_id=self.conversation)
+        host = self.council.partnership_host or self.council.hosts[0]
+        port = (header(self.scope, b"host") or "").rpartition(":")[2]
+        netloc = f"{host}:{port}" if port.isdigit() else host
+        scheme = "wss" if self.scope.get("scheme") == "wss" else "ws"
+        await self.send_frame(
+            {
+                "type": "transferred",
+                "council": {"slug": self.council.slug, "name": self.council.name},
+                "token": token,
+                "websocket": f"{scheme}://{netloc}/ws/visitor/{self.conversation}/?token={token}",
+            }
+        )
+
+    async def chat_transferred(self, event: dict[str, Any]) -> None:
+        old = self.council
+        if await self.follow_transfer(old) is None:
+            return
+        await self.channel_layer.group_discard(
+            groups.conversation_group(old.id, self.conversation), self.channel_name
+        )
+        self.joined.discard(groups.conversation_group(old.id, self.conversation))
+        await self.join(groups.conversation_group(self.council.id, self.conversation))
+        await self.send_transferred()
+        # Anything the new council said before this socket joined its group.
+        await self.replay(self.conversation, self.delivered.get(str(self.conversation), 0))
+        view = await in_council(self.council, selectors.visitor_view, self.conversation)
+        if view is not None:
+            await self.send_frame(
+                {"type": "status", "status": view.status, "operator": view.operator}
+            )
+
+    async def chat_queue(self, event: dict[str, Any]) -> None:
+        await self.send_frame(
+            {
+                "type": "queue",
+                "position": event["position"],
+                "estimated_wait_s": event["estimated_wait_s"],
+            }
+        )
+
     async def chat_status(self, event: dict[str, Any]) -> None:
         await self.send_frame(
             {"type": "status", "status": event["status"], "operator": event["operator"]}
@@ -265,6 +334,8 @@ class OperatorConsumer(ChatSocket):
         "resume": "on_resume",
         "typing": "on_typing",
         "sync": "on_sync",
+        "presence": "on_presence",
+        "transfer": "on_transfer",
     }
 
     async def open(self) -> None:
@@ -287,14 +358,30 @@ class OperatorConsumer(ChatSocket):
         await self.join(groups.queue_group(council.id))
         await self.join(groups.operator_group(council.id, self.operator.id))
         await self.accept()
+        await in_council(
+            council, presence.operator_connected, council=council, user_id=self.operator.id
+        )
+        self.heartbeat = asyncio.create_task(self.beat())
         await self.send_hello()
 
+    async def beat(self) -> None:
+        """Keep this operator's presence fresh while the socket is open."""
+        while True:
+            await asyncio.sleep(settings.OPERATOR_HEARTBEAT_SECONDS)
+            await in_council(self.council, presence.operator_heartbeat, user_id=self.operator.id)
+
+    async def disconnect(self, code: int) -> None:
+        heartbeat = getattr(self, "heartbeat", None)
+        if heartbeat is not None:
+            heartbeat.cancel()
+            await in_council(self.council, presence.operator_disconnected, user_id=self.operator.id)
+        await super().disconnect(code)
+
     async def send_hello(self) -> None:
-        queue = await in_council(self.council, selectors.queue_list)
-        active = await in_council(
-            self.council, selectors.active_list_for_operator, self.operator.id
+        context = await in_council(
+            self.council, selectors.console_context, self.operator.id, self.council
         )
-        for conversation in active:
+        for conversation in context["active"]:
             await self.watch(conversation)
         await self.send_frame(
             {
@@ -304,8 +391,7 @@ class OperatorConsumer(ChatSocket):
                     "username": self.operator.username,
                     "name": self.operator.name,
                 },
-                "queue": queue,
-                "active": active,
+                **context,
             }
         )
 
@@ -324,7 +410,7 @@ class OperatorConsumer(ChatSocket):
             operator=self.operator,
         )
         await self.watch(summary)
-        await self.send_frame({"type": "accepted", "conversation": summary})
+        await self.send_frame({"type": "accepted", "conversation": summary, "reason": "accepted"})
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         conversation = _uuid(frame.get("conversation"))
@@ -382,6 +468,62 @@ class OperatorConsumer(ChatSocket):
     async def on_sync(self, frame: dict[str, Any]) -> None:
         await self.send_hello()
 
+    async def on_presence(self, frame: dict[str, Any]) -> None:
+        status = frame.get("status")
+        if not isinstance(status, str):
+            raise FrameError("invalid_frame", "status must be online, away or offline.")
+        await in_council(
+            self.council,
+            presence.presence_set,
+            council=self.council,
+            user_id=self.operator.id,
+            status=status,
+        )
+
+    async def on_transfer(self, frame: dict[str, Any]) -> None:
+        conversation = _uuid(frame.get("conversation"))
+        target = frame.get("to")
+        if not isinstance(target, dict) or len(target) != 1:
+            raise FrameError(
+                "invalid_frame",
+                'to must be {"operator": id}, {"department": slug} or {"council": slug}.',
+            )
+        ((kind, value),) = target.items()
+        if kind == "operator" and isinstance(value, int) and not isinstance(value, bool):
+            await in_council(
+                self.council,
+                transfers.transfer_to_operator,
+                council=self.council,
+                conversation_id=conversation,
+                operator=self.operator,
+                to_user_id=value,
+            )
+        elif kind == "department" and isinstance(value, str):
+            await in_council(
+                self.council,
+                transfers.transfer_to_department,
+                council=self.council,
+                conversation_id=conversation,
+                operator=self.operator,
+                department_slug=value,
+            )
+        elif kind == "council" and isinstance(value, str):
+            to_council = await in_public(council_ref_by_slug, value)
+            if to_council is None:
+                raise ChatError("not_found", "No such council.")
+            await in_council(
+                self.council,
+                transfers.transfer_to_council,
+                council=self.council,
+                conversation_id=conversation,
+                operator=self.operator,
+                to_council=to_council,
+            )
+        else:
+            raise FrameError(
+                "invalid_frame", "Transfer to an operator id, or a department or council slug."
+            )
+
     # Channel-layer events.
     async def queue_add(self, event: dict[str, Any]) -> None:
         await self.send_frame({"type": "queue_add", "conversation": event["conversation"]})
@@ -400,7 +542,46 @@ class OperatorConsumer(ChatSocket):
         if group in self.joined:
             return
         await self.watch(event["conversation"])
-        await self.send_frame({"type": "accepted", "conversation": event["conversation"]})
+        await self.send_frame(
+            {
+                "type": "accepted",
+                "conversation": event["conversation"],
+                "reason": event.get("reason", "accepted"),
+            }
+        )
+
+    async def operator_removed(self, event: dict[str, Any]) -> None:
+        group = groups.conversation_group(self.council.id, event["conversation"])
+        if group in self.joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+            self.joined.discard(group)
+        self.delivered.pop(event["conversation"], None)
+        await self.send_frame(
+            {
+                "type": "chat_removed",
+                "conversation": event["conversation"],
+                "reason": event["reason"],
+            }
+        )
+
+    async def operator_presence(self, event: dict[str, Any]) -> None:
+        await self.send_frame(
+            {
+                "type": "presence",
+                "status": event["status"],
+                "active": event["active"],
+                "max_chats": event["max_chats"],
+            }
+        )
+
+    async def operators_changed(self, event: dict[str, Any]) -> None:
+        await self.send_frame({"type": "operators", "operators": event["operators"]})
+
+    async def chat_queue(self, event: dict[str, Any]) -> None:
+        """Queue positions are for visitors; operators see the queue itself."""
+
+    async def chat_transferred(self, event: dict[str, Any]) -> None:
+        """The operator side learns of a transfer through `operator.removed`."""
 
     async def chat_status(self, event: dict[str, Any]) -> None:
         await self.send_frame(

@@ -4,13 +4,15 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Visitor(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=100)
     email = models.EmailField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Not auto_now_add: a chat moved to another council keeps its original times.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     def __str__(self) -> str:
         return self.name
@@ -21,6 +23,11 @@ class Conversation(models.Model):
         QUEUED = "queued", "Queued"
         ACTIVE = "active", "Active"
         ENDED = "ended", "Ended"
+        MISSED = "missed", "Missed (needs follow-up)"
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        WELSH = "cy", "Welsh"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     visitor = models.ForeignKey(Visitor, on_delete=models.PROTECT, related_name="conversations")
@@ -37,16 +44,29 @@ class Conversation(models.Model):
     )
     page_url = models.URLField(max_length=2000, blank=True)
     prechat = models.JSONField(default=dict, blank=True, help_text="Pre-chat form answers.")
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    # Why the chat came to this council and department: {"rule", "kind", "label"}.
+    routed_by = models.JSONField(default=dict, blank=True)
+    # Queue order: higher priority first (a requeued chat goes to the front), then oldest.
+    priority = models.SmallIntegerField(default=0)
+    queued_at = models.DateTimeField(default=timezone.now)
+    first_response_at = models.DateTimeField(null=True, blank=True)
     # The highest seq handed out; incremented under the row lock, so seqs have no gaps.
     last_seq = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     accepted_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(
+                fields=["status", "-priority", "queued_at"], name="conversation_queue_idx"
+            ),
+            models.Index(fields=["operator", "status"], name="conversation_operator_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.visitor} ({self.get_status_display()})"
@@ -71,7 +91,7 @@ class Message(models.Model):
     body = models.TextField()
     # Chosen by the client so a re-sent message is recognised; NULL for system messages.
     client_id = models.CharField(max_length=64, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["conversation", "seq"]
@@ -84,3 +104,25 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conversation_id}#{self.seq}"
+
+
+class ConversationTransfer(models.Model):
+    """A chat that moved between councils, kept in both: no transcript stays behind."""
+
+    class Direction(models.TextChoices):
+        OUT = "out", "Sent to another council"
+        IN = "in", "Received from another council"
+
+    conversation_id = models.UUIDField(db_index=True)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    other_council_id = models.PositiveIntegerField()
+    other_council_name = models.CharField(max_length=200)
+    by_operator_name = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        arrow = "→" if self.direction == self.Direction.OUT else "←"
+        return f"{self.conversation_id} {arrow} {self.other_council_name}"

@@ -37,6 +37,10 @@ def conversation_payload(conversation: Conversation, preview: str = "") -> dict[
         "accepted_at": _iso(conversation.accepted_at),
         "operator": operator_display_name(operator) if operator else None,
         "last_seq": conversation.last_seq,
+        "language": conversation.language,
+        "routed_by": conversation.routed_by,
+        "queued_at": _iso(conversation.queued_at),
+        "first_response_at": _iso(conversation.first_response_at),
     }
 
 

@@ -42,10 +42,15 @@ def conversation_summary(conversation_id: UUID) -> dict[str, Any] | None:
 
 
 def queue_list() -> list[dict[str, Any]]:
-    """Queued chats, oldest first: the order operators should take them in."""
-    return _summaries(
-        Conversation.objects.filter(status=Conversation.Status.QUEUED).order_by("created_at")
+    """Queued chats in the order operators should take them (requeued first, then oldest)."""
+    rows = _summaries(
+        Conversation.objects.filter(status=Conversation.Status.QUEUED).order_by(
+            "-priority", "queued_at"
+        )
     )
+    for position, row in enumerate(rows, start=1):
+        row["queue_position"] = position
+    return rows
 
 
 def active_list_for_operator(user_id: int) -> list[dict[str, Any]]:
@@ -102,3 +107,28 @@ def message_list_after_with_last_seq(
             .first()
         )
     return messages, last_seq or 0
+
+
+def console_context(user_id: int, council) -> dict[str, Any]:
+    """What an operator's console needs on (re)connect, read in one go."""
+    from councils.models import Council
+    from routing.capacity import load_of, operator_loads
+    from routing.selectors import department_list
+
+    fellow_members = []
+    if council.partnership_id:
+        fellow_members = [
+            {"slug": slug, "name": name}
+            for slug, name in Council.objects.filter(partnership_id=council.partnership_id)
+            .exclude(pk=council.id)
+            .order_by("name")
+            .values_list("slug", "name")
+        ]
+    return {
+        "queue": queue_list(),
+        "active": active_list_for_operator(user_id),
+        "presence": load_of(user_id).payload(),
+        "operators": operator_loads(),
+        "departments": [{"slug": d.slug, "name": d.name} for d in department_list()],
+        "councils": fellow_members,
+    }

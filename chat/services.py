@@ -18,13 +18,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from chat import groups
-from chat.broadcast import send_on_commit
+from chat.broadcast import send_now, send_on_commit
 from chat.errors import ChatError
 from chat.models import Conversation, Message, Visitor
 from chat.payloads import message_payload, operator_display_name
+from chat.queue import announce_positions_on_commit
 from chat.selectors import conversation_summary
 from councils.sites import CouncilRef
-from routing.models import Department
+from councils.tenancy import council_schema
+from routing.capacity import load_of, lock_load_unsafe, operator_loads
+from routing.models import Department, OperatorPresence
 
 
 @dataclass(frozen=True)
@@ -112,19 +115,31 @@ def conversation_start(
     message: str,
     department: Department | None,
     page_url: str = "",
-    prechat: dict[str, str] | None = None,
+    prechat: dict[str, Any] | None = None,
+    language: str = Conversation.Language.ENGLISH,
+    routed_by: dict[str, Any] | None = None,
 ) -> tuple[Conversation, dict[str, Any]]:
-    """Open a chat in the council's queue with the visitor's question stored as seq 1."""
+    """Open a chat in the council's queue with the visitor's question stored as seq 1.
+
+    Operators are not chosen here: callers run `routing.assignment.dispatch_queue` after
+    the commit, in its own transactions.
+    """
     body = clean_body(message)
     visitor = Visitor.objects.create(name=name)
     conversation = Conversation.objects.create(
-        visitor=visitor, department=department, page_url=page_url, prechat=prechat or {}
+        visitor=visitor,
+        department=department,
+        page_url=page_url,
+        prechat=prechat or {},
+        language=language,
+        routed_by=routed_by or {},
     )
     _append_message_unsafe(
         conversation, author=Message.Author.VISITOR, author_name=name, body=body, client_id=None
     )
     summary = conversation_summary(conversation.id)
     send_on_commit(groups.queue_group(council.id), {"type": "queue.add", "conversation": summary})
+    announce_positions_on_commit(council)
     return conversation, summary
 
 
@@ -165,6 +180,8 @@ def message_create(
         client_id=client_id,
         author_user_id=user_id,
     )
+    if operator is not None and conversation.first_response_at is None:
+        Conversation.objects.filter(pk=conversation.pk).update(first_response_at=message.created_at)
     return StoredMessage(payload=_announce_message(council, message), created=True)
 
 
@@ -172,35 +189,141 @@ def message_create(
 def conversation_accept(
     *, council: CouncilRef, conversation_id: UUID, operator: OperatorRef
 ) -> dict[str, Any]:
-    """Give a queued chat to `operator`; exactly one of several racing operators wins."""
+    """Give a queued chat to `operator`, who picked it from the queue.
+
+    Exactly one of several racing operators wins (the conversation row lock), and an
+    operator at their limit is refused (their presence row lock, taken second).
+    """
     conversation = Conversation.objects.select_for_update().filter(id=conversation_id).first()
     if conversation is None:
         raise ChatError("not_found", "No such conversation.")
     if conversation.status != Conversation.Status.QUEUED:
         raise ChatError("already_taken", "Another operator has already taken this chat.")
+    load = lock_load_unsafe(operator.id)
+    if not load.has_room:
+        raise ChatError("at_capacity", f"You already have {load.active} of {load.max_chats} chats.")
+    return conversation_assign_unsafe(council, conversation, operator, reason="accepted")
+
+
+def conversation_assign_unsafe(
+    council: CouncilRef, conversation: Conversation, operator: OperatorRef, *, reason: str
+) -> dict[str, Any]:
+    """Make `operator` the chat's operator and tell everyone.
+
+    Precondition: in a transaction holding the conversation's row lock and the operator's
+    presence lock, with their room checked.
+    """
+    was_queued = conversation.status == Conversation.Status.QUEUED
+    previous_operator_id = conversation.operator_id
+    now = timezone.now()
     conversation.status = Conversation.Status.ACTIVE
     conversation.operator_id = operator.id
-    conversation.accepted_at = timezone.now()
-    conversation.save(update_fields=["status", "operator", "accepted_at"])
+    conversation.accepted_at = now
+    conversation.first_response_at = None
+    conversation.save(update_fields=["status", "operator", "accepted_at", "first_response_at"])
+    OperatorPresence.objects.filter(user_id=operator.id).update(last_assigned_at=now)
+    text = (
+        f"{operator.name} joined the chat."
+        if reason != "transfer"
+        else f"You are now talking to {operator.name}."
+    )
     message = _append_message_unsafe(
-        conversation,
-        author=Message.Author.SYSTEM,
-        author_name="",
-        body=f"{operator.name} joined the chat.",
-        client_id=None,
+        conversation, author=Message.Author.SYSTEM, author_name="", body=text, client_id=None
     )
     _announce_message(council, message)
     _announce_status(council, conversation, operator.name)
     summary = conversation_summary(conversation.id)
-    send_on_commit(
-        groups.queue_group(council.id),
-        {"type": "queue.remove", "conversation": str(conversation.id), "reason": "accepted"},
-    )
+    if was_queued:
+        send_on_commit(
+            groups.queue_group(council.id),
+            {
+                "type": "queue.remove",
+                "conversation": str(conversation.id),
+                "reason": "accepted" if reason == "accepted" else "assigned",
+            },
+        )
+        announce_positions_on_commit(council)
     send_on_commit(
         groups.operator_group(council.id, operator.id),
-        {"type": "operator.accepted", "conversation": summary},
+        {"type": "operator.accepted", "conversation": summary, "reason": reason},
     )
+    announce_load_on_commit(council, operator.id, previous_operator_id)
     return summary
+
+
+def conversation_requeue_unsafe(
+    council: CouncilRef,
+    conversation: Conversation,
+    *,
+    visitor_text: str,
+    removed_reason: str,
+    department=None,
+) -> None:
+    """Put an active chat back at the front of the queue, telling visitor and operator.
+
+    Precondition: in a transaction holding the conversation's row lock.
+    """
+    previous_operator_id = conversation.operator_id
+    conversation.status = Conversation.Status.QUEUED
+    conversation.operator_id = None
+    conversation.priority = 1
+    conversation.queued_at = timezone.now()
+    fields = ["status", "operator", "priority", "queued_at"]
+    if department is not None:
+        conversation.department = department
+        fields.append("department")
+    conversation.save(update_fields=fields)
+    message = _append_message_unsafe(
+        conversation,
+        author=Message.Author.SYSTEM,
+        author_name="",
+        body=visitor_text,
+        client_id=None,
+    )
+    _announce_message(council, message)
+    _announce_status(council, conversation, None)
+    if previous_operator_id:
+        send_on_commit(
+            groups.operator_group(council.id, previous_operator_id),
+            {
+                "type": "operator.removed",
+                "conversation": str(conversation.id),
+                "reason": removed_reason,
+            },
+        )
+    send_on_commit(
+        groups.queue_group(council.id),
+        {"type": "queue.add", "conversation": conversation_summary(conversation.id)},
+    )
+    announce_positions_on_commit(council)
+    announce_load_on_commit(council, previous_operator_id)
+    dispatch_on_commit(council)
+
+
+def announce_load_on_commit(council: CouncilRef, *user_ids: int | None) -> None:
+    """After commit, tell operators their own load and every console the team's loads."""
+
+    def _announce() -> None:
+        with council_schema(council.schema_name):
+            loads = {uid: load_of(uid).payload() for uid in user_ids if uid}
+            team = operator_loads()
+        for uid, load in loads.items():
+            send_now(groups.operator_group(council.id, uid), {"type": "operator.presence", **load})
+        send_now(groups.queue_group(council.id), {"type": "operators.changed", "operators": team})
+
+    transaction.on_commit(_announce)
+
+
+def dispatch_on_commit(council: CouncilRef) -> None:
+    """After commit, offer queued chats to operators with room (automatic assignment)."""
+
+    def _dispatch() -> None:
+        from routing.assignment import dispatch_queue
+
+        with council_schema(council.schema_name):
+            dispatch_queue(council=council)
+
+    transaction.on_commit(_dispatch)
 
 
 @transaction.atomic
@@ -247,6 +370,10 @@ def conversation_end(
             groups.queue_group(council.id),
             {"type": "queue.remove", "conversation": str(conversation.id), "reason": "ended"},
         )
+        announce_positions_on_commit(council)
+    elif conversation.operator_id:
+        announce_load_on_commit(council, conversation.operator_id)
+        dispatch_on_commit(council)
 
 
 def end_idle_conversations(*, council: CouncilRef, idle_seconds: int) -> int:

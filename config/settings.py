@@ -138,6 +138,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "chat.tasks.end_idle_conversations_in_all_councils",
         "schedule": 300.0,
     },
+    "routing-sweep": {
+        "task": "routing.tasks.sweep_all_councils",
+        "schedule": env.float("ROUTING_SWEEP_SECONDS", default=15.0),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -184,3 +188,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Operator presence: the console socket touches last_seen this often, and an operator unseen
+# for the grace period has their chats put back at the front of the queue.
+OPERATOR_HEARTBEAT_SECONDS = env.int("OPERATOR_HEARTBEAT_SECONDS", default=20)
+OPERATOR_GRACE_SECONDS = env.int("OPERATOR_GRACE_SECONDS", default=60)
+# How often Celery beat sweeps every council for missed, unanswered and orphaned chats.
+ROUTING_SWEEP_SECONDS = env.float("ROUTING_SWEEP_SECONDS", default=15.0)

@@ -46,3 +46,34 @@ def council_ensure(
             domain=host, defaults={"tenant": council, "is_primary": index == 0}
         )
     return council, created
+
+
+def record_routing_decision(
+    *,
+    partnership_id: int,
+    council_id: int,
+    conversation_id,
+    routed_by: dict,
+    service_slug: str,
+    postcode,
+    page_url: str,
+) -> None:
+    """Keep why a partnership chat went where it did (public schema; no personal data)."""
+    from urllib.parse import urlsplit
+
+    from django.db import connection
+
+    from councils.models import RoutingDecision
+
+    connection.set_schema_to_public()
+    RoutingDecision.objects.create(
+        partnership_id=partnership_id,
+        council_id=council_id,
+        conversation_id=conversation_id,
+        rule_id=routed_by.get("rule"),
+        kind=routed_by["kind"],
+        label=routed_by["label"][:300],
+        service_slug=service_slug,
+        postcode_district=postcode.outward if postcode else "",
+        page_path=urlsplit(page_url).path[:300] if page_url else "",
+    )

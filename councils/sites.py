@@ -43,7 +43,7 @@ class CouncilRef:
         return parts.scheme in ("http", "https") and (parts.hostname or "").lower() in self.hosts
 
     def allows_origin(self, origin: str | None) -> bool:
-        """True when a browser page at `origin` may use this council's widget or console."""
+        """Its own hosts, its partnership's (and fellow members') hosts, and the allow-list."""
         if not origin or origin == "null":
             return False
         parts = urlsplit(origin)
@@ -165,6 +165,13 @@ def council_ref(council) -> CouncilRef:
         for line in council.allowed_origins.splitlines()
         if line.strip()
     ]
+    if council.partnership_id:
+        # Fellow members' pages may carry a chat that was transferred here.
+        from councils.models import Domain
+
+        entries += Domain.objects.filter(tenant__partnership_id=council.partnership_id).values_list(
+            "domain", flat=True
+        )
     return CouncilRef(
         id=council.id,
         slug=council.slug,
@@ -177,3 +184,19 @@ def council_ref(council) -> CouncilRef:
         partnership_host=council.partnership.domain if council.partnership_id else None,
         embed_origins=tuple(entries),
     )
+
+
+def council_ref_by_id(council_id: int) -> CouncilRef | None:
+    """Precondition: the connection is on the public schema."""
+    from councils.models import Council
+
+    council = Council.objects.select_related("partnership").filter(pk=council_id).first()
+    return council_ref(council) if council else None
+
+
+def council_ref_by_slug(slug: str) -> CouncilRef | None:
+    """Precondition: the connection is on the public schema."""
+    from councils.models import Council
+
+    council = Council.objects.select_related("partnership").filter(slug=slug).first()
+    return council_ref(council) if council else None

@@ -1,6 +1,9 @@
-"""A council's teams (departments) and the pages whose chat button leads to each."""
+"""A council's teams, their hours, its operators' presence and its routing settings."""
+
+from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -9,7 +12,10 @@ class Department(models.Model):
     slug = models.SlugField(unique=True)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in the widget's list.")
     members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="departments"
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="departments",
+        help_text="Operators who take this department's chats. None: every operator does.",
     )
 
     class Meta:
@@ -33,3 +39,102 @@ class ServicePage(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class OpeningHours(models.Model):
+    """One span of a department's week; a span that closes before it opens ends next day."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["department", "weekday", "opens"]
+        verbose_name_plural = "opening hours"
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M} to {self.closes:%H:%M}"
+
+
+class RoutingSettings(models.Model):
+    """The council's routing choices: one row per council schema (pk 1)."""
+
+    class Strategy(models.TextChoices):
+        LEAST_BUSY = "least_busy", "Least busy operator"
+        ROUND_ROBIN = "round_robin", "Round robin"
+        MANUAL = "manual", "Manual pick only"
+
+    class WelshPolicy(models.TextChoices):
+        WAIT = "wait", "Wait for a Welsh-speaking operator"
+        FALLBACK = "fallback", "Prefer one, else any operator"
+
+    assignment_strategy = models.CharField(
+        max_length=20, choices=Strategy.choices, default=Strategy.LEAST_BUSY
+    )
+    max_chats_per_operator = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    queue_cap = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Most chats waiting at once; empty for no limit."
+    )
+    missed_after_seconds = models.PositiveIntegerField(
+        default=600, help_text="A chat waiting this long is marked missed for follow-up."
+    )
+    unanswered_after_seconds = models.PositiveIntegerField(
+        default=120,
+        help_text="An accepted chat with no operator reply after this long goes back to the queue.",
+    )
+    welsh_policy = models.CharField(
+        max_length=10, choices=WelshPolicy.choices, default=WelshPolicy.FALLBACK
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "routing settings"
+
+    def __str__(self) -> str:
+        return "Routing settings"
+
+    @classmethod
+    def current(cls) -> RoutingSettings:
+        """This council's settings (created with defaults on first use)."""
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class OperatorPresence(models.Model):
+    """An operator's availability, load limit and skills."""
+
+    class Status(models.TextChoices):
+        ONLINE = "online", "Online"
+        AWAY = "away", "Away"
+        OFFLINE = "offline", "Offline"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presence"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFLINE)
+    # Touched by the console socket's heartbeat; stale means the console has gone.
+    last_seen = models.DateTimeField(null=True, blank=True)
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+    max_chats = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="Overrides the council's limit for this operator.",
+    )
+    speaks_welsh = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name_plural = "operator presence"
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.status})"

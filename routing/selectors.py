@@ -42,17 +42,20 @@ def service_page_for_path(path: str) -> PageInfo | None:
     return PageInfo(page.title, page.path, page.department.slug, page.department.name)
 
 
-def department_for_chat(*, slug: str, page_url: str) -> tuple[Department | None, str | None]:
-    """The department a new chat goes to, or an error for an unknown slug.
+def department_for_chat(
+    *, slug: str, page_url: str, strict: bool = True
+) -> tuple[Department | None, str | None]:
+    """The department a new chat goes to, or an error for an unknown slug when `strict`.
 
     An explicit choice on the pre-chat form wins; otherwise the page the chat started on
     decides when it is one of the council's service pages; otherwise no department.
     """
     if slug:
         department = department_by_slug(slug)
-        if department is None:
+        if department is not None:
+            return department, None
+        if strict:
             return None, "Choose one of the listed departments."
-        return department, None
     if page_url:
         from urllib.parse import urlsplit
 

@@ -19,7 +19,11 @@ from councils.services import council_ensure, partnership_ensure
 from councils.sites import CouncilRef, clear_site_cache, council_ref
 from routing.models import Department, ServicePage
 
-CHAT_TABLES = "chat_message, chat_conversation, chat_visitor"
+# Wiped after every test: chats, and the routing state that tests change (presence, settings).
+CHAT_TABLES = (
+    "chat_message, chat_conversation, chat_visitor, chat_conversationtransfer, "
+    "routing_operatorpresence, routing_routingsettings"
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,36 @@ def _make_council(name: str, slug: str, partnership=None) -> CouncilRef:
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_test_environment, django_db_blocker):
+    """Always create the test database.
+
+    pytest-django creates it only when some test carries a `django_db` mark; ours do not
+    (they commit for real, see above), so without this they would run against DATABASE_URL.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        config = setup_databases(
+            verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set()
+        )
+    yield
+    with django_db_blocker.unblock():
+        # Consumers' ORM threads may still hold connections; end them so DROP DATABASE can run.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        connection.close()
+        teardown_databases(config, verbosity=0)
+
+
+@pytest.fixture(scope="session")
 def councils(django_db_setup, django_db_blocker) -> TestCouncils:
+    from django.conf import settings
+
+    name = settings.DATABASES["default"]["NAME"]
+    assert name.startswith("test_"), f"refusing to create test councils in {name!r}"
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
         wessex = partnership_ensure(name="Wessex", slug="wessex", domain="wessex.localhost")
@@ -60,6 +93,46 @@ def councils(django_db_setup, django_db_blocker) -> TestCouncils:
         )
         clear_site_cache()
         return made
+
+
+def set_routing(council: CouncilRef, **values) -> None:
+    """Change a test council's routing settings (reset after each test)."""
+    from routing.models import RoutingSettings
+
+    with schema_context(council.schema_name):
+        RoutingSettings.objects.update_or_create(pk=1, defaults=values)
+
+
+@pytest.fixture
+def manual_assignment(committed):
+    """Chats wait for an operator to accept them, as in the foundation's flows."""
+    for council in committed.all():
+        set_routing(council, assignment_strategy="manual")
+    return committed
+
+
+def put_online(council: CouncilRef, username: str = "duty", **presence) -> int:
+    """An operator whose console is open right now (fresh presence); returns the user id."""
+    from django.utils import timezone
+
+    from routing.models import OperatorPresence
+    from tests.factories import operator_in
+
+    operator = operator_in(council, username)
+    with schema_context(council.schema_name):
+        OperatorPresence.objects.update_or_create(
+            user_id=operator.id,
+            defaults={"status": "online", "last_seen": timezone.now(), **presence},
+        )
+    return operator.id
+
+
+@pytest.fixture
+def staffed(manual_assignment):
+    """Every test council has one operator online, and chats wait to be accepted."""
+    for council in manual_assignment.all():
+        put_online(council)
+    return manual_assignment
 
 
 @pytest.fixture

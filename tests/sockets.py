@@ -91,3 +91,11 @@ async def frames_until(comm: WebsocketCommunicator, predicate, timeout: float = 
         seen.append(frame)
         if predicate(frame):
             return seen
+
+
+async def drain(comm: WebsocketCommunicator, quiet_for: float = 0.5) -> list[dict]:
+    """Every frame that arrives until the socket has been quiet for `quiet_for` seconds."""
+    frames = []
+    while not await comm.receive_nothing(timeout=quiet_for):
+        frames.append(await comm.receive_json_from())
+    return frames

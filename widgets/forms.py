@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 
+from routing.postcodes import InvalidPostcode, Postcode, parse_postcode
+
 MAX_FIELDS = 20
 MAX_FIELD_NAME = 50
 MAX_FIELD_VALUE = 500
@@ -20,6 +22,17 @@ class ConversationStartForm(forms.Form):
     department = forms.SlugField(required=False, max_length=50)
     council = forms.SlugField(required=False, max_length=50)
     page_url = forms.CharField(required=False, max_length=2000)
+    postcode = forms.CharField(required=False, max_length=16)
+    language = forms.ChoiceField(required=False, choices=[("en", "English"), ("cy", "Cymraeg")])
+
+    def clean_postcode(self) -> Postcode | None:
+        raw = self.cleaned_data["postcode"].strip()
+        if not raw:
+            return None
+        try:
+            return parse_postcode(raw)
+        except InvalidPostcode as exc:
+            raise forms.ValidationError(str(exc)) from exc
 
     def clean_page_url(self) -> str:
         url = self.cleaned_data["page_url"].strip()

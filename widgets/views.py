@@ -21,8 +21,12 @@ from django.views.decorators.http import require_GET
 from chat.errors import ChatError
 from chat.services import conversation_start
 from chat.tokens import visitor_token_issue
+from councils.partnership_routing import RouteRequest, partnership_rules, route_chat
+from councils.services import record_routing_decision
 from councils.sites import CouncilRef, Site
 from councils.tenancy import council_schema
+from routing.assignment import dispatch_queue
+from routing.availability import queue_refusal
 from routing.selectors import department_for_chat, department_list
 from widgets.demo import DEMO_DEPARTMENTS, demo_page
 from widgets.forms import ConversationStartForm, clean_prechat_fields, form_errors
@@ -81,12 +85,17 @@ def widget_config(request: HttpRequest) -> HttpResponseBase:
         }
     else:
         assert site.partnership is not None
+        rules = partnership_rules(site.partnership.id)
         body = {
             "kind": "partnership",
             "council": None,
             "partnership": {"slug": site.partnership.slug, "name": site.partnership.name},
             "departments": [],
             "councils": [_council_json(c) for c in site.partnership.councils],
+            "services": [
+                {"slug": s.slug, "name": s.name, "asks_postcode": s.asks_postcode}
+                for s in rules.services
+            ],
         }
     body["message_max_chars"] = settings.MESSAGE_MAX_CHARS
     return with_cors(request, JsonResponse(body))
@@ -94,7 +103,7 @@ def widget_config(request: HttpRequest) -> HttpResponseBase:
 
 @csrf_exempt
 def conversation_create(request: HttpRequest) -> HttpResponseBase:
-    """POST /widget/conversations: validate, pick the council and department, start the chat."""
+    """POST /widget/conversations: validate, route to a council and department, start the chat."""
     if request.method == "OPTIONS":
         return with_cors(request, HttpResponse(status=204))
     if request.method != "POST":
@@ -110,32 +119,55 @@ def conversation_create(request: HttpRequest) -> HttpResponseBase:
     except (ValueError, UnicodeDecodeError):
         data = None
     if not isinstance(data, dict):
-        return with_cors(
-            request,
-            JsonResponse({"errors": {"__all__": ["Send a JSON object."]}}, status=400),
-        )
+        return _bad_request(request, {"__all__": ["Send a JSON object."]})
     form = ConversationStartForm(data={k: v for k, v in data.items() if k != "fields"})
     prechat, field_errors = clean_prechat_fields(data.get("fields"))
     errors = {} if form.is_valid() else form_errors(form)
     if field_errors:
         errors["fields"] = field_errors
-    council = site.council
-    if not errors and council is None:
-        slug = form.cleaned_data["council"]
-        council = site.partnership.member(slug) if slug else None
-        if council is None:
-            errors["council"] = ["Choose the council your question is for."]
     if errors:
-        return with_cors(request, JsonResponse({"errors": errors}, status=400))
-
+        return _bad_request(request, errors)
     cleaned = form.cleaned_data
+    postcode = cleaned["postcode"]
+
+    if site.council is not None:
+        council = site.council
+        routed_by = {"rule": None, "kind": "council_host", "label": f"Started on {site.host}"}
+        department_slug, strict_department = cleaned["department"], True
+    else:
+        decision = route_chat(
+            site.partnership,
+            partnership_rules(site.partnership.id),
+            RouteRequest(
+                picked_council=cleaned["council"],
+                page_url=cleaned["page_url"],
+                service=cleaned["department"],
+                postcode=postcode,
+            ),
+        )
+        if decision is None:
+            return _bad_request(request, {"council": ["Choose the council your question is for."]})
+        council, routed_by = decision.council, decision.routed_by()
+        # On a partnership site "department" names a service: it is a council department
+        # only where that council has one of that name.
+        department_slug, strict_department = decision.department_slug, False
+
+    if postcode is not None:
+        prechat["postcode"] = str(postcode)
     with council_schema(council.schema_name):
         department, department_error = department_for_chat(
-            slug=cleaned["department"], page_url=cleaned["page_url"]
+            slug=department_slug, page_url=cleaned["page_url"], strict=strict_department
         )
         if department_error:
+            return _bad_request(request, {"department": [department_error]})
+        refusal = queue_refusal(department)
+        if refusal is not None:
             return with_cors(
-                request, JsonResponse({"errors": {"department": [department_error]}}, status=400)
+                request,
+                JsonResponse(
+                    {"error": "offline", "reason": refusal.reason, "detail": refusal.detail},
+                    status=409,
+                ),
             )
         try:
             conversation, summary = conversation_start(
@@ -145,9 +177,22 @@ def conversation_create(request: HttpRequest) -> HttpResponseBase:
                 department=department,
                 page_url=cleaned["page_url"],
                 prechat=prechat,
+                language=cleaned["language"] or "en",
+                routed_by=routed_by,
             )
         except ChatError as err:
-            return with_cors(request, JsonResponse({"errors": {"message": [err.detail]}}, 400))
+            return _bad_request(request, {"message": [err.detail]})
+        dispatch_queue(council=council)
+    if site.partnership is not None:
+        record_routing_decision(
+            partnership_id=site.partnership.id,
+            council_id=council.id,
+            conversation_id=conversation.id,
+            routed_by=routed_by,
+            service_slug=cleaned["department"],
+            postcode=postcode,
+            page_url=cleaned["page_url"],
+        )
     token = visitor_token_issue(council_id=council.id, conversation_id=conversation.id)
     scheme = "wss" if request.is_secure() else "ws"
     websocket = f"{scheme}://{request.get_host()}/ws/visitor/{conversation.id}/?token={token}"
@@ -162,10 +207,15 @@ def conversation_create(request: HttpRequest) -> HttpResponseBase:
                 "department": department.slug if department else None,
                 "status": conversation.status,
                 "last_seq": summary["last_seq"],
+                "routed_by": routed_by,
             },
             status=201,
         ),
     )
+
+
+def _bad_request(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponseBase:
+    return with_cors(request, JsonResponse({"errors": errors}, status=400))
 
 
 @lru_cache(maxsize=1)

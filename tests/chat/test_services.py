@@ -14,7 +14,7 @@ from chat.models import Conversation, Message
 from chat.services import conversation_accept, conversation_end, message_create
 from tests.factories import accepted_chat_in, chat_in, operator_in
 
-pytestmark = pytest.mark.usefixtures("committed")
+pytestmark = pytest.mark.usefixtures("manual_assignment")
 
 
 def in_thread(fn, *args, **kwargs):
@@ -101,6 +101,8 @@ def test_given_two_operators_racing_to_accept_then_exactly_one_wins_every_round(
         assert len(winners) == 1
         with schema_context(councils.alpha.schema_name):
             assert Conversation.objects.get(id=chat.id).operator_id == winners[0]
+            winner = alex if winners[0] == alex.id else sam
+            conversation_end(council=councils.alpha, conversation_id=chat.id, operator=winner)
 
 
 def test_an_operator_cannot_write_to_or_end_a_chat_assigned_to_someone_else(councils):

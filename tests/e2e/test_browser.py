@@ -12,7 +12,7 @@ from playwright.sync_api import expect, sync_playwright
 from tests.e2e.axe import axe_violations
 from tests.factories import PASSWORD, operator_in
 
-pytestmark = [pytest.mark.usefixtures("committed"), pytest.mark.browser]
+pytestmark = [pytest.mark.usefixtures("staffed"), pytest.mark.browser]
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"

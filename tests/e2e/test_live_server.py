@@ -12,7 +12,7 @@ from websockets.asyncio.client import connect
 from tests.factories import operator_in
 from tests.sockets import login_session_unsafe
 
-pytestmark = [pytest.mark.usefixtures("committed"), pytest.mark.live_server]
+pytestmark = [pytest.mark.usefixtures("staffed"), pytest.mark.live_server]
 
 
 def post_json(daphne_server, host: str, path: str, body: dict) -> tuple[int, dict]:

@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 from chat.models import Conversation, Message
 from chat.tokens import visitor_token_read
 
-pytestmark = pytest.mark.usefixtures("committed")
+pytestmark = pytest.mark.usefixtures("staffed")
 
 
 def post_chat(host: str, body, origin: str | None = None):

@@ -9,12 +9,15 @@
   var $ = function (id) { return document.getElementById(id); };
   var connEl = $('connection'), noticeEl = $('notice'), queueList = $('queue-list'), queueEmpty = $('queue-empty'),
     queueCount = $('queue-count'), queueNotice = $('queue-notice'), grid = $('chat-grid'), chatsEmpty = $('chats-empty'),
-    announcer = $('announcer');
+    announcer = $('announcer'), presenceBox = $('presence-box'), presenceSel = $('presence'), capacityEl = $('capacity');
 
   var ws = null, timer = null, tries = 0, stopped = false;
   var queue = new Map();   // id -> {conv, li, time, btn}
   var chats = new Map();   // id -> panel state
   var focusOnAccept = new Set();
+  var presence = null;     // {status, active, max_chats}
+  var operators = [], departments = [], councils = [];   // transfer targets
+  var STATUS_LABEL = { online: 'Online', away: 'Away', offline: 'Offline' };
 
   // ---- helpers ------------------------------------------------------------------------
   function el(tag, attrs, kids) {
@@ -62,11 +65,18 @@
     clearTimeout(target._t);
     target._t = setTimeout(function () { target.textContent = ''; }, 8000);
   }
+  function notify(text) { // a short notice in #notice that goes away by itself; several can stack
+    var line = el('p', { text: text });
+    noticeEl.appendChild(line);
+    setTimeout(function () { line.remove(); }, 20000);
+  }
+  function welsh(conv) { return conv && typeof conv.language === 'string' && conv.language.slice(0, 2) === 'cy'; }
   function setConn(state, text) { connEl.setAttribute('data-state', state); connEl.textContent = text; }
 
   // ---- queue --------------------------------------------------------------------------
   function queueAdd(conv, quiet) {
-    if (!conv || !conv.id || chats.has(conv.id)) return;
+    // a chat I still have open may come back to the queue (chat_removed follows or went before)
+    if (!conv || !conv.id || (chats.has(conv.id) && conv.status !== 'queued')) return;
     var old = queue.get(conv.id);
     if (old) old.li.remove();
     var headId = 'q-' + conv.id;
@@ -80,6 +90,7 @@
     if (preview.length > 160) preview = preview.slice(0, 157) + '…';
     var li = el('li', { class: 'queue-item', 'data-conversation': conv.id, 'data-testid': 'queue-item' }, [
       el('h3', { id: headId, text: conv.visitor_name || 'Visitor' }),
+      welsh(conv) ? el('p', { class: 'tags' }, [el('span', { class: 'badge lang', 'data-testid': 'language', text: 'Welsh' })]) : null,
       el('p', { class: 'dept', text: conv.department_name || 'No department chosen' }),
       el('p', { class: 'preview', text: preview }),
       el('p', { class: 'meta' }, [time]),
@@ -95,7 +106,7 @@
     });
     queueList.insertBefore(li, next);
     queueChanged();
-    if (!quiet) announce('New chat waiting: ' + (conv.visitor_name || 'Visitor') + (conv.department_name ? ', ' + conv.department_name : ''));
+    if (!quiet) announce('New chat waiting: ' + (conv.visitor_name || 'Visitor') + (conv.department_name ? ', ' + conv.department_name : '') + (welsh(conv) ? ', in Welsh' : ''));
   }
   function queueRemove(id) {
     var q = queue.get(id);
@@ -140,9 +151,19 @@
     p.sendBtn = el('button', { type: 'submit', class: 'btn send', 'data-testid': 'send', text: 'Send' });
     p.endBtn = el('button', { type: 'button', class: 'btn btn-danger end', 'data-testid': 'end', text: 'End chat' });
     p.closeBtn = el('button', { type: 'button', class: 'btn btn-secondary close', 'data-testid': 'close', hidden: true, text: 'Close panel' });
+    var tfId = 'c-' + id + '-tf', tselId = 'c-' + id + '-tt', terrId = 'c-' + id + '-terr';
+    p.transferBtn = el('button', { type: 'button', class: 'btn btn-secondary transfer', 'data-testid': 'transfer', 'aria-expanded': 'false', 'aria-controls': tfId, text: 'Transfer' });
+    p.tSelect = el('select', { id: tselId, 'data-testid': 'transfer-target' });
+    p.tErr = el('p', { id: terrId, class: 'field-error', role: 'alert', 'data-testid': 'transfer-error' });
+    p.tGo = el('button', { type: 'submit', class: 'btn', 'data-testid': 'transfer-submit', text: 'Transfer chat' });
+    p.tCancel = el('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': 'transfer-cancel', text: 'Cancel' });
+    p.tForm = el('form', { id: tfId, class: 'transfer-form', 'data-testid': 'transfer-form', hidden: true }, [
+      el('label', { for: tselId, text: 'Transfer ' + name + '’s chat to' }), p.tErr, p.tSelect,
+      el('div', { class: 'transfer-actions' }, [p.tGo, p.tCancel])]);
     var form = el('form', { class: 'compose' }, [
       el('label', { for: inputId, class: 'visually-hidden', text: 'Reply to ' + name }), p.input, p.sendBtn]);
     var details = [el('p', { class: 'dept', text: conv.department_name || 'No department chosen' })];
+    if (welsh(conv)) details.unshift(el('p', { class: 'tags' }, [el('span', { class: 'badge lang', 'data-testid': 'language', text: 'Welsh' })]));
     if (conv.page_url) details.push(el('p', { class: 'page' }, [el('span', { class: 'label', text: 'Page: ' }), el('span', { class: 'url', text: conv.page_url })]));
     var fields = conv.fields && typeof conv.fields === 'object' ? Object.keys(conv.fields) : [];
     if (fields.length) {
@@ -153,8 +174,13 @@
     p.el = el('article', { class: 'chat', 'data-conversation': id, 'data-testid': 'chat-panel', 'aria-labelledby': headId }, [
       el('header', { class: 'chat-head' }, [el('h3', { id: headId, text: name }), p.status].concat(details)),
       p.notice, p.log, p.typing, form,
-      el('div', { class: 'chat-actions' }, [p.endBtn, p.closeBtn])
+      el('div', { class: 'chat-actions' }, [p.transferBtn, p.endBtn, p.closeBtn]),
+      p.tForm
     ]);
+    p.transferBtn.addEventListener('click', function () { toggleTransfer(p, p.tForm.hidden); });
+    p.tCancel.addEventListener('click', function () { toggleTransfer(p, false); });
+    p.tForm.addEventListener('keydown', function (e) { if (e.key === 'Escape') { e.preventDefault(); toggleTransfer(p, false); } });
+    p.tForm.addEventListener('submit', function (e) { e.preventDefault(); transfer(p); });
     form.addEventListener('submit', function (e) { e.preventDefault(); reply(p); });
     p.input.addEventListener('keydown', function (e) {
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); reply(p); }
@@ -177,6 +203,101 @@
     chatsEmpty.hidden = chats.size > 0;
     (grid.querySelector('textarea:enabled') || $('chats-heading')).focus();
   }
+  function removePanel(p) { // the chat is no longer mine: forget it without telling the server anything
+    var hadFocus = p.el.contains(document.activeElement);
+    clearTimeout(p.typingOff); clearTimeout(p.visTyping); p.typingOn = false;
+    focusOnAccept.delete(p.id);
+    p.el.remove(); chats.delete(p.id);
+    chatsEmpty.hidden = chats.size > 0;
+    if (hadFocus) (grid.querySelector('textarea:enabled') || $('chats-heading')).focus();
+  }
+
+  // ---- transfer -----------------------------------------------------------------------
+  function toggleTransfer(p, show) {
+    if (show && p.ended) return;
+    p.tForm.hidden = !show;
+    p.transferBtn.setAttribute('aria-expanded', show ? 'true' : 'false');
+    if (show) { fillTargets(p); transferError(p, ''); p.tSelect.focus(); }
+    else if (p.el.contains(document.activeElement) || document.activeElement === document.body) p.transferBtn.focus();
+  }
+  function operatorNote(o) {
+    if (o.status !== 'online') return o.status === 'away' || o.status === 'offline' ? o.status : (o.status || 'offline');
+    if (o.max_chats && o.active >= o.max_chats) return 'full';
+    return '';
+  }
+  function fillTargets(p) {
+    var sel = p.tSelect, keep = sel.value;
+    sel.textContent = '';
+    sel.appendChild(el('option', { value: '', text: 'Choose where to send this chat' }));
+    var others = operators.filter(function (o) { return o && o.id !== me.id; });
+    if (others.length) {
+      sel.appendChild(el('optgroup', { label: 'Operators' }, others.map(function (o) {
+        var why = operatorNote(o);
+        var load = o.max_chats ? ', ' + (o.active || 0) + ' of ' + o.max_chats + ' chats' : '';
+        return el('option', { value: 'operator:' + o.id, disabled: !!why,
+          text: (o.name || 'Operator ' + o.id) + (why ? ' (' + why + ')' : load) + (o.speaks_welsh ? ', speaks Welsh' : '') });
+      })));
+    }
+    if (departments.length) {
+      sel.appendChild(el('optgroup', { label: 'Departments (back to the queue)' }, departments.map(function (d) {
+        return el('option', { value: 'department:' + d.slug, text: d.name || d.slug });
+      })));
+    }
+    if (councils.length) {
+      sel.appendChild(el('optgroup', { label: 'Other councils' }, councils.map(function (c) {
+        return el('option', { value: 'council:' + c.slug, text: c.name || c.slug });
+      })));
+    }
+    var still = keep && Array.prototype.some.call(sel.options, function (o) { return o.value === keep && !o.disabled; });
+    sel.value = still ? keep : '';
+  }
+  function transferError(p, text) {
+    p.tErr.textContent = text;
+    if (text) { p.tSelect.setAttribute('aria-invalid', 'true'); p.tSelect.setAttribute('aria-describedby', p.tErr.id); }
+    else { p.tSelect.removeAttribute('aria-invalid'); p.tSelect.removeAttribute('aria-describedby'); }
+  }
+  function transferDone(p) {
+    p.transferring = false; p.tGo.removeAttribute('aria-disabled'); p.tGo.textContent = 'Transfer chat';
+  }
+  function transfer(p) {
+    if (p.transferring || p.ended) return;
+    var v = p.tSelect.value, i = v.indexOf(':');
+    if (i < 0) { transferError(p, 'Choose an operator, department or council.'); p.tSelect.focus(); return; }
+    var kind = v.slice(0, i), key = v.slice(i + 1), to = {};
+    if (kind === 'operator') {
+      var op = operators.filter(function (o) { return String(o.id) === key; })[0];
+      to.operator = op ? op.id : Number(key);
+    } else to[kind] = key;
+    if (!send({ type: 'transfer', conversation: p.id, to: to })) { transferError(p, 'Not connected. Try again when the console is back online.'); return; }
+    transferError(p, '');
+    p.transferring = true; p.tGo.setAttribute('aria-disabled', 'true'); p.tGo.textContent = 'Transferring…';
+  }
+  function setTargets(f) {
+    if (Array.isArray(f.operators)) operators = f.operators;
+    if (Array.isArray(f.departments)) departments = f.departments;
+    if (Array.isArray(f.councils)) councils = f.councils;
+    chats.forEach(function (p) { if (!p.ended) fillTargets(p); });
+  }
+
+  // ---- presence -----------------------------------------------------------------------
+  function showPresence(pr) {
+    if (!pr || typeof pr !== 'object') return;
+    var before = presence && presence.status;
+    presence = { status: pr.status || (presence && presence.status) || 'online', active: pr.active || 0, max_chats: pr.max_chats };
+    presenceBox.hidden = false;
+    presenceSel.value = presence.status;
+    presenceSel.removeAttribute('aria-busy');
+    capacityEl.textContent = 'Chats: ' + presence.active + (presence.max_chats ? ' of ' + presence.max_chats : '');
+    if (before && before !== presence.status) announce('Your status is now ' + (STATUS_LABEL[presence.status] || presence.status));
+  }
+  presenceSel.addEventListener('change', function () {
+    if (!send({ type: 'presence', status: presenceSel.value })) {
+      flash(noticeEl, 'Not connected. Your status will be set when the console is back online.');
+      if (presence) presenceSel.value = presence.status;
+      return;
+    }
+    presenceSel.setAttribute('aria-busy', 'true');
+  });
   function markEnded(p, why) {
     if (p.ended) return;
     p.ended = true; stopTyping(p);
@@ -186,6 +307,7 @@
     p.typing.textContent = '';
     p.input.disabled = true; p.sendBtn.disabled = true;
     p.endBtn.hidden = true; p.closeBtn.hidden = false;
+    p.transferBtn.hidden = true; p.tForm.hidden = true; p.transferBtn.setAttribute('aria-expanded', 'false');
     if (hadFocus || p.ending) p.closeBtn.focus();
     p.pending.forEach(function (b) { b.querySelector('.state').textContent = 'Not sent'; });
     if (why) flash(p.notice, why);
@@ -270,6 +392,9 @@
       tries = 0;
       setConn('live', 'Connected');
       if (f.operator && f.operator.name) { me.name = f.operator.name; $('operator-name').textContent = f.operator.name; }
+      if (f.operator && f.operator.id != null) me.id = f.operator.id;
+      if (f.presence) showPresence(f.presence);
+      setTargets(f);
       // queue: rebuild from the snapshot
       queue.forEach(function (q) { q.li.remove(); }); queue.clear();
       (f.active || []).forEach(function (c) { openPanel(c); });
@@ -277,7 +402,12 @@
       queueChanged();
       var active = new Set((f.active || []).map(function (c) { return c.id; }));
       chats.forEach(function (p) {
-        if (!active.has(p.id) && !p.ended) markEnded(p, 'This chat is no longer assigned to you.');
+        if (!active.has(p.id) && !p.ended) {
+          if (queue.has(p.id)) { // requeued while I was away
+            removePanel(p); notify('Chat with ' + (p.conv.visitor_name || 'a visitor') + ' went back to the queue.'); return;
+          }
+          markEnded(p, 'This chat is no longer assigned to you.');
+        }
         resume(p);
       });
       if (f.queue && f.queue.length) announce(f.queue.length + (f.queue.length === 1 ? ' chat' : ' chats') + ' waiting');
@@ -287,11 +417,30 @@
     accepted: function (f) {
       var conv = f.conversation; if (!conv) return;
       queueRemove(conv.id);
+      var old = chats.get(conv.id);
+      if (old && old.ended && conv.status !== 'ended') removePanel(old); // it came back to me
       var p = openPanel(conv);
       resume(p);
-      if (focusOnAccept.has(conv.id)) { focusOnAccept.delete(conv.id); p.input.focus(); }
-      announce('You are now chatting with ' + (conv.visitor_name || 'a visitor'));
+      var name = conv.visitor_name || 'a visitor';
+      if (f.reason === 'auto' || f.reason === 'transfer') {
+        focusOnAccept.delete(conv.id); // never move focus for a chat I did not ask for
+        flash(p.notice, f.reason === 'transfer' ? 'This chat was transferred to you.' : 'This chat was assigned to you automatically.');
+        announce('New chat assigned to you: ' + name);
+      } else {
+        if (focusOnAccept.has(conv.id)) { focusOnAccept.delete(conv.id); p.input.focus(); }
+        announce('You are now chatting with ' + name);
+      }
     },
+    chat_removed: function (f) {
+      var p = chats.get(f.conversation); if (!p) return;
+      var who = 'Chat with ' + (p.conv.visitor_name || 'a visitor');
+      removePanel(p);
+      notify(f.reason === 'unanswered' ? who + ' went back to the queue (not answered in time).' :
+        f.reason === 'transferred' ? who + ' was transferred.' :
+        f.reason === 'requeued' ? who + ' went back to the queue.' : who + ' is no longer assigned to you.');
+    },
+    presence: function (f) { showPresence(f); },
+    operators: function (f) { setTargets({ operators: f.operators }); },
     message: function (f) {
       var p = chats.get(f.conversation);
       if (!p || typeof f.seq !== 'number' || f.seq <= p.lastSeq || p.held.has(f.seq)) return;
@@ -325,6 +474,13 @@
     error: function (f) {
       var text = errorText(f);
       var id = f.conversation, p = id && chats.get(id);
+      if (p && p.transferring && !f.client_id && TRANSFER_ERRORS.indexOf(f.code) >= 0) {
+        transferDone(p);
+        if (p.tForm.hidden) toggleTransfer(p, true); else fillTargets(p);
+        transferError(p, transferText[f.code] || text);
+        p.tSelect.focus();
+        return;
+      }
       if (f.code === 'already_taken' && id) {
         queueRemove(id); focusOnAccept.delete(id);
         flash(queueNotice, text);
@@ -345,9 +501,17 @@
       }
     }
   };
+  var TRANSFER_ERRORS = ['not_available', 'not_found', 'not_assigned', 'invalid_frame'];
+  var transferText = {
+    not_available: 'That operator is not available: they are not online or have no room for another chat. Choose someone else.',
+    not_found: 'That department or council could not be found. Choose another.',
+    not_assigned: 'This chat is not assigned to you, so you cannot transfer it.'
+  };
   function errorText(f) {
     return ({
       already_taken: 'That chat has already been accepted by someone else.',
+      at_capacity: 'You already have as many chats as you can take. Finish one before accepting another.',
+      not_available: 'That operator is not available.',
       conversation_ended: 'This chat has ended.',
       not_assigned: 'This chat is not assigned to you.',
       not_found: 'That chat could not be found.',
@@ -376,6 +540,7 @@
       chats.forEach(function (p) {
         p.ready = false; p.typingOn = false;
         if (p.ending && !p.ended) { p.ending = false; p.endBtn.removeAttribute('aria-disabled'); p.endBtn.textContent = 'End chat'; }
+        if (p.transferring) transferDone(p);
       });
       if (e.code === 4401 || e.code === 4403 || e.code === 4404) {
         stopped = true;

@@ -43,7 +43,15 @@
     '.typing{margin:0;padding:0 12px;font-size:13px;color:#505a5f;min-height:18px}' +
     'textarea:disabled{background:#f3f2f1;border-color:#b1b4b6}.compose{display:flex;gap:6px;padding:8px 12px;border-top:1px solid #b1b4b6;align-items:flex-end}.compose textarea{min-height:44px;height:44px;flex:1}' +
     '.foot{display:flex;justify-content:space-between;padding:0 12px 10px;gap:6px}' +
-    '.vh{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}';
+    '.vh{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}' +
+    '.hint{color:#505a5f;margin:0 0 2px}input.short{max-width:11em}' +
+    'fieldset.councils{border:0;margin:0;padding:0;min-width:0}fieldset.councils legend{font-weight:700;padding:0;margin-bottom:4px}' +
+    'fieldset.councils.invalid{border-left:4px solid #d4351c;padding-left:8px}' +
+    '.radios{display:flex;flex-direction:column;gap:6px}.radio{display:flex;align-items:center;gap:8px}' +
+    '.radio input{width:24px;height:24px;margin:0;padding:0;flex:none;accent-color:#0b0c0c}' +
+    '.radio label{display:flex;align-items:center;gap:8px;font-weight:400;margin:0;padding:4px 0;cursor:pointer}' +
+    '.radio img.logo{width:32px;height:32px;object-fit:contain;flex:none}' +
+    '.offline{border:3px solid #0b0c0c;border-left-width:8px;padding:8px;background:#fff}.offline p{margin:0 0 4px}.offline .title{font-weight:700}';
 
   function el(tag, attrs, kids) {
     var n = document.createElement(tag);
@@ -107,11 +115,14 @@
 
   // ---- pre-chat form ------------------------------------------------------------------
   var fields = {};
-  function field(name, label, control, testid) {
+  function field(name, label, control, testid, hint) {
     control.id = 'cc-' + name; control.setAttribute('data-testid', testid); control.name = name;
     var err = el('p', { id: 'cc-' + name + '-err', class: 'err', hidden: true });
-    var wrap = el('div', {}, [el('label', { for: control.id, text: label }), err, control]);
-    fields[name] = { c: control, err: err, wrap: wrap, label: label };
+    var lab = el('label', { for: control.id, text: label });
+    var hintEl = hint ? el('p', { id: 'cc-' + name + '-hint', class: 'hint', text: hint }) : null;
+    if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
+    var wrap = el('div', {}, [lab, hintEl, err, control]);
+    fields[name] = { c: control, err: err, wrap: wrap, label: label, lab: lab, hint: hintEl };
     return wrap;
   }
   function options(select, list, placeholder) {
@@ -119,46 +130,90 @@
     select.appendChild(el('option', { value: '', text: placeholder }));
     list.forEach(function (d) { select.appendChild(el('option', { value: d.slug, text: d.name })); });
   }
+  function councilPicker(councils) { // a fieldset of radio buttons, one per member council
+    var err = el('p', { id: 'cc-council-err', class: 'err', hidden: true });
+    var list = el('div', { class: 'radios' });
+    councils.forEach(function (c) {
+      var id = 'cc-council-' + c.slug;
+      var radio = el('input', { type: 'radio', name: 'council', id: id, value: c.slug, 'data-testid': id });
+      var lab = el('label', { for: id }, [
+        c.logo_url ? el('img', { src: c.logo_url, alt: '', class: 'logo', width: '32', height: '32' }) : null,
+        el('span', { text: c.name })]);
+      list.appendChild(el('div', { class: 'radio' }, [radio, lab]));
+    });
+    var fs = el('fieldset', { id: 'cc-council', class: 'councils', 'data-testid': 'cc-council', hidden: true },
+      [el('legend', { text: 'Which council is your question for?' }), err, list]);
+    fields.council = { c: fs, err: err, wrap: fs, label: 'Your council', group: true };
+    return fs;
+  }
+  function pickedCouncil() {
+    var r = fields.council && fields.council.c.querySelector('input:checked');
+    return r ? r.value : '';
+  }
   function showForm(notice) {
-    clearTimeout(timer); body.textContent = ''; body.className = 'body';
+    clearTimeout(timer); body.textContent = ''; body.className = 'body'; fields = {};
     var partnership = cfg.kind === 'partnership';
     var councils = cfg.councils || [];
+    var services = partnership ? cfg.services || [] : [];
     var preset = partnership && councils.filter(function (c) { return c.slug === COUNCIL; })[0];
     var sum = el('div', { class: 'sum', role: 'alert', tabindex: '-1', hidden: true });
+    var offline = el('div', { class: 'offline', role: 'alert', tabindex: '-1', 'data-testid': 'cc-offline', hidden: true });
     var nameIn = el('input', { type: 'text', autocomplete: 'name', maxlength: '100', required: true });
-    var councilSel = el('select', { required: true });
     var deptSel = el('select');
+    var postIn = el('input', { type: 'text', autocomplete: 'postal-code', maxlength: '10', spellcheck: 'false', class: 'short' });
     var q = el('textarea', { maxlength: String(MAX), required: true, rows: '4' });
     var start = el('button', { type: 'submit', class: 'btn', 'data-testid': 'cc-start', text: 'Start chat' });
-    options(councilSel, councils, 'Choose your council');
+    var picker = partnership ? councilPicker(councils) : null;
     var form = el('form', { novalidate: true }, [
-      notice ? el('p', { class: 'note', role: 'status', text: notice }) : null, sum,
+      notice ? el('p', { class: 'note', role: 'status', text: notice }) : null, offline, sum,
       field('name', 'Your name', nameIn, 'cc-name'),
-      field('council', 'Your council', councilSel, 'cc-council'),
-      field('department', 'What is it about? (optional)', deptSel, 'cc-department'),
+      partnership ? field('department', 'What is your question about? (optional)', deptSel, 'cc-service')
+        : field('department', 'What is it about? (optional)', deptSel, 'cc-department'),
+      partnership ? field('postcode', 'Your postcode (optional)', postIn, 'cc-postcode', 'For example, DT1 1XJ') : null,
       field('message', 'Your question', q, 'cc-question'),
+      picker,
       el('div', {}, [start])]);
-    fields.council.wrap.hidden = !partnership || !!preset;
-    if (preset) councilSel.value = preset.slug;
-    function depts() {
-      var c = partnership ? councils.filter(function (x) { return x.slug === councilSel.value; })[0] : null;
-      var list = (partnership ? c && c.departments : cfg.departments) || [];
-      brand(c ? c.brand_colour : cfg.council && cfg.council.brand_colour);
+    function service() { return services.filter(function (s) { return s.slug === deptSel.value; })[0]; }
+    function postcodeNeeded() { var s = service(); return !!(s && s.asks_postcode); }
+    if (partnership) {
+      options(deptSel, services, 'Not sure');
+      var hitService = DEPT && services.some(function (s) { return s.slug === DEPT; });
+      if (hitService) deptSel.value = DEPT;
+      fields.department.wrap.hidden = hitService || !services.length;
+      var syncPostcode = function () {
+        var need = postcodeNeeded();
+        fields.postcode.label = need ? 'Your postcode' : 'Your postcode (optional)';
+        fields.postcode.lab.textContent = fields.postcode.label;
+        if (need) postIn.setAttribute('required', ''); else postIn.removeAttribute('required');
+      };
+      deptSel.addEventListener('change', syncPostcode); syncPostcode();
+      picker.addEventListener('change', function () {
+        var c = councils.filter(function (x) { return x.slug === pickedCouncil(); })[0];
+        if (c) brand(c.brand_colour);
+      });
+      brand(preset ? preset.brand_colour : null);
+    } else {
+      var list = cfg.departments || [];
+      brand(cfg.council && cfg.council.brand_colour);
       options(deptSel, list, 'Not sure');
       var hit = DEPT && list.some(function (d) { return d.slug === DEPT; });
       if (hit) deptSel.value = DEPT;
       fields.department.wrap.hidden = hit || !list.length;
     }
-    councilSel.addEventListener('change', depts); depts();
 
+    function describe(f, withErr) { // the hint (if any) and the error (if shown)
+      var ids = [f.hint && f.hint.id, withErr && f.err.id].filter(Boolean).join(' ');
+      if (ids) f.c.setAttribute('aria-describedby', ids); else f.c.removeAttribute('aria-describedby');
+    }
     function errors(map, focus) {
       var items = [], first = null;
       Object.keys(fields).forEach(function (k) {
         var f = fields[k], msgs = map[k];
         f.err.hidden = !msgs; f.err.textContent = msgs ? msgs.join(' ') : '';
-        if (msgs && !f.wrap.hidden && !first) first = f.c;
-        if (msgs) { f.c.setAttribute('aria-invalid', 'true'); f.c.setAttribute('aria-describedby', f.err.id); }
-        else { f.c.removeAttribute('aria-invalid'); f.c.removeAttribute('aria-describedby'); }
+        if (msgs && !f.wrap.hidden && !first) first = f.group ? (f.c.querySelector('input:checked') || f.c.querySelector('input')) : f.c;
+        describe(f, !!msgs);
+        if (f.group) f.c.classList.toggle('invalid', !!msgs);
+        else if (msgs) f.c.setAttribute('aria-invalid', 'true'); else f.c.removeAttribute('aria-invalid');
       });
       Object.keys(map).forEach(function (k) {
         var f = fields[k];
@@ -170,27 +225,44 @@
         if (focus) (first || sum).focus();
       }
     }
+    function showOffline(j) {
+      offline.textContent = '';
+      offline.appendChild(el('p', { class: 'title', text: j.reason === 'queue_full' ? 'Our advisers are very busy' : 'No one is available to chat' }));
+      offline.appendChild(el('p', { text: j.detail || 'Sorry, no one is available to chat right now. Please try again later.' }));
+      offline.appendChild(el('p', { text: 'What you typed has been kept, so you can try again later.' }));
+      offline.hidden = false; offline.focus();
+    }
     form.addEventListener('submit', function (e) {
       e.preventDefault();
-      var name = nameIn.value.trim(), msg = q.value.trim(), bad = {};
+      var name = nameIn.value.trim(), msg = q.value.trim(), pc = postIn.value.trim(), bad = {};
+      var asking = partnership && !preset && !picker.hidden;
       if (!name) bad.name = ['Enter your name.']; else if (name.length > 100) bad.name = ['Your name must be 100 characters or fewer.'];
-      if (partnership && !councilSel.value) bad.council = ['Choose your council.'];
+      if (partnership && !pc && postcodeNeeded()) bad.postcode = ['Enter your postcode, so we can send your question to the right council.'];
       if (!msg) bad.message = ['Enter your question.']; else if (msg.length > MAX) bad.message = ['Your question must be ' + MAX + ' characters or fewer.'];
+      if (asking && !pickedCouncil()) bad.council = ['Choose your council.'];
       errors(bad, true);
       if (Object.keys(bad).length) return;
-      var data = { name: name, message: msg, page_url: location.href };
+      offline.hidden = true;
+      var lang = (document.documentElement.lang || '').toLowerCase().slice(0, 2) === 'cy' ? 'cy' : 'en';
+      var data = { name: name, message: msg, page_url: location.href, language: lang };
       if (deptSel.value) data.department = deptSel.value;
-      if (partnership) data.council = councilSel.value;
+      if (partnership && pc) data.postcode = pc;
+      if (preset) data.council = preset.slug; else if (asking) data.council = pickedCouncil();
       start.disabled = true; start.textContent = 'Starting\u2026';
       fetch(BASE + '/widget/conversations', { method: 'POST', credentials: 'omit', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(data) })
         .then(function (r) { return r.json().catch(function () { return {}; }).then(function (j) { return { s: r.status, j: j }; }); })
         .then(function (r) {
           if (r.s === 201) {
-            sess = { conversation: r.j.conversation, token: r.j.token, websocket: r.j.websocket, name: name, last_seq: 0, outbox: [], open: true };
+            sess = { conversation: r.j.conversation, token: r.j.token, websocket: r.j.websocket, name: name, last_seq: 0, outbox: [], open: true, council: r.j.council || null };
             save(); showChat(true); return;
           }
+          if (r.s === 409 && r.j.error === 'offline') { errors({}, false); showOffline(r.j); return; }
           var map = r.s === 400 && r.j.errors ? r.j.errors :
             { __all__: [r.s === 403 ? 'Chat is not available on this website.' : 'Sorry, we could not start the chat. Please try again.'] };
+          if (map.council && partnership && picker.hidden && councils.length) {
+            picker.hidden = false; // the server could not tell which council: ask the visitor
+            map = Object.assign({}, map, { council: ['Choose your council, then press Start chat again.'] });
+          }
           errors(map, true);
         })
         .catch(function () { errors({ __all__: ['Sorry, we could not connect. Check your connection and try again.'] }, true); })
@@ -203,6 +275,8 @@
   var log, statusLine, typingLine, input, sendBtn, endBtn, foot;
   function showChat(focus) {
     lastSeq = 0; held = {}; pending = {}; stopped = false; body.textContent = '';
+    convStatus = ''; wasActive = false; queueInfo = null; statusText = '';
+    setTitle(); if (sess.council) councilBrand(sess.council);
     statusLine = el('p', { class: 'status', role: 'status', 'data-testid': 'cc-status', text: 'Connecting\u2026' });
     log = el('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Messages', 'data-testid': 'cc-log', tabindex: '0' });
     typingLine = el('p', { class: 'typing', 'aria-live': 'polite' });
@@ -249,10 +323,42 @@
   }
   function drop(cid) { sess.outbox = (sess.outbox || []).filter(function (o) { return o.client_id !== cid; }); save(); }
   function note(text) { place(el('div', { class: 'm local' }, [el('p', { text: text })])); }
+  var convStatus = '', wasActive = false, queueInfo = null, statusText = '';
+  function minutes(s) {
+    if (typeof s !== 'number' || !isFinite(s) || s < 0) return '';
+    if (s < 60) return 'less than a minute';
+    var m = Math.round(s / 60);
+    return 'about ' + m + (m === 1 ? ' minute' : ' minutes');
+  }
+  function showStatus() {
+    var t;
+    if (convStatus === 'queued') {
+      var q = queueInfo, parts = [];
+      if (wasActive) parts.push('Your chat is back in the queue; the next available adviser will pick it up.');
+      if (q && q.position > 0) {
+        var wait = minutes(q.estimated_wait_s);
+        parts.push('You are number ' + q.position + ' in the queue.' + (wait ? ' Estimated wait: ' + wait + '.' : ''));
+      }
+      t = parts.length ? parts.join(' ') : 'You are in the queue. Someone will be with you soon.';
+    } else if (convStatus === 'missed') t = 'Sorry, no one could answer in time. The council will follow up.';
+    else if (convStatus === 'ended') t = 'Chat ended';
+    else t = statusText;
+    if (statusLine.textContent !== t) statusLine.textContent = t; // unchanged text is not re-announced
+  }
   function setStatus(s, op) {
-    statusLine.textContent = s === 'active' ? 'You are talking to ' + (op || 'an adviser') :
-      s === 'ended' ? 'Chat ended' : 'You are in the queue. Someone will be with you soon.';
+    if (s !== 'queued') queueInfo = null;
+    convStatus = s;
+    if (s === 'active') { wasActive = true; statusText = 'You are talking to ' + (op || 'an adviser'); }
+    showStatus();
     if (s === 'ended') finish();
+  }
+  function setTitle() {
+    var who = sess && sess.council_name ? { name: sess.council_name } : cfg.kind === 'partnership' ? cfg.partnership : cfg.council;
+    title.textContent = (who && who.name ? who.name : 'Council') + ' \u2013 live chat';
+  }
+  function councilBrand(slug) {
+    var c = (cfg.councils || []).filter(function (x) { return x.slug === slug; })[0];
+    if (c) brand(c.brand_colour); else if (cfg.council) brand(cfg.council.brand_colour);
   }
   function finish(why) { // stop for good; the server's socket may stay open to finish a replay
     var refocus = root.activeElement === endBtn || root.activeElement === input;
@@ -262,7 +368,7 @@
     Object.keys(pending).forEach(function (k) { pending[k].lastChild.textContent = 'Not sent'; });
     statusLine.textContent = 'Chat ended'; typingLine.textContent = '';
     input.disabled = sendBtn.disabled = true; endBtn.hidden = true;
-    var again = foot.querySelector('.again') || foot.appendChild(el('button', { type: 'button', class: 'btn again', 'data-testid': 'cc-new', text: 'Start a new chat', on: { click: function () { hangup(); forget(); showForm(); open(true); } } }));
+    var again = foot.querySelector('.again') || foot.appendChild(el('button', { type: 'button', class: 'btn again', 'data-testid': 'cc-new', text: 'Start a new chat', on: { click: function () { hangup(); forget(); setTitle(); showForm(); open(true); } } }));
     if (refocus) again.focus();
   }
   function hangup() { if (ws) { var w = ws; ws = null; try { w.close(1000); } catch (e) { /* ignore */ } } }
@@ -312,6 +418,16 @@
         if (f.active) opTyping = setTimeout(function () { typingLine.textContent = ''; }, 8000);
       } else if (f.type === 'status') {
         setStatus(f.status, f.operator);
+      } else if (f.type === 'queue') {
+        queueInfo = f;
+        if (convStatus === 'queued' || !convStatus) { convStatus = 'queued'; showStatus(); }
+      } else if (f.type === 'transferred') {
+        // the chat moved to another council: same socket, but reconnects must use the new token and URL
+        if (f.token) sess.token = f.token;
+        if (f.websocket) sess.websocket = f.websocket;
+        if (f.council) { sess.council = f.council.slug || sess.council; sess.council_name = f.council.name || sess.council_name; }
+        save(); setTitle(); councilBrand(sess.council);
+        note('Your chat was passed to ' + (f.council && f.council.name ? f.council.name : 'another council') + '.');
       } else if (f.type === 'error' && f.code === 'conversation_ended') {
         finish();
       } else if (f.type === 'error' && /^body_/.test(f.code)) {
@@ -326,7 +442,7 @@
       if (stopped) return;
       if (FATAL.indexOf(e.code) >= 0) {
         var ended = sess && sess.ended;
-        forget(); stopped = true;
+        forget(); stopped = true; setTitle();
         showForm(ended ? '' : 'Your previous chat is no longer available. Please start a new chat.');
         if (!panel.hidden) open(true);
         return;
@@ -348,8 +464,7 @@
     .then(function (r) { if (!r.ok) throw new Error('config ' + r.status); return r.json(); })
     .then(function (c) {
       cfg = c; MAX = c.message_max_chars || MAX;
-      var who = c.kind === 'partnership' ? c.partnership : c.council;
-      title.textContent = (who && who.name ? who.name : 'Council') + ' \u2013 live chat';
+      setTitle();
       brand(c.council && c.council.brand_colour);
       root.appendChild(launcher); root.appendChild(panel);
       document.body.appendChild(host);

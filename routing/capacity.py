@@ -1,0 +1,111 @@
+"""Operators' presence and load: who can take a chat right now. Call in the council's schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from routing.models import OperatorPresence, RoutingSettings
+
+
+@dataclass(frozen=True)
+class Load:
+    user_id: int
+    status: str
+    active: int
+    max_chats: int
+
+    @property
+    def has_room(self) -> bool:
+        return self.active < self.max_chats
+
+    def payload(self) -> dict:
+        return {"status": self.status, "active": self.active, "max_chats": self.max_chats}
+
+
+def fresh_since(now: datetime | None = None) -> datetime:
+    """Presence older than this has no live console behind it."""
+    return (now or timezone.now()) - timedelta(seconds=settings.OPERATOR_GRACE_SECONDS)
+
+
+def presence_for(user_id: int) -> OperatorPresence:
+    return OperatorPresence.objects.get_or_create(user_id=user_id)[0]
+
+
+def active_count(user_id: int) -> int:
+    from chat.models import Conversation
+
+    return Conversation.objects.filter(operator_id=user_id, status="active").count()
+
+
+def lock_load_unsafe(user_id: int, routing: RoutingSettings | None = None) -> Load:
+    """Lock the operator's presence row, then count their chats: the count cannot change
+    under us until commit, so two chats racing for one last slot get one winner.
+
+    Precondition: inside a transaction that has already locked any conversation it changes
+    (conversation rows first, presence rows second: one order everywhere, no deadlocks).
+    """
+    presence_for(user_id)
+    presence = OperatorPresence.objects.select_for_update().get(user_id=user_id)
+    routing = routing or RoutingSettings.current()
+    return Load(
+        user_id=user_id,
+        status=presence.status,
+        active=active_count(user_id),
+        max_chats=presence.max_chats or routing.max_chats_per_operator,
+    )
+
+
+def is_available(presence: OperatorPresence, now: datetime | None = None) -> bool:
+    return (
+        presence.status == OperatorPresence.Status.ONLINE
+        and presence.last_seen is not None
+        and presence.last_seen >= fresh_since(now)
+    )
+
+
+def operator_loads() -> list[dict]:
+    """Every staff operator of the council with presence and load, for consoles' lists."""
+    from chat.payloads import operator_display_name
+
+    routing = RoutingSettings.current()
+    users = (
+        get_user_model()
+        .objects.filter(is_staff=True, is_active=True)
+        .select_related("presence")
+        .annotate(active=Count("conversations", filter=Q(conversations__status="active")))
+        .order_by("first_name", "username")
+    )
+    since = fresh_since()
+    rows = []
+    for user in users:
+        presence = getattr(user, "presence", None)
+        live = presence is not None and presence.last_seen and presence.last_seen >= since
+        status = presence.status if presence is not None and live else "offline"
+        rows.append(
+            {
+                "id": user.id,
+                "name": operator_display_name(user),
+                "status": status,
+                "active": user.active,
+                "max_chats": (presence.max_chats if presence else None)
+                or routing.max_chats_per_operator,
+                "speaks_welsh": bool(presence and presence.speaks_welsh),
+            }
+        )
+    return rows
+
+
+def load_of(user_id: int) -> Load:
+    presence = presence_for(user_id)
+    return Load(
+        user_id=user_id,
+        status=presence.status,
+        active=active_count(user_id),
+        max_chats=presence.max_chats or RoutingSettings.current().max_chats_per_operator,
+    )

@@ -1,0 +1,132 @@
+"""Periodic care of a council's chats (Celery beat, every ROUTING_SWEEP_SECONDS):
+
+- an operator whose console has been gone longer than the grace period has their chats
+  put back at the front of the queue;
+- a chat accepted but not answered in time goes back to the queue;
+- a chat waiting longer than the council allows becomes "missed", kept for follow-up.
+
+Call in the council's schema. `now` is a parameter so tests can move time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from chat import groups
+from chat.broadcast import send_on_commit
+from chat.models import Conversation, Message
+from chat.queue import announce_positions_on_commit
+from chat.services import (
+    _announce_message,
+    _announce_status,
+    _append_message_unsafe,
+    conversation_requeue_unsafe,
+    dispatch_on_commit,
+)
+from councils.sites import CouncilRef
+from routing.models import OperatorPresence, RoutingSettings
+
+BACK_IN_QUEUE = "Sorry for the wait: you're back at the front of the queue for the next adviser."
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    operators_dropped: int = 0
+    requeued_dropped: int = 0
+    requeued_unanswered: int = 0
+    missed: int = 0
+
+
+def requeue_operator_chats_unsafe(council: CouncilRef, user_id: int, *, reason: str) -> int:
+    """Precondition: in a transaction. Every active chat of the operator goes to the front."""
+    ids = list(
+        Conversation.objects.filter(
+            operator_id=user_id, status=Conversation.Status.ACTIVE
+        ).values_list("id", flat=True)
+    )
+    for conversation_id in ids:
+        conversation = Conversation.objects.select_for_update().get(id=conversation_id)
+        if conversation.status != Conversation.Status.ACTIVE:
+            continue
+        conversation_requeue_unsafe(
+            council, conversation, visitor_text=BACK_IN_QUEUE, removed_reason=reason
+        )
+    return len(ids)
+
+
+@transaction.atomic
+def sweep_council(*, council: CouncilRef, now: datetime | None = None) -> SweepReport:
+    now = now or timezone.now()
+    routing = RoutingSettings.current()
+    grace = now - timedelta(seconds=settings.OPERATOR_GRACE_SECONDS)
+
+    dropped_ids = list(
+        OperatorPresence.objects.filter(
+            ~Q(status=OperatorPresence.Status.OFFLINE),
+            Q(last_seen__lt=grace) | Q(last_seen__isnull=True),
+        ).values_list("user_id", flat=True)
+    )
+    OperatorPresence.objects.filter(user_id__in=dropped_ids).update(
+        status=OperatorPresence.Status.OFFLINE
+    )
+    # Offline operators (dropped now, or who chose offline) must hold no chats.
+    holders = set(
+        Conversation.objects.filter(status=Conversation.Status.ACTIVE)
+        .exclude(operator__presence__status__in=["online", "away"])
+        .values_list("operator_id", flat=True)
+    )
+    requeued_dropped = sum(
+        requeue_operator_chats_unsafe(council, uid, reason="requeued") for uid in holders if uid
+    )
+
+    unanswered_before = now - timedelta(seconds=routing.unanswered_after_seconds)
+    unanswered = list(
+        Conversation.objects.select_for_update(skip_locked=True).filter(
+            status=Conversation.Status.ACTIVE,
+            first_response_at__isnull=True,
+            accepted_at__lt=unanswered_before,
+        )
+    )
+    for conversation in unanswered:
+        conversation_requeue_unsafe(
+            council, conversation, visitor_text=BACK_IN_QUEUE, removed_reason="unanswered"
+        )
+
+    missed_before = now - timedelta(seconds=routing.missed_after_seconds)
+    missed = list(
+        Conversation.objects.select_for_update(skip_locked=True).filter(
+            status=Conversation.Status.QUEUED, queued_at__lt=missed_before
+        )
+    )
+    for conversation in missed:
+        conversation.status = Conversation.Status.MISSED
+        conversation.save(update_fields=["status"])
+        message = _append_message_unsafe(
+            conversation,
+            author=Message.Author.SYSTEM,
+            author_name="",
+            body="Sorry, no one could answer in time. The council will follow up.",
+            client_id=None,
+        )
+        _announce_message(council, message)
+        _announce_status(council, conversation, None)
+        send_on_commit(
+            groups.queue_group(council.id),
+            {"type": "queue.remove", "conversation": str(conversation.id), "reason": "missed"},
+        )
+    if missed:
+        announce_positions_on_commit(council)
+    if dropped_ids or unanswered:
+        dispatch_on_commit(council)
+    return SweepReport(
+        operators_dropped=len(dropped_ids),
+        requeued_dropped=requeued_dropped,
+        requeued_unanswered=len(unanswered),
+        missed=len(missed),
+    )

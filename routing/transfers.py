@@ -1,0 +1,216 @@
+"""Handing a chat on: to another operator, another department, or another council.
+
+Call in the source council's schema. A cross-council transfer moves the conversation and its
+whole transcript into the other council's schema in one PostgreSQL transaction (schemas share
+a database), leaving only a transfer record behind, so the first council's operators lose
+every way to reach it.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from chat import groups
+from chat.broadcast import send_on_commit
+from chat.errors import ChatError
+from chat.models import Conversation, ConversationTransfer, Message, Visitor
+from chat.payloads import operator_display_name
+from chat.queue import announce_positions_on_commit
+from chat.selectors import conversation_summary
+from chat.services import (
+    OperatorRef,
+    announce_load_on_commit,
+    conversation_assign_unsafe,
+    conversation_requeue_unsafe,
+    dispatch_on_commit,
+)
+from councils.sites import CouncilRef
+from routing.capacity import lock_load_unsafe
+from routing.models import Department, OperatorPresence
+
+
+def _lock_my_chat_unsafe(conversation_id: UUID, operator: OperatorRef) -> Conversation:
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("visitor")
+        .filter(id=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        raise ChatError("not_found", "No such conversation.")
+    if conversation.operator_id != operator.id or conversation.status != "active":
+        raise ChatError("not_assigned", "Only your active chats can be transferred.")
+    return conversation
+
+
+@transaction.atomic
+def transfer_to_operator(
+    *, council: CouncilRef, conversation_id: UUID, operator: OperatorRef, to_user_id: int
+) -> dict:
+    conversation = _lock_my_chat_unsafe(conversation_id, operator)
+    if to_user_id == operator.id:
+        raise ChatError("not_available", "That is you.")
+    target = get_user_model().objects.filter(pk=to_user_id, is_active=True, is_staff=True).first()
+    if target is None:
+        raise ChatError("not_found", "No such operator.")
+    load = lock_load_unsafe(target.id)
+    if load.status != OperatorPresence.Status.ONLINE or not load.has_room:
+        raise ChatError("not_available", f"{operator_display_name(target)} cannot take it now.")
+    to = OperatorRef(id=target.id, username=target.username, name=operator_display_name(target))
+    send_on_commit(
+        groups.operator_group(council.id, operator.id),
+        {"type": "operator.removed", "conversation": str(conversation.id), "reason": "transferred"},
+    )
+    summary = conversation_assign_unsafe(council, conversation, to, reason="transfer")
+    announce_load_on_commit(council, operator.id)
+    dispatch_on_commit(council)
+    return summary
+
+
+@transaction.atomic
+def transfer_to_department(
+    *, council: CouncilRef, conversation_id: UUID, operator: OperatorRef, department_slug: str
+) -> None:
+    conversation = _lock_my_chat_unsafe(conversation_id, operator)
+    department = Department.objects.filter(slug=department_slug).first()
+    if department is None:
+        raise ChatError("not_found", "No such department.")
+    conversation_requeue_unsafe(
+        council,
+        conversation,
+        visitor_text=f"{operator.name} passed your chat to {department.name}. "
+        "You're at the front of their queue.",
+        removed_reason="transferred",
+        department=department,
+    )
+
+
+@transaction.atomic
+def transfer_to_council(
+    *,
+    council: CouncilRef,
+    conversation_id: UUID,
+    operator: OperatorRef,
+    to_council: CouncilRef,
+) -> None:
+    """Move the chat, its visitor and every message into `to_council`'s schema."""
+    if (
+        to_council.id == council.id
+        or not council.partnership_id
+        or (to_council.partnership_id != council.partnership_id)
+    ):
+        raise ChatError(
+            "not_found", "You can only transfer to another council of your partnership."
+        )
+    conversation = _lock_my_chat_unsafe(conversation_id, operator)
+    visitor = conversation.visitor
+    department_slug = conversation.department.slug if conversation.department_id else None
+    messages = list(Message.objects.filter(conversation=conversation).order_by("seq"))
+    moved_fields = {
+        "page_url": conversation.page_url,
+        "prechat": conversation.prechat,
+        "language": conversation.language,
+        "created_at": conversation.created_at,
+    }
+
+    connection.set_schema(to_council.schema_name)
+    department = (
+        Department.objects.filter(slug=department_slug).first() if department_slug else None
+    )
+    Visitor.objects.create(id=visitor.id, name=visitor.name, email=visitor.email)
+    moved = Conversation.objects.create(
+        id=conversation.id,
+        visitor_id=visitor.id,
+        status=Conversation.Status.QUEUED,
+        department=department,
+        priority=1,
+        queued_at=timezone.now(),
+        last_seq=conversation.last_seq,
+        routed_by={
+            "rule": None,
+            "kind": "transfer",
+            "label": f"Transferred from {council.name} by {operator.name}",
+        },
+        **moved_fields,
+    )
+    Message.objects.bulk_create(
+        Message(
+            conversation=moved,
+            seq=m.seq,
+            author=m.author,
+            author_user=None,
+            author_name=m.author_name,
+            body=m.body,
+            client_id=m.client_id,
+            created_at=m.created_at,
+        )
+        for m in messages
+    )
+    from chat.services import _announce_message, _append_message_unsafe
+
+    note = _append_message_unsafe(
+        moved,
+        author=Message.Author.SYSTEM,
+        author_name="",
+        body=f"{operator.name} passed your chat to {to_council.name}. "
+        "You're at the front of their queue.",
+        client_id=None,
+    )
+    ConversationTransfer.objects.create(
+        conversation_id=moved.id,
+        direction="in",
+        other_council_id=council.id,
+        other_council_name=council.name,
+        by_operator_name=operator.name,
+    )
+    summary = conversation_summary(moved.id)
+
+    connection.set_schema(council.schema_name)
+    Message.objects.filter(conversation=conversation).delete()
+    conversation.delete()
+    if not Conversation.objects.filter(visitor_id=visitor.id).exists():
+        Visitor.objects.filter(id=visitor.id).delete()
+    ConversationTransfer.objects.create(
+        conversation_id=conversation_id,
+        direction="out",
+        other_council_id=to_council.id,
+        other_council_name=to_council.name,
+        by_operator_name=operator.name,
+    )
+
+    # Announcements: the old council's sockets learn where the chat went (the visitor's
+    # socket follows it); the new council's operators see it at the front of their queue.
+    send_on_commit(
+        groups.conversation_group(council.id, conversation_id),
+        {
+            "type": "chat.transferred",
+            "conversation": str(conversation_id),
+            "council_id": to_council.id,
+        },
+    )
+    send_on_commit(
+        groups.operator_group(council.id, operator.id),
+        {"type": "operator.removed", "conversation": str(conversation_id), "reason": "transferred"},
+    )
+    announce_load_on_commit(council, operator.id)
+    dispatch_on_commit(council)
+    _announce_message(to_council, note)
+    send_on_commit(
+        groups.queue_group(to_council.id), {"type": "queue.add", "conversation": summary}
+    )
+    announce_positions_on_commit(to_council)
+    dispatch_on_commit(to_council)
+
+
+def transferred_to(conversation_id: UUID) -> int | None:
+    """The council a chat left this council for, if it did. Call in the old council's schema."""
+    record = (
+        ConversationTransfer.objects.filter(conversation_id=conversation_id, direction="out")
+        .order_by("-created_at")
+        .first()
+    )
+    return record.other_council_id if record else None
