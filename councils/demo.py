@@ -13,7 +13,9 @@ from django_tenants.utils import schema_context
 
 from councils.services import council_ensure, partnership_ensure
 from routing.models import Department, ServicePage
-from widgets.demo import DEMO_DEPARTMENTS
+from widgets.demo import DEMO_DEPARTMENTS, DemoDepartment
+
+WASTE = DemoDepartment("waste", "Waste and recycling", ())
 
 PARTNERSHIP = ("Dorsetforyou", "dorsetforyou", "dorsetforyou.localhost")
 # (name, slug, host, brand colour)
@@ -32,6 +34,16 @@ PARTNERSHIP_COUNCILS = (
     ),
 )
 STANDALONE_COUNCILS = (("Somerset County Council", "somerset", "somerset.localhost", "#7a1e47"),)
+# Demo data, not authoritative boundaries: postcode districts of the old Dorset districts.
+POSTCODE_DISTRICTS = {
+    "west-dorset": ("DT1", "DT2", "DT6", "DT7", "DT8", "DT9"),
+    "weymouth-portland": ("DT3", "DT4", "DT5"),
+    "christchurch": ("BH23",),
+    "purbeck": ("BH16", "BH19", "BH20"),
+    "north-dorset": ("DT10", "DT11", "SP7", "SP8"),
+    "east-dorset": ("BH21", "BH22", "BH31"),
+}
+SERVICES = (("highways", "Highways"), ("waste", "Waste and recycling"))
 # username -> (first name, last name, council admin?)
 OPERATORS = {"alex": ("Alex", "Morgan", True), "sam": ("Sam", "Patel", False)}
 MANAGER_USERNAME = "manager"
@@ -61,13 +73,59 @@ def seed_demo(*, password: str) -> SeedReport:
         (report.councils_created if created else report.councils_updated).append(council_slug)
         with schema_context(council.schema_name):
             _seed_council_schema(encoded)
+    _seed_partnership_routing(partnership)
     _ensure_user(MANAGER_USERNAME, "Pat", "Manager", encoded, superuser=True)
     return report
 
 
+def _seed_partnership_routing(partnership) -> None:
+    """Highways always go to the county; bins go to the district that holds the postcode."""
+    from councils.models import Council, PartnershipService, PostcodeDistrict, RoutingRule
+
+    services = {}
+    for position, (slug, name) in enumerate(SERVICES):
+        services[slug], _ = PartnershipService.objects.update_or_create(
+            partnership=partnership, slug=slug, defaults={"name": name, "position": position}
+        )
+    councils = {c.slug: c for c in Council.objects.filter(partnership=partnership)}
+    for council_slug, districts in POSTCODE_DISTRICTS.items():
+        for outward in districts:
+            PostcodeDistrict.objects.update_or_create(
+                partnership=partnership,
+                outward_code=outward,
+                defaults={"council": councils[council_slug], "is_demo_data": True},
+            )
+    rules = [
+        {
+            "position": 10,
+            "kind": RoutingRule.Kind.SERVICE,
+            "service": services["highways"],
+            "council": councils["dorset"],
+            "department_slug": "highways",
+            "label": "Highways are the county's, wherever you live",
+        },
+        {
+            "position": 20,
+            "kind": RoutingRule.Kind.SERVICE_POSTCODE,
+            "service": services["waste"],
+            "department_slug": "waste",
+            "label": "Waste and recycling goes to the district council for your postcode",
+        },
+        {
+            "position": 30,
+            "kind": RoutingRule.Kind.PICKED_COUNCIL,
+            "label": "The council you chose",
+        },
+    ]
+    for rule in rules:
+        RoutingRule.objects.update_or_create(
+            partnership=partnership, position=rule["position"], defaults=rule
+        )
+
+
 def _seed_council_schema(encoded_password: str) -> None:
     departments = []
-    for position, spec in enumerate(DEMO_DEPARTMENTS):
+    for position, spec in enumerate((*DEMO_DEPARTMENTS, WASTE)):
         department, _ = Department.objects.update_or_create(
             slug=spec.slug, defaults={"name": spec.name, "position": position}
         )

@@ -6,9 +6,10 @@
 Talks to 127.0.0.1:$PORT and sets the Host header itself (Python cannot resolve *.localhost):
 
 1. GET /healthz on the public host -> 200 JSON
-2. POST /widget/conversations on dorset.localhost -> 201 (conversation, token, websocket)
-3. log in as operator `alex` through the council admin's login form -> sessionid cookie
-4. operator socket: hello, accept the conversation
+2. log in as operator `alex` through the council admin's login form -> sessionid cookie
+3. operator socket: hello (the operator is now online: with nobody online, a chat is refused)
+4. POST /widget/conversations on dorset.localhost -> 201; the chat is assigned to alex
+   automatically (or, for a council that picks by hand, alex accepts it from the queue)
 5. visitor socket: hello; operator message -> visitor; visitor message -> operator
 
 Exits 0 on success, 1 with a message naming the failing step otherwise. Every network wait is
@@ -237,26 +238,53 @@ async def expect(ws, what: str, predicate) -> dict:
             return frame
 
 
-async def chat_round_trip(conversation: dict, jar: dict[str, str]) -> None:
-    conv_id = conversation["conversation"]
+async def chat_round_trip(jar: dict[str, str]) -> None:
+    # The operator's console opens first: chats are refused (409 offline) while no operator
+    # of the council is online.
     operator_url = f"ws://{COUNCIL_HOST}/ws/operator/"
     operator = await ws_open(operator_url, "operator socket", {"Cookie": cookie_header(jar)})
     visitor = None
     try:
         hello = await expect(operator, "operator hello", lambda f: f.get("type") == "hello")
-        queued = [c.get("id") for c in hello.get("queue", [])]
-        step(f"operator hello: {len(queued)} queued, conversation queued: {conv_id in queued}")
+        step(f"operator hello: presence {hello.get('presence')}")
+        conversation = await asyncio.to_thread(start_conversation)
+        conv_id = conversation["conversation"]
 
-        def accepted(frame: dict) -> bool:
-            if frame.get("type") == "error":
-                fail(f"accept refused: {frame}")
-            return frame.get("type") == "accepted" and (
-                (frame.get("conversation") or {}).get("id") == conv_id
-            )
+        def mine_or_queued(frame: dict) -> bool:
+            conv = frame.get("conversation") or {}
+            return frame.get("type") in ("accepted", "queue_add") and conv.get("id") == conv_id
 
-        await operator.send(json.dumps({"type": "accept", "conversation": conv_id}))
-        await expect(operator, "operator accept", accepted)
-        step("operator accepted the conversation")
+        arrived = await expect(operator, "the chat reaches the console", mine_or_queued)
+        if arrived["type"] == "queue_add":
+            # Queued first, then usually assigned automatically a moment later.
+            try:
+                arrived = await asyncio.wait_for(
+                    expect(
+                        operator,
+                        "automatic assignment",
+                        lambda f: (
+                            f.get("type") == "accepted"
+                            and (f.get("conversation") or {}).get("id") == conv_id
+                        ),
+                    ),
+                    3,
+                )
+            except TimeoutError:
+                pass
+        if arrived["type"] == "queue_add":  # the council picks chats by hand
+            await operator.send(json.dumps({"type": "accept", "conversation": conv_id}))
+
+            def accepted(frame: dict) -> bool:
+                if frame.get("type") == "error":
+                    fail(f"accept refused: {frame}")
+                return frame.get("type") == "accepted" and (
+                    (frame.get("conversation") or {}).get("id") == conv_id
+                )
+
+            await expect(operator, "operator accept", accepted)
+            step("operator accepted the conversation")
+        else:
+            step(f"the conversation was assigned to the operator ({arrived.get('reason')})")
 
         visitor = await ws_open(conversation["websocket"], "visitor socket")
         hello = await expect(visitor, "visitor hello", lambda f: f.get("type") == "hello")
@@ -309,9 +337,8 @@ def main() -> int:
     try:
         password = demo_password()
         check_health()
-        conversation = start_conversation()
         jar = operator_login(password)
-        asyncio.run(asyncio.wait_for(chat_round_trip(conversation, jar), 6 * TIMEOUT))
+        asyncio.run(asyncio.wait_for(chat_round_trip(jar), 6 * TIMEOUT))
     except SmokeFailure as exc:
         print(f"[smoke] FAILED: {exc}", file=sys.stderr, flush=True)
         return 1

@@ -183,6 +183,7 @@ def conversation_create(request: HttpRequest) -> HttpResponseBase:
         except ChatError as err:
             return _bad_request(request, {"message": [err.detail]})
         dispatch_queue(council=council)
+        conversation.refresh_from_db(fields=["status"])
     if site.partnership is not None:
         record_routing_decision(
             partnership_id=site.partnership.id,
