@@ -19,6 +19,7 @@ from django.conf import settings
 from chat import groups, selectors, services
 from chat.errors import ChatError
 from chat.operators import operator_for_session_unsafe
+from chat.queue import queue_position_of
 from chat.tokens import TokenExpired, TokenInvalid, visitor_token_issue, visitor_token_read
 from councils.middleware import header
 from councils.sites import CouncilRef, council_ref_by_id, council_ref_by_slug
@@ -199,8 +200,6 @@ class VisitorConsumer(ChatSocket):
             return await self.refuse(4404, "not_found", "This chat no longer exists.")
         await self.join(groups.conversation_group(self.council.id, self.conversation))
         await self.accept()
-        if moved_to is not None:
-            await self.send_transferred()
         self.delivered[str(self.conversation)] = view.last_seq
         await self.send_frame(
             {
@@ -211,6 +210,10 @@ class VisitorConsumer(ChatSocket):
                 "operator": view.operator,
             }
         )
+        if moved_to is not None:
+            await self.send_transferred()
+        if view.status == "queued":
+            await self.send_queue_position()
 
     def message_frame(self, payload: dict[str, Any]) -> dict[str, Any]:
         frame = {"type": "message", **payload}
@@ -297,6 +300,15 @@ class VisitorConsumer(ChatSocket):
             await self.send_frame(
                 {"type": "status", "status": view.status, "operator": view.operator}
             )
+            if view.status == "queued":
+                await self.send_queue_position()
+
+    async def send_queue_position(self) -> None:
+        """Where this queued chat stands now (later changes arrive as `chat.queue` events)."""
+        found = await in_council(self.council, queue_position_of, self.conversation)
+        if found is not None:
+            position, wait = found
+            await self.send_frame({"type": "queue", "position": position, "estimated_wait_s": wait})
 
     async def chat_queue(self, event: dict[str, Any]) -> None:
         await self.send_frame(

@@ -15,7 +15,9 @@ from chat.models import Conversation
 from councils.sites import CouncilRef
 from councils.tenancy import council_schema
 
-DEFAULT_TYPICAL_WAIT_S = 120
+DEFAULT_TYPICAL_WAIT_S = 120  # until there is enough history to say better
+MIN_SAMPLES = 5
+MIN_TYPICAL_WAIT_S = 30  # a chat is never picked up in no time, however quiet the day
 HISTORY = 50
 
 
@@ -29,7 +31,7 @@ def queued_ids_in_order() -> list[UUID]:
 
 
 def typical_wait_s() -> float:
-    """Median wait of the last accepted chats today; a default when there is no history."""
+    """Median wait of the last accepted chats today; a default with too little history."""
     since = timezone.now() - timedelta(hours=24)
     waits = [
         max(0.0, d.total_seconds())
@@ -39,7 +41,9 @@ def typical_wait_s() -> float:
         .values_list("wait", flat=True)[:HISTORY]
         if d is not None
     ]
-    return median(waits) if waits else DEFAULT_TYPICAL_WAIT_S
+    if len(waits) < MIN_SAMPLES:
+        return DEFAULT_TYPICAL_WAIT_S
+    return max(MIN_TYPICAL_WAIT_S, median(waits))
 
 
 def estimate_wait_s(position: int, free_operators: int, typical: float) -> int:
@@ -79,3 +83,11 @@ def announce_positions_on_commit(council: CouncilRef) -> None:
             )
 
     transaction.on_commit(_announce)
+
+
+def queue_position_of(conversation_id: UUID) -> tuple[int, int] | None:
+    """(position, estimated wait) of one queued chat, or None when it is not queued."""
+    for cid, position, wait in queue_positions():
+        if cid == conversation_id:
+            return position, wait
+    return None

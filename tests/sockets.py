@@ -64,6 +64,8 @@ async def joined_visitor(chat, host: str | None = None) -> WebsocketCommunicator
     comm = visitor_socket(chat.id, chat.token, host=host or chat.council.hosts[0])
     hello = await open_socket(comm)
     assert hello["type"] == "hello", hello
+    if hello["status"] == "queued":  # a queued chat hears its position straight after hello
+        assert (await comm.receive_json_from(timeout=5))["type"] == "queue"
     return comm
 
 
