@@ -1,7 +1,15 @@
 from django.contrib import admin
 
 from config.admin_sites import public_admin_site
-from councils.models import Council, Domain, Partnership
+from councils.models import (
+    Council,
+    Domain,
+    Partnership,
+    PartnershipService,
+    PostcodeDistrict,
+    RoutingDecision,
+    RoutingRule,
+)
 
 
 class DomainInline(admin.TabularInline):
@@ -25,3 +33,53 @@ class CouncilAdmin(admin.ModelAdmin):
 class PartnershipAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "domain"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+class PartnershipServiceInline(admin.TabularInline):
+    model = PartnershipService
+    extra = 0
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class RoutingRuleInline(admin.StackedInline):
+    model = RoutingRule
+    extra = 0
+    fields = [
+        ("position", "kind", "is_active"),
+        "label",
+        ("page_match", "page_pattern"),
+        "service",
+        ("council", "department_slug"),
+    ]
+    ordering = ["position", "id"]
+
+
+class PostcodeDistrictInline(admin.TabularInline):
+    model = PostcodeDistrict
+    extra = 0
+
+
+PartnershipAdmin.inlines = [PartnershipServiceInline, RoutingRuleInline, PostcodeDistrictInline]
+
+
+@admin.register(RoutingDecision, site=public_admin_site)
+class RoutingDecisionAdmin(admin.ModelAdmin):
+    """Why each partnership chat went where it did (no personal data is kept here)."""
+
+    list_display = [
+        "created_at",
+        "partnership",
+        "council",
+        "kind",
+        "label",
+        "service_slug",
+        "postcode_district",
+    ]
+    list_filter = ["partnership", "council", "kind"]
+    search_fields = ["conversation_id", "label", "postcode_district"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
