@@ -19,7 +19,7 @@ from django.conf import settings
 from chat import groups, selectors, services
 from chat.errors import ChatError
 from chat.operators import operator_for_session_unsafe
-from chat.queue import queue_position_of
+from chat.queue import QueueState, queue_position_of
 from chat.tokens import TokenExpired, TokenInvalid, visitor_token_issue, visitor_token_read
 from councils.middleware import header
 from councils.sites import CouncilRef, council_ref_by_id, council_ref_by_slug
@@ -304,25 +304,29 @@ class VisitorConsumer(ChatSocket):
                 await self.send_queue_position()
 
     async def send_queue_position(self) -> None:
-        """Where this queued chat stands now (later changes arrive as `chat.queue` events)."""
+        """Where this queued chat stands now; later changes arrive as `chat.queue` events."""
+        await self.join(groups.waiting_group(self.council.id))
         found = await in_council(self.council, queue_position_of, self.conversation)
-        if found is not None:
-            position, wait = found
-            await self.send_frame({"type": "queue", "position": position, "estimated_wait_s": wait})
+        await self.send_position(found)
+
+    async def send_position(self, found: tuple[int, int] | None) -> None:
+        """Send this chat's place in the queue, unless it is not queued or has not changed."""
+        if found is None or found == getattr(self, "last_position", None):
+            return
+        self.last_position = found
+        position, wait = found
+        await self.send_frame({"type": "queue", "position": position, "estimated_wait_s": wait})
 
     async def chat_queue(self, event: dict[str, Any]) -> None:
-        await self.send_frame(
-            {
-                "type": "queue",
-                "position": event["position"],
-                "estimated_wait_s": event["estimated_wait_s"],
-            }
-        )
+        await self.send_position(QueueState.from_event(event).position_of(self.conversation))
 
     async def chat_status(self, event: dict[str, Any]) -> None:
         await self.send_frame(
             {"type": "status", "status": event["status"], "operator": event["operator"]}
         )
+        if event["status"] == "queued":  # back in the queue: where, and hear changes again
+            self.last_position = None
+            await self.send_queue_position()
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         if event["author"] == "operator":

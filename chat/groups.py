@@ -20,3 +20,8 @@ def queue_group(council_id: int) -> str:
 def operator_group(council_id: int, user_id: int) -> str:
     """All sockets (tabs, devices) of one operator."""
     return f"t{council_id}.op.{user_id}"
+
+
+def waiting_group(council_id: int) -> str:
+    """Every queued visitor's socket: one message tells them all the new queue order."""
+    return f"t{council_id}.waiting"

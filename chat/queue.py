@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import timedelta
 from statistics import median
 from uuid import UUID
@@ -51,43 +52,63 @@ def estimate_wait_s(position: int, free_operators: int, typical: float) -> int:
     return int(math.ceil(position / max(1, free_operators)) * typical)
 
 
-def queue_positions() -> list[tuple[UUID, int, int]]:
-    """(conversation, position, estimated wait in seconds) for every queued chat."""
+@dataclass(frozen=True)
+class QueueState:
+    """The queue's order and what estimates are made from: one snapshot for every visitor."""
+
+    order: list[str]  # conversation ids (hex), front first
+    free_operators: int
+    typical_wait_s: float
+
+    def position_of(self, conversation_id: UUID | str) -> tuple[int, int] | None:
+        key = UUID(str(conversation_id)).hex
+        try:
+            position = self.order.index(key) + 1
+        except ValueError:
+            return None
+        return position, estimate_wait_s(position, self.free_operators, self.typical_wait_s)
+
+    def event(self) -> dict:
+        return {
+            "type": "chat.queue",
+            "order": self.order,
+            "free_operators": self.free_operators,
+            "typical_wait_s": self.typical_wait_s,
+        }
+
+    @classmethod
+    def from_event(cls, event: dict) -> QueueState:
+        return cls(event["order"], event["free_operators"], event["typical_wait_s"])
+
+
+def queue_state() -> QueueState:
+    from routing.capacity import fresh_since
     from routing.models import OperatorPresence
 
-    ids = queued_ids_in_order()
-    if not ids:
-        return []
-    from routing.capacity import fresh_since
-
+    order = [cid.hex for cid in queued_ids_in_order()]
+    if not order:
+        return QueueState(order=[], free_operators=0, typical_wait_s=DEFAULT_TYPICAL_WAIT_S)
     online = OperatorPresence.objects.filter(
         status=OperatorPresence.Status.ONLINE, last_seen__gte=fresh_since()
     ).count()
-    typical = typical_wait_s()
-    return [(cid, n, estimate_wait_s(n, online, typical)) for n, cid in enumerate(ids, start=1)]
+    return QueueState(order=order, free_operators=online, typical_wait_s=typical_wait_s())
+
+
+def queue_position_of(conversation_id: UUID) -> tuple[int, int] | None:
+    """(position, estimated wait) of one queued chat, or None when it is not queued."""
+    return queue_state().position_of(conversation_id)
 
 
 def announce_positions_on_commit(council: CouncilRef) -> None:
-    """After commit, tell every queued visitor of this council their position and wait."""
+    """After commit, send the new queue order once to all of the council's queued visitors;
+    each socket works out its own position (one Redis message, not one per visitor)."""
     from django.db import transaction
 
     from chat.broadcast import send_now
 
     def _announce() -> None:
         with council_schema(council.schema_name):
-            rows = queue_positions()
-        for conversation_id, position, wait in rows:
-            send_now(
-                groups.conversation_group(council.id, conversation_id),
-                {"type": "chat.queue", "position": position, "estimated_wait_s": wait},
-            )
+            state = queue_state()
+        send_now(groups.waiting_group(council.id), state.event())
 
     transaction.on_commit(_announce)
-
-
-def queue_position_of(conversation_id: UUID) -> tuple[int, int] | None:
-    """(position, estimated wait) of one queued chat, or None when it is not queued."""
-    for cid, position, wait in queue_positions():
-        if cid == conversation_id:
-            return position, wait
-    return None

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from chat import groups
-from chat.broadcast import send_now, send_on_commit
+from chat.broadcast import send_many, send_on_commit
 from chat.errors import ChatError
 from chat.models import Conversation, Message, Visitor
 from chat.payloads import message_payload, operator_display_name
@@ -307,9 +307,15 @@ def announce_load_on_commit(council: CouncilRef, *user_ids: int | None) -> None:
         with council_schema(council.schema_name):
             loads = {uid: load_of(uid).payload() for uid in user_ids if uid}
             team = operator_loads()
-        for uid, load in loads.items():
-            send_now(groups.operator_group(council.id, uid), {"type": "operator.presence", **load})
-        send_now(groups.queue_group(council.id), {"type": "operators.changed", "operators": team})
+        send_many(
+            [
+                *(
+                    (groups.operator_group(council.id, uid), {"type": "operator.presence", **load})
+                    for uid, load in loads.items()
+                ),
+                (groups.queue_group(council.id), {"type": "operators.changed", "operators": team}),
+            ]
+        )
 
     transaction.on_commit(_announce)
 

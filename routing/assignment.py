@@ -12,6 +12,7 @@ from uuid import UUID
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
 
 from chat.models import Conversation
 from chat.payloads import operator_display_name
@@ -21,10 +22,11 @@ from routing.capacity import fresh_since, lock_load_unsafe
 from routing.models import OperatorPresence, RoutingSettings
 
 DISPATCH_LIMIT = 200
+MAX_PASSES = 5
 
 
 def candidate_user_ids(conversation: Conversation, routing: RoutingSettings) -> list[int]:
-    """Online operators who may take this chat, best first for the council's strategy."""
+    """Online operators with room who may take this chat, best first for the strategy."""
     presences = OperatorPresence.objects.filter(
         status=OperatorPresence.Status.ONLINE,
         last_seen__gte=fresh_since(),
@@ -39,7 +41,7 @@ def candidate_user_ids(conversation: Conversation, routing: RoutingSettings) -> 
         presences = presences.filter(speaks_welsh=True)
     presences = presences.annotate(
         active=Count("user__conversations", filter=Q(user__conversations__status="active"))
-    )
+    ).filter(active__lt=Coalesce("max_chats", routing.max_chats_per_operator))
     if routing.assignment_strategy == RoutingSettings.Strategy.ROUND_ROBIN:
         order = [F("last_assigned_at").asc(nulls_first=True), "user_id"]
     else:  # least busy; ties go to whoever waited longest since their last chat
@@ -63,9 +65,10 @@ def assign_conversation(*, council: CouncilRef, conversation_id: UUID) -> int | 
     )
     if conversation is None:  # taken meanwhile, or being handled by another process
         return None
+    # Candidates looked free a moment ago; each is re-checked under its own lock.
     for user_id in candidate_user_ids(conversation, routing):
-        load = lock_load_unsafe(user_id, routing)
-        if load.status == OperatorPresence.Status.ONLINE and load.has_room:
+        load = lock_load_unsafe(user_id, routing, skip_locked=True)
+        if load is not None and load.status == OperatorPresence.Status.ONLINE and load.has_room:
             user = get_user_model().objects.get(pk=user_id)
             operator = OperatorRef(
                 id=user.id, username=user.username, name=operator_display_name(user)
@@ -87,9 +90,19 @@ def dispatch_queue(*, council: CouncilRef) -> int:
         status=OperatorPresence.Status.ONLINE, last_seen__gte=fresh_since()
     ).exists():
         return 0
-    queued = list(
-        Conversation.objects.filter(status=Conversation.Status.QUEUED)
-        .order_by("-priority", "queued_at")
-        .values_list("id", flat=True)[:DISPATCH_LIMIT]
-    )
-    return sum(1 for cid in queued if assign_conversation(council=council, conversation_id=cid))
+    # Passes repeat while they make progress: a chat skipped because another process held
+    # the chat or the operator's row gets another chance once that process has committed.
+    assigned = 0
+    for _ in range(MAX_PASSES):
+        queued = list(
+            Conversation.objects.filter(status=Conversation.Status.QUEUED)
+            .order_by("-priority", "queued_at")
+            .values_list("id", flat=True)[:DISPATCH_LIMIT]
+        )
+        this_pass = sum(
+            1 for cid in queued if assign_conversation(council=council, conversation_id=cid)
+        )
+        assigned += this_pass
+        if this_pass == 0:
+            break
+    return assigned

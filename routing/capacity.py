@@ -43,15 +43,27 @@ def active_count(user_id: int) -> int:
     return Conversation.objects.filter(operator_id=user_id, status="active").count()
 
 
-def lock_load_unsafe(user_id: int, routing: RoutingSettings | None = None) -> Load:
+def lock_load_unsafe(
+    user_id: int, routing: RoutingSettings | None = None, *, skip_locked: bool = False
+) -> Load | None:
     """Lock the operator's presence row, then count their chats: the count cannot change
     under us until commit, so two chats racing for one last slot get one winner.
 
-    Precondition: inside a transaction that has already locked any conversation it changes
-    (conversation rows first, presence rows second: one order everywhere, no deadlocks).
+    With `skip_locked`, None when another transaction holds the row: automatic assignment
+    tries the next operator instead of waiting, because two assigners that each hold one
+    operator and wait for the other's would deadlock.
+
+    Precondition: inside a transaction that has already locked any conversation it changes,
+    and holding no other operator's presence row unless `skip_locked`.
     """
     presence_for(user_id)
-    presence = OperatorPresence.objects.select_for_update().get(user_id=user_id)
+    presence = (
+        OperatorPresence.objects.select_for_update(skip_locked=skip_locked)
+        .filter(user_id=user_id)
+        .first()
+    )
+    if presence is None:
+        return None
     routing = routing or RoutingSettings.current()
     return Load(
         user_id=user_id,
