@@ -261,7 +261,13 @@ def main(argv: list[str] | None = None) -> int:
         ready = wait_ready(port, children, stop)
         if not stop["requested"] and all(c.exited() is None for c in children):
             print_banner(port, ready)
+        parent = os.getppid()
         while not stop["requested"]:
+            if os.getppid() != parent:
+                # `make demo` itself was killed (a signal to make alone, not its process
+                # group): stop rather than leave daphne, the worker and the services behind.
+                note("make exited; stopping the demo")
+                break
             dead = [c for c in children if c.exited() is not None]
             if dead:
                 for child in dead:
