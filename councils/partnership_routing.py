@@ -8,13 +8,12 @@ clears this process's copy (others catch up within `RULES_CACHE_SECONDS`).
 from __future__ import annotations
 
 import re
-import threading
-import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.db import connection
 
+from councils.local_cache import ExpiringCache
 from councils.sites import CouncilRef, PartnershipRef
 from routing.postcodes import Postcode
 
@@ -129,26 +128,16 @@ def _apply(
     )
 
 
-_cache: dict[int, tuple[float, PartnershipRules]] = {}
-_lock = threading.Lock()
+_rules: ExpiringCache[int, PartnershipRules] = ExpiringCache(RULES_CACHE_SECONDS)
 
 
 def clear_rules_cache() -> None:
-    with _lock:
-        _cache.clear()
+    _rules.clear()
 
 
 def partnership_rules(partnership_id: int) -> PartnershipRules:
     """Precondition: sync code; switches the connection to the public schema."""
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get(partnership_id)
-    if hit and hit[0] > now:
-        return hit[1]
-    loaded = _load(partnership_id)
-    with _lock:
-        _cache[partnership_id] = (now + RULES_CACHE_SECONDS, loaded)
-    return loaded
+    return _rules.get_or_load(partnership_id, _load)
 
 
 def _load(partnership_id: int) -> PartnershipRules:

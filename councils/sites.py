@@ -7,14 +7,14 @@ middleware resolve hosts through `site_for_host`.
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection
+
+from councils.local_cache import ExpiringCache
 
 SiteKind = Literal["council", "partnership", "public"]
 HOST_CACHE_SECONDS = 30.0
@@ -104,13 +104,11 @@ def hostname_of(host_header: str) -> str:
     return host.rsplit(":", 1)[0] if ":" in host else host
 
 
-_cache: dict[str, tuple[float, Site | None]] = {}
-_cache_lock = threading.Lock()
+_sites: ExpiringCache[str, Site | None] = ExpiringCache(HOST_CACHE_SECONDS)
 
 
 def clear_site_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
+    _sites.clear()
 
 
 def site_for_host(host_header: str) -> Site | None:
@@ -119,16 +117,7 @@ def site_for_host(host_header: str) -> Site | None:
     Precondition: may run any ORM query, so call it from sync code (it switches the
     connection to the public schema for the lookup and leaves it there).
     """
-    hostname = hostname_of(host_header)
-    now = time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(hostname)
-    if hit and hit[0] > now:
-        return hit[1]
-    site = _load_site(hostname)
-    with _cache_lock:
-        _cache[hostname] = (now + HOST_CACHE_SECONDS, site)
-    return site
+    return _sites.get_or_load(hostname_of(host_header), _load_site)
 
 
 def _load_site(hostname: str) -> Site | None:
