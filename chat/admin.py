@@ -1,6 +1,7 @@
 """Read-only chat history for council admins; chats change only through the console."""
 
 from django.contrib import admin
+from django.http import Http404
 
 from chat.models import Conversation, Message
 from config.admin_sites import council_admin_site
@@ -45,3 +46,8 @@ class ConversationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # A chat that is not in this council (never was, or moved to another council) is a
+        # plain 404, not a redirect with a message naming the id.
+        raise Http404("No such conversation.")

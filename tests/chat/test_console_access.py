@@ -59,7 +59,7 @@ def test_another_councils_admin_cannot_list_or_open_a_chat(councils):
     assert b"Alpha Only" in alpha.get("/admin/chat/conversation/").content
     assert b"Alpha Only" not in beta.get("/admin/chat/conversation/").content
     assert alpha.get(f"/admin/chat/conversation/{chat.id}/change/").status_code == 200
-    assert beta.get(f"/admin/chat/conversation/{chat.id}/change/").status_code == 302
+    assert beta.get(f"/admin/chat/conversation/{chat.id}/change/").status_code == 404
 
 
 def test_council_admin_cannot_reach_the_list_of_councils(councils):
