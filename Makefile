@@ -23,11 +23,12 @@ export PORT
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install demo test lint services services-down services-status clean
+.PHONY: help install demo test bench lint services services-down services-status clean
 
 help:
 	@echo "make demo             run the demo on http://localhost:$(PORT)/ (PORT=... to change)"
 	@echo "make test             run the test suite (PYTEST_ARGS='-k name -x' to narrow it)"
+	@echo "make bench            benchmarks vs their floors -> bench/results/ (BENCH_QUICK=1: short)"
 	@echo "make lint             ruff check and ruff format --check"
 	@echo "make install          create .venv and install the project (done by demo/test)"
 	@echo "make services         start/find PostgreSQL and Redis and keep them running"
@@ -74,6 +75,17 @@ test: $(STAMP)
 	. $(SERVICES_ENV) || exit $$?; \
 	echo "==> pytest $(PYTEST_ARGS)"; \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Starts what it measures (daphne with our app and the floors), in its own database and
+# channel-layer prefix; see docs/performance.md. BENCH_QUICK=1 for a short run.
+bench: $(STAMP)
+	@trap '$(DEVSERVICES) down --session bench --owner-pid $$$$' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM HUP; \
+	$(DEVSERVICES) up --session bench --owner-pid $$$$ || exit $$?; \
+	. $(SERVICES_ENV) || exit $$?; \
+	ulimit -n 200000 2>/dev/null || ulimit -n $$(ulimit -Hn); \
+	echo "==> python -m bench.run"; \
+	$(PY) -m bench.run
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
