@@ -291,8 +291,8 @@ async def run_storm(spec: dict[str, Any]) -> dict[str, Any]:
     )
     write_errors = sum(1 for w in writes if isinstance(w, BaseException))
 
-    # 4. Everyone comes back at once and resumes; a failed attempt retries after ~1 s, as
-    # the widget does (embed.js: max(1000, d * (0.7 + rand * 0.3))).
+    # 4. Everyone comes back at once and resumes; a failed attempt backs off as the widget
+    # does (embed.js: d = min(15 s, 1 s * 2**tries), wait max(1 s, d * (0.7 + rand * 0.3))).
     storm_start = time.monotonic()
 
     async def come_back(mover: Mover) -> None:
@@ -315,7 +315,8 @@ async def run_storm(spec: dict[str, Any]) -> dict[str, Any]:
                 if mover.ws is not None:
                     mover.ws.transport.abort()
                     mover.ws = None
-                await asyncio.sleep(1.0 * (0.7 + random.random() * 0.3))
+                backoff = min(15.0, 2.0 ** (mover.attempts - 1))
+                await asyncio.sleep(max(1.0, backoff * (0.7 + random.random() * 0.3)))
 
     await asyncio.gather(*(come_back(m) for m in live))
     back = [m for m in live if m.back_at is not None]
