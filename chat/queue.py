@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from chat import groups
+from chat.coalesce import defer
 from chat.models import Conversation
 from councils.sites import CouncilRef
 from councils.tenancy import council_schema
@@ -111,4 +112,5 @@ def announce_positions_on_commit(council: CouncilRef) -> None:
             state = queue_state()
         send_now(groups.waiting_group(council.id), state.event())
 
-    transaction.on_commit(_announce)
+    if not defer(f"queue:{council.id}", _announce):
+        transaction.on_commit(_announce)

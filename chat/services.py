@@ -18,7 +18,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from chat import groups
-from chat.broadcast import send_many, send_on_commit
+from chat.broadcast import send_many, send_now, send_on_commit
+from chat.coalesce import defer
 from chat.errors import ChatError
 from chat.models import Conversation, Message, Visitor
 from chat.payloads import message_payload, operator_display_name
@@ -301,23 +302,27 @@ def conversation_requeue_unsafe(
 
 
 def announce_load_on_commit(council: CouncilRef, *user_ids: int | None) -> None:
-    """After commit, tell operators their own load and every console the team's loads."""
+    """After commit, tell operators their own load and every console the team's loads.
 
-    def _announce() -> None:
+    The team's loads (one row per operator) are coalesced in a burst (`chat.coalesce`).
+    """
+
+    def _announce_own() -> None:
         with council_schema(council.schema_name):
             loads = {uid: load_of(uid).payload() for uid in user_ids if uid}
-            team = operator_loads()
         send_many(
-            [
-                *(
-                    (groups.operator_group(council.id, uid), {"type": "operator.presence", **load})
-                    for uid, load in loads.items()
-                ),
-                (groups.queue_group(council.id), {"type": "operators.changed", "operators": team}),
-            ]
+            (groups.operator_group(council.id, uid), {"type": "operator.presence", **load})
+            for uid, load in loads.items()
         )
 
-    transaction.on_commit(_announce)
+    def _announce_team() -> None:
+        with council_schema(council.schema_name):
+            team = operator_loads()
+        send_now(groups.queue_group(council.id), {"type": "operators.changed", "operators": team})
+
+    transaction.on_commit(_announce_own)
+    if not defer(f"team:{council.id}", _announce_team):
+        transaction.on_commit(_announce_team)
 
 
 def dispatch_on_commit(council: CouncilRef) -> None:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 
+from chat.coalesce import coalesced_announcements
 from chat.models import Conversation
 from chat.payloads import operator_display_name
 from chat.services import OperatorRef, conversation_assign_unsafe
@@ -105,6 +106,11 @@ def dispatch_queue(*, council: CouncilRef) -> int:
         return 0
     # Passes repeat while they make progress: a chat skipped because another process held
     # the chat or the operator's row gets another chance once that process has committed.
+    with coalesced_announcements():
+        return _dispatch_passes(council)
+
+
+def _dispatch_passes(council: CouncilRef) -> int:
     assigned = 0
     for _ in range(MAX_PASSES):
         queued = list(

@@ -194,3 +194,30 @@ def test_an_operator_going_offline_hands_back_their_chats_at_once(councils):
         conversation_accept(council=alpha, conversation_id=chat.id, operator=alex)
         presence_set(council=alpha, user_id=alex.id, status="offline")
     assert status_of(alpha, chat) == "queued"
+
+
+async def test_a_burst_of_assignments_reaches_waiting_visitors_as_one_final_position(councils):
+    from routing.assignment import dispatch_queue
+
+    alpha = councils.alpha
+    set_routing_async = sync_to_async(set_routing)
+    await set_routing_async(alpha, assignment_strategy="least_busy", max_chats_per_operator=1)
+    first = await sync_to_async(chat_in)(alpha)
+    await sync_to_async(chat_in)(alpha)
+    third = await sync_to_async(chat_in)(alpha)
+    visitor = visitor_socket(third.id, third.token, host="alpha.localhost")
+    await open_socket(visitor)
+    assert (await next_of_type(visitor, "queue"))["position"] == 3
+
+    @sync_to_async
+    def two_operators_arrive_and_dispatch() -> int:
+        put_online(alpha, "alex")
+        put_online(alpha, "sam")
+        with schema_context(alpha.schema_name):
+            return dispatch_queue(council=alpha)
+
+    assert await two_operators_arrive_and_dispatch() == 2
+    positions = [f["position"] for f in await drain(visitor) if f["type"] == "queue"]
+    assert positions == [1]  # not 2 then 1: one announcement for the whole burst
+    assert await sync_to_async(status_of)(alpha, first) == "active"
+    await visitor.disconnect()
