@@ -62,7 +62,7 @@ def clean_body(body: Any) -> str:
     return text
 
 
-def _append_message_unsafe(
+def append_message_unsafe(
     conversation: Conversation,
     *,
     author: str,
@@ -87,7 +87,7 @@ def _append_message_unsafe(
     )
 
 
-def _announce_message(council: CouncilRef, message: Message) -> dict[str, Any]:
+def announce_message_on_commit(council: CouncilRef, message: Message) -> dict[str, Any]:
     payload = message_payload(message)
     send_on_commit(
         groups.conversation_group(council.id, message.conversation_id),
@@ -96,7 +96,9 @@ def _announce_message(council: CouncilRef, message: Message) -> dict[str, Any]:
     return payload
 
 
-def _announce_status(council: CouncilRef, conversation: Conversation, operator: str | None) -> None:
+def announce_status_on_commit(
+    council: CouncilRef, conversation: Conversation, operator: str | None
+) -> None:
     send_on_commit(
         groups.conversation_group(council.id, conversation.id),
         {
@@ -135,7 +137,7 @@ def conversation_start(
         language=language,
         routed_by=routed_by or {},
     )
-    _append_message_unsafe(
+    append_message_unsafe(
         conversation, author=Message.Author.VISITOR, author_name=name, body=body, client_id=None
     )
     summary = conversation_summary(conversation.id)
@@ -173,7 +175,7 @@ def message_create(
         author, author_name, user_id = Message.Author.VISITOR, conversation.visitor.name, None
     else:
         author, author_name, user_id = Message.Author.OPERATOR, operator.name, operator.id
-    message = _append_message_unsafe(
+    message = append_message_unsafe(
         conversation,
         author=author,
         author_name=author_name,
@@ -183,7 +185,7 @@ def message_create(
     )
     if operator is not None and conversation.first_response_at is None:
         Conversation.objects.filter(pk=conversation.pk).update(first_response_at=message.created_at)
-    return StoredMessage(payload=_announce_message(council, message), created=True)
+    return StoredMessage(payload=announce_message_on_commit(council, message), created=True)
 
 
 @transaction.atomic
@@ -228,11 +230,11 @@ def conversation_assign_unsafe(
         if reason != "transfer"
         else f"You are now talking to {operator.name}."
     )
-    message = _append_message_unsafe(
+    message = append_message_unsafe(
         conversation, author=Message.Author.SYSTEM, author_name="", body=text, client_id=None
     )
-    _announce_message(council, message)
-    _announce_status(council, conversation, operator.name)
+    announce_message_on_commit(council, message)
+    announce_status_on_commit(council, conversation, operator.name)
     summary = conversation_summary(conversation.id)
     if was_queued:
         send_on_commit(
@@ -274,15 +276,15 @@ def conversation_requeue_unsafe(
         conversation.department = department
         fields.append("department")
     conversation.save(update_fields=fields)
-    message = _append_message_unsafe(
+    message = append_message_unsafe(
         conversation,
         author=Message.Author.SYSTEM,
         author_name="",
         body=visitor_text,
         client_id=None,
     )
-    _announce_message(council, message)
-    _announce_status(council, conversation, None)
+    announce_message_on_commit(council, message)
+    announce_status_on_commit(council, conversation, None)
     if previous_operator_id:
         send_on_commit(
             groups.operator_group(council.id, previous_operator_id),
@@ -299,6 +301,28 @@ def conversation_requeue_unsafe(
     announce_positions_on_commit(council)
     announce_load_on_commit(council, previous_operator_id)
     dispatch_on_commit(council)
+
+
+def conversation_mark_missed_unsafe(council: CouncilRef, conversation: Conversation) -> None:
+    """Nobody answered in time: keep the chat for follow-up and tell the visitor and consoles.
+
+    Precondition: in a transaction holding the conversation's row lock; it is queued.
+    """
+    conversation.status = Conversation.Status.MISSED
+    conversation.save(update_fields=["status"])
+    message = append_message_unsafe(
+        conversation,
+        author=Message.Author.SYSTEM,
+        author_name="",
+        body="Sorry, no one could answer in time. The council will follow up.",
+        client_id=None,
+    )
+    announce_message_on_commit(council, message)
+    announce_status_on_commit(council, conversation, None)
+    send_on_commit(
+        groups.queue_group(council.id),
+        {"type": "queue.remove", "conversation": str(conversation.id), "reason": "missed"},
+    )
 
 
 def announce_load_on_commit(council: CouncilRef, *user_ids: int | None) -> None:
@@ -366,16 +390,16 @@ def conversation_end(
         text = "The chat was closed after a long time with no messages."
     else:
         text = f"{operator.name if operator else conversation.visitor.name} ended the chat."
-    message = _append_message_unsafe(
+    message = append_message_unsafe(
         conversation,
         author=Message.Author.SYSTEM,
         author_name="",
         body=text,
         client_id=None,
     )
-    _announce_message(council, message)
+    announce_message_on_commit(council, message)
     current = operator_display_name(conversation.operator) if conversation.operator else None
-    _announce_status(council, conversation, current)
+    announce_status_on_commit(council, conversation, current)
     if was_queued:
         send_on_commit(
             groups.queue_group(council.id),

@@ -7,6 +7,7 @@ from django.db import connection
 
 from chat.services import end_idle_conversations
 from councils.sites import council_ref
+from councils.tenancy import send_to_every_council
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
@@ -23,14 +24,5 @@ def end_idle_conversations_task(idle_seconds: int | None = None) -> int:
 
 @shared_task
 def end_idle_conversations_in_all_councils() -> int:
-    """Beat entry point: fan out one task per council, each sent from inside its schema."""
-    from django_tenants.utils import schema_context
-
-    from councils.models import Council
-
-    count = 0
-    for schema_name in Council.objects.values_list("schema_name", flat=True):
-        with schema_context(schema_name):
-            end_idle_conversations_task.delay()
-        count += 1
-    return count
+    """Beat entry point: one task per council, each run in its own schema."""
+    return send_to_every_council(end_idle_conversations_task)

@@ -59,3 +59,21 @@ async def in_public(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) ->
     return await database_sync_to_async(run_in_council_unsafe)(
         get_public_schema_name(), fn, *args, **kwargs
     )
+
+
+def send_to_every_council(task) -> int:
+    """Queue `task` once per council, each sent from inside that council's schema so
+    tenant-schemas-celery runs it there. Councils whose schema is not created yet (being
+    onboarded) are skipped. Returns how many were sent."""
+    from django_tenants.utils import schema_context, schema_exists
+
+    from councils.models import Council
+
+    sent = 0
+    for schema_name in Council.objects.values_list("schema_name", flat=True):
+        if not schema_exists(schema_name):
+            continue
+        with schema_context(schema_name):
+            task.delay()
+        sent += 1
+    return sent

@@ -18,14 +18,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from chat import groups
-from chat.broadcast import send_on_commit
-from chat.models import Conversation, Message
+from chat.models import Conversation
 from chat.queue import announce_positions_on_commit
 from chat.services import (
-    _announce_message,
-    _announce_status,
-    _append_message_unsafe,
+    conversation_mark_missed_unsafe,
     conversation_requeue_unsafe,
     dispatch_on_commit,
 )
@@ -105,21 +101,7 @@ def sweep_council(*, council: CouncilRef, now: datetime | None = None) -> SweepR
         )
     )
     for conversation in missed:
-        conversation.status = Conversation.Status.MISSED
-        conversation.save(update_fields=["status"])
-        message = _append_message_unsafe(
-            conversation,
-            author=Message.Author.SYSTEM,
-            author_name="",
-            body="Sorry, no one could answer in time. The council will follow up.",
-            client_id=None,
-        )
-        _announce_message(council, message)
-        _announce_status(council, conversation, None)
-        send_on_commit(
-            groups.queue_group(council.id),
-            {"type": "queue.remove", "conversation": str(conversation.id), "reason": "missed"},
-        )
+        conversation_mark_missed_unsafe(council, conversation)
     if missed:
         announce_positions_on_commit(council)
     if dropped_ids or unanswered:

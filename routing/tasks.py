@@ -2,9 +2,9 @@
 
 from celery import shared_task
 from django.db import connection
-from django_tenants.utils import schema_context
 
 from councils.sites import council_ref
+from councils.tenancy import send_to_every_council
 from routing.sweeps import sweep_council
 
 
@@ -18,16 +18,5 @@ def sweep_council_task() -> dict:
 
 @shared_task
 def sweep_all_councils() -> int:
-    """Fan out: each task is sent from inside its council's schema (tenant-schemas-celery)."""
-    from django_tenants.utils import schema_exists
-
-    from councils.models import Council
-
-    count = 0
-    for schema_name in Council.objects.values_list("schema_name", flat=True):
-        if not schema_exists(schema_name):  # being created: not ready for work yet
-            continue
-        with schema_context(schema_name):
-            sweep_council_task.delay()
-        count += 1
-    return count
+    """Beat entry point: one sweep per council, each run in its own schema."""
+    return send_to_every_council(sweep_council_task)

@@ -150,9 +150,9 @@ def transfer_to_council(
         )
         for m in messages
     )
-    from chat.services import _announce_message, _append_message_unsafe
+    from chat.services import announce_message_on_commit, append_message_unsafe
 
-    note = _append_message_unsafe(
+    note = append_message_unsafe(
         moved,
         author=Message.Author.SYSTEM,
         author_name="",
@@ -198,7 +198,7 @@ def transfer_to_council(
     )
     announce_load_on_commit(council, operator.id)
     dispatch_on_commit(council)
-    _announce_message(to_council, note)
+    announce_message_on_commit(to_council, note)
     send_on_commit(
         groups.queue_group(to_council.id), {"type": "queue.add", "conversation": summary}
     )

@@ -18,18 +18,13 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from chat.errors import ChatError
-from chat.services import conversation_start
-from chat.tokens import visitor_token_issue
-from councils.partnership_routing import RouteRequest, partnership_rules, route_chat
-from councils.services import record_routing_decision
+from councils.partnership_routing import partnership_rules
 from councils.sites import CouncilRef, Site
 from councils.tenancy import council_schema
-from routing.assignment import dispatch_queue
-from routing.availability import queue_refusal
-from routing.selectors import department_for_chat, department_list
+from routing.selectors import department_list
 from widgets.demo import DEMO_DEPARTMENTS, demo_page
 from widgets.forms import ConversationStartForm, clean_prechat_fields, form_errors
+from widgets.services import WidgetChatRefused, widget_chat_start
 
 EMBED_JS = Path(__file__).parent / "static" / "widgets" / "embed.js"
 
@@ -103,7 +98,7 @@ def widget_config(request: HttpRequest) -> HttpResponseBase:
 
 @csrf_exempt
 def conversation_create(request: HttpRequest) -> HttpResponseBase:
-    """POST /widget/conversations: validate, route to a council and department, start the chat."""
+    """POST /widget/conversations: parse and validate, then `widget_chat_start`."""
     if request.method == "OPTIONS":
         return with_cors(request, HttpResponse(status=204))
     if request.method != "POST":
@@ -127,88 +122,26 @@ def conversation_create(request: HttpRequest) -> HttpResponseBase:
         errors["fields"] = field_errors
     if errors:
         return _bad_request(request, errors)
-    cleaned = form.cleaned_data
-    postcode = cleaned["postcode"]
-
-    if site.council is not None:
-        council = site.council
-        routed_by = {"rule": None, "kind": "council_host", "label": f"Started on {site.host}"}
-        department_slug, strict_department = cleaned["department"], True
-    else:
-        decision = route_chat(
-            site.partnership,
-            partnership_rules(site.partnership.id),
-            RouteRequest(
-                picked_council=cleaned["council"],
-                page_url=cleaned["page_url"],
-                service=cleaned["department"],
-                postcode=postcode,
-            ),
-        )
-        if decision is None:
-            return _bad_request(request, {"council": ["Choose the council your question is for."]})
-        council, routed_by = decision.council, decision.routed_by()
-        # On a partnership site "department" names a service: it is a council department
-        # only where that council has one of that name.
-        department_slug, strict_department = decision.department_slug, False
-
-    if postcode is not None:
-        prechat["postcode"] = str(postcode)
-    with council_schema(council.schema_name):
-        department, department_error = department_for_chat(
-            slug=department_slug, page_url=cleaned["page_url"], strict=strict_department
-        )
-        if department_error:
-            return _bad_request(request, {"department": [department_error]})
-        refusal = queue_refusal(department)
-        if refusal is not None:
-            return with_cors(
-                request,
-                JsonResponse(
-                    {"error": "offline", "reason": refusal.reason, "detail": refusal.detail},
-                    status=409,
-                ),
-            )
-        try:
-            conversation, summary = conversation_start(
-                council=council,
-                name=cleaned["name"].strip(),
-                message=cleaned["message"],
-                department=department,
-                page_url=cleaned["page_url"],
-                prechat=prechat,
-                language=cleaned["language"] or "en",
-                routed_by=routed_by,
-            )
-        except ChatError as err:
-            return _bad_request(request, {"message": [err.detail]})
-        dispatch_queue(council=council)
-        conversation.refresh_from_db(fields=["status"])
-    if site.partnership is not None:
-        record_routing_decision(
-            partnership_id=site.partnership.id,
-            council_id=council.id,
-            conversation_id=conversation.id,
-            routed_by=routed_by,
-            service_slug=cleaned["department"],
-            postcode=postcode,
-            page_url=cleaned["page_url"],
-        )
-    token = visitor_token_issue(council_id=council.id, conversation_id=conversation.id)
+    try:
+        chat = widget_chat_start(site=site, form=form.cleaned_data, prechat=prechat)
+    except WidgetChatRefused as refused:
+        return with_cors(request, JsonResponse(refused.body, status=refused.status))
     scheme = "wss" if request.is_secure() else "ws"
-    websocket = f"{scheme}://{request.get_host()}/ws/visitor/{conversation.id}/?token={token}"
+    websocket = (
+        f"{scheme}://{request.get_host()}/ws/visitor/{chat.conversation_id}/?token={chat.token}"
+    )
     return with_cors(
         request,
         JsonResponse(
             {
-                "conversation": str(conversation.id),
-                "token": token,
+                "conversation": chat.conversation_id,
+                "token": chat.token,
                 "websocket": websocket,
-                "council": council.slug,
-                "department": department.slug if department else None,
-                "status": conversation.status,
-                "last_seq": summary["last_seq"],
-                "routed_by": routed_by,
+                "council": chat.council.slug,
+                "department": chat.department_slug,
+                "status": chat.status,
+                "last_seq": chat.last_seq,
+                "routed_by": chat.routed_by,
             },
             status=201,
         ),
