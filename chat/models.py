@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 class Visitor(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=100)
-    email = models.EmailField(blank=True)
+    email = models.EmailField(blank=True, db_index=True)
     # Not auto_now_add: a chat moved to another council keeps its original times.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -28,6 +29,18 @@ class Conversation(models.Model):
     class Language(models.TextChoices):
         ENGLISH = "en", "English"
         WELSH = "cy", "Welsh"
+
+    class EndedBy(models.TextChoices):
+        VISITOR = "visitor", "Visitor"
+        OPERATOR = "operator", "Operator"
+        SYSTEM = "system", "System (idle, missed or quick exit)"
+
+    class Outcome(models.TextChoices):
+        RESOLVED = "resolved", "Resolved"
+        REFERRED = "referred", "Referred to another team"
+        FOLLOW_UP = "follow_up", "Needs a follow-up"
+        NO_REPLY = "no_reply", "Visitor stopped replying"
+        OTHER = "other", "Other"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     visitor = models.ForeignKey(Visitor, on_delete=models.PROTECT, related_name="conversations")
@@ -57,6 +70,19 @@ class Conversation(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.CharField(max_length=10, choices=EndedBy.choices, blank=True)
+    # Wrap-up: what the operator recorded when the chat ended.
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    # Read receipts: the highest seq the visitor's widget has shown them.
+    visitor_read_seq = models.PositiveIntegerField(default=0)
+    # The visitor's verdict at the end (1 to 5) and what they wrote.
+    rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    rating_comment = models.TextField(blank=True)
+    # Where a transcript was sent, if the visitor asked for one.
+    transcript_email = models.EmailField(blank=True)
+    transcript_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
@@ -126,3 +152,88 @@ class ConversationTransfer(models.Model):
     def __str__(self) -> str:
         arrow = "→" if self.direction == self.Direction.OUT else "←"
         return f"{self.conversation_id} {arrow} {self.other_council_name}"
+
+
+class Note(models.Model):
+    """An operator's internal note on a conversation: never sent to the visitor."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    author_name = models.CharField(max_length=150)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["conversation", "created_at"]
+
+    def __str__(self) -> str:
+        return f"Note by {self.author_name}"
+
+
+class CannedResponse(models.Model):
+    """A ready-made reply, inserted in the console by typing /shortcut."""
+
+    title = models.CharField(max_length=120)
+    shortcut = models.SlugField(max_length=40, help_text="Typed after / in the console.")
+    body = models.TextField()
+    department = models.ForeignKey(
+        "routing.Department",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="canned_responses",
+        help_text="Empty: offered in every department's chats.",
+    )
+
+    class Meta:
+        ordering = ["shortcut"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shortcut", "department"],
+                name="canned_shortcut_per_department",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"
+
+
+class Enquiry(models.Model):
+    """Contact details left while chat was closed, for the council to follow up."""
+
+    class Reason(models.TextChoices):
+        CLOSED = "closed", "Outside opening hours"
+        NO_OPERATOR = "no_operator_online", "Nobody online"
+        QUEUE_FULL = "queue_full", "Queue full"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    message = models.TextField()
+    department = models.ForeignKey(
+        "routing.Department", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    page_url = models.URLField(max_length=2000, blank=True)
+    language = models.CharField(
+        max_length=2, choices=Conversation.Language.choices, default=Conversation.Language.ENGLISH
+    )
+    prechat = models.JSONField(default=dict, blank=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.CLOSED)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    handled_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "enquiries"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.created_at:%d %b %Y %H:%M})"

@@ -36,7 +36,6 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.staticfiles",
     "channels",
-    "widgets",
 ]
 # Each council's schema holds its own users, sessions, departments and chats.
 TENANT_APPS = [
@@ -47,6 +46,7 @@ TENANT_APPS = [
     "django.contrib.admin",
     "routing",
     "chat",
+    "widgets",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -182,6 +182,12 @@ FRAME_MAX_BYTES = 16 * 1024
 VISITOR_TOKEN_MAX_AGE = env.int("VISITOR_TOKEN_MAX_AGE", default=24 * 3600)
 CONVERSATION_IDLE_TIMEOUT = env.int("CONVERSATION_IDLE_TIMEOUT", default=2 * 3600)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
+
+# Mail (transcripts, out-of-hours enquiries, set-password links). EMAIL_URL takes the
+# django-environ form, e.g. smtp+tls://user:password@smtp.example.gov.uk:587; the dev
+# default prints mail to the console.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CouncilChat <no-reply@localhost>")
 
 LOGGING = {
     "version": 1,

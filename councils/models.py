@@ -1,11 +1,9 @@
 """The public schema: councils (the tenants), their hosts, and partnerships of councils."""
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
-hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB.")
 
 
 class Partnership(models.Model):
@@ -40,8 +38,6 @@ class Council(TenantMixin):
     partnership = models.ForeignKey(
         Partnership, null=True, blank=True, on_delete=models.SET_NULL, related_name="councils"
     )
-    brand_colour = models.CharField(max_length=7, default="#1d4f91", validators=[hex_colour])
-    logo_url = models.URLField(blank=True)
     allowed_origins = models.TextField(
         blank=True,
         help_text=(

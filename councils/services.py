@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django_tenants.utils import schema_context
 
 from councils.models import Council, Domain, Partnership
+from widgets.models import WidgetSettings
 
 
 @transaction.atomic
@@ -37,9 +39,13 @@ def council_ensure(
         council = Council(schema_name=Council.schema_name_for(slug), slug=slug)
     council.name = name
     council.partnership = partnership
-    council.brand_colour = brand_colour
-    council.logo_url = logo_url
     council.save()  # creates and migrates the schema when new (auto_create_schema)
+    with schema_context(council.schema_name):
+        branding = WidgetSettings.current()
+        if created or (brand_colour, logo_url) != ("#1d4f91", ""):
+            branding.brand_colour, branding.logo_url = brand_colour, logo_url
+            branding.full_clean()
+            branding.save()
     hosts = [h.lower() for h in hosts]
     for index, host in enumerate(hosts):
         Domain.objects.update_or_create(

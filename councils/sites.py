@@ -26,8 +26,6 @@ class CouncilRef:
     slug: str
     name: str
     schema_name: str
-    brand_colour: str
-    logo_url: str
     partnership_id: int | None
     # The council's own hosts (Domain rows): the console and admin live only here.
     hosts: tuple[str, ...]
@@ -166,8 +164,6 @@ def council_ref(council) -> CouncilRef:
         slug=council.slug,
         name=council.name,
         schema_name=council.schema_name,
-        brand_colour=council.brand_colour,
-        logo_url=council.logo_url,
         partnership_id=council.partnership_id,
         hosts=hosts,
         partnership_host=council.partnership.domain if council.partnership_id else None,

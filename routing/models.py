@@ -11,6 +11,10 @@ class Department(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(unique=True)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in the widget's list.")
+    name_cy = models.CharField(max_length=120, blank=True, verbose_name="name (Welsh)")
+    email = models.EmailField(
+        blank=True, help_text="Where enquiries left out of hours are sent."
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -66,6 +70,27 @@ class OpeningHours(models.Model):
         return f"{self.get_weekday_display()} {self.opens:%H:%M} to {self.closes:%H:%M}"
 
 
+class Closure(models.Model):
+    """A day the council (or one department) takes no chats, e.g. staff training."""
+
+    date = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="closures",
+        help_text="Empty: the whole council is closed.",
+    )
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d %b %Y}: {self.reason or 'closed'}"
+
+
 class RoutingSettings(models.Model):
     """The council's routing choices: one row per council schema (pk 1)."""
 
@@ -73,6 +98,14 @@ class RoutingSettings(models.Model):
         LEAST_BUSY = "least_busy", "Least busy operator"
         ROUND_ROBIN = "round_robin", "Round robin"
         MANUAL = "manual", "Manual pick only"
+
+    class Nation(models.TextChoices):
+        # Subdivision codes of the `holidays` package's United Kingdom calendar.
+        ENGLAND = "ENG", "England"
+        WALES = "WLS", "Wales"
+        SCOTLAND = "SCT", "Scotland"
+        NORTHERN_IRELAND = "NIR", "Northern Ireland"
+        NONE = "", "None: open on bank holidays"
 
     class WelshPolicy(models.TextChoices):
         WAIT = "wait", "Wait for a Welsh-speaking operator"
@@ -96,6 +129,13 @@ class RoutingSettings(models.Model):
     )
     welsh_policy = models.CharField(
         max_length=10, choices=WelshPolicy.choices, default=WelshPolicy.FALLBACK
+    )
+    bank_holidays = models.CharField(
+        max_length=3,
+        blank=True,
+        choices=Nation.choices,
+        default=Nation.ENGLAND,
+        help_text="Whose bank holidays close chat.",
     )
 
     class Meta:

@@ -21,8 +21,9 @@ from routing.models import Department, ServicePage
 
 # Wiped after every test: chats, and the routing state that tests change (presence, settings).
 CHAT_TABLES = (
-    "chat_message, chat_conversation, chat_visitor, chat_conversationtransfer, "
-    "routing_operatorpresence, routing_routingsettings"
+    "chat_message, chat_note, chat_conversation, chat_visitor, chat_conversationtransfer, "
+    "chat_enquiry, chat_cannedresponse, routing_operatorpresence, routing_routingsettings, "
+    "routing_closure, widgets_widgetsettings, widgets_prechatfield, widgets_offlinelink"
 )
 
 

@@ -23,6 +23,7 @@ from councils.sites import CouncilRef, Site
 from councils.tenancy import council_schema
 from routing.selectors import department_list
 from widgets.demo import DEMO_DEPARTMENTS, demo_page
+from widgets.models import WidgetSettings
 from widgets.forms import ConversationStartForm, clean_prechat_fields, form_errors
 from widgets.services import WidgetChatRefused, widget_chat_start
 
@@ -54,11 +55,12 @@ def with_cors(request: HttpRequest, response: HttpResponseBase) -> HttpResponseB
 def _council_json(council: CouncilRef) -> dict:
     with council_schema(council.schema_name):
         departments = [{"slug": d.slug, "name": d.name} for d in department_list()]
+        branding = WidgetSettings.current()
     return {
         "slug": council.slug,
         "name": council.name,
-        "brand_colour": council.brand_colour,
-        "logo_url": council.logo_url,
+        "brand_colour": branding.brand_colour,
+        "logo_url": branding.logo_url,
         "departments": departments,
     }
 
