@@ -5,7 +5,6 @@ from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
 
-
 class Partnership(models.Model):
     """Councils that share one website (e.g. Dorsetforyou) and so one chat entry point."""
 

@@ -12,9 +12,7 @@ class Department(models.Model):
     slug = models.SlugField(unique=True)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in the widget's list.")
     name_cy = models.CharField(max_length=120, blank=True, verbose_name="name (Welsh)")
-    email = models.EmailField(
-        blank=True, help_text="Where enquiries left out of hours are sent."
-    )
+    email = models.EmailField(blank=True, help_text="Where enquiries left out of hours are sent.")
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,

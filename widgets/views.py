@@ -23,8 +23,8 @@ from councils.sites import CouncilRef, Site
 from councils.tenancy import council_schema
 from routing.selectors import department_list
 from widgets.demo import DEMO_DEPARTMENTS, demo_page
-from widgets.models import WidgetSettings
 from widgets.forms import ConversationStartForm, clean_prechat_fields, form_errors
+from widgets.models import WidgetSettings
 from widgets.services import WidgetChatRefused, widget_chat_start
 
 EMBED_JS = Path(__file__).parent / "static" / "widgets" / "embed.js"
