@@ -368,8 +368,14 @@ def conversation_end(
     conversation_id: UUID,
     operator: OperatorRef | None = None,
     idle: bool = False,
+    outcome: str = "",
 ) -> None:
-    """End a chat: by its operator, by the system when idle, otherwise by its visitor."""
+    """End a chat: by its operator, by the system when idle, otherwise by its visitor.
+
+    `outcome` is the operator's wrap-up (Conversation.Outcome); an empty one is allowed.
+    """
+    if outcome and outcome not in Conversation.Outcome.values:
+        raise ChatError("invalid_outcome", "Choose one of the listed outcomes.")
     conversation = (
         Conversation.objects.select_for_update(of=("self",))
         .select_related("operator", "visitor")
@@ -385,7 +391,14 @@ def conversation_end(
     was_queued = conversation.status == Conversation.Status.QUEUED
     conversation.status = Conversation.Status.ENDED
     conversation.ended_at = timezone.now()
-    conversation.save(update_fields=["status", "ended_at"])
+    if operator is not None:
+        conversation.ended_by = Conversation.EndedBy.OPERATOR
+    elif idle:
+        conversation.ended_by = Conversation.EndedBy.SYSTEM
+    else:
+        conversation.ended_by = Conversation.EndedBy.VISITOR
+    conversation.outcome = outcome
+    conversation.save(update_fields=["status", "ended_at", "ended_by", "outcome"])
     if idle:
         text = "The chat was closed after a long time with no messages."
     else:

@@ -150,3 +150,34 @@ def test_a_chat_id_from_one_council_does_not_exist_in_another(councils):
     with schema_context(councils.beta.schema_name), pytest.raises(ChatError) as err:
         message_create(council=councils.beta, conversation_id=chat.id, body="x", client_id="x")
     assert err.value.code == "not_found"
+
+
+def test_given_an_operator_ends_with_a_wrap_up_outcome_then_who_ended_it_and_why_are_stored(
+    councils,
+):
+    alex = operator_in(councils.alpha, "alex")
+    by_operator = accepted_chat_in(councils.alpha, alex)
+    by_visitor = chat_in(councils.alpha)
+    with schema_context(councils.alpha.schema_name):
+        conversation_end(
+            council=councils.alpha,
+            conversation_id=by_operator.id,
+            operator=alex,
+            outcome=Conversation.Outcome.RESOLVED,
+        )
+        conversation_end(council=councils.alpha, conversation_id=by_visitor.id)
+        stored = Conversation.objects.get(id=by_operator.id)
+        assert (stored.ended_by, stored.outcome) == ("operator", "resolved")
+        assert Conversation.objects.get(id=by_visitor.id).ended_by == "visitor"
+
+
+def test_given_an_unknown_outcome_then_the_chat_is_not_ended(councils):
+    alex = operator_in(councils.alpha, "alex")
+    chat = accepted_chat_in(councils.alpha, alex)
+    with schema_context(councils.alpha.schema_name):
+        with pytest.raises(ChatError) as err:
+            conversation_end(
+                council=councils.alpha, conversation_id=chat.id, operator=alex, outcome="shrug"
+            )
+        assert err.value.code == "invalid_outcome"
+        assert Conversation.objects.get(id=chat.id).status == "active"
