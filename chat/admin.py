@@ -1,45 +1,75 @@
-"""Read-only chat history for council admins; chats change only through the console."""
+"""Chat history for council admins (read-only; chats change only through the console), the
+canned responses and the enquiries left out of hours.
+
+Operators may open this history too, limited to chats they handled (see the "Operators"
+group in councils/onboarding.py). Everything a visitor wrote reaches the page through Django
+templates, which escape it.
+"""
 
 from django.contrib import admin
 from django.http import Http404
 
-from chat.models import Conversation, Message
+from chat.models import CannedResponse, Conversation, Enquiry
 from config.admin_sites import council_admin_site
 
 
-class MessageInline(admin.TabularInline):
-    model = Message
-    fields = ["seq", "author", "author_name", "body", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ["seq"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
+def _sees_every_chat(request) -> bool:
+    return request.user.is_superuser or request.user.has_perm("chat.view_message")
 
 
 @admin.register(Conversation, site=council_admin_site)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ["visitor", "status", "department", "operator", "created_at", "ended_at"]
-    list_filter = ["status", "department", "operator"]
-    search_fields = ["visitor__name", "messages__body"]
-    readonly_fields = [
-        "id",
+    list_display = [
         "visitor",
         "status",
         "department",
         "operator",
-        "page_url",
-        "prechat",
-        "last_seq",
+        "outcome",
+        "rating",
         "created_at",
-        "accepted_at",
         "ended_at",
-        "last_message_at",
     ]
-    inlines = [MessageInline]
+    list_filter = ["status", "department", "outcome", "operator", "created_at"]
+    list_select_related = ["visitor", "department", "operator"]
+    search_fields = ["visitor__name", "visitor__email", "messages__body"]
+    search_help_text = "Search the visitor's name or email and the words of every message."
     date_hierarchy = "created_at"
+    change_form_template = "admin/chat/conversation/transcript.html"
+    fieldsets = [
+        (None, {"fields": ["visitor", "visitor_email", "status", "department", "operator"]}),
+        ("How it went", {"fields": ["outcome", "ended_by", "rating", "rating_comment"]}),
+        (
+            "Details",
+            {
+                "fields": [
+                    "id",
+                    "page_url",
+                    "language",
+                    "prechat",
+                    "routed_by",
+                    "created_at",
+                    "accepted_at",
+                    "first_response_at",
+                    "ended_at",
+                    "transcript_email",
+                    "transcript_sent_at",
+                ]
+            },
+        ),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
+
+    @admin.display(description="visitor's email")
+    def visitor_email(self, obj) -> str:
+        return obj.visitor.email or "-"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if _sees_every_chat(request):
+            return queryset
+        return queryset.filter(operator_id=request.user.pk)  # an operator's own chats
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -47,7 +77,60 @@ class ConversationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        conversation = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if conversation is not None:
+            extra["transcript"] = list(
+                conversation.messages.order_by("seq").values(
+                    "seq", "author", "author_name", "body", "created_at"
+                )
+            )
+            extra["notes"] = list(
+                conversation.notes.order_by("created_at").values(
+                    "author_name", "body", "created_at"
+                )
+            )
+        return super().change_view(request, object_id, form_url, extra)
+
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # A chat that is not in this council (never was, or moved to another council) is a
-        # plain 404, not a redirect with a message naming the id.
+        # A chat that is not in this council (never was, or moved to another council), or
+        # not this operator's, is a plain 404, not a redirect with a message naming the id.
         raise Http404("No such conversation.")
+
+
+@admin.register(CannedResponse, site=council_admin_site)
+class CannedResponseAdmin(admin.ModelAdmin):
+    list_display = ["shortcut", "title", "department"]
+    list_filter = ["department"]
+    search_fields = ["shortcut", "title", "body"]
+
+
+@admin.register(Enquiry, site=council_admin_site)
+class EnquiryAdmin(admin.ModelAdmin):
+    """Contact details left while chat was closed; staff record how they followed up."""
+
+    list_display = ["name", "email", "phone", "department", "reason", "created_at", "handled_at"]
+    list_filter = ["reason", "department", ("handled_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "email", "phone", "message"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "name",
+        "email",
+        "phone",
+        "message",
+        "department",
+        "page_url",
+        "language",
+        "prechat",
+        "reason",
+        "created_at",
+        "emailed_at",
+    ]
+    fields = [*readonly_fields, "handled_at", "handled_by", "handled_note"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -3,17 +3,63 @@
 A council's connection searches `council_x, public`, so one shared AdminSite would show
 every council's row to any council admin. The public site (partnership managers) and the
 council site (council admins) therefore register different models.
+
+Who may do what on the council site is decided by two groups seeded in every council
+(councils/onboarding.py): "Council admins" manage the council's set-up; "Operators" only
+chat, and in the admin see just their own past chats and the canned responses.
 """
 
+from __future__ import annotations
+
+from django.contrib import admin
 from django.contrib.admin import AdminSite
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.urls import path, reverse_lazy
 
 
 class PublicAdminSite(AdminSite):
     site_header = "CouncilChat: partnership managers"
     site_title = "CouncilChat"
     index_title = "Councils and partnerships"
+
+
+class SetPasswordConfirmView(auth_views.PasswordResetConfirmView):
+    """The first admin's set-password link (and any later reset link) on a council host.
+
+    Tokens are checked with the council's own generator (salted with its schema name).
+    """
+
+    admin_site: AdminSite | None = None
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("admin:set_password_complete")
+    post_reset_login = False
+
+    def dispatch(self, *args, **kwargs):
+        from councils.onboarding import CouncilTokenGenerator
+
+        self.token_generator = CouncilTokenGenerator(connection.schema_name)
+        return super().dispatch(*args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.admin_site.each_context(self.request))
+        context["title"] = "Choose your password"
+        return context
+
+
+class SetPasswordCompleteView(auth_views.PasswordResetCompleteView):
+    admin_site: AdminSite | None = None
+    template_name = "registration/password_reset_complete.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.admin_site.each_context(self.request))
+        context["title"] = "Password set"
+        context["login_url"] = reverse_lazy("admin:login")
+        return context
 
 
 class CouncilAdminSite(AdminSite):
@@ -26,10 +72,63 @@ class CouncilAdminSite(AdminSite):
         context["site_header"] = f"{council.name}: CouncilChat" if council else "CouncilChat"
         return context
 
+    def get_urls(self):
+        own = [
+            path(
+                "set-password/<uidb64>/<token>/",
+                SetPasswordConfirmView.as_view(admin_site=self),
+                name="set_password_confirm",
+            ),
+            path(
+                "set-password/done/",
+                SetPasswordCompleteView.as_view(admin_site=self),
+                name="set_password_complete",
+            ),
+        ]
+        return own + super().get_urls()
+
+
+class CouncilUserAdmin(UserAdmin):
+    """The council's operators and admins.
+
+    Only a superuser sees superuser status and per-user permissions: a council admin gives
+    access through the two groups, and cannot make anyone (themselves included) a superuser.
+    """
+
+    list_display = ["username", "email", "first_name", "last_name", "is_active", "roles"]
+    list_filter = ["is_active", "groups"]
+
+    @admin.display(description="roles")
+    def roles(self, obj) -> str:
+        return ", ".join(g.name for g in obj.groups.all()) or "-"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        limited = []
+        for title, options in fieldsets:
+            fields = [
+                f
+                for f in options["fields"]
+                if f not in {"is_superuser", "user_permissions", "last_login", "date_joined"}
+            ]
+            limited.append((title, {**options, "fields": fields}))
+        return limited
+
+    def get_inlines(self, request, obj):
+        from routing.admin import OperatorPresenceInline
+
+        return [OperatorPresenceInline] if obj is not None else []
+
 
 public_admin_site = PublicAdminSite(name="public_admin")
 council_admin_site = CouncilAdminSite(name="admin")
 
-for site in (public_admin_site, council_admin_site):
-    site.register(User, UserAdmin)
-    site.register(Group, GroupAdmin)
+public_admin_site.register(User, UserAdmin)
+public_admin_site.register(Group, GroupAdmin)
+council_admin_site.register(User, CouncilUserAdmin)
+council_admin_site.register(Group, GroupAdmin)

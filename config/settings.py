@@ -189,6 +189,13 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CouncilChat <no-reply@localhost>")
 
+# Links to council hosts in emails sent outside a request (onboarding's set-password link):
+# scheme and port of the council hosts as residents and staff reach them.
+COUNCIL_URL_SCHEME = env.str("COUNCIL_URL_SCHEME", default="http" if DEBUG else "https")
+COUNCIL_URL_PORT = env.str("COUNCIL_URL_PORT", default="")
+# Where offboarding writes a council's export before its schema is dropped.
+COUNCIL_EXPORT_DIR = env.path("COUNCIL_EXPORT_DIR", default=BASE_DIR / ".local" / "exports")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

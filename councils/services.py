@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, schema_exists
 
 from councils.models import Council, Domain, Partnership
 from widgets.models import WidgetSettings
@@ -28,29 +28,30 @@ def council_ensure(
     brand_colour: str = "#1d4f91",
     logo_url: str = "",
 ) -> tuple[Council, bool]:
-    """Create the council and its schema (migrated), or update an existing one's details.
+    """Create the council (its schema cloned from the migrated base), or update its details.
 
-    Not wrapped in one transaction: django-tenants creates and migrates the schema on save,
-    and a half-made council is repaired by running this again (it is idempotent).
+    Idempotent. The schema and the council's row are made in one transaction (see
+    councils/onboarding.py); a row left without a schema by an older, failed run gets one.
     """
-    council = Council.objects.filter(slug=slug).first()
-    created = council is None
-    if council is None:
-        council = Council(schema_name=Council.schema_name_for(slug), slug=slug)
-    council.name = name
-    council.partnership = partnership
-    council.save()  # creates and migrates the schema when new (auto_create_schema)
-    with schema_context(council.schema_name):
-        branding = WidgetSettings.current()
-        if created or (brand_colour, logo_url) != ("#1d4f91", ""):
-            branding.brand_colour, branding.logo_url = brand_colour, logo_url
-            branding.full_clean()
-            branding.save()
-    hosts = [h.lower() for h in hosts]
-    for index, host in enumerate(hosts):
-        Domain.objects.update_or_create(
-            domain=host, defaults={"tenant": council, "is_primary": index == 0}
-        )
+    from councils.onboarding import base_schema_prepare, council_create
+
+    existing = Council.objects.filter(slug=slug).first()
+    created = existing is None or not schema_exists(existing.schema_name)
+    if created:
+        base_schema_prepare()  # outside the transaction: migrating the base commits
+    with transaction.atomic():
+        council = council_create(name=name, slug=slug, partnership=partnership)
+        with schema_context(council.schema_name):
+            branding = WidgetSettings.current()
+            if created or (brand_colour, logo_url) != ("#1d4f91", ""):
+                branding.brand_colour, branding.logo_url = brand_colour, logo_url
+                branding.full_clean()
+                branding.save()
+        hosts = [h.lower() for h in hosts]
+        for index, host in enumerate(hosts):
+            Domain.objects.update_or_create(
+                domain=host, defaults={"tenant": council, "is_primary": index == 0}
+            )
     return council, created
 
 

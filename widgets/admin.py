@@ -1,0 +1,73 @@
+"""The council's widget: branding (with a preview), pre-chat questions and offline links."""
+
+from django.contrib import admin
+
+from config.admin_sites import council_admin_site
+from routing.admin import SingletonAdmin
+from widgets.contrast import contrast_ratio
+from widgets.models import OfflineLink, PrechatField, WidgetSettings
+
+
+@admin.register(WidgetSettings, site=council_admin_site)
+class WidgetSettingsAdmin(SingletonAdmin):
+    """One page per council. The preview shows the saved colours and texts (escaped).
+
+    The model's clean() refuses a text colour without WCAG AA contrast on the brand colour;
+    the ModelForm runs it, so the error appears on the text colour field.
+    """
+
+    change_form_template = "admin/widgets/widgetsettings/change_form.html"
+    fieldsets = [
+        (
+            "Branding",
+            {
+                "fields": [
+                    "brand_colour",
+                    "text_colour",
+                    "logo_url",
+                    "launcher_text",
+                    "launcher_text_cy",
+                    "launcher_position",
+                    "greeting",
+                    "greeting_cy",
+                ]
+            },
+        ),
+        ("Languages", {"fields": ["offer_welsh", "default_language"]}),
+        ("Privacy", {"fields": ["privacy_notice_url"]}),
+        (
+            "Out of hours",
+            {"fields": ["offline_mode", "offline_message", "offline_message_cy"]},
+        ),
+        ("Sensitive services", {"fields": ["quick_exit_enabled", "quick_exit_url"]}),
+        ("End of chat", {"fields": ["transcript_enabled", "rating_enabled"]}),
+    ]
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        # The preview shows what is saved, not what a rejected form holds.
+        preview = WidgetSettings.objects.filter(pk=obj.pk).first() if obj else None
+        context["preview"] = preview
+        if preview is not None:
+            context["contrast"] = f"{contrast_ratio(preview.brand_colour, preview.text_colour):.1f}"
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+
+@admin.register(PrechatField, site=council_admin_site)
+class PrechatFieldAdmin(admin.ModelAdmin):
+    list_display = ["label", "key", "kind", "required", "position"]
+    list_editable = ["position"]
+    fields = [
+        ("label", "label_cy"),
+        "key",
+        ("kind", "required"),
+        ("help_text", "help_text_cy"),
+        "choices",
+        "position",
+    ]
+
+
+@admin.register(OfflineLink, site=council_admin_site)
+class OfflineLinkAdmin(admin.ModelAdmin):
+    list_display = ["title", "url", "position"]
+    list_editable = ["position"]
+    fields = [("title", "title_cy"), "url", "position"]
