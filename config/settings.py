@@ -192,7 +192,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CouncilChat <no-repl
 # Links to council hosts in emails sent outside a request (onboarding's set-password link):
 # scheme and port of the council hosts as residents and staff reach them.
 COUNCIL_URL_SCHEME = env.str("COUNCIL_URL_SCHEME", default="http" if DEBUG else "https")
-COUNCIL_URL_PORT = env.str("COUNCIL_URL_PORT", default="")
+# Default in development: the port `make demo` serves on.
+COUNCIL_URL_PORT = env.str(
+    "COUNCIL_URL_PORT", default=env.str("PORT", default="8000") if DEBUG else ""
+)
 # Where offboarding writes a council's export before its schema is dropped.
 COUNCIL_EXPORT_DIR = env.path("COUNCIL_EXPORT_DIR", default=BASE_DIR / ".local" / "exports")
 

@@ -1,4 +1,9 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from config.admin_sites import public_admin_site
 from councils.models import (
@@ -10,6 +15,13 @@ from councils.models import (
     RoutingDecision,
     RoutingRule,
 )
+from councils.offboarding import OffboardRefused, council_offboard
+from councils.onboarding import (
+    DEFAULT_BRAND_COLOUR,
+    DEFAULT_DEPARTMENTS,
+    CouncilSpec,
+    council_onboard,
+)
 
 
 class DomainInline(admin.TabularInline):
@@ -17,16 +29,132 @@ class DomainInline(admin.TabularInline):
     extra = 1
 
 
+class OnboardForm(forms.Form):
+    """One council, as a partnership manager describes it (councils.onboarding.CouncilSpec)."""
+
+    name = forms.CharField(max_length=200, help_text="e.g. West Dorset District Council")
+    slug = forms.SlugField(help_text="Short name for URLs and the schema, e.g. west-dorset.")
+    hosts = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The council's hosts, one per line; the first is its main one.",
+    )
+    admin_email = forms.EmailField(
+        label="First admin's email", help_text="They are sent a link to choose a password."
+    )
+    partnership = forms.ModelChoiceField(
+        queryset=Partnership.objects.all(), required=False, empty_label="None"
+    )
+    brand_colour = forms.CharField(initial=DEFAULT_BRAND_COLOUR, max_length=7)
+    departments = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        initial="\n".join(DEFAULT_DEPARTMENTS),
+        help_text="One per line.",
+    )
+
+    def spec(self) -> CouncilSpec:
+        data = self.cleaned_data
+        return CouncilSpec(
+            name=data["name"],
+            slug=data["slug"],
+            hosts=tuple(data["hosts"].split()),
+            admin_email=data["admin_email"],
+            partnership_slug=data["partnership"].slug if data["partnership"] else "",
+            brand_colour=data["brand_colour"],
+            departments=tuple(data["departments"].splitlines()),
+        )
+
+
+class OffboardForm(forms.Form):
+    confirm_slug = forms.CharField(label="Type the council's slug to confirm", max_length=50)
+
+
 @admin.register(Council, site=public_admin_site)
 class CouncilAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "schema_name", "partnership"]
+    list_display = ["name", "slug", "schema_name", "partnership", "created_at"]
     list_filter = ["partnership"]
     search_fields = ["name", "slug"]
     inlines = [DomainInline]
+    actions = ["offboard"]
 
     def get_readonly_fields(self, request, obj=None):
         # The schema is the council's data: renaming it from a form is not a safe edit.
         return ["schema_name"] if obj else []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting the row would leave its schema behind: offboarding exports, then drops.
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Adding a council is onboarding it: schema, roles, defaults, first admin."""
+        if not self.has_add_permission(request):
+            return HttpResponseRedirect(reverse("public_admin:index"))
+        form = OnboardForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = council_onboard(form.spec())
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                if result.created:
+                    self.message_user(
+                        request,
+                        f"{result.council.name} is onboarded ({result.method}, "
+                        f"{result.seconds:.1f} s). A set-password link was emailed to "
+                        f"{result.admin_email}.",
+                        messages.SUCCESS,
+                    )
+                else:
+                    self.message_user(
+                        request,
+                        f"{result.council.name} already existed: its details and hosts "
+                        "were updated; no invitation was sent.",
+                        messages.WARNING,
+                    )
+                return HttpResponseRedirect(
+                    reverse("public_admin:councils_council_change", args=[result.council.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Onboard a council",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/councils/council/onboard.html", context)
+
+    @admin.action(description="Offboard the selected council (export, then delete)")
+    def offboard(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Offboard one council at a time.", messages.ERROR)
+            return None
+        council = queryset.get()
+        form = OffboardForm(request.POST if "confirm_slug" in request.POST else None)
+        if form.is_valid():
+            try:
+                result = council_offboard(
+                    slug=council.slug, confirm=form.cleaned_data["confirm_slug"]
+                )
+            except OffboardRefused as exc:
+                form.add_error("confirm_slug", str(exc))
+            else:
+                self.message_user(
+                    request,
+                    f"{council.name} is offboarded: {result.rows_exported} rows "
+                    f"({result.conversations_exported} chats) exported to "
+                    f"{result.export_path}.",
+                    messages.SUCCESS,
+                )
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Offboard {council.name}?",
+            "council": council,
+            "hosts": list(council.domains.values_list("domain", flat=True)),
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/councils/council/offboard.html", context)
 
 
 @admin.register(Partnership, site=public_admin_site)

@@ -41,6 +41,7 @@ from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_context, schema_exists
 
 from councils.models import Council, Domain, Partnership
+from councils.sites import clear_site_cache
 
 logger = logging.getLogger(__name__)
 
@@ -360,6 +361,7 @@ def council_onboard(
             existing.name, existing.partnership = spec.name, partnership
             existing.save()
             _hosts_set(existing, spec.hosts)
+        clear_site_cache()
         return OnboardResult(existing, False, "", time.perf_counter() - started)
 
     if method == "clone":
@@ -372,6 +374,7 @@ def council_onboard(
         _hosts_set(council, spec.hosts)
         result = _council_fill(council, spec, invite=invite)
     connection.set_schema_to_public()
+    clear_site_cache()  # this process may have cached "no such host" for its hosts
     result.method = method
     result.seconds = time.perf_counter() - started
     return result
