@@ -1,6 +1,7 @@
 """A council's teams, hours, closures, operators' capacity and routing choices."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
@@ -25,6 +26,8 @@ class SingletonAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         obj = self.model.current()  # created with defaults on first visit
         opts = self.model._meta
         url = reverse(

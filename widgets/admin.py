@@ -1,11 +1,15 @@
 """The council's widget: branding (with a preview), pre-chat questions and offline links."""
 
 from django.contrib import admin
+from django.db import models
 
 from config.admin_sites import council_admin_site
 from routing.admin import SingletonAdmin
 from widgets.contrast import contrast_ratio
 from widgets.models import OfflineLink, PrechatField, WidgetSettings
+
+# An address typed without a scheme means https (Django 6's default; silences its warning).
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(WidgetSettings, site=council_admin_site)
@@ -17,6 +21,7 @@ class WidgetSettingsAdmin(SingletonAdmin):
     """
 
     change_form_template = "admin/widgets/widgetsettings/change_form.html"
+    formfield_overrides = HTTPS_URLS
     fieldsets = [
         (
             "Branding",
@@ -69,5 +74,6 @@ class PrechatFieldAdmin(admin.ModelAdmin):
 @admin.register(OfflineLink, site=council_admin_site)
 class OfflineLinkAdmin(admin.ModelAdmin):
     list_display = ["title", "url", "position"]
+    formfield_overrides = HTTPS_URLS
     list_editable = ["position"]
     fields = [("title", "title_cy"), "url", "position"]
