@@ -1,7 +1,10 @@
 """A council's teams, hours, closures, operators' capacity and routing choices."""
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
@@ -36,17 +39,20 @@ class SingletonAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(url)
 
 
-class ServicePageInline(admin.TabularInline):
+# Inlines are stacked, not tabular: Django's tabular inline leaves its inputs without labels
+# (axe-core "label"), and the members are checkboxes rather than filter_horizontal, whose
+# search icon carries a prohibited aria attribute (tests/e2e/test_admin_pages.py).
+class ServicePageInline(admin.StackedInline):
     model = ServicePage
     extra = 0
 
 
-class OpeningHoursInline(admin.TabularInline):
+class OpeningHoursInline(admin.StackedInline):
     model = OpeningHours
     extra = 0
 
 
-class ClosureInline(admin.TabularInline):
+class ClosureInline(admin.StackedInline):
     model = Closure
     extra = 0
     fields = ["date", "reason"]
@@ -59,9 +65,15 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "position", "email", "operator_count"]
     search_fields = ["name", "name_cy", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["members"]
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     fields = ["name", "name_cy", "slug", "position", "email", "members"]
     inlines = [ServicePageInline, OpeningHoursInline, ClosureInline]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "members":
+            # Operators are the council's staff users; deactivated ones drop out of the list.
+            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description="operators")
     def operator_count(self, obj) -> str:

@@ -52,6 +52,8 @@ class WidgetSettingsAdmin(SingletonAdmin):
         # The preview shows what is saved, not what a rejected form holds.
         preview = WidgetSettings.objects.filter(pk=obj.pk).first() if obj else None
         context["preview"] = preview
+        council = getattr(getattr(request, "site_ref", None), "council", None)
+        context["preview_title"] = council.name if council else "Chat"
         if preview is not None:
             context["contrast"] = f"{contrast_ratio(preview.brand_colour, preview.text_colour):.1f}"
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
