@@ -23,12 +23,13 @@ export PORT
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install demo test bench lint services services-down services-status clean
+.PHONY: help install demo test bench bench-onboarding lint services services-down services-status clean
 
 help:
 	@echo "make demo             run the demo on http://localhost:$(PORT)/ (PORT=... to change)"
 	@echo "make test             run the test suite (PYTEST_ARGS='-k name -x' to narrow it)"
 	@echo "make bench            benchmarks vs their floors -> bench/results/ (BENCH_QUICK=1: short)"
+	@echo "make bench-onboarding onboarding per council: clone vs migrate, 1 and 20 councils"
 	@echo "make lint             ruff check and ruff format --check"
 	@echo "make install          create .venv and install the project (done by demo/test)"
 	@echo "make services         start/find PostgreSQL and Redis and keep them running"
@@ -86,6 +87,16 @@ bench: $(STAMP)
 	ulimit -n 200000 2>/dev/null || ulimit -n $$(ulimit -Hn); \
 	echo "==> python -m bench.run"; \
 	$(PY) -m bench.run
+
+# Onboarding time per council, cloning the base schema against running every migration, in
+# its own database; writes bench/results/onboarding.{json,md} (docs/operations.md).
+bench-onboarding: $(STAMP)
+	@trap '$(DEVSERVICES) down --session bench-onboarding --owner-pid $$$$' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM HUP; \
+	$(DEVSERVICES) up --session bench-onboarding --owner-pid $$$$ || exit $$?; \
+	. $(SERVICES_ENV) || exit $$?; \
+	echo "==> python -m bench.onboarding_bench"; \
+	$(PY) -m bench.onboarding_bench
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -137,7 +137,7 @@ def council_create(
         council.save()
         schema_clone_unsafe(council.schema_name)
     else:
-        council.save()  # django-tenants creates the schema and runs every migration
+        council.save(verbosity=0)  # django-tenants creates the schema, runs every migration
         with schema_context(council.schema_name):
             roles_ensure()
     connection.set_schema_to_public()
