@@ -198,6 +198,9 @@ COUNCIL_URL_PORT = env.str(
 )
 # Where offboarding writes a council's export before its schema is dropped.
 COUNCIL_EXPORT_DIR = env.path("COUNCIL_EXPORT_DIR", default=BASE_DIR / ".local" / "exports")
+# Offboarding removes a council's hosts, then waits this long for every process's host cache
+# (councils/sites.py, 30 s) to forget them before it exports and drops the schema.
+COUNCIL_OFFBOARD_SETTLE_SECONDS = env.float("COUNCIL_OFFBOARD_SETTLE_SECONDS", default=31.0)
 
 LOGGING = {
     "version": 1,

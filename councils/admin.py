@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
@@ -153,6 +154,7 @@ class CouncilAdmin(admin.ModelAdmin):
             "form": form,
             "opts": self.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "settle_seconds": round(settings.COUNCIL_OFFBOARD_SETTLE_SECONDS),
         }
         return TemplateResponse(request, "admin/councils/council/offboard.html", context)
 

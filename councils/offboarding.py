@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,11 +78,20 @@ def council_export_unsafe(council: Council) -> dict:
     }
 
 
-def council_export_write(council: Council, directory: Path | None = None) -> tuple[Path, dict]:
-    """Write the export to `<directory>/<slug>-<timestamp>.json` (mode 600); path and data."""
+def council_export_write(
+    council: Council, directory: Path | None = None, *, hosts: list[dict] | None = None
+) -> tuple[Path, dict]:
+    """Write the export to `<directory>/<slug>-<timestamp>.json` (mode 600); path and data.
+
+    `hosts`: the council's hosts when they were already removed (offboarding).
+    """
     directory = Path(directory or settings.COUNCIL_EXPORT_DIR)
     directory.mkdir(parents=True, exist_ok=True)
     data = council_export_unsafe(council)
+    if hosts:
+        data["public"]["councils.domain"] = [
+            {"model": "councils.domain", "fields": {**h, "tenant": council.pk}} for h in hosts
+        ]
     path = directory / f"{council.slug}-{timezone.now():%Y%m%dT%H%M%S}.json"
     # The export holds personal data and password hashes: readable by its owner only.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -94,9 +104,16 @@ def council_export_write(council: Council, directory: Path | None = None) -> tup
 
 
 def council_offboard(*, slug: str, confirm: str, directory: Path | None = None) -> OffboardResult:
-    """Export the council, then drop its schema and delete it, its hosts and its public rows.
+    """Take the council's hosts away, export it, then drop its schema and delete its rows.
 
     `confirm` must be the council's slug, typed by a person (or passed by a script).
+
+    Order matters. Other processes cache a host's council for HOST_CACHE_SECONDS, and a
+    request for a council whose schema is gone would find the public schema's tables of the
+    same name (users, sessions) on its search path. So the hosts go first, then we wait out
+    those caches (COUNCIL_OFFBOARD_SETTLE_SECONDS), so that nothing is written after the
+    export and nothing is served from a dropped schema; a failure after that point leaves the
+    council without hosts but with all its data, and running this again finishes the job.
     """
     connection.set_schema_to_public()
     council = Council.objects.filter(slug=slug).first()
@@ -108,7 +125,12 @@ def council_offboard(*, slug: str, confirm: str, directory: Path | None = None) 
         )
     if not schema_exists(council.schema_name):
         raise OffboardRefused(f"The schema {council.schema_name} does not exist.")
-    path, data = council_export_write(council, directory)
+    hosts = list(Domain.objects.filter(tenant=council).values("domain", "is_primary"))
+    if hosts:
+        Domain.objects.filter(tenant=council).delete()
+        clear_site_cache()
+        time.sleep(settings.COUNCIL_OFFBOARD_SETTLE_SECONDS)
+    path, data = council_export_write(council, directory, hosts=hosts)
     rows = sum(len(v) for v in data["schema"].values())
     conversations = len(data["schema"].get("chat.conversation", []))
     with transaction.atomic():

@@ -44,6 +44,7 @@ def test_given_a_text_colour_without_contrast_then_the_field_says_why_and_nothin
 ):
     council_admin(councils.alpha)
     client = admin_client(councils.alpha, "chief")
+    assert client.get("/admin/widgets/widgetsettings/").status_code == 302  # to the only row
 
     response = client.post(
         "/admin/widgets/widgetsettings/1/change/",

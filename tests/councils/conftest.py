@@ -10,6 +10,12 @@ from councils.models import Council
 from councils.sites import clear_site_cache
 
 
+@pytest.fixture(autouse=True)
+def no_settling(settings):
+    """Offboarding waits out other processes' host caches; these tests have none."""
+    settings.COUNCIL_OFFBOARD_SETTLE_SECONDS = 0
+
+
 @pytest.fixture
 def new_councils(committed):
     """Slugs a test onboards; each council (row, hosts and schema) is removed afterwards."""
