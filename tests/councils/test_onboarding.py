@@ -310,3 +310,17 @@ def test_an_operator_of_a_new_council_can_sign_in_to_the_console(new_councils):
     operator_in(council_ref(result.council), "sam")
     client = log_in("pi.localhost", "sam", PASSWORD)
     assert client.get("/console/").status_code == 200
+
+
+def test_a_council_left_without_its_schema_gets_a_fresh_one_when_onboarded_again(new_councils):
+    new_councils.append("chi")
+    spec = CouncilSpec(name="Chi", slug="chi", hosts=("chi.localhost",), admin_email="c@chi.gov.uk")
+    council = council_onboard(spec).council
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP SCHEMA "{council.schema_name}" CASCADE')  # a half-made council
+
+    again = council_onboard(spec)
+
+    assert again.created and again.council.pk == council.pk
+    assert schema_exists(council.schema_name)
+    chat_is_answered("chi")
