@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import logging
+import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -60,6 +61,9 @@ OPERATOR_PERMISSIONS = ("chat.view_conversation", "chat.view_cannedresponse")
 DEFAULT_DEPARTMENTS = ("General enquiries",)
 DEFAULT_BRAND_COLOUR = "#1d4f91"
 CREATE_METHODS = ("clone", "migrate")
+HOSTNAME = re.compile(
+    r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
+)
 
 
 # --- the base schema --------------------------------------------------------------------
@@ -250,6 +254,8 @@ class CouncilSpec:
             errors["slug"] = "Use letters, numbers and hyphens only, e.g. west-dorset."
         if not hosts:
             errors["hosts"] = "Enter at least one host, e.g. chat.westdorset.gov.uk."
+        elif bad := [h for h in hosts if not HOSTNAME.fullmatch(h)]:
+            errors["hosts"] = f"Not a host name: {', '.join(bad)} (e.g. chat.westdorset.gov.uk)."
         try:
             validate_email(email)
         except ValidationError:
@@ -309,6 +315,9 @@ def _hosts_check(spec: CouncilSpec, council: Council | None) -> None:
 
 
 def _hosts_set(council: Council, hosts: tuple[str, ...]) -> None:
+    """Add the hosts (the first one primary). Hosts not listed stay: removing one is done on
+    the council's page in the public admin, never by omission."""
+    Domain.objects.filter(tenant=council).exclude(domain=hosts[0]).update(is_primary=False)
     for index, host in enumerate(hosts):
         Domain.objects.update_or_create(
             domain=host, defaults={"tenant": council, "is_primary": index == 0}
@@ -435,10 +444,23 @@ def councils_from_csv(lines: Iterable[str]) -> CsvPlan:
             departments=split(row.get("departments")) or DEFAULT_DEPARTMENTS,
         )
         try:
-            plan.specs.append((line, spec.validated()))
+            valid = spec.validated()
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 plan.problems.append(CsvProblem(line, f"{name}: {' '.join(messages)}"))
+            continue
+        for earlier_line, earlier in plan.specs:
+            if earlier.slug == valid.slug:
+                plan.problems.append(
+                    CsvProblem(line, f"slug: {valid.slug} is also on line {earlier_line}.")
+                )
+            if shared := set(earlier.hosts) & set(valid.hosts):
+                plan.problems.append(
+                    CsvProblem(
+                        line, f"hosts: {', '.join(sorted(shared))} also on line {earlier_line}."
+                    )
+                )
+        plan.specs.append((line, valid))
     return plan
 
 

@@ -324,3 +324,22 @@ def test_a_council_left_without_its_schema_gets_a_fresh_one_when_onboarded_again
     assert again.created and again.council.pk == council.pk
     assert schema_exists(council.schema_name)
     chat_is_answered("chi")
+
+
+def test_a_csv_that_repeats_a_slug_or_a_host_or_names_a_bad_host_is_refused_line_by_line():
+    from councils.onboarding import councils_from_csv
+
+    plan = councils_from_csv(
+        io.StringIO(
+            CSV
+            + "Delta Again,delta,other.localhost,x@delta.gov.uk,,,\n"
+            + "Omega,omega,epsilon.localhost,x@omega.gov.uk,,,\n"
+            + "Bad Host,badhost,not a host!,x@bad.gov.uk,,,\n"
+        )
+    )
+
+    assert [(p.line, p.message) for p in plan.problems] == [
+        (4, "slug: delta is also on line 2."),
+        (5, "hosts: epsilon.localhost also on line 3."),
+        (6, "hosts: Not a host name: not a host! (e.g. chat.westdorset.gov.uk)."),
+    ]
