@@ -88,6 +88,9 @@ class CouncilAdminSite(AdminSite):
         return own + super().get_urls()
 
 
+ROLE_GROUPS = ("Council admins", "Operators")  # councils.onboarding.COUNCIL_ADMINS, OPERATORS
+
+
 class CouncilUserAdmin(UserAdmin):
     """The council's operators and admins.
 
@@ -118,6 +121,15 @@ class CouncilUserAdmin(UserAdmin):
             ]
             limited.append((title, {**options, "fields": fields}))
         return limited
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Both roles sign in through the admin's login page (also the console's), which
+        # needs staff status: putting someone in a role gives it.
+        user = form.instance
+        if not user.is_staff and user.groups.filter(name__in=ROLE_GROUPS).exists():
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
 
     def get_inlines(self, request, obj):
         from routing.admin import OperatorPresenceInline

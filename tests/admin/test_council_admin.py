@@ -184,3 +184,45 @@ def test_a_council_admin_manages_departments_and_operators_but_cannot_make_super
     assert 'name="is_superuser"' not in user_page
     assert 'name="presence-0-max_chats"' in user_page  # capacity on the operator's page
     assert "Beta" not in client.get("/admin/auth/user/").content.decode()
+
+
+def test_putting_a_new_user_in_the_operators_group_lets_them_sign_in_to_the_console(councils):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    alpha = councils.alpha
+    council_admin(alpha)
+    client = admin_client(alpha, "chief")
+    with schema_context(alpha.schema_name):
+        get_user_model().objects.filter(username="newbie").delete()
+        operators = Group.objects.get(name="Operators")
+    added = client.post(
+        "/admin/auth/user/add/",
+        {"username": "newbie", "password1": "pass-word-9876", "password2": "pass-word-9876"},
+    )
+    assert added.status_code == 302, added.content.decode()[:2000]
+    with schema_context(alpha.schema_name):
+        newbie = get_user_model().objects.get(username="newbie")
+    changed = client.post(
+        f"/admin/auth/user/{newbie.pk}/change/",
+        {
+            "username": "newbie",
+            "first_name": "New",
+            "last_name": "Operator",
+            "email": "",
+            "is_active": "on",
+            "groups": [operators.pk],
+            "presence-TOTAL_FORMS": "1",
+            "presence-INITIAL_FORMS": "0",
+            "presence-0-max_chats": "2",
+        },
+    )
+    assert changed.status_code == 302, changed.content.decode()[:3000]
+
+    console = Client(HTTP_HOST="alpha.localhost")
+    login = console.post("/admin/login/", {"username": "newbie", "password": "pass-word-9876"})
+    assert login.status_code == 302
+    assert console.get("/console/").status_code == 200
+    with schema_context(alpha.schema_name):
+        assert get_user_model().objects.get(username="newbie").presence.max_chats == 2

@@ -48,7 +48,7 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=ARTIFACTS / f"admin-{name}.png", full_page=True)
     if os.environ.get("DOCS_SCREENSHOTS"):
         DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=DOCS_IMAGES / f"{name}.png", full_page=False)
+        page.screenshot(path=DOCS_IMAGES / f"{name}.png")  # the viewport, as a reader sees it
 
 
 def assert_accessible(page, what: str) -> None:
@@ -113,6 +113,7 @@ def test_the_transcript_view_passes_axe_and_shows_markup_as_text(councils, daphn
     expect(page.locator(".field-visitor .readonly")).to_have_text(SCRIPT)
     assert dialogs == []
     assert_accessible(page, "transcript")
+    page.locator("#cc-transcript-title").scroll_into_view_if_needed()
     screenshot(page, "transcript")
 
     page.goto(daphne_server.url("alpha.localhost", "/admin/"))
