@@ -61,6 +61,7 @@ OPERATOR_PERMISSIONS = ("chat.view_conversation", "chat.view_cannedresponse")
 DEFAULT_DEPARTMENTS = ("General enquiries",)
 DEFAULT_BRAND_COLOUR = "#1d4f91"
 CREATE_METHODS = ("clone", "migrate")
+CLONE_LOCK_KEY = 0x43_43_42_41  # "CCBA": pg_advisory_xact_lock key serialising clones
 HOSTNAME = re.compile(
     r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
 )
@@ -95,7 +96,7 @@ def base_schema_prepare(*, verbosity: int = 0, force_check: bool = False) -> boo
         return False
     if not schema_exists(BASE_SCHEMA):
         with connection.cursor() as cursor:
-            cursor.execute(f'CREATE SCHEMA "{BASE_SCHEMA}"')
+            cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{BASE_SCHEMA}"')
     elif base_pending_migrations() == 0:
         _base_checked.add(database)
         return False
@@ -114,8 +115,15 @@ def base_schema_prepare(*, verbosity: int = 0, force_check: bool = False) -> boo
 
 
 def schema_clone_unsafe(schema_name: str) -> None:
-    """Copy the base schema to `schema_name`. Call in public, inside the caller's transaction."""
+    """Copy the base schema to `schema_name`. Call in public, inside the caller's transaction.
+
+    One clone at a time per database: the clone function is re-created on every call and
+    creates and drops helper types in public, so two concurrent clones (the form and the
+    command at once) could trip over each other. The lock ends with the transaction.
+    """
     connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLONE_LOCK_KEY])
     CloneSchema().clone_schema(BASE_SCHEMA, schema_name, "DATA", set_connection=False)
 
 

@@ -343,3 +343,30 @@ def test_a_csv_that_repeats_a_slug_or_a_host_or_names_a_bad_host_is_refused_line
         (5, "hosts: epsilon.localhost also on line 3."),
         (6, "hosts: Not a host name: not a host! (e.g. chat.westdorset.gov.uk)."),
     ]
+
+
+def test_two_councils_onboarded_at_the_same_time_both_get_their_schema(new_councils):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    new_councils += ["psi", "omega"]
+
+    def onboard_in_thread(slug: str) -> bool:
+        try:
+            return council_onboard(
+                CouncilSpec(
+                    name=slug.title(),
+                    slug=slug,
+                    hosts=(f"{slug}.localhost",),
+                    admin_email=f"a@{slug}.gov.uk",
+                )
+            ).created
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        created = list(pool.map(onboard_in_thread, ["psi", "omega"]))
+
+    assert created == [True, True]
+    assert schema_exists("council_psi") and schema_exists("council_omega")
