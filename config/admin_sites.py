@@ -106,7 +106,11 @@ class CouncilUserAdmin(UserAdmin):
         return ", ".join(g.name for g in obj.groups.all()) or "-"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups")
+        queryset = super().get_queryset(request).prefetch_related("groups")
+        if not request.user.is_superuser:
+            # A council admin cannot open (and so not reset the password of) a superuser.
+            queryset = queryset.filter(is_superuser=False)
+        return queryset
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 from chat.models import Conversation, Note, Visitor
 from routing.models import Department
 from tests.admin.factories import admin_client, council_admin, operator
-from tests.factories import accepted_chat_in, chat_in
+from tests.factories import accepted_chat_in, chat_in, operator_in
 from widgets.models import WidgetSettings
 
 pytestmark = pytest.mark.usefixtures("committed")
@@ -184,6 +184,9 @@ def test_a_council_admin_manages_departments_and_operators_but_cannot_make_super
     assert 'name="is_superuser"' not in user_page
     assert 'name="presence-0-max_chats"' in user_page  # capacity on the operator's page
     assert "Beta" not in client.get("/admin/auth/user/").content.decode()
+    root = operator_in(alpha, "root", is_superuser=True)
+    assert client.get(f"/admin/auth/user/{root.id}/change/").status_code in (302, 404)
+    assert client.get(f"/admin/auth/user/{root.id}/password/").status_code in (302, 404)
 
 
 def test_putting_a_new_user_in_the_operators_group_lets_them_sign_in_to_the_console(councils):

@@ -172,3 +172,37 @@ def test_a_department_page_passes_axe(councils, daphne_server, browser):
     expect(page.locator("h2:text('Opening hours')")).to_be_visible()
     assert_accessible(page, "department")
     screenshot(page, "department")
+
+
+def test_the_set_password_page_passes_axe_and_sets_the_password(councils, daphne_server, browser):
+    from urllib.parse import urlsplit
+
+    from councils.onboarding import set_password_link_unsafe
+
+    alpha = councils.alpha
+    ref = council_admin(alpha, "newadmin")
+    with schema_context(alpha.schema_name):
+        user = get_user_model().objects.get(pk=ref.id)
+        user.set_unusable_password()
+        user.save()
+        link = set_password_link_unsafe(
+            user=user, schema_name=alpha.schema_name, host="alpha.localhost"
+        )
+    connection.set_schema_to_public()
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+
+    page.goto(daphne_server.url("alpha.localhost", urlsplit(link).path))
+    expect(page.locator("#id_new_password1")).to_be_visible()
+    assert_accessible(page, "set password")
+    screenshot(page, "set-password")
+    page.fill("#id_new_password1", "a-long-new-passphrase-42")
+    page.fill("#id_new_password2", "a-long-new-passphrase-42")
+    page.click("input[type=submit]")
+
+    expect(page.locator("h1")).to_have_text("Password set")
+    assert_accessible(page, "password set")
+    page.click("#content a:text-is('Log in')")
+    page.fill("#id_username", "newadmin")
+    page.fill("#id_password", "a-long-new-passphrase-42")
+    page.click("input[type=submit]")
+    expect(page.locator("#user-tools")).to_be_visible()
