@@ -11,7 +11,8 @@ measures it against the plain migrate path.
 
 The base schema is not a tenant (no Council row), so nothing routes to it, `migrate_schemas`
 does not visit it, and beat tasks never see it: `base_schema_prepare` migrates it whenever
-its migration plan is not empty, before each clone.
+its migration plan is not empty (checked at the start of every `onboard_council` run and
+before a process's first clone).
 """
 
 from __future__ import annotations
@@ -358,8 +359,8 @@ def council_onboard(
     Idempotent: a council that exists (by slug) keeps its schema and data; only its details
     and hosts change, and no second invitation is sent. With method "clone" everything
     (schema, rows, first admin) is one transaction; "migrate" (measured against it) cannot be,
-    because django-tenants' migrate commits, so a failure there leaves a council that running
-    this again repairs.
+    because django-tenants' migrate commits: a failure while migrating is repaired by running
+    this again, one after it may leave the council without its defaults or invitation.
     """
     if method not in CREATE_METHODS:
         raise ValueError(f"method must be one of {CREATE_METHODS}")
