@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 from councils.services import council_ensure, partnership_ensure
 from routing.models import Department, ServicePage
 from widgets.demo import DEMO_DEPARTMENTS, DemoDepartment
+from widgets.demo_seed import seed_widget_demo
 
 WASTE = DemoDepartment("waste", "Waste and recycling", ())
 
@@ -137,6 +138,7 @@ def _seed_council_schema(encoded_password: str) -> None:
     for username, (first, last, is_admin) in OPERATORS.items():
         user = _ensure_user(username, first, last, encoded_password, superuser=is_admin)
         user.departments.set(departments)
+    seed_widget_demo()
 
 
 def _ensure_user(username: str, first: str, last: str, encoded_password: str, *, superuser: bool):

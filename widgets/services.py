@@ -92,7 +92,7 @@ def widget_chat_start(*, site: Site, form: dict[str, Any], prechat: dict[str, An
             raise WidgetChatRefused.field("department", department_error)
         refusal = queue_refusal(department)
         if refusal is not None:
-            raise WidgetChatRefused(409, _offline_body(refusal))
+            raise WidgetChatRefused(409, _offline_body(refusal, form["language"] or "en"))
         try:
             conversation, summary = conversation_start(
                 council=council,
@@ -129,12 +129,15 @@ def widget_chat_start(*, site: Site, form: dict[str, Any], prechat: dict[str, An
     )
 
 
-def _offline_body(refusal) -> dict[str, Any]:
+def _offline_body(refusal, language: str) -> dict[str, Any]:
+    from widgets.selectors import next_open_text
+
     return {
         "error": "offline",
         "reason": refusal.reason,
         "detail": refusal.detail,
         "next_open": refusal.next_open.isoformat() if refusal.next_open else None,
+        "next_open_text": next_open_text(refusal.next_open, language),
     }
 
 

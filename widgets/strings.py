@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, E501  (typographic dashes are intended; one message per line)
+# ruff: noqa: RUF001  (typographic dashes are intended; one message per line)
 """The widget's own words, translated by Django's gettext and sent with the config.
 
 embed.js has no text of its own: it shows `strings[key]`, so every word a visitor reads is
@@ -17,9 +17,7 @@ def _strings() -> dict[str, str]:
         "title": _("{name} – live chat"),
         "minimise": _("Minimise chat"),
         "switch_language": _("Cymraeg"),
-        "switch_language_label": _("Newid i'r Gymraeg (switch to Welsh)"),
         "exit": _("Exit this page"),
-        "exit_hint": _("Or press Shift three times"),
         "name": _("Your name"),
         "department": _("What is it about? (optional)"),
         "service": _("What is your question about? (optional)"),
