@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001  (typographic dashes are intended; one message per line)
+# ruff: noqa: RUF001, E501
 """The widget's own words, translated by Django's gettext and sent with the config.
 
 embed.js has no text of its own: it shows `strings[key]`, so every word a visitor reads is
@@ -54,8 +54,10 @@ def _strings() -> dict[str, str]:
         "kept": _("What you typed has been kept."),
         "closed_title": _("Chat is closed"),
         "closed": _("Sorry, chat is closed at the moment."),
-        "no_operator_title": _("No one is available to chat"),
-        "no_operator": _("Sorry, no one is available to chat right now. Please try again later."),
+        "no_operator_online_title": _("No one is available to chat"),
+        "no_operator_online": _(
+            "Sorry, no one is available to chat right now. Please try again later."
+        ),
         "queue_full_title": _("Our advisers are very busy"),
         "queue_full": _(
             "Sorry, all our advisers are busy and the queue is full. Please try again later."

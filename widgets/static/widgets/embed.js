@@ -361,7 +361,8 @@
       var oc = current() || councils[0] || {}, off = oc.offline || { mode: 'hours', links: [] };
       var reason = a.reason || 'no_operator_online', head = el('h3', { id: 'cc-offline-title', tabindex: '-1', text: T(reason + '_title') });
       offline.appendChild(head);
-      offline.appendChild(el('p', { text: off.message || T(reason) }));
+      offline.appendChild(el('p', { text: T(reason) }));
+      if (off.message && reason !== 'queue_full') offline.appendChild(el('p', { text: off.message }));
       if (a.next_open_text) offline.appendChild(el('p', { 'data-testid': 'cc-next-open', text: T('opens_next', { when: a.next_open_text }) }));
       if (off.mode === 'hours' && a.hours && a.hours.length) {
         offline.appendChild(el('table', { 'data-testid': 'cc-hours' }, [el('caption', { class: 'vh', text: T('hours_title') })].concat(
