@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, E501
+# ruff: noqa: RUF001
 """The widget's own words, translated by Django's gettext and sent with the config.
 
 embed.js has no text of its own: it shows `strings[key]`, so every word a visitor reads is

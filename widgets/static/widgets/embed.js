@@ -47,7 +47,7 @@
     '.typing{margin:0;padding:0 12px;font-size:13px;color:#505a5f;min-height:18px}' +
     'textarea:disabled{background:#f3f2f1;border-color:#b1b4b6}.compose{display:flex;gap:6px;padding:8px 12px;border-top:1px solid #b1b4b6;align-items:flex-end}.compose textarea{min-height:44px;height:44px;flex:1}' +
     '.foot{display:flex;justify-content:space-between;padding:0 12px 10px;gap:6px}' +
-    '.after{flex:none;max-height:65%;overflow:auto;padding:10px 12px;border-top:1px solid #b1b4b6;display:flex;flex-direction:column;gap:10px}.after h3{margin:0;font-size:16px}' +
+    '.after{flex:none;max-height:65%;overflow:auto;padding:10px 12px;border-top:1px solid #b1b4b6;display:flex;flex-direction:column;gap:10px}.after h3,.offline h3{margin:0;font-size:16px;font-weight:700}.ended .log{flex:0 0 auto;max-height:200px}.body.chat.ended{overflow:auto}.ended .after{max-height:none;overflow:visible}' +
     '.vh{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}' +
     '.hint{color:#505a5f;margin:0 0 2px}input.short{max-width:11em}' +
     'fieldset{border:0;margin:0;padding:0;min-width:0}legend{font-weight:700;padding:0;margin-bottom:4px}' +
@@ -56,7 +56,7 @@
     '.radio input,.check input{width:24px;height:24px;margin:0;padding:0;flex:none;accent-color:#0b0c0c}' +
     '.radio label,.check label{display:flex;align-items:center;gap:8px;font-weight:400;margin:0;padding:4px 0;cursor:pointer}' +
     '.radio img.logo{width:32px;height:32px;object-fit:contain;flex:none}' +
-    '.offline{border:3px solid #0b0c0c;border-left-width:8px;padding:8px;background:#fff;display:flex;flex-direction:column;gap:8px}.offline p,.offline ul{margin:0}.offline h3{margin:0;font-size:16px}' +
+    '.offline{border:3px solid #0b0c0c;border-left-width:8px;padding:8px;background:#fff;display:flex;flex-direction:column;gap:8px}.offline p,.offline ul{margin:0}' +
     'table{border-collapse:collapse}th,td{text-align:left;padding:2px 12px 2px 0;font-weight:400}th{font-weight:700}.done{font-weight:700;margin:0}';
 
   function el(tag, attrs, kids) {
@@ -361,8 +361,7 @@
       var oc = current() || councils[0] || {}, off = oc.offline || { mode: 'hours', links: [] };
       var reason = a.reason || 'no_operator_online', head = el('h3', { id: 'cc-offline-title', tabindex: '-1', text: T(reason + '_title') });
       offline.appendChild(head);
-      offline.appendChild(el('p', { text: T(reason) }));
-      if (off.message && reason !== 'queue_full') offline.appendChild(el('p', { text: off.message }));
+      offline.appendChild(el('p', { text: reason === 'no_operator_online' && off.message ? off.message : T(reason) }));
       if (a.next_open_text) offline.appendChild(el('p', { 'data-testid': 'cc-next-open', text: T('opens_next', { when: a.next_open_text }) }));
       if (off.mode === 'hours' && a.hours && a.hours.length) {
         offline.appendChild(el('table', { 'data-testid': 'cc-hours' }, [el('caption', { class: 'vh', text: T('hours_title') })].concat(
@@ -566,6 +565,7 @@
     Object.keys(pending).forEach(function (k) { pending[k].lastChild.textContent = T('not_sent'); });
     statusLine.textContent = T('ended'); typingLine.textContent = '';
     input.disabled = sendBtn.disabled = true; endBtn.hidden = true; compose.hidden = true;
+    body.classList.add('ended');
     var c = current() || {}, s = sess, after = el('div', { class: 'after', 'data-testid': 'cc-after' });
     var heading = el('h3', { tabindex: '-1', text: T('ended') });
     after.appendChild(heading);
@@ -721,5 +721,6 @@
     } else { forget(); showForm(); }
     poll();
     host.setAttribute('data-ready', 'true');
+    if (window.performance && performance.mark) performance.mark('councilchat:ready'); // bench/widget_bench.py
   }).catch(function (e) { if (window.console) console.warn('CouncilChat: unavailable', e); });
 })();
