@@ -52,6 +52,7 @@ def _strings() -> dict[str, str]:
         "err_start": _("Sorry, we could not start the chat. Please try again."),
         "err_network": _("Sorry, we could not connect. Check your connection and try again."),
         "kept": _("What you typed has been kept."),
+        "back": _("Change my answers"),
         "closed_title": _("Chat is closed"),
         "closed": _("Sorry, chat is closed at the moment."),
         "no_operator_online_title": _("No one is available to chat"),

@@ -373,6 +373,7 @@
       }
       if (off.mode === 'contact') offline.appendChild(contactForm(reason));
       else if (afterSubmit) offline.appendChild(el('p', { text: T('kept') }));
+      if (afterSubmit) offline.appendChild(el('p', {}, [el('button', { type: 'button', class: 'btn sec', 'data-testid': 'cc-offline-back', text: T('back'), on: { click: function () { showOffline(null); nameIn.focus(); } } })]));
       offline.hidden = false; main.hidden = true;
       if (afterSubmit || !panel.hidden && root.activeElement && body.contains(root.activeElement)) head.focus();
     }
