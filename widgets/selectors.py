@@ -7,17 +7,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import override
 
-from councils.sites import CouncilRef
+from councils.partnership_routing import partnership_rules
+from councils.sites import CouncilRef, Site
 from councils.tenancy import council_schema
 from routing.availability import queue_refusal
 from routing.hours import schedule_for, weekly_hours
 from routing.models import Department
 from routing.selectors import department_for_chat
 from widgets.models import OfflineLink, PrechatField, WidgetSettings
-from widgets.strings import weekday_names
+from widgets.strings import weekday_names, widget_strings
 
 LANGUAGES = ("en", "cy")
 
@@ -144,3 +146,59 @@ def council_widget(
 def council_language(council: CouncilRef, requested: str | None) -> str:
     with council_schema(council.schema_name):
         return pick_language(WidgetSettings.current(), requested)
+
+
+def widget_config_for(
+    site: Site, *, language: str | None, department_slug: str = "", page_url: str = ""
+) -> dict[str, Any]:
+    """GET /widget/config: what the widget offers on this host, in the visitor's language."""
+    if site.council is not None:
+        council = council_widget(
+            site.council,
+            requested_language=language,
+            department_slug=department_slug,
+            page_url=page_url,
+        )
+        body = {
+            "kind": "council",
+            "council": council,
+            "departments": council["departments"],
+            "councils": [],
+            "language": council["language"],
+            "languages": council["languages"],
+            "availability": council["availability"],
+        }
+    else:
+        assert site.partnership is not None
+        rules = partnership_rules(site.partnership.id)
+        councils = [
+            council_widget(c, requested_language=language, page_url=page_url)
+            for c in site.partnership.councils
+        ]
+        offered = ["en", "cy"] if any("cy" in c["languages"] for c in councils) else ["en"]
+        online = [c for c in councils if c["availability"]["online"]]
+        body = {
+            "kind": "partnership",
+            "council": None,
+            "partnership": {"slug": site.partnership.slug, "name": site.partnership.name},
+            "departments": [],
+            "councils": councils,
+            "services": [
+                {"slug": s.slug, "name": s.name, "asks_postcode": s.asks_postcode}
+                for s in rules.services
+            ],
+            "language": language if language in offered else "en",
+            "languages": offered,
+            # Which council answers is decided when the chat starts: the shared widget is
+            # online while any member council is.
+            "availability": {
+                "online": bool(online),
+                "reason": None if online or not councils else councils[0]["availability"]["reason"],
+                "next_open": None,
+                "next_open_text": "",
+                "hours": [],
+            },
+        }
+    body["message_max_chars"] = settings.MESSAGE_MAX_CHARS
+    body["strings"] = widget_strings(body["language"])
+    return body

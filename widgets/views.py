@@ -7,7 +7,6 @@ from functools import lru_cache
 from pathlib import Path
 from uuid import UUID
 
-from django.conf import settings
 from django.http import (
     Http404,
     HttpRequest,
@@ -19,7 +18,6 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from councils.partnership_routing import partnership_rules
 from councils.sites import Site
 from widgets.demo import DEMO_DEPARTMENTS, demo_page
 from widgets.forms import (
@@ -30,7 +28,7 @@ from widgets.forms import (
     clean_prechat_fields,
     form_errors,
 )
-from widgets.selectors import LANGUAGES, council_widget
+from widgets.selectors import LANGUAGES, widget_config_for
 from widgets.services import (
     WidgetChatRefused,
     conversation_end_by_visitor,
@@ -40,7 +38,6 @@ from widgets.services import (
     visitor_council,
     widget_chat_start,
 )
-from widgets.strings import widget_strings
 
 EMBED_JS = Path(__file__).parent / "static" / "widgets" / "embed.js"
 
@@ -77,64 +74,10 @@ def _requested(request: HttpRequest) -> tuple[str | None, str, str]:
 
 
 def config_body(request: HttpRequest) -> dict:
-    """GET /widget/config: what the widget offers on this host, in the visitor's language."""
-    site: Site = request.site_ref
     language, department, page_url = _requested(request)
-    if site.council is not None:
-        council = council_widget(
-            site.council,
-            requested_language=language,
-            department_slug=department,
-            page_url=page_url,
-        )
-        body = {
-            "kind": "council",
-            "council": council,
-            "departments": council["departments"],
-            "councils": [],
-            "language": council["language"],
-            "languages": council["languages"],
-            "availability": council["availability"],
-        }
-    else:
-        assert site.partnership is not None
-        rules = partnership_rules(site.partnership.id)
-        councils = [
-            council_widget(c, requested_language=language, page_url=page_url)
-            for c in site.partnership.councils
-        ]
-        offered = ["en", "cy"] if any("cy" in c["languages"] for c in councils) else ["en"]
-        chosen = language if language in offered else "en"
-        if chosen != language and language is not None:
-            chosen = "en"
-        online = [c for c in councils if c["availability"]["online"]]
-        body = {
-            "kind": "partnership",
-            "council": None,
-            "partnership": {"slug": site.partnership.slug, "name": site.partnership.name},
-            "departments": [],
-            "councils": councils,
-            "services": [
-                {"slug": s.slug, "name": s.name, "asks_postcode": s.asks_postcode}
-                for s in rules.services
-            ],
-            "language": chosen,
-            "languages": offered,
-            # Which council answers is decided when the chat starts; the shared widget is
-            # online while any member council is.
-            "availability": {
-                "online": bool(online),
-                "reason": None if online else councils[0]["availability"]["reason"],
-                "next_open": None,
-                "next_open_text": "",
-                "hours": [],
-            }
-            if councils
-            else None,
-        }
-    body["message_max_chars"] = settings.MESSAGE_MAX_CHARS
-    body["strings"] = widget_strings(body["language"])
-    return body
+    return widget_config_for(
+        request.site_ref, language=language, department_slug=department, page_url=page_url
+    )
 
 
 @csrf_exempt
