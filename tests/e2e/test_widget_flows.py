@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -22,10 +23,12 @@ from playwright.sync_api import expect, sync_playwright
 
 from chat.models import Conversation, Enquiry
 from chat.services import conversation_accept, conversation_end, message_create
+from config.celery import app
 from routing.models import OperatorPresence
 from tests.conftest import set_routing
 from tests.e2e.axe import axe_violations
 from tests.factories import operator_in
+from tests.smtp_server import smtp_outbox, wait_for_mail  # noqa: F401 (a fixture)
 from tests.widgets.factories import closure_in, hours_in, offline_link_in, widget_settings_in
 from tests.widgets.fixtures import clean_hours  # noqa: F401 (a fixture)
 
@@ -141,7 +144,10 @@ def test_a_chat_from_the_partnership_page_is_routed_to_a_council_and_wears_its_b
 
 
 def test_a_chat_from_the_parking_page_goes_straight_to_parking_and_survives_a_reload(
-    councils, daphne_server, browser
+    councils,
+    daphne_server,
+    browser,
+    smtp_outbox,  # noqa: F811 (the imported fixture)
 ):
     page = visitor(browser, daphne_server, "alpha.localhost", PARKING_PAGE)
     page.click("[data-testid=cc-launcher]")
@@ -195,6 +201,20 @@ def test_a_chat_from_the_parking_page_goes_straight_to_parking_and_survives_a_re
     with schema_context(councils.alpha.schema_name):
         rated = Conversation.objects.get(id=conversation_id)
         assert (rated.rating, rated.rating_comment) == (5, ATTACK)
+
+    # The transcript, emailed by a real Celery worker through a real SMTP server.
+    page.fill("[data-testid=cc-transcript-email]", "not an address")
+    page.click("[data-testid=cc-transcript-send]")
+    expect(page.locator("[data-testid=cc-transcript-email]")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        page.fill("[data-testid=cc-transcript-email]", "jo@example.com")
+        page.click("[data-testid=cc-transcript-send]")
+        expect(page.locator("[data-testid=cc-transcript-done]")).to_contain_text("jo@example.com")
+        wait_for_mail(smtp_outbox)
+    html = smtp_outbox[0].get_body(("html",)).get_content()
+    assert "Yes, call us to set that up." in html and "<img" not in html
 
 
 # ---- offline modes ------------------------------------------------------------------------
@@ -378,6 +398,8 @@ def test_quick_exit_ends_the_chat_and_leaves_for_a_neutral_page(councils, daphne
     page = visitor(browser, daphne_server, "gamma.localhost", PARKING_PAGE)
     start_chat(page)
     conversation_id = conversation_of(page)
+    clean_axe(page, "chatting with the quick exit")
+    shot(page, "quick-exit")
     page.click("[data-testid=cc-exit]")
     page.wait_for_url(neutral)
     assert page.evaluate("() => Object.keys(localStorage).length") == 0

@@ -8,10 +8,12 @@ from django_tenants.utils import schema_context
 
 @pytest.fixture
 def clean_hours(committed):
-    """Opening hours are not among the tables wiped after each test: remove ours."""
+    """Opening hours and department details are not among the tables wiped after each test:
+    put them back."""
     yield committed
-    from routing.models import OpeningHours
+    from routing.models import Department, OpeningHours
 
     for council in committed.all():
         with schema_context(council.schema_name):
             OpeningHours.objects.all().delete()
+            Department.objects.update(name_cy="", email="")

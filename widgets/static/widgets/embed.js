@@ -52,7 +52,7 @@
     '.hint{color:#505a5f;margin:0 0 2px}input.short{max-width:11em}' +
     'fieldset{border:0;margin:0;padding:0;min-width:0}legend{font-weight:700;padding:0;margin-bottom:4px}' +
     'fieldset.invalid{border-left:4px solid #d4351c;padding-left:8px}' +
-    '.radios{display:flex;flex-direction:column;gap:6px}.radios.row{flex-direction:row;flex-wrap:wrap}.radio,.check{display:flex;align-items:center;gap:8px}' +
+    '.radios{display:flex;flex-direction:column;gap:6px}.radio,.check{display:flex;align-items:center;gap:8px}' +
     '.radio input,.check input{width:24px;height:24px;margin:0;padding:0;flex:none;accent-color:#0b0c0c}' +
     '.radio label,.check label{display:flex;align-items:center;gap:8px;font-weight:400;margin:0;padding:4px 0;cursor:pointer}' +
     '.radio img.logo{width:32px;height:32px;object-fit:contain;flex:none}' +
@@ -579,7 +579,7 @@
   function ratingForm(s) {
     var set = {}, box = el('div', { class: 'main' }), sum = el('div', { class: 'sum', role: 'alert', tabindex: '-1', hidden: true });
     var err = el('p', { id: 'cc-rating-err', class: 'err', hidden: true });
-    var radios = el('div', { class: 'radios row' }, [1, 2, 3, 4, 5].map(function (n) {
+    var radios = el('div', { class: 'radios' }, [1, 2, 3, 4, 5].map(function (n) {
       var id = 'cc-rating-' + n;
       return el('div', { class: 'radio' }, [el('input', { type: 'radio', name: 'rating', id: id, value: String(n), 'data-testid': id }), el('label', { for: id, text: T('rating_' + n) })]);
     }));
