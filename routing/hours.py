@@ -1,7 +1,8 @@
 """When a department takes chats: its weekly opening hours, bank holidays and closure days.
 
 Call inside the council's schema. A department with no opening hours takes chats at any time
-(the council has not restricted it); council-wide and department closure days always close it,
+(the council has not restricted it), and so does a chat with no department while any
+department has no hours; council-wide and department closure days always close it,
 and the council's nation's bank holidays close every department that has opening hours. A span
 whose closing time is not after its opening time runs past midnight into the next day (22:00 to
 02:00); 00:00 to 00:00 is the whole day. Times are the council's local time (TIME_ZONE).
@@ -99,10 +100,13 @@ def _local(day: date, at: time) -> datetime:
 
 
 def schedule_for(department: Department | None, *, today: date | None = None) -> Schedule:
-    """The department's schedule; with no department, the union of all departments' hours."""
+    """The department's schedule. With no department (a chat any operator may take), the union
+    of all departments' hours, or no restriction while some department has no hours."""
     hours = OpeningHours.objects.all()
     if department is not None:
         hours = hours.filter(department=department)
+    elif Department.objects.filter(hours__isnull=True).exists():
+        hours = hours.none()
     spans = tuple(Span(h.weekday, h.opens, h.closes) for h in hours)
     start = today or timezone.localdate()
     closures = Closure.objects.filter(

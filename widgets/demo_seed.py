@@ -1,5 +1,6 @@
 """Demo widget settings for each demo council: branding, greetings, pre-chat questions,
-opening hours, offline options; Dorset offers Welsh and Somerset has the quick exit.
+opening hours, offline options; Dorset offers Welsh, and Somerset has the quick exit, a
+required consent question and its launcher on the left.
 
 Called inside each council's schema by councils.demo (idempotent). Dorset's Parking stays open
 round the clock, because scripts/smoke_demo.py starts a chat there at any hour.
@@ -65,16 +66,18 @@ def seed_widget_demo() -> None:
             "position": 1,
         },
     )
-    PrechatField.objects.update_or_create(
-        key="consent",
-        defaults={
-            "label": "I agree that the council may keep a record of this chat",
-            "label_cy": "Rwy'n cytuno y caiff y cyngor gadw cofnod o'r sgwrs hon",
-            "kind": "consent",
-            "required": True,
-            "position": 9,
-        },
-    )
+    if slug == "somerset":
+        # Only here: scripts/smoke_demo.py starts Dorset chats without pre-chat answers.
+        PrechatField.objects.update_or_create(
+            key="consent",
+            defaults={
+                "label": "I agree that the council may keep a record of this chat",
+                "label_cy": "Rwy'n cytuno y caiff y cyngor gadw cofnod o'r sgwrs hon",
+                "kind": "consent",
+                "required": True,
+                "position": 9,
+            },
+        )
     for position, (title, title_cy, url) in enumerate(
         (
             ("Contact us", "Cysylltu â ni", f"https://www.{slug}.gov.uk/contact"),

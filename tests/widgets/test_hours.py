@@ -28,7 +28,7 @@ def at(day: str, clock: str) -> datetime:
 
 def schedule(council, department="parking", today="2026-11-23"):
     with schema_context(council.schema_name):
-        dept = Department.objects.get(slug=department)
+        dept = Department.objects.get(slug=department) if department else None
         return schedule_for(dept, today=date.fromisoformat(today))
 
 
@@ -103,3 +103,14 @@ def test_given_closed_hours_then_the_queue_refuses_with_closed_and_when_it_opens
         assert refusal.reason == "closed"
         assert refusal.next_open == at("2026-11-30", "09:00")
         assert queue_refusal(parking, at=at("2026-11-23", "10:00")) is None
+
+
+def test_a_chat_with_no_department_follows_the_union_of_all_departments_hours(councils):
+    hours_in(councils.alpha, "parking", (MON, "09:00", "12:00"))
+    # Highways has no hours, so a chat for anyone may start at any time.
+    assert schedule(councils.alpha, None).is_open(at("2026-11-23", "20:00"))
+    hours_in(councils.alpha, "highways", (MON, "14:00", "17:00"))
+    union = schedule(councils.alpha, None)
+    assert union.is_open(at("2026-11-23", "10:00"))
+    assert union.is_open(at("2026-11-23", "15:00"))
+    assert not union.is_open(at("2026-11-23", "13:00"))
