@@ -411,8 +411,14 @@ def test_quick_exit_ends_the_chat_and_leaves_for_a_neutral_page(councils, daphne
             page.wait_for_timeout(100)
         assert (ended.status, ended.ended_by) == ("ended", "system")
 
-    # Three presses of Shift do the same, with the panel closed.
-    other = visitor(browser, daphne_server, "gamma.localhost", "/")
+    # Three presses of Shift do the same, with the panel closed; capitals typed are not presses.
+    other = visitor(browser, daphne_server, "gamma.localhost", PARKING_PAGE)
+    other.click("[data-testid=cc-launcher]")
+    other.click("[data-testid=cc-name]")
+    for letter in "JOE":
+        other.keyboard.press(f"Shift+{letter}")
+    expect(other.locator("[data-testid=cc-name]")).to_have_value("JOE")
+    other.click("[data-testid=cc-close]")
     for _ in range(3):
         other.keyboard.press("Shift")
     other.wait_for_url(neutral)

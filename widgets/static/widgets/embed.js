@@ -171,7 +171,8 @@
   }
   exitBtn.addEventListener('click', quickExit);
   document.addEventListener('keydown', function (e) {
-    if (e.key !== 'Shift' || e.repeat) return;
+    if (e.key !== 'Shift') { shifts = []; return; } // Shift+letter is typing, not an exit
+    if (e.repeat) return;
     var now = Date.now(); shifts = shifts.filter(function (t) { return now - t < 2000; }); shifts.push(now);
     if (shifts.length >= 3) { shifts = []; quickExit(); }
   }, true);
@@ -570,8 +571,8 @@
     var c = current() || {}, s = sess, after = el('div', { class: 'after', 'data-testid': 'cc-after' });
     var heading = el('h3', { tabindex: '-1', text: T('ended') });
     after.appendChild(heading);
-    if (s && c.rating_enabled) after.appendChild(ratingForm(s));
-    if (s && c.transcript_enabled) after.appendChild(transcriptForm(s));
+    if (s && c.rating_enabled && !s.rated) after.appendChild(ratingForm(s));
+    if (s && c.transcript_enabled && !s.transcript) after.appendChild(transcriptForm(s));
     body.insertBefore(after, foot);
     var again = foot.appendChild(el('button', { type: 'button', class: 'btn again', 'data-testid': 'cc-new', text: T('new_chat'), on: { click: function () { hangup(); forget(); setTitle(); showForm(); open(true); } } }));
     if (refocus) (after.childNodes.length > 1 ? heading : again).focus();
@@ -597,6 +598,7 @@
       btn.disabled = true;
       post('/widget/conversations/' + s.conversation + '/rating', { rating: +r.value, comment: comment.value.trim() }, s.token).then(function (x) {
         if (x.s !== 204) throw new Error('rating ' + x.s);
+        s.rated = true; if (s === sess) save();
         var done = el('p', { class: 'done', role: 'status', tabindex: '-1', 'data-testid': 'cc-rating-done', text: T('rating_thanks') });
         box.replaceWith(done); done.focus();
       }).catch(function () { btn.disabled = false; showErrors({ __all__: [T('err_send')] }, set, sum, true); });
@@ -618,6 +620,7 @@
       post('/widget/conversations/' + s.conversation + '/transcript', { email: v }, s.token).then(function (x) {
         if (x.s === 400) { btn.disabled = false; showErrors({ transcript: x.j.errors.email || [T('err_email')] }, set, sum, true); return; }
         if (x.s !== 204) throw new Error('transcript ' + x.s);
+        s.transcript = v; if (s === sess) save();
         var done = el('p', { class: 'done', role: 'status', tabindex: '-1', 'data-testid': 'cc-transcript-done', text: T('transcript_sent', { email: v }) });
         box.replaceWith(done); done.focus();
       }).catch(function () { btn.disabled = false; showErrors({ __all__: [T('err_send')] }, set, sum, true); });
