@@ -168,6 +168,27 @@ def test_partnership_config_gives_each_member_council_its_own_branding(councils)
 # ---- availability -------------------------------------------------------------------------
 
 
+def test_the_partnership_widget_is_online_while_any_member_council_is(councils):
+    body = get(councils.partnership_host, "/widget/availability").json()
+    assert body["availability"]["online"] is True
+    assert set(body["councils"]) == {"alpha", "beta"}
+    with schema_context(councils.alpha.schema_name):
+        OperatorPresence.objects.update(status="offline")
+    body = get(councils.partnership_host, "/widget/availability").json()
+    assert body["availability"]["online"] is True
+    assert body["councils"]["alpha"]["reason"] == "no_operator_online"
+    with schema_context(councils.beta.schema_name):
+        OperatorPresence.objects.update(status="offline")
+    body = get(councils.partnership_host, "/widget/availability").json()
+    assert body["availability"] == {
+        "online": False,
+        "reason": "no_operator_online",
+        "next_open": None,
+        "next_open_text": "",
+        "hours": [],
+    }
+
+
 def test_availability_changes_live_when_the_last_operator_goes_offline(councils):
     assert get("alpha.localhost", "/widget/availability").json()["availability"]["online"]
     with schema_context(councils.alpha.schema_name):
@@ -263,6 +284,18 @@ def test_a_visitor_rates_their_chat_with_its_token(councils):
     with schema_context(councils.alpha.schema_name):
         conversation = Conversation.objects.get(id=chat.id)
         assert (conversation.rating, conversation.rating_comment) == (4, ATTACK)
+
+
+def test_a_cross_origin_preflight_allows_the_authorization_header_for_allowed_sites(councils):
+    chat = chat_in(councils.alpha)
+    client = Client(HTTP_HOST="alpha.localhost")
+    path = f"/widget/conversations/{chat.id}/rating"
+    allowed = client.options(path, HTTP_ORIGIN="https://www.alpha.gov.uk")
+    assert allowed.status_code == 204
+    assert allowed["Access-Control-Allow-Origin"] == "https://www.alpha.gov.uk"
+    assert "Authorization" in allowed["Access-Control-Allow-Headers"]
+    refused = client.options(path, HTTP_ORIGIN="https://evil.example")
+    assert "Access-Control-Allow-Origin" not in refused
 
 
 def test_the_token_may_also_come_in_the_body(councils):
