@@ -34,7 +34,7 @@
     'form,.main{display:flex;flex-direction:column;gap:10px}label{font-weight:700;display:block;margin-bottom:2px}' +
     'input,select,textarea{width:100%;padding:8px;border:2px solid #0b0c0c;border-radius:0;background:#fff}textarea{resize:vertical;min-height:80px}' +
     '[aria-invalid=true]{border-color:#d4351c}.err{color:#d4351c;font-weight:700;margin:2px 0}' +
-    '.sum{border:3px solid #d4351c;padding:8px}.sum p{margin:0}.sum ul{margin:4px 0 0;padding-left:20px;color:#d4351c}' +
+    '.sum{border:3px solid #d4351c;padding:8px}.sum p{margin:0;font-weight:700}.sum ul{margin:4px 0 0;padding-left:20px;color:#d4351c}' +
     '.note,.greet{background:#f3f2f1;border-left:4px solid #505a5f;padding:8px;margin:0}' +
     '.btn{background:var(--b);color:var(--t);border:2px solid var(--b);border-radius:4px;padding:10px 14px;font-weight:700;cursor:pointer}.btn:disabled{opacity:.6;cursor:default}' +
     '.sec{background:#f3f2f1;color:#0b0c0c;border:1px solid #505a5f}' +
