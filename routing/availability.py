@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from chat.models import Conversation
 from routing.capacity import fresh_since
-from routing.hours import schedule_for
+from routing.hours import Schedule, schedule_for
 from routing.models import Department, OperatorPresence, RoutingSettings
 
 
@@ -20,14 +20,20 @@ class Refusal:
     next_open: datetime | None = None  # when reason is "closed": when chat opens again
 
 
-def queue_refusal(department: Department | None, *, at: datetime | None = None) -> Refusal | None:
+def queue_refusal(
+    department: Department | None,
+    *,
+    at: datetime | None = None,
+    schedule: Schedule | None = None,
+) -> Refusal | None:
     """None when the chat may queue; otherwise why not. Call in the council's schema.
 
     Checked in the order a visitor can act on: closed (come back at …), queue full (try
     again soon), nobody online.
     """
     now = at or timezone.now()
-    schedule = schedule_for(department, today=timezone.localdate(now))
+    if schedule is None:
+        schedule = schedule_for(department, today=timezone.localdate(now))
     if not schedule.is_open(now):
         return Refusal(
             "closed",

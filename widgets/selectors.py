@@ -55,8 +55,8 @@ def availability(
     department: Department | None, language: str, *, at: datetime | None = None
 ) -> dict[str, Any]:
     """{"online", "reason", "next_open", "next_open_text", "hours"}: call in the schema."""
-    refusal = queue_refusal(department, at=at)
-    schedule = schedule_for(department)
+    schedule = schedule_for(department, today=timezone.localdate(at) if at else None)
+    refusal = queue_refusal(department, at=at, schedule=schedule)
     days = weekday_names(language)
     hours = [{**span, "day": days[span["weekday"]]} for span in weekly_hours(schedule)]
     next_open = refusal.next_open if refusal else None
