@@ -23,13 +23,14 @@ export PORT
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install demo test bench bench-onboarding lint services services-down services-status clean
+.PHONY: help install demo test bench bench-onboarding bench-widget lint services services-down services-status clean
 
 help:
 	@echo "make demo             run the demo on http://localhost:$(PORT)/ (PORT=... to change)"
 	@echo "make test             run the test suite (PYTEST_ARGS='-k name -x' to narrow it)"
 	@echo "make bench            benchmarks vs their floors -> bench/results/ (BENCH_QUICK=1: short)"
 	@echo "make bench-onboarding onboarding per council: clone vs migrate, 1 and 20 councils"
+	@echo "make bench-widget     the widget's gzipped size and time to interactive (BENCH_QUICK=1)"
 	@echo "make lint             ruff check and ruff format --check"
 	@echo "make install          create .venv and install the project (done by demo/test)"
 	@echo "make services         start/find PostgreSQL and Redis and keep them running"
@@ -97,6 +98,14 @@ bench-onboarding: $(STAMP)
 	. $(SERVICES_ENV) || exit $$?; \
 	echo "==> python -m bench.onboarding_bench"; \
 	$(PY) -m bench.onboarding_bench
+
+# The widget's size and time to interactive in headless Chromium (bench/widget_bench.py).
+bench-widget: $(STAMP)
+	@trap '$(DEVSERVICES) down --session bench-widget --owner-pid $$$$' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM HUP; \
+	$(DEVSERVICES) up --session bench-widget --owner-pid $$$$ || exit $$?; \
+	. $(SERVICES_ENV) || exit $$?; \
+	$(PY) -m bench.widget_bench
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

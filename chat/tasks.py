@@ -26,3 +26,51 @@ def end_idle_conversations_task(idle_seconds: int | None = None) -> int:
 def end_idle_conversations_in_all_councils() -> int:
     """Beat entry point: one task per council, each run in its own schema."""
     return send_to_every_council(end_idle_conversations_task)
+
+
+def _this_council():
+    from councils.models import Council
+
+    return Council.objects.get(schema_name=connection.schema_name)
+
+
+@shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+def send_transcript_task(conversation_id: str) -> bool:
+    """Email the chat's transcript to the address the visitor gave (runs in its schema)."""
+    from django.core.mail import EmailMultiAlternatives
+    from django.utils import timezone
+
+    from chat.models import Conversation
+    from chat.transcripts import transcript_render
+
+    conversation = Conversation.objects.filter(id=conversation_id).first()
+    if conversation is None or not conversation.transcript_email:
+        return False
+    transcript = transcript_render(conversation, council_name=_this_council().name)
+    mail = EmailMultiAlternatives(
+        subject=transcript.subject, body=transcript.text, to=[conversation.transcript_email]
+    )
+    mail.attach_alternative(transcript.html, "text/html")
+    mail.send()
+    Conversation.objects.filter(id=conversation_id).update(transcript_sent_at=timezone.now())
+    return True
+
+
+@shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+def send_enquiry_task(enquiry_id: str) -> bool:
+    """Email an out-of-hours enquiry to its department; nothing when it has no address."""
+    from django.core.mail import EmailMessage
+    from django.utils import timezone
+
+    from chat.models import Enquiry
+    from chat.transcripts import enquiry_render
+
+    enquiry = Enquiry.objects.select_related("department").filter(id=enquiry_id).first()
+    if enquiry is None or enquiry.department is None or not enquiry.department.email:
+        return False
+    subject, body = enquiry_render(enquiry, council_name=_this_council().name)
+    reply_to = [enquiry.email] if enquiry.email else None
+    to = [enquiry.department.email]
+    EmailMessage(subject=subject, body=body, to=to, reply_to=reply_to).send()
+    Enquiry.objects.filter(id=enquiry_id).update(emailed_at=timezone.now())
+    return True

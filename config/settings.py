@@ -168,6 +168,9 @@ X_FRAME_OPTIONS = "DENY"
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
+# The widget speaks English and Welsh (widgets/strings.py; catalogues in locale/, .mo committed).
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

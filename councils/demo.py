@@ -15,6 +15,7 @@ from councils.onboarding import roles_ensure
 from councils.services import council_ensure, partnership_ensure
 from routing.models import Department, ServicePage
 from widgets.demo import DEMO_DEPARTMENTS, DemoDepartment
+from widgets.demo_seed import seed_widget_demo
 
 WASTE = DemoDepartment("waste", "Waste and recycling", ())
 
@@ -141,6 +142,7 @@ def _seed_council_schema(encoded_password: str) -> None:
         user = _ensure_user(username, first, last, encoded_password, superuser=False)
         user.departments.set(departments)
         user.groups.set([admins if is_admin else operators])
+    seed_widget_demo()
 
 
 def _ensure_user(username: str, first: str, last: str, encoded_password: str, *, superuser: bool):

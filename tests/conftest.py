@@ -23,7 +23,8 @@ from routing.models import Department, ServicePage
 CHAT_TABLES = (
     "chat_message, chat_note, chat_conversation, chat_visitor, chat_conversationtransfer, "
     "chat_enquiry, chat_cannedresponse, routing_operatorpresence, routing_routingsettings, "
-    "routing_closure, widgets_widgetsettings, widgets_prechatfield, widgets_offlinelink"
+    "routing_closure, routing_openinghours, widgets_widgetsettings, widgets_prechatfield, "
+    "widgets_offlinelink"
 )
 
 

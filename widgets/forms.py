@@ -1,10 +1,13 @@
 """Validation of the widget's pre-chat form (POST /widget/conversations)."""
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from routing.postcodes import InvalidPostcode, Postcode, parse_postcode
 
@@ -40,6 +43,85 @@ class ConversationStartForm(forms.Form):
         if url and (parts.scheme not in ("http", "https") or not parts.netloc):
             raise forms.ValidationError("Enter the page's web address (http or https).")
         return url
+
+
+class EnquiryForm(ConversationStartForm):
+    """Contact details left when chat is unavailable: an email or a phone number to reply to."""
+
+    email = forms.EmailField(required=False, max_length=254)
+    phone = forms.CharField(required=False, max_length=30)
+    reason = forms.ChoiceField(
+        required=False,
+        choices=[(r, r) for r in ("closed", "no_operator_online", "queue_full")],
+    )
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        if phone and not PHONE.fullmatch(phone):
+            raise forms.ValidationError("Enter a phone number, like 01305 221000.")
+        return phone
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.errors and not data.get("email") and not data.get("phone"):
+            self.add_error("email", "Enter an email address or a phone number, so we can reply.")
+        return data
+
+
+class RatingForm(forms.Form):
+    rating = forms.IntegerField(
+        min_value=1,
+        max_value=5,
+        error_messages={"required": "Choose a rating from 1 to 5."},
+    )
+    comment = forms.CharField(required=False, max_length=2000)
+
+
+class TranscriptForm(forms.Form):
+    email = forms.EmailField(max_length=254, error_messages={"required": "Enter an email address."})
+
+
+PHONE = re.compile(r"\+?[0-9][0-9 ()-]{6,20}")
+
+
+def check_configured_fields(answers: dict[str, Any], fields: list) -> dict[str, list[str]]:
+    """The council's pre-chat questions (widgets.PrechatField rows): errors keyed
+    "fields.<key>", for answers that are missing when required or malformed."""
+    errors: dict[str, list[str]] = {}
+    for field in fields:
+        value = answers.get(field.key)
+        text = value.strip() if isinstance(value, str) else value
+        empty = text in (None, "", False)
+        if empty:
+            if field.required:
+                errors[f"fields.{field.key}"] = [
+                    "Tick the box to say you agree."
+                    if field.kind == "consent"
+                    else f"Answer this question: {field.label}."
+                ]
+            continue
+        problem = None
+        if field.kind == "email":
+            try:
+                validate_email(text)
+            except ValidationError:
+                problem = "Enter an email address like name@example.com."
+        elif field.kind == "phone" and not (isinstance(text, str) and PHONE.fullmatch(text)):
+            problem = "Enter a phone number, like 01305 221000."
+        elif field.kind == "postcode":
+            try:
+                parse_postcode(str(text))
+            except InvalidPostcode as exc:
+                problem = str(exc)
+        elif field.kind == "choice":
+            options = [line.partition("|")[0].strip() for line in field.choices.splitlines()]
+            if text not in options:
+                problem = "Choose one of the options."
+        elif field.kind == "consent" and text is not True:
+            problem = "Tick the box to say you agree."
+        if problem:
+            errors[f"fields.{field.key}"] = [problem]
+    return errors
 
 
 def clean_prechat_fields(raw: Any) -> tuple[dict[str, Any], list[str]]:

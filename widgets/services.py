@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
+
+from django.db import transaction
 
 from chat.errors import ChatError
-from chat.services import conversation_start
-from chat.tokens import visitor_token_issue
+from chat.models import Conversation, Enquiry
+from chat.services import conversation_end, conversation_start
+from chat.tokens import TokenInvalid, visitor_token_issue, visitor_token_read
 from councils.partnership_routing import RouteRequest, partnership_rules, route_chat
 from councils.services import record_routing_decision
 from councils.sites import CouncilRef, Site
@@ -16,6 +20,8 @@ from councils.tenancy import council_schema
 from routing.assignment import dispatch_queue
 from routing.availability import queue_refusal
 from routing.selectors import department_for_chat
+from widgets.forms import check_configured_fields
+from widgets.models import PrechatField
 
 
 class WidgetChatRefused(Exception):
@@ -29,6 +35,10 @@ class WidgetChatRefused(Exception):
     @classmethod
     def field(cls, name: str, text: str) -> WidgetChatRefused:
         return cls(400, {"errors": {name: [text]}})
+
+    @classmethod
+    def error(cls, status: int, code: str, detail: str) -> WidgetChatRefused:
+        return cls(status, {"error": code, "detail": detail})
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,11 @@ def widget_chat_start(*, site: Site, form: dict[str, Any], prechat: dict[str, An
         prechat = {**prechat, "postcode": str(postcode)}
 
     with council_schema(council.schema_name):
+        if site.council is not None:
+            # The council's own pre-chat questions (a partnership's shared form has none).
+            field_errors = check_configured_fields(prechat, list(PrechatField.objects.all()))
+            if field_errors:
+                raise WidgetChatRefused(400, {"errors": field_errors})
         department, department_error = department_for_chat(
             slug=department_slug, page_url=form["page_url"], strict=strict_department
         )
@@ -77,9 +92,7 @@ def widget_chat_start(*, site: Site, form: dict[str, Any], prechat: dict[str, An
             raise WidgetChatRefused.field("department", department_error)
         refusal = queue_refusal(department)
         if refusal is not None:
-            raise WidgetChatRefused(
-                409, {"error": "offline", "reason": refusal.reason, "detail": refusal.detail}
-            )
+            raise WidgetChatRefused(409, _offline_body(refusal, form["language"] or "en"))
         try:
             conversation, summary = conversation_start(
                 council=council,
@@ -114,3 +127,119 @@ def widget_chat_start(*, site: Site, form: dict[str, Any], prechat: dict[str, An
         routed_by=routed_by,
         token=visitor_token_issue(council_id=council.id, conversation_id=conversation.id),
     )
+
+
+def _offline_body(refusal, language: str) -> dict[str, Any]:
+    from widgets.selectors import next_open_text
+
+    return {
+        "error": "offline",
+        "reason": refusal.reason,
+        "detail": refusal.detail,
+        "next_open": refusal.next_open.isoformat() if refusal.next_open else None,
+        "next_open_text": next_open_text(refusal.next_open, language),
+    }
+
+
+# ---- after the chat: the visitor's token authorises these ----------------------------------
+
+
+def visitor_council(*, site: Site, token: str, conversation_id: UUID) -> CouncilRef:
+    """The council of the chat the token grants, checked against the URL and the host."""
+    if not token:
+        raise WidgetChatRefused.error(401, "token_missing", "Send the chat's visitor token.")
+    try:
+        grant = visitor_token_read(token)
+    except TokenInvalid as exc:
+        raise WidgetChatRefused.error(401, exc.code, str(exc)) from exc
+    if grant.conversation_id != conversation_id:
+        raise WidgetChatRefused.error(403, "forbidden", "This token is for another chat.")
+    council = site.council_for_token(grant.council_id)
+    if council is None:
+        raise WidgetChatRefused.error(403, "forbidden", "This token is for another council.")
+    with council_schema(council.schema_name):
+        if not Conversation.objects.filter(id=conversation_id).exists():
+            raise WidgetChatRefused.error(404, "not_found", "This chat no longer exists.")
+    return council
+
+
+def conversation_rate(
+    *, council: CouncilRef, conversation_id: UUID, rating: int, comment: str
+) -> None:
+    """Store the visitor's verdict (a later one replaces an earlier one)."""
+    with council_schema(council.schema_name):
+        Conversation.objects.filter(id=conversation_id).update(
+            rating=rating, rating_comment=comment
+        )
+
+
+def transcript_request(*, council: CouncilRef, conversation_id: UUID, email: str) -> None:
+    """Remember where to send the transcript and email it after commit, from the council's
+    schema (tenant-schemas-celery runs the task there)."""
+    from chat.tasks import send_transcript_task
+
+    with council_schema(council.schema_name), transaction.atomic():
+        Conversation.objects.filter(id=conversation_id).update(
+            transcript_email=email, transcript_sent_at=None
+        )
+        transaction.on_commit(lambda: send_transcript_task.delay(str(conversation_id)))
+
+
+def conversation_end_by_visitor(
+    *, council: CouncilRef, conversation_id: UUID, quick_exit: bool = False
+) -> None:
+    """The visitor ended the chat (End chat, or the quick exit, which counts as the system)."""
+    with council_schema(council.schema_name), transaction.atomic():
+        conversation_end(council=council, conversation_id=conversation_id)
+        if quick_exit:
+            Conversation.objects.filter(id=conversation_id).update(
+                ended_by=Conversation.EndedBy.SYSTEM
+            )
+
+
+def enquiry_create(*, site: Site, form: dict[str, Any], prechat: dict[str, Any]) -> Enquiry:
+    """Store contact details left while chat was unavailable and email the department.
+
+    On a partnership host the council comes from the visitor's pick or the routing rules,
+    as for a chat; with neither, 400 asks for the council.
+    """
+    from chat.tasks import send_enquiry_task
+
+    if site.council is not None:
+        council, department_slug, strict = site.council, form["department"], True
+    else:
+        decision = route_chat(
+            site.partnership,
+            partnership_rules(site.partnership.id),
+            RouteRequest(
+                picked_council=form["council"],
+                page_url=form["page_url"],
+                service=form["department"],
+                postcode=form["postcode"],
+            ),
+        )
+        if decision is None:
+            raise WidgetChatRefused.field("council", "Choose the council your question is for.")
+        council, department_slug, strict = decision.council, decision.department_slug, False
+    if form["postcode"] is not None:
+        prechat = {**prechat, "postcode": str(form["postcode"])}
+    with council_schema(council.schema_name), transaction.atomic():
+        department, department_error = department_for_chat(
+            slug=department_slug, page_url=form["page_url"], strict=strict
+        )
+        if department_error:
+            raise WidgetChatRefused.field("department", department_error)
+        enquiry = Enquiry.objects.create(
+            name=form["name"].strip(),
+            email=form["email"],
+            phone=form["phone"],
+            message=form["message"],
+            department=department,
+            page_url=form["page_url"],
+            language=form["language"] or "en",
+            prechat=prechat,
+            reason=form["reason"] or Enquiry.Reason.CLOSED,
+        )
+        enquiry_id = str(enquiry.id)
+        transaction.on_commit(lambda: send_enquiry_task.delay(enquiry_id))
+    return enquiry

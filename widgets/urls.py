@@ -4,6 +4,23 @@ from widgets import views
 
 urlpatterns = [
     path("config", views.widget_config, name="widget-config"),
+    path("availability", views.widget_availability, name="widget-availability"),
     path("conversations", views.conversation_create, name="widget-conversations"),
+    path(
+        "conversations/<uuid:conversation>/rating",
+        views.conversation_rating,
+        name="widget-rating",
+    ),
+    path(
+        "conversations/<uuid:conversation>/transcript",
+        views.conversation_transcript,
+        name="widget-transcript",
+    ),
+    path(
+        "conversations/<uuid:conversation>/end",
+        views.conversation_end_view,
+        name="widget-end",
+    ),
+    path("enquiries", views.enquiry_create_view, name="widget-enquiries"),
     path("embed.js", views.embed_js, name="widget-embed"),
 ]

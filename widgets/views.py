@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from uuid import UUID
 
-from django.conf import settings
 from django.http import (
     Http404,
     HttpRequest,
@@ -18,14 +18,26 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from councils.partnership_routing import partnership_rules
-from councils.sites import CouncilRef, Site
-from councils.tenancy import council_schema
-from routing.selectors import department_list
+from councils.sites import Site
 from widgets.demo import DEMO_DEPARTMENTS, demo_page
-from widgets.forms import ConversationStartForm, clean_prechat_fields, form_errors
-from widgets.models import WidgetSettings
-from widgets.services import WidgetChatRefused, widget_chat_start
+from widgets.forms import (
+    ConversationStartForm,
+    EnquiryForm,
+    RatingForm,
+    TranscriptForm,
+    clean_prechat_fields,
+    form_errors,
+)
+from widgets.selectors import LANGUAGES, widget_config_for
+from widgets.services import (
+    WidgetChatRefused,
+    conversation_end_by_visitor,
+    conversation_rate,
+    enquiry_create,
+    transcript_request,
+    visitor_council,
+    widget_chat_start,
+)
 
 EMBED_JS = Path(__file__).parent / "static" / "widgets" / "embed.js"
 
@@ -46,23 +58,26 @@ def with_cors(request: HttpRequest, response: HttpResponseBase) -> HttpResponseB
     if origin and origin_allowed(request.site_ref, origin):
         response["Access-Control-Allow-Origin"] = origin
         response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response["Access-Control-Allow-Headers"] = "Content-Type"
+        response["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
         response["Access-Control-Max-Age"] = "600"
         response["Vary"] = "Origin"
     return response
 
 
-def _council_json(council: CouncilRef) -> dict:
-    with council_schema(council.schema_name):
-        departments = [{"slug": d.slug, "name": d.name} for d in department_list()]
-        branding = WidgetSettings.current()
-    return {
-        "slug": council.slug,
-        "name": council.name,
-        "brand_colour": branding.brand_colour,
-        "logo_url": branding.logo_url,
-        "departments": departments,
-    }
+def _requested(request: HttpRequest) -> tuple[str | None, str, str]:
+    """(language, department slug, page URL) from the query string, loosely: bad values are
+    ignored, since the config must always load."""
+    language = request.GET.get("lang") or None
+    department = request.GET.get("department", "")[:50]
+    page_url = request.GET.get("page_url", "")[:2000]
+    return (language if language in LANGUAGES else None), department, page_url
+
+
+def config_body(request: HttpRequest) -> dict:
+    language, department, page_url = _requested(request)
+    return widget_config_for(
+        request.site_ref, language=language, department_slug=department, page_url=page_url
+    )
 
 
 @csrf_exempt
@@ -71,31 +86,23 @@ def widget_config(request: HttpRequest) -> HttpResponseBase:
         return with_cors(request, HttpResponse(status=204))
     if request.method != "GET":
         return JsonResponse({"error": "method_not_allowed"}, status=405)
-    site: Site = request.site_ref
-    if site.council is not None:
-        council = _council_json(site.council)
-        body = {
-            "kind": "council",
-            "council": {k: v for k, v in council.items() if k != "departments"},
-            "departments": council["departments"],
-            "councils": [],
-        }
-    else:
-        assert site.partnership is not None
-        rules = partnership_rules(site.partnership.id)
-        body = {
-            "kind": "partnership",
-            "council": None,
-            "partnership": {"slug": site.partnership.slug, "name": site.partnership.name},
-            "departments": [],
-            "councils": [_council_json(c) for c in site.partnership.councils],
-            "services": [
-                {"slug": s.slug, "name": s.name, "asks_postcode": s.asks_postcode}
-                for s in rules.services
-            ],
-        }
-    body["message_max_chars"] = settings.MESSAGE_MAX_CHARS
-    return with_cors(request, JsonResponse(body))
+    response = JsonResponse(config_body(request))
+    response["Cache-Control"] = "no-store"  # availability changes live
+    return with_cors(request, response)
+
+
+@csrf_exempt
+def widget_availability(request: HttpRequest) -> HttpResponseBase:
+    """GET /widget/availability: the config's `availability` alone, polled by the widget."""
+    if request.method == "OPTIONS":
+        return with_cors(request, HttpResponse(status=204))
+    if request.method != "GET":
+        return JsonResponse({"error": "method_not_allowed"}, status=405)
+    body = config_body(request)
+    councils = {c["slug"]: c["availability"] for c in body["councils"]}
+    response = JsonResponse({"availability": body["availability"], "councils": councils})
+    response["Cache-Control"] = "no-store"
+    return with_cors(request, response)
 
 
 @csrf_exempt
@@ -152,6 +159,122 @@ def conversation_create(request: HttpRequest) -> HttpResponseBase:
 
 def _bad_request(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponseBase:
     return with_cors(request, JsonResponse({"errors": errors}, status=400))
+
+
+def _json_post(request: HttpRequest) -> tuple[dict | None, HttpResponseBase | None]:
+    """The JSON object body of a widget POST from an allowed origin, or the answer to send.
+
+    Bodies are parsed whatever their Content-Type: navigator.sendBeacon sends text/plain.
+    """
+    if request.method == "OPTIONS":
+        return None, with_cors(request, HttpResponse(status=204))
+    if request.method != "POST":
+        return None, JsonResponse({"error": "method_not_allowed"}, status=405)
+    if not origin_allowed(request.site_ref, request.headers.get("Origin")):
+        return None, JsonResponse(
+            {"error": "origin_not_allowed", "detail": "This site may not embed this chat."},
+            status=403,
+        )
+    try:
+        data = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict):
+        return None, _bad_request(request, {"__all__": ["Send a JSON object."]})
+    return data, None
+
+
+def _visitor_token(request: HttpRequest, data: dict) -> str:
+    auth = request.headers.get("Authorization", "")
+    if auth.startswith("Bearer "):
+        return auth.removeprefix("Bearer ").strip()
+    token = data.get("token")
+    return token if isinstance(token, str) else ""
+
+
+def _visitor_post(request: HttpRequest, conversation: UUID, form_class, act):
+    """Shared shape of the token-authorised POSTs about one chat."""
+    data, answer = _json_post(request)
+    if answer is not None:
+        return answer
+    try:
+        council = visitor_council(
+            site=request.site_ref, token=_visitor_token(request, data), conversation_id=conversation
+        )
+    except WidgetChatRefused as refused:
+        return with_cors(request, JsonResponse(refused.body, status=refused.status))
+    cleaned = {}
+    if form_class is not None:
+        form = form_class(data={k: v for k, v in data.items() if k != "token"})
+        if not form.is_valid():
+            return _bad_request(request, form_errors(form))
+        cleaned = form.cleaned_data
+    act(council, cleaned, data)
+    return with_cors(request, HttpResponse(status=204))
+
+
+@csrf_exempt
+def conversation_rating(request: HttpRequest, conversation: UUID) -> HttpResponseBase:
+    """POST /widget/conversations/<uuid>/rating {"rating": 1..5, "comment"}."""
+    return _visitor_post(
+        request,
+        conversation,
+        RatingForm,
+        lambda council, form, _data: conversation_rate(
+            council=council,
+            conversation_id=conversation,
+            rating=form["rating"],
+            comment=form["comment"],
+        ),
+    )
+
+
+@csrf_exempt
+def conversation_transcript(request: HttpRequest, conversation: UUID) -> HttpResponseBase:
+    """POST /widget/conversations/<uuid>/transcript {"email"}: emailed by a Celery task."""
+    return _visitor_post(
+        request,
+        conversation,
+        TranscriptForm,
+        lambda council, form, _data: transcript_request(
+            council=council, conversation_id=conversation, email=form["email"]
+        ),
+    )
+
+
+@csrf_exempt
+def conversation_end_view(request: HttpRequest, conversation: UUID) -> HttpResponseBase:
+    """POST /widget/conversations/<uuid>/end {"quick_exit": bool}: the quick exit's beacon."""
+    return _visitor_post(
+        request,
+        conversation,
+        None,
+        lambda council, _form, data: conversation_end_by_visitor(
+            council=council,
+            conversation_id=conversation,
+            quick_exit=data.get("quick_exit") is True,
+        ),
+    )
+
+
+@csrf_exempt
+def enquiry_create_view(request: HttpRequest) -> HttpResponseBase:
+    """POST /widget/enquiries: contact details left while chat is unavailable."""
+    data, answer = _json_post(request)
+    if answer is not None:
+        return answer
+    form = EnquiryForm(data={k: v for k, v in data.items() if k != "fields"})
+    prechat, field_errors = clean_prechat_fields(data.get("fields"))
+    errors = {} if form.is_valid() else form_errors(form)
+    if field_errors:
+        errors["fields"] = field_errors
+    if errors:
+        return _bad_request(request, errors)
+    try:
+        enquiry = enquiry_create(site=request.site_ref, form=form.cleaned_data, prechat=prechat)
+    except WidgetChatRefused as refused:
+        return with_cors(request, JsonResponse(refused.body, status=refused.status))
+    return with_cors(request, JsonResponse({"enquiry": str(enquiry.id)}, status=201))
 
 
 @lru_cache(maxsize=1)

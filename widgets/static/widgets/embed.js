@@ -1,4 +1,5 @@
-/* CouncilChat visitor widget. Plain ES2017, no dependencies, CSP-safe (no eval, no innerHTML).
+/* CouncilChat visitor widget. Plain ES2017, no dependencies, CSP-safe (no eval, no innerHTML,
+   no inline styles). Every word shown comes from the server's config (translated by Django).
    Embed: <script src="https://HOST/widget/embed.js" data-department="parking" data-council="dorset" async></script>
    Protocol: docs/protocol.md. Notes: docs/widget.md. */
 (function () {
@@ -11,31 +12,34 @@
   var BASE = u.origin + u.pathname.replace(/\/widget\/embed\.js$/, '');
   var DEPT = script.getAttribute('data-department') || '';
   var COUNCIL = script.getAttribute('data-council') || '';
-  var KEY = 'councilchat:' + BASE;
+  var POLL = 1000 * (+script.getAttribute('data-poll-seconds') || 60);
+  var KEY = 'councilchat:' + BASE, LKEY = KEY + ':lang';
   var FATAL = [4400, 4401, 4403, 4404], MAX = 4000;
 
-  var CSS = ':host{all:initial;--b:#1d4f91;--t:#fff}*{box-sizing:border-box;font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}' +
+  var CSS = ':host{all:initial}*{box-sizing:border-box;font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}' +
     '[hidden]{display:none!important}' +
-    'button,input,select,textarea{font:inherit;color:inherit}' +
+    'button,input,select,textarea{font:inherit;color:inherit}a{color:#1d70b8}' +
     ':focus-visible{outline:3px solid #fd0;outline-offset:1px;box-shadow:0 0 0 5px #0b0c0c}' +
     '.launch{position:fixed;right:16px;bottom:16px;z-index:2147483000;background:var(--b);color:var(--t);border:2px solid var(--t);border-radius:24px;padding:12px 20px;font-weight:700;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.35)}' +
-    '.panel{position:fixed;right:16px;bottom:16px;z-index:2147483001;width:370px;max-width:calc(100vw - 32px);height:560px;max-height:calc(100vh - 32px);display:flex;flex-direction:column;background:#fff;color:#0b0c0c;border:1px solid #505a5f;border-radius:8px;box-shadow:0 4px 24px rgba(0,0,0,.35);overflow:hidden;animation:up .2s ease-out}' +
+    '.panel{position:fixed;right:16px;bottom:16px;z-index:2147483001;width:370px;max-width:calc(100vw - 32px);height:600px;max-height:calc(100vh - 32px);display:flex;flex-direction:column;background:#fff;color:#0b0c0c;border:1px solid #505a5f;border-radius:8px;box-shadow:0 4px 24px rgba(0,0,0,.35);overflow:hidden;animation:up .2s ease-out}' +
+    '.left .launch,.left .panel{right:auto;left:16px}' +
     '@keyframes up{from{transform:translateY(16px);opacity:0}}' +
     '@media (prefers-reduced-motion:reduce){.panel{animation:none}}' +
-    '@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}}' +
-    '.head{display:flex;align-items:center;gap:8px;background:var(--b);color:var(--t);padding:10px 12px}' +
-    '.head h2{flex:1;margin:0;font-size:16px;font-weight:700;color:inherit}' +
+    '@media (max-width:480px){.panel,.left .panel{right:0;left:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}}' +
+    '.head{display:flex;flex-wrap:wrap;align-items:center;gap:6px;background:var(--b);color:var(--t);padding:8px 12px}' +
+    '.head h2{flex:1;margin:0;font-size:16px;font-weight:700;color:inherit;min-width:8em}.head img{width:32px;height:32px;object-fit:contain;background:#fff;border-radius:4px}' +
     '.head button{background:none;border:1px solid currentColor;color:inherit;border-radius:4px;padding:4px 8px;cursor:pointer}' +
+    '.head .exit{background:#d4351c;color:#fff;border-color:#fff;font-weight:700}' +
     '.body{flex:1;overflow:auto;padding:12px;display:flex;flex-direction:column;gap:8px;min-height:0}' +
-    'form{display:flex;flex-direction:column;gap:10px}label{font-weight:700;display:block;margin-bottom:2px}' +
+    'form,.main{display:flex;flex-direction:column;gap:10px}label{font-weight:700;display:block;margin-bottom:2px}' +
     'input,select,textarea{width:100%;padding:8px;border:2px solid #0b0c0c;border-radius:0;background:#fff}textarea{resize:vertical;min-height:80px}' +
     '[aria-invalid=true]{border-color:#d4351c}.err{color:#d4351c;font-weight:700;margin:2px 0}' +
-    '.sum{border:3px solid #d4351c;padding:8px}.sum p{margin:0}.sum ul{margin:4px 0 0;padding-left:20px;color:#d4351c}' +
-    '.note{background:#f3f2f1;border-left:4px solid #505a5f;padding:8px;margin:0}' +
-    '.btn{background:var(--b);color:var(--t);border:0;border-radius:4px;padding:10px 14px;font-weight:700;cursor:pointer}.btn:disabled{opacity:.6;cursor:default}' +
+    '.sum{border:3px solid #d4351c;padding:8px}.sum p{margin:0;font-weight:700}.sum ul{margin:4px 0 0;padding-left:20px;color:#d4351c}' +
+    '.note,.greet{background:#f3f2f1;border-left:4px solid #505a5f;padding:8px;margin:0}' +
+    '.btn{background:var(--b);color:var(--t);border:2px solid var(--b);border-radius:4px;padding:10px 14px;font-weight:700;cursor:pointer}.btn:disabled{opacity:.6;cursor:default}' +
     '.sec{background:#f3f2f1;color:#0b0c0c;border:1px solid #505a5f}' +
     '.status{padding:6px 12px;background:#f3f2f1;border-bottom:1px solid #b1b4b6;margin:0;font-size:14px}' +
-    '.body.chat{padding:0;gap:0;overflow:hidden}.log{flex:1;overflow:auto;padding:12px;display:flex;flex-direction:column;gap:8px;min-height:0}' +
+    '.body.chat{padding:0;gap:0;overflow:hidden}.log{flex:1;overflow:auto;padding:12px;display:flex;flex-direction:column;gap:8px;min-height:100px}' +
     '.m{max-width:85%;padding:6px 10px;border-radius:8px;background:#f3f2f1;align-self:flex-start;overflow-wrap:anywhere}' +
     '.m.visitor{align-self:flex-end;background:#e8f0f8}.m b{display:block;font-size:13px}.m p{margin:0;white-space:pre-wrap}' +
     '.m small{display:block;font-size:12px;color:#505a5f}.m.pending{opacity:.8}' +
@@ -43,15 +47,17 @@
     '.typing{margin:0;padding:0 12px;font-size:13px;color:#505a5f;min-height:18px}' +
     'textarea:disabled{background:#f3f2f1;border-color:#b1b4b6}.compose{display:flex;gap:6px;padding:8px 12px;border-top:1px solid #b1b4b6;align-items:flex-end}.compose textarea{min-height:44px;height:44px;flex:1}' +
     '.foot{display:flex;justify-content:space-between;padding:0 12px 10px;gap:6px}' +
+    '.after{flex:none;max-height:65%;overflow:auto;padding:10px 12px;border-top:1px solid #b1b4b6;display:flex;flex-direction:column;gap:10px}.after h3,.offline h3{margin:0;font-size:16px;font-weight:700}.ended .log{flex:0 0 auto;max-height:200px}.body.chat.ended{overflow:auto}.ended .after{max-height:none;overflow:visible}' +
     '.vh{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}' +
     '.hint{color:#505a5f;margin:0 0 2px}input.short{max-width:11em}' +
-    'fieldset.councils{border:0;margin:0;padding:0;min-width:0}fieldset.councils legend{font-weight:700;padding:0;margin-bottom:4px}' +
-    'fieldset.councils.invalid{border-left:4px solid #d4351c;padding-left:8px}' +
-    '.radios{display:flex;flex-direction:column;gap:6px}.radio{display:flex;align-items:center;gap:8px}' +
-    '.radio input{width:24px;height:24px;margin:0;padding:0;flex:none;accent-color:#0b0c0c}' +
-    '.radio label{display:flex;align-items:center;gap:8px;font-weight:400;margin:0;padding:4px 0;cursor:pointer}' +
+    'fieldset{border:0;margin:0;padding:0;min-width:0}legend{font-weight:700;padding:0;margin-bottom:4px}' +
+    'fieldset.invalid{border-left:4px solid #d4351c;padding-left:8px}' +
+    '.radios{display:flex;flex-direction:column;gap:6px}.radio,.check{display:flex;align-items:center;gap:8px}' +
+    '.radio input,.check input{width:24px;height:24px;margin:0;padding:0;flex:none;accent-color:#0b0c0c}' +
+    '.radio label,.check label{display:flex;align-items:center;gap:8px;font-weight:400;margin:0;padding:4px 0;cursor:pointer}' +
     '.radio img.logo{width:32px;height:32px;object-fit:contain;flex:none}' +
-    '.offline{border:3px solid #0b0c0c;border-left-width:8px;padding:8px;background:#fff}.offline p{margin:0 0 4px}.offline .title{font-weight:700}';
+    '.offline{border:3px solid #0b0c0c;border-left-width:8px;padding:8px;background:#fff;display:flex;flex-direction:column;gap:8px}.offline p,.offline ul{margin:0}' +
+    'table{border-collapse:collapse}th,td{text-align:left;padding:2px 12px 2px 0;font-weight:400}th{font-weight:700}.done{font-weight:700;margin:0}';
 
   function el(tag, attrs, kids) {
     var n = document.createElement(tag);
@@ -68,40 +74,80 @@
     var a = new Uint8Array(16); crypto.getRandomValues(a);
     return [].map.call(a, function (b) { return (b + 256).toString(16).slice(1); }).join('');
   }
-  function load() { try { return JSON.parse(localStorage.getItem(KEY)); } catch (e) { return null; } }
-  function save() { try { if (sess) localStorage.setItem(KEY, JSON.stringify(sess)); } catch (e) { /* private mode */ } }
+  function load(k) { try { return JSON.parse(localStorage.getItem(k || KEY)); } catch (e) { return null; } }
+  function store(k, v) { try { localStorage.setItem(k, JSON.stringify(v)); } catch (e) { /* private mode */ } }
+  function save() { if (sess) store(KEY, sess); }
   function forget() { try { localStorage.removeItem(KEY); } catch (e) { /* ignore */ } sess = null; }
-  function textOn(hex) { // white or black text on the brand colour, whichever contrasts more
+  function lum(hex) {
     var h = hex.slice(1); if (h.length < 6) h = h.replace(/./g, '$&$&');
-    var L = [0, 2, 4].map(function (i) { var c = parseInt(h.substr(i, 2), 16) / 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); });
-    return 0.2126 * L[0] + 0.7152 * L[1] + 0.0722 * L[2] > 0.18 ? '#0b0c0c' : '#fff';
+    var L = [0, 2, 4].map(function (i) { var c = parseInt(h.substr(i, 2), 16) / 255; return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); });
+    return 0.2126 * L[0] + 0.7152 * L[1] + 0.0722 * L[2];
+  }
+  function contrast(a, b) { var x = lum(a) + 0.05, y = lum(b) + 0.05; return x > y ? x / y : y / x; }
+  var HEX = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i;
+  // Every word comes from the config; {name} placeholders are filled from `vars`.
+  function T(k, vars) {
+    var s = (cfg && cfg.strings && cfg.strings[k]) || k;
+    return s.replace(/\{(\w+)\}/g, function (m, v) { return vars && vars[v] != null ? vars[v] : m; });
+  }
+  function post(path, data, auth) {
+    var h = { 'Content-Type': 'application/json' };
+    if (auth) h.Authorization = 'Bearer ' + auth;
+    return fetch(BASE + path, { method: 'POST', credentials: 'omit', headers: h, body: JSON.stringify(data) })
+      .then(function (r) { return r.json().catch(function () { return {}; }).then(function (j) { return { s: r.status, j: j }; }); });
   }
 
-  var cfg, sess = load(), ws, timer, tries = 0, lastSeq = 0, held = {}, pending = {}, stopped = false;
-  var typingOn = false, typingAt = 0, typingOff, opTyping;
+  var cfg, sess = load(), ws, timer, tries = 0, lastSeq = 0, lastRead = 0, held = {}, pending = {}, stopped = false;
+  var typingOn = false, typingAt = 0, typingOff, opTyping, pollTimer, applyAvail = null, shifts = [];
   var host = el('div', { id: 'councilchat-widget' });
   var root = host.attachShadow({ mode: 'open' });
+  var wrapper = el('div', { class: 'cc' });
   var sheet = null;
-  function brand(colour) {
-    var c = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(colour || '') ? colour : '#1d4f91';
-    var css = CSS + ':host{--b:' + c + ';--t:' + textOn(c) + '}';
+  function brand(c) { // c: a council's branding from the config, or null for the defaults
+    var b = c && HEX.test(c.brand_colour || '') ? c.brand_colour : '#1d4f91';
+    var t = c && HEX.test(c.text_colour || '') && contrast(b, c.text_colour) >= 4.5 ? c.text_colour : (lum(b) > 0.18 ? '#0b0c0c' : '#fff');
+    var css = CSS + ':host{--b:' + b + ';--t:' + t + '}';
     if (sheet) sheet.replaceSync(css); else if (root.adoptedStyleSheets && window.CSSStyleSheet) {
-      try { sheet = new CSSStyleSheet(); sheet.replaceSync(css); root.adoptedStyleSheets = [sheet]; return; } catch (e) { sheet = null; }
+      try { sheet = new CSSStyleSheet(); sheet.replaceSync(css); root.adoptedStyleSheets = [sheet]; } catch (e) { sheet = null; }
     }
-    if (!sheet) { var s = root.querySelector('style') || root.appendChild(el('style')); s.textContent = css; }
+    if (!sheet) { var s = root.querySelector('style') || root.insertBefore(el('style'), root.firstChild); s.textContent = css; }
+    logo.hidden = !(c && c.logo_url); if (c && c.logo_url) logo.src = c.logo_url;
+    wrapper.className = 'cc' + (c && c.launcher_position === 'left' ? ' left' : '');
   }
+  function councilOf(slug) { return (cfg.councils || []).filter(function (x) { return x.slug === slug; })[0]; }
+  function current() { // the council whose branding and options apply now
+    if (cfg.kind !== 'partnership') return cfg.council;
+    return (sess && councilOf(sess.council)) || councilOf(COUNCIL) || councilOf(picked) || null;
+  }
+  var picked = '';
 
   // ---- shell --------------------------------------------------------------------------
-  var launcher = el('button', { type: 'button', class: 'launch', 'data-testid': 'cc-launcher', 'aria-expanded': 'false', 'aria-controls': 'cc-panel', text: 'Chat with us' });
+  var launcher = el('button', { type: 'button', class: 'launch', 'data-testid': 'cc-launcher', 'aria-expanded': 'false', 'aria-controls': 'cc-panel' });
+  var logo = el('img', { alt: '', width: '32', height: '32', hidden: true });
   var title = el('h2', { id: 'cc-title' });
-  var minBtn = el('button', { type: 'button', 'data-testid': 'cc-close', 'aria-label': 'Minimise chat', text: '\u2013' });
+  var langBtn = el('button', { type: 'button', 'data-testid': 'cc-language', hidden: true });
+  var exitBtn = el('button', { type: 'button', class: 'exit', 'data-testid': 'cc-exit', hidden: true });
+  var minBtn = el('button', { type: 'button', 'data-testid': 'cc-close', text: '\u2013' });
   var body = el('div', { class: 'body' });
   var panel = el('div', { id: 'cc-panel', class: 'panel', role: 'dialog', 'aria-labelledby': 'cc-title', hidden: true },
-    [el('div', { class: 'head' }, [title, minBtn]), body]);
+    [el('div', { class: 'head' }, [logo, title, langBtn, exitBtn, minBtn]), body]);
+  wrapper.appendChild(launcher); wrapper.appendChild(panel);
 
+  function shellText() {
+    var c = current();
+    host.setAttribute('lang', cfg.language);
+    launcher.textContent = (c && c.launcher_text) || T('launcher');
+    minBtn.setAttribute('aria-label', T('minimise'));
+    var other = (cfg.languages || []).filter(function (l) { return l !== cfg.language; })[0];
+    langBtn.hidden = !other; langBtn.textContent = T('switch_language');
+    if (other) langBtn.setAttribute('lang', other);
+    var q = c && c.quick_exit;
+    exitBtn.hidden = !q; exitBtn.textContent = T('exit');
+    setTitle(); brand(c);
+  }
   function open(focus) {
     panel.hidden = false; launcher.hidden = true; launcher.setAttribute('aria-expanded', 'true');
-    if (sess) { sess.open = true; save(); }
+    if (sess) { sess.open = true; save(); markRead(); } else refresh();
     if (focus) { var f = body.querySelector('input:enabled,select:enabled,textarea:enabled,button:enabled'); if (f) f.focus(); }
   }
   function close() {
@@ -113,22 +159,85 @@
   minBtn.addEventListener('click', close);
   panel.addEventListener('keydown', function (e) { if (e.key === 'Escape') { e.preventDefault(); close(); } });
 
+  // ---- quick exit (GOV.UK "Exit this page"): one click, or Shift three times --------------
+  function quickExit() {
+    var c = current(); if (!c || !c.quick_exit) return;
+    host.hidden = true;
+    if (sess && !sess.ended && navigator.sendBeacon) {
+      navigator.sendBeacon(BASE + '/widget/conversations/' + sess.conversation + '/end', JSON.stringify({ token: sess.token, quick_exit: true }));
+    }
+    stopped = true; hangup(); forget();
+    location.replace(c.quick_exit.url);
+  }
+  exitBtn.addEventListener('click', quickExit);
+  document.addEventListener('keydown', function (e) {
+    if (e.key !== 'Shift') { shifts = []; return; } // Shift+letter is typing, not an exit
+    if (e.repeat) return;
+    var now = Date.now(); shifts = shifts.filter(function (t) { return now - t < 2000; }); shifts.push(now);
+    if (shifts.length >= 3) { shifts = []; quickExit(); }
+  }, true);
+
+  // ---- language -------------------------------------------------------------------------
+  function query() {
+    var lang = load(LKEY) || ((document.documentElement.lang || '').toLowerCase().slice(0, 2) === 'cy' ? 'cy' : '');
+    return '?department=' + encodeURIComponent(DEPT) + '&page_url=' + encodeURIComponent(location.href) + (lang ? '&lang=' + lang : '');
+  }
+  function getConfig() {
+    return fetch(BASE + '/widget/config' + query(), { credentials: 'omit' })
+      .then(function (r) { if (!r.ok) throw new Error('config ' + r.status); return r.json(); })
+      .then(function (c) { cfg = c; MAX = c.message_max_chars || MAX; return c; });
+  }
+  langBtn.addEventListener('click', function () {
+    var other = (cfg.languages || []).filter(function (l) { return l !== cfg.language; })[0];
+    store(LKEY, other);
+    var kept = {}; // what the visitor typed survives the switch
+    [].forEach.call(body.querySelectorAll('input,select,textarea'), function (n) {
+      if (n.id) kept[n.id] = n.type === 'checkbox' || n.type === 'radio' ? n.checked : n.value;
+    });
+    getConfig().then(function () {
+      shellText();
+      if (sess) { hangup(); showChat(false); } else showForm();
+      Object.keys(kept).forEach(function (id) {
+        var n = root.getElementById(id); if (!n) return;
+        if (n.type === 'checkbox' || n.type === 'radio') n.checked = kept[id]; else n.value = kept[id];
+      });
+      langBtn.hidden ? minBtn.focus() : langBtn.focus();
+    });
+  });
+
+  // ---- availability, polled while the launcher waits ----------------------------------------
+  function refresh() {
+    if (sess) return;
+    fetch(BASE + '/widget/availability' + query(), { credentials: 'omit' })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (j) {
+        if (!j || sess) return;
+        var was = JSON.stringify(cfg.availability); cfg.availability = j.availability;
+        (cfg.councils || []).forEach(function (c) { if (j.councils[c.slug]) c.availability = j.councils[c.slug]; });
+        if (applyAvail && was !== JSON.stringify(j.availability)) applyAvail(cfg.availability, false);
+      }).catch(function () { /* keep the last known state */ });
+  }
+  function poll() {
+    clearTimeout(pollTimer);
+    pollTimer = setTimeout(function () { if (!sess && !document.hidden) refresh(); poll(); }, POLL);
+  }
+
   // ---- pre-chat form ------------------------------------------------------------------
   var fields = {};
-  function field(name, label, control, testid, hint) {
-    control.id = 'cc-' + name; control.setAttribute('data-testid', testid); control.name = name;
-    var err = el('p', { id: 'cc-' + name + '-err', class: 'err', hidden: true });
-    var lab = el('label', { for: control.id, text: label });
-    var hintEl = hint ? el('p', { id: 'cc-' + name + '-hint', class: 'hint', text: hint }) : null;
+  function field(name, label, control, testid, hint, check) {
+    control.id = 'cc-' + name.replace('.', '-'); control.setAttribute('data-testid', testid); control.name = name;
+    var err = el('p', { id: control.id + '-err', class: 'err', hidden: true });
+    var lab = el('label', { for: control.id }, [typeof label === 'string' ? document.createTextNode(label) : label]);
+    var hintEl = hint ? el('p', { id: control.id + '-hint', class: 'hint' }, [typeof hint === 'string' ? document.createTextNode(hint) : hint]) : null;
     if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
-    var wrap = el('div', {}, [lab, hintEl, err, control]);
-    fields[name] = { c: control, err: err, wrap: wrap, label: label, lab: lab, hint: hintEl };
+    var wrap = check ? el('div', {}, [err, el('div', { class: 'check' }, [control, lab]), hintEl]) : el('div', {}, [lab, hintEl, err, control]);
+    fields[name] = { c: control, err: err, wrap: wrap, label: typeof label === 'string' ? label : lab.textContent, lab: lab, hint: hintEl };
     return wrap;
   }
   function options(select, list, placeholder) {
     select.textContent = '';
     select.appendChild(el('option', { value: '', text: placeholder }));
-    list.forEach(function (d) { select.appendChild(el('option', { value: d.slug, text: d.name })); });
+    list.forEach(function (d) { select.appendChild(el('option', { value: d.slug || d.value, text: d.name || d.label })); });
   }
   function councilPicker(councils) { // a fieldset of radio buttons, one per member council
     var err = el('p', { id: 'cc-council-err', class: 'err', hidden: true });
@@ -141,158 +250,244 @@
         el('span', { text: c.name })]);
       list.appendChild(el('div', { class: 'radio' }, [radio, lab]));
     });
-    var fs = el('fieldset', { id: 'cc-council', class: 'councils', 'data-testid': 'cc-council', hidden: true },
-      [el('legend', { text: 'Which council is your question for?' }), err, list]);
-    fields.council = { c: fs, err: err, wrap: fs, label: 'Your council', group: true };
+    var fs = el('fieldset', { id: 'cc-council', 'data-testid': 'cc-council', hidden: true },
+      [el('legend', { text: T('council_legend') }), err, list]);
+    fields.council = { c: fs, err: err, wrap: fs, label: T('council_legend'), group: true };
     return fs;
   }
-  function pickedCouncil() {
-    var r = fields.council && fields.council.c.querySelector('input:checked');
-    return r ? r.value : '';
+  function privacyLink(url) {
+    return el('a', { href: url, target: '_blank', rel: 'noopener noreferrer', text: T('privacy') });
   }
+  function custom(f) { // one of the council's own pre-chat questions
+    var name = 'fields.' + f.key, label = f.label + (f.required || f.kind === 'consent' ? '' : ' ' + T('optional'));
+    var c = current(), hint = f.help_text || '', ctl;
+    if (f.kind === 'consent') {
+      ctl = el('input', { type: 'checkbox', required: f.required });
+      var h = c && c.privacy_notice_url ? el('span', {}, [hint ? document.createTextNode(hint + ' ') : null, privacyLink(c.privacy_notice_url)]) : hint;
+      return field(name, label, ctl, 'cc-field-' + f.key, h, true);
+    }
+    if (f.kind === 'choice') { ctl = el('select', { required: f.required }); options(ctl, f.choices, T('choose')); }
+    else ctl = el('input', {
+      type: { email: 'email', phone: 'tel' }[f.kind] || 'text', required: f.required, maxlength: '500',
+      autocomplete: { email: 'email', phone: 'tel', postcode: 'postal-code' }[f.kind] || 'off',
+      class: f.kind === 'postcode' ? 'short' : null });
+    var wrap = field(name, label, ctl, 'cc-field-' + f.key, hint);
+    fields[name].kind = f.kind; fields[name].required = f.required;
+    return wrap;
+  }
+  function valueOf(f) { return f.c.type === 'checkbox' ? f.c.checked : f.c.value.trim(); }
+
+  function describe(f, withErr) { // the hint (if any) and the error (if shown)
+    var ids = [f.hint && f.hint.id, withErr && f.err.id].filter(Boolean).join(' ');
+    if (ids) f.c.setAttribute('aria-describedby', ids); else f.c.removeAttribute('aria-describedby');
+  }
+  function showErrors(map, set, sum, focus) { // errors beside their fields, listed in the summary
+    var items = [], first = null;
+    Object.keys(set).forEach(function (k) {
+      var f = set[k], msgs = map[k];
+      f.err.hidden = !msgs; f.err.textContent = msgs ? msgs.join(' ') : '';
+      if (msgs && !f.wrap.hidden && !first) first = f.group ? (f.c.querySelector('input:checked') || f.c.querySelector('input')) : f.c;
+      describe(f, !!msgs);
+      if (f.group) f.c.classList.toggle('invalid', !!msgs);
+      else if (msgs) f.c.setAttribute('aria-invalid', 'true'); else f.c.removeAttribute('aria-invalid');
+    });
+    Object.keys(map).forEach(function (k) {
+      var f = set[k];
+      (map[k] || []).forEach(function (m) { items.push(el('li', { text: (f ? f.label + ': ' : '') + m })); });
+    });
+    sum.textContent = ''; sum.hidden = !items.length;
+    if (items.length) {
+      sum.appendChild(el('p', { text: T('error_summary') })); sum.appendChild(el('ul', {}, items));
+      if (focus) (first || sum).focus();
+    }
+  }
+
   function showForm(notice) {
-    clearTimeout(timer); body.textContent = ''; body.className = 'body'; fields = {};
+    clearTimeout(timer); body.textContent = ''; body.className = 'body'; fields = {}; shellText();
     var partnership = cfg.kind === 'partnership';
     var councils = cfg.councils || [];
     var services = partnership ? cfg.services || [] : [];
-    var preset = partnership && councils.filter(function (c) { return c.slug === COUNCIL; })[0];
+    var preset = partnership && councilOf(COUNCIL);
+    var c = current();
     var sum = el('div', { class: 'sum', role: 'alert', tabindex: '-1', hidden: true });
-    var offline = el('div', { class: 'offline', role: 'alert', tabindex: '-1', 'data-testid': 'cc-offline', hidden: true });
+    var offline = el('section', { class: 'offline', 'data-testid': 'cc-offline', 'aria-labelledby': 'cc-offline-title', hidden: true });
     var nameIn = el('input', { type: 'text', autocomplete: 'name', maxlength: '100', required: true });
     var deptSel = el('select');
     var postIn = el('input', { type: 'text', autocomplete: 'postal-code', maxlength: '10', spellcheck: 'false', class: 'short' });
     var q = el('textarea', { maxlength: String(MAX), required: true, rows: '4' });
-    var start = el('button', { type: 'submit', class: 'btn', 'data-testid': 'cc-start', text: 'Start chat' });
+    var start = el('button', { type: 'submit', class: 'btn', 'data-testid': 'cc-start', text: T('start') });
     var picker = partnership ? councilPicker(councils) : null;
+    var extra = partnership ? [] : (cfg.council.fields || []).map(custom);
+    var main = el('div', { class: 'main' }, [sum,
+      field('name', T('name'), nameIn, 'cc-name'),
+      partnership ? field('department', T('service'), deptSel, 'cc-service') : field('department', T('department'), deptSel, 'cc-department'),
+      partnership ? field('postcode', T('postcode_optional'), postIn, 'cc-postcode', T('postcode_hint')) : null]
+      .concat(extra, [field('message', T('question'), q, 'cc-question'), picker,
+        c && c.privacy_notice_url && !(c.fields || []).some(function (f) { return f.kind === 'consent'; }) ? el('p', {}, [privacyLink(c.privacy_notice_url)]) : null,
+        el('div', {}, [start])]));
     var form = el('form', { novalidate: true }, [
-      notice ? el('p', { class: 'note', role: 'status', text: notice }) : null, offline, sum,
-      field('name', 'Your name', nameIn, 'cc-name'),
-      partnership ? field('department', 'What is your question about? (optional)', deptSel, 'cc-service')
-        : field('department', 'What is it about? (optional)', deptSel, 'cc-department'),
-      partnership ? field('postcode', 'Your postcode (optional)', postIn, 'cc-postcode', 'For example, DT1 1XJ') : null,
-      field('message', 'Your question', q, 'cc-question'),
-      picker,
-      el('div', {}, [start])]);
+      notice ? el('p', { class: 'note', role: 'status', text: notice }) : null,
+      c && c.greeting ? el('p', { class: 'greet', text: c.greeting }) : null, offline, main]);
+    var chatFields = fields;
     function service() { return services.filter(function (s) { return s.slug === deptSel.value; })[0]; }
     function postcodeNeeded() { var s = service(); return !!(s && s.asks_postcode); }
     if (partnership) {
-      options(deptSel, services, 'Not sure');
+      options(deptSel, services, T('not_sure'));
       var hitService = DEPT && services.some(function (s) { return s.slug === DEPT; });
       if (hitService) deptSel.value = DEPT;
       fields.department.wrap.hidden = hitService || !services.length;
       var syncPostcode = function () {
         var need = postcodeNeeded();
-        fields.postcode.label = need ? 'Your postcode' : 'Your postcode (optional)';
+        fields.postcode.label = need ? T('postcode') : T('postcode_optional');
         fields.postcode.lab.textContent = fields.postcode.label;
         if (need) postIn.setAttribute('required', ''); else postIn.removeAttribute('required');
       };
       deptSel.addEventListener('change', syncPostcode); syncPostcode();
       picker.addEventListener('change', function () {
-        var c = councils.filter(function (x) { return x.slug === pickedCouncil(); })[0];
-        if (c) brand(c.brand_colour);
+        picked = (picker.querySelector('input:checked') || {}).value || '';
+        brand(current());
       });
-      brand(preset ? preset.brand_colour : null);
     } else {
       var list = cfg.departments || [];
-      brand(cfg.council && cfg.council.brand_colour);
-      options(deptSel, list, 'Not sure');
+      options(deptSel, list, T('not_sure'));
       var hit = DEPT && list.some(function (d) { return d.slug === DEPT; });
       if (hit) deptSel.value = DEPT;
       fields.department.wrap.hidden = hit || !list.length;
     }
 
-    function describe(f, withErr) { // the hint (if any) and the error (if shown)
-      var ids = [f.hint && f.hint.id, withErr && f.err.id].filter(Boolean).join(' ');
-      if (ids) f.c.setAttribute('aria-describedby', ids); else f.c.removeAttribute('aria-describedby');
-    }
-    function errors(map, focus) {
-      var items = [], first = null;
-      Object.keys(fields).forEach(function (k) {
-        var f = fields[k], msgs = map[k];
-        f.err.hidden = !msgs; f.err.textContent = msgs ? msgs.join(' ') : '';
-        if (msgs && !f.wrap.hidden && !first) first = f.group ? (f.c.querySelector('input:checked') || f.c.querySelector('input')) : f.c;
-        describe(f, !!msgs);
-        if (f.group) f.c.classList.toggle('invalid', !!msgs);
-        else if (msgs) f.c.setAttribute('aria-invalid', 'true'); else f.c.removeAttribute('aria-invalid');
-      });
-      Object.keys(map).forEach(function (k) {
-        var f = fields[k];
-        map[k].forEach(function (m) { items.push(el('li', { text: (f ? f.label + ': ' : '') + m })); });
-      });
-      sum.textContent = ''; sum.hidden = !items.length;
-      if (items.length) {
-        sum.appendChild(el('p', { text: 'There is a problem' })); sum.appendChild(el('ul', {}, items));
-        if (focus) (first || sum).focus();
-      }
-    }
-    function showOffline(j) {
+    // Offline: the council's choice of hours, a contact form or links, instead of the chat form.
+    function showOffline(a, afterSubmit) {
       offline.textContent = '';
-      offline.appendChild(el('p', { class: 'title', text: j.reason === 'queue_full' ? 'Our advisers are very busy' : 'No one is available to chat' }));
-      offline.appendChild(el('p', { text: j.detail || 'Sorry, no one is available to chat right now. Please try again later.' }));
-      offline.appendChild(el('p', { text: 'What you typed has been kept, so you can try again later.' }));
-      offline.hidden = false; offline.focus();
+      if (!a || a.online) { offline.hidden = true; main.hidden = false; return; }
+      var oc = current() || councils[0] || {}, off = oc.offline || { mode: 'hours', links: [] };
+      var reason = a.reason || 'no_operator_online', head = el('h3', { id: 'cc-offline-title', tabindex: '-1', text: T(reason + '_title') });
+      offline.appendChild(head);
+      offline.appendChild(el('p', { text: reason === 'no_operator_online' && off.message ? off.message : T(reason) }));
+      if (a.next_open_text) offline.appendChild(el('p', { 'data-testid': 'cc-next-open', text: T('opens_next', { when: a.next_open_text }) }));
+      if (off.mode === 'hours' && a.hours && a.hours.length) {
+        offline.appendChild(el('table', { 'data-testid': 'cc-hours' }, [el('caption', { class: 'vh', text: T('hours_title') })].concat(
+          a.hours.map(function (h) { return el('tr', {}, [el('th', { scope: 'row', text: h.day }), el('td', { text: h.opens + '\u2013' + h.closes })]); }))));
+      }
+      if (off.mode === 'links' && off.links.length) {
+        offline.appendChild(el('p', { text: T('links_title') }));
+        offline.appendChild(el('ul', { 'data-testid': 'cc-links' }, off.links.map(function (l) { return el('li', {}, [el('a', { href: l.url, text: l.title })]); })));
+      }
+      if (off.mode === 'contact') offline.appendChild(contactForm(reason));
+      else if (afterSubmit) offline.appendChild(el('p', { text: T('kept') }));
+      if (afterSubmit) offline.appendChild(el('p', {}, [el('button', { type: 'button', class: 'btn sec', 'data-testid': 'cc-offline-back', text: T('back'), on: { click: function () { showOffline(null); nameIn.focus(); } } })]));
+      offline.hidden = false; main.hidden = true;
+      if (afterSubmit || !panel.hidden && root.activeElement && body.contains(root.activeElement)) head.focus();
     }
+    function contactForm(reason) { // nested fields, not a nested <form>
+      fields = {};
+      var csum = el('div', { class: 'sum', role: 'alert', tabindex: '-1', hidden: true });
+      var cn = el('input', { type: 'text', autocomplete: 'name', maxlength: '100', required: true });
+      var ce = el('input', { type: 'email', autocomplete: 'email', maxlength: '254' });
+      var cp = el('input', { type: 'tel', autocomplete: 'tel', maxlength: '30', class: 'short' });
+      var cm = el('textarea', { maxlength: String(MAX), required: true, rows: '4' });
+      cn.value = nameIn.value; cm.value = q.value;
+      var send = el('button', { type: 'button', class: 'btn', 'data-testid': 'cc-enquiry-send', text: T('send_enquiry') });
+      var box = el('div', { class: 'main' }, [el('p', { text: T('contact_title') }), csum,
+        field('e-name', T('name'), cn, 'cc-enquiry-name'), field('e-email', T('email'), ce, 'cc-enquiry-email'),
+        field('e-phone', T('phone'), cp, 'cc-enquiry-phone'), field('e-message', T('message'), cm, 'cc-enquiry-message'),
+        el('div', {}, [send])]);
+      var set = fields; fields = chatFields;
+      send.addEventListener('click', function () {
+        var bad = {}, d = { name: cn.value.trim(), email: ce.value.trim(), phone: cp.value.trim(), message: cm.value.trim(), page_url: location.href, language: cfg.language, reason: reason };
+        if (!d.name) bad['e-name'] = [T('err_name')];
+        if (!d.message) bad['e-message'] = [T('err_question')];
+        if (!d.email && !d.phone) bad['e-email'] = [T('err_contact_how')];
+        else if (d.email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(d.email)) bad['e-email'] = [T('err_email')];
+        showErrors(bad, set, csum, true);
+        if (Object.keys(bad).length) return;
+        if (deptSel.value) d.department = deptSel.value;
+        if (partnership) { if (postIn.value.trim()) d.postcode = postIn.value.trim(); d.council = (preset && preset.slug) || pickedCouncil(); }
+        send.disabled = true;
+        post('/widget/enquiries', d).then(function (r) {
+          if (r.s === 201) {
+            var done = el('p', { class: 'done', role: 'status', tabindex: '-1', 'data-testid': 'cc-enquiry-sent', text: T('enquiry_sent') });
+            box.replaceWith(done); done.focus(); return;
+          }
+          var m = r.s === 400 && r.j.errors ? r.j.errors : { __all__: [T('err_send')] };
+          showErrors({ 'e-name': m.name, 'e-email': m.email, 'e-phone': m.phone, 'e-message': m.message, __all__: m.__all__ || m.council || m.department }, set, csum, true);
+        }).catch(function () { showErrors({ __all__: [T('err_network')] }, set, csum, true); })
+          .then(function () { send.disabled = false; });
+      });
+      return box;
+    }
+    function pickedCouncil() { var r = picker && picker.querySelector('input:checked'); return r ? r.value : ''; }
+    applyAvail = showOffline;
+    showOffline(cfg.availability, false);
+
     form.addEventListener('submit', function (e) {
       e.preventDefault();
-      var name = nameIn.value.trim(), msg = q.value.trim(), pc = postIn.value.trim(), bad = {};
+      var name = nameIn.value.trim(), msg = q.value.trim(), pc = postIn.value.trim(), bad = {}, answers = {};
       var asking = partnership && !preset && !picker.hidden;
-      if (!name) bad.name = ['Enter your name.']; else if (name.length > 100) bad.name = ['Your name must be 100 characters or fewer.'];
-      if (partnership && !pc && postcodeNeeded()) bad.postcode = ['Enter your postcode, so we can send your question to the right council.'];
-      if (!msg) bad.message = ['Enter your question.']; else if (msg.length > MAX) bad.message = ['Your question must be ' + MAX + ' characters or fewer.'];
-      if (asking && !pickedCouncil()) bad.council = ['Choose your council.'];
-      errors(bad, true);
+      if (!name) bad.name = [T('err_name')]; else if (name.length > 100) bad.name = [T('err_name_long')];
+      if (partnership && !pc && postcodeNeeded()) bad.postcode = [T('err_postcode')];
+      (partnership ? [] : cfg.council.fields || []).forEach(function (f) {
+        var k = 'fields.' + f.key, v = valueOf(fields[k]);
+        if (v !== '' && v !== false) answers[f.key] = v;
+        if (f.required && (v === '' || v === false)) bad[k] = [f.kind === 'consent' ? T('err_consent') : T('err_required', { label: f.label })];
+        else if (v && f.kind === 'email' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v)) bad[k] = [T('err_email')];
+        else if (v && f.kind === 'phone' && !/^\+?[0-9][0-9 ()-]{6,20}$/.test(v)) bad[k] = [T('err_phone')];
+      });
+      if (!msg) bad.message = [T('err_question')]; else if (msg.length > MAX) bad.message = [T('err_question_long', { max: MAX })];
+      if (asking && !pickedCouncil()) bad.council = [T('err_council')];
+      showErrors(bad, fields, sum, true);
       if (Object.keys(bad).length) return;
-      offline.hidden = true;
-      var lang = (document.documentElement.lang || '').toLowerCase().slice(0, 2) === 'cy' ? 'cy' : 'en';
-      var data = { name: name, message: msg, page_url: location.href, language: lang };
+      var data = { name: name, message: msg, page_url: location.href, language: cfg.language, fields: answers };
       if (deptSel.value) data.department = deptSel.value;
       if (partnership && pc) data.postcode = pc;
       if (preset) data.council = preset.slug; else if (asking) data.council = pickedCouncil();
-      start.disabled = true; start.textContent = 'Starting\u2026';
-      fetch(BASE + '/widget/conversations', { method: 'POST', credentials: 'omit', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(data) })
-        .then(function (r) { return r.json().catch(function () { return {}; }).then(function (j) { return { s: r.status, j: j }; }); })
-        .then(function (r) {
-          if (r.s === 201) {
-            sess = { conversation: r.j.conversation, token: r.j.token, websocket: r.j.websocket, name: name, last_seq: 0, outbox: [], open: true, council: r.j.council || null };
-            save(); showChat(true); return;
-          }
-          if (r.s === 409 && r.j.error === 'offline') { errors({}, false); showOffline(r.j); return; }
-          var map = r.s === 400 && r.j.errors ? r.j.errors :
-            { __all__: [r.s === 403 ? 'Chat is not available on this website.' : 'Sorry, we could not start the chat. Please try again.'] };
-          if (map.council && partnership && picker.hidden && councils.length) {
-            picker.hidden = false; // the server could not tell which council: ask the visitor
-            map = Object.assign({}, map, { council: ['Choose your council, then press Start chat again.'] });
-          }
-          errors(map, true);
-        })
-        .catch(function () { errors({ __all__: ['Sorry, we could not connect. Check your connection and try again.'] }, true); })
-        .then(function () { start.disabled = false; start.textContent = 'Start chat'; });
+      start.disabled = true; start.textContent = T('starting');
+      post('/widget/conversations', data).then(function (r) {
+        if (r.s === 201) {
+          var rc = councilOf(r.j.council);
+          sess = { conversation: r.j.conversation, token: r.j.token, websocket: r.j.websocket, name: name, last_seq: 0, outbox: [], open: true, council: r.j.council || null, council_name: rc ? rc.name : null };
+          save(); showChat(true); return;
+        }
+        if (r.s === 409 && r.j.error === 'offline') {
+          showErrors({}, fields, sum, false);
+          cfg.availability = { online: false, reason: r.j.reason, next_open: r.j.next_open, next_open_text: r.j.next_open_text || '', hours: (cfg.availability || {}).hours || [] };
+          showOffline(cfg.availability, true); return;
+        }
+        var map = r.s === 400 && r.j.errors ? r.j.errors :
+          { __all__: [r.s === 403 ? T('err_not_allowed') : T('err_start')] };
+        if (map.council && partnership && picker.hidden && councils.length) {
+          picker.hidden = false; // the server could not tell which council: ask the visitor
+          map = Object.assign({}, map, { council: [T('err_council_again')] });
+        }
+        showErrors(map, fields, sum, true);
+      }).catch(function () { showErrors({ __all__: [T('err_network')] }, fields, sum, true); })
+        .then(function () { start.disabled = false; start.textContent = T('start'); });
     });
     body.appendChild(form);
   }
 
   // ---- chat view ----------------------------------------------------------------------
-  var log, statusLine, typingLine, input, sendBtn, endBtn, foot;
+  var log, statusLine, typingLine, input, sendBtn, endBtn, foot, compose;
   function showChat(focus) {
-    lastSeq = 0; held = {}; pending = {}; stopped = false; body.textContent = '';
+    lastSeq = 0; lastRead = 0; held = {}; pending = {}; stopped = false; body.textContent = ''; applyAvail = null;
     convStatus = ''; wasActive = false; queueInfo = null; statusText = '';
-    setTitle(); if (sess.council) councilBrand(sess.council);
-    statusLine = el('p', { class: 'status', role: 'status', 'data-testid': 'cc-status', text: 'Connecting\u2026' });
-    log = el('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Messages', 'data-testid': 'cc-log', tabindex: '0' });
+    shellText();
+    statusLine = el('p', { class: 'status', role: 'status', 'data-testid': 'cc-status', text: T('connecting') });
+    log = el('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': T('messages'), 'data-testid': 'cc-log', tabindex: '0' });
     typingLine = el('p', { class: 'typing', 'aria-live': 'polite' });
     input = el('textarea', { id: 'cc-input', 'data-testid': 'cc-input', maxlength: String(MAX), rows: '2' });
-    sendBtn = el('button', { type: 'button', class: 'btn', 'data-testid': 'cc-send', text: 'Send' });
-    endBtn = el('button', { type: 'button', class: 'btn sec', 'data-testid': 'cc-end', text: 'End chat' });
+    sendBtn = el('button', { type: 'button', class: 'btn', 'data-testid': 'cc-send', text: T('send') });
+    endBtn = el('button', { type: 'button', class: 'btn sec', 'data-testid': 'cc-end', text: T('end') });
     foot = el('div', { class: 'foot' }, [endBtn]);
-    var wrap = el('div', { class: 'compose' }, [el('label', { for: 'cc-input', class: 'vh', text: 'Type your message' }), input, sendBtn]);
-    body.appendChild(statusLine); body.appendChild(log); body.appendChild(typingLine); body.appendChild(wrap); body.appendChild(foot);
+    compose = el('div', { class: 'compose' }, [el('label', { for: 'cc-input', class: 'vh', text: T('type_message') }), input, sendBtn]);
+    [statusLine, log, typingLine, compose, foot].forEach(function (n) { body.appendChild(n); });
     body.className = 'body chat';
     input.addEventListener('keydown', function (e) { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); } });
     input.addEventListener('input', typing);
     sendBtn.addEventListener('click', send);
     endBtn.addEventListener('click', function () {
-      raw({ type: 'end' }); // best effort: servers without a visitor end frame answer unknown_type
-      var w = ws; ws = null; finish('You ended the chat.'); forget();
+      var s = sess; raw({ type: 'end' });
+      post('/widget/conversations/' + s.conversation + '/end', {}, s.token).catch(function () { /* the socket's end frame may have done it */ });
+      var w = ws; ws = null; finish(T('you_ended'), true);
       setTimeout(function () { if (w) w.close(1000); }, 500);
     });
     (sess.outbox || []).forEach(function (m) { bubble(m.client_id, m.body); });
@@ -301,8 +496,8 @@
     connect();
   }
   function bubble(cid, text) {
-    var meta = el('small', { text: 'Sending\u2026' });
-    var b = el('div', { class: 'm visitor pending', 'data-client-id': cid }, [el('b', { text: 'You' }), el('p', { text: text }), meta]);
+    var meta = el('small', { text: T('sending') });
+    var b = el('div', { class: 'm visitor pending', 'data-client-id': cid }, [el('b', { text: T('you') }), el('p', { text: text }), meta]);
     pending[cid] = b; log.appendChild(b); log.scrollTop = log.scrollHeight;
   }
   function place(node) { log.insertBefore(node, log.querySelector('.pending')); log.scrollTop = log.scrollHeight; }
@@ -315,61 +510,122 @@
     } else if (m.author === 'system') {
       node = el('div', { class: 'm system' }, [el('p', { text: m.body })]);
     } else {
-      node = el('div', { class: 'm ' + m.author }, [el('b', { text: m.author === 'visitor' ? 'You' : (m.name || 'Council') }), el('p', { text: m.body }), el('small', { text: time })]);
+      node = el('div', { class: 'm ' + m.author }, [el('b', { text: m.author === 'visitor' ? T('you') : (m.name || T('council')) }), el('p', { text: m.body }), el('small', { text: time })]);
     }
     node.setAttribute('data-seq', m.seq);
     place(node);
     if (m.author === 'operator') typingLine.textContent = '';
   }
+  // Read receipts: the highest seq shown while the panel is open and the page visible.
+  function markRead() {
+    if (!sess || panel.hidden || document.hidden || lastSeq <= lastRead) return;
+    if (raw({ type: 'read', seq: lastSeq })) lastRead = lastSeq;
+  }
+  document.addEventListener('visibilitychange', markRead);
   function drop(cid) { sess.outbox = (sess.outbox || []).filter(function (o) { return o.client_id !== cid; }); save(); }
   function note(text) { place(el('div', { class: 'm local' }, [el('p', { text: text })])); }
   var convStatus = '', wasActive = false, queueInfo = null, statusText = '';
   function minutes(s) {
     if (typeof s !== 'number' || !isFinite(s) || s < 0) return '';
-    if (s < 60) return 'less than a minute';
+    if (s < 60) return T('wait_soon');
     var m = Math.round(s / 60);
-    return 'about ' + m + (m === 1 ? ' minute' : ' minutes');
+    return m === 1 ? T('wait_minute') : T('wait_minutes', { n: m });
   }
   function showStatus() {
     var t;
     if (convStatus === 'queued') {
       var q = queueInfo, parts = [];
-      if (wasActive) parts.push('Your chat is back in the queue; the next available adviser will pick it up.');
+      if (wasActive) parts.push(T('requeued'));
       if (q && q.position > 0) {
         var wait = minutes(q.estimated_wait_s);
-        parts.push('You are number ' + q.position + ' in the queue.' + (wait ? ' Estimated wait: ' + wait + '.' : ''));
+        parts.push(T('position', { position: q.position }) + (wait ? ' ' + T('wait', { wait: wait }) : ''));
       }
-      t = parts.length ? parts.join(' ') : 'You are in the queue. Someone will be with you soon.';
-    } else if (convStatus === 'missed') t = 'Sorry, no one could answer in time. The council will follow up.';
-    else if (convStatus === 'ended') t = 'Chat ended';
+      t = parts.length ? parts.join(' ') : T('queued');
+    } else if (convStatus === 'missed') t = T('missed');
+    else if (convStatus === 'ended') t = T('ended');
     else t = statusText;
     if (statusLine.textContent !== t) statusLine.textContent = t; // unchanged text is not re-announced
   }
   function setStatus(s, op) {
     if (s !== 'queued') queueInfo = null;
     convStatus = s;
-    if (s === 'active') { wasActive = true; statusText = 'You are talking to ' + (op || 'an adviser'); }
+    if (s === 'active') { wasActive = true; statusText = T('talking_to', { name: op || T('an_adviser') }); }
     showStatus();
     if (s === 'ended') finish();
   }
   function setTitle() {
-    var who = sess && sess.council_name ? { name: sess.council_name } : cfg.kind === 'partnership' ? cfg.partnership : cfg.council;
-    title.textContent = (who && who.name ? who.name : 'Council') + ' \u2013 live chat';
+    var who = sess && sess.council_name ? { name: sess.council_name } : cfg.kind === 'partnership' ? (councilOf(picked) || councilOf(COUNCIL) || cfg.partnership) : cfg.council;
+    title.textContent = T('title', { name: who && who.name ? who.name : T('council') });
   }
-  function councilBrand(slug) {
-    var c = (cfg.councils || []).filter(function (x) { return x.slug === slug; })[0];
-    if (c) brand(c.brand_colour); else if (cfg.council) brand(cfg.council.brand_colour);
-  }
-  function finish(why) { // stop for good; the server's socket may stay open to finish a replay
-    var refocus = root.activeElement === endBtn || root.activeElement === input;
+  // The end of a chat: rating and transcript (when the council offers them), then a new chat.
+  function finish(why, mine) {
+    if (stopped && foot.querySelector('.again')) return;
+    var refocus = mine || body.contains(root.activeElement) || root.activeElement === endBtn || root.activeElement === input;
     stopTyping(); stopped = true; clearTimeout(timer);
     if (sess) { sess.ended = true; save(); }
     if (why) note(why);
-    Object.keys(pending).forEach(function (k) { pending[k].lastChild.textContent = 'Not sent'; });
-    statusLine.textContent = 'Chat ended'; typingLine.textContent = '';
-    input.disabled = sendBtn.disabled = true; endBtn.hidden = true;
-    var again = foot.querySelector('.again') || foot.appendChild(el('button', { type: 'button', class: 'btn again', 'data-testid': 'cc-new', text: 'Start a new chat', on: { click: function () { hangup(); forget(); setTitle(); showForm(); open(true); } } }));
-    if (refocus) again.focus();
+    Object.keys(pending).forEach(function (k) { pending[k].lastChild.textContent = T('not_sent'); });
+    statusLine.textContent = T('ended'); typingLine.textContent = '';
+    input.disabled = sendBtn.disabled = true; endBtn.hidden = true; compose.hidden = true;
+    body.classList.add('ended');
+    var c = current() || {}, s = sess, after = el('div', { class: 'after', 'data-testid': 'cc-after' });
+    var heading = el('h3', { tabindex: '-1', text: T('ended') });
+    after.appendChild(heading);
+    if (s && c.rating_enabled && !s.rated) after.appendChild(ratingForm(s));
+    if (s && c.transcript_enabled && !s.transcript) after.appendChild(transcriptForm(s));
+    body.insertBefore(after, foot);
+    var again = foot.appendChild(el('button', { type: 'button', class: 'btn again', 'data-testid': 'cc-new', text: T('new_chat'), on: { click: function () { hangup(); forget(); setTitle(); showForm(); open(true); } } }));
+    if (refocus) (after.childNodes.length > 1 ? heading : again).focus();
+  }
+  function ratingForm(s) {
+    var set = {}, box = el('div', { class: 'main' }), sum = el('div', { class: 'sum', role: 'alert', tabindex: '-1', hidden: true });
+    var err = el('p', { id: 'cc-rating-err', class: 'err', hidden: true });
+    var radios = el('div', { class: 'radios' }, [1, 2, 3, 4, 5].map(function (n) {
+      var id = 'cc-rating-' + n;
+      return el('div', { class: 'radio' }, [el('input', { type: 'radio', name: 'rating', id: id, value: String(n), 'data-testid': id }), el('label', { for: id, text: T('rating_' + n) })]);
+    }));
+    var fs = el('fieldset', { id: 'cc-rating' }, [el('legend', { text: T('rating_legend') }), err, radios]);
+    set.rating = { c: fs, err: err, wrap: fs, label: T('rating_legend'), group: true };
+    var comment = el('textarea', { rows: '2', maxlength: '2000' });
+    var saved = fields; fields = {};
+    var commentField = field('rating-comment', T('rating_comment'), comment, 'cc-rating-comment');
+    set['rating-comment'] = fields['rating-comment']; fields = saved;
+    var btn = el('button', { type: 'button', class: 'btn', 'data-testid': 'cc-rating-send', text: T('rating_send') });
+    [sum, fs, commentField, el('div', {}, [btn])].forEach(function (n) { box.appendChild(n); });
+    btn.addEventListener('click', function () {
+      var r = fs.querySelector('input:checked');
+      if (!r) { showErrors({ rating: [T('err_rating')] }, set, sum, true); return; }
+      btn.disabled = true;
+      post('/widget/conversations/' + s.conversation + '/rating', { rating: +r.value, comment: comment.value.trim() }, s.token).then(function (x) {
+        if (x.s !== 204) throw new Error('rating ' + x.s);
+        s.rated = true; if (s === sess) save();
+        var done = el('p', { class: 'done', role: 'status', tabindex: '-1', 'data-testid': 'cc-rating-done', text: T('rating_thanks') });
+        box.replaceWith(done); done.focus();
+      }).catch(function () { btn.disabled = false; showErrors({ __all__: [T('err_send')] }, set, sum, true); });
+    });
+    return box;
+  }
+  function transcriptForm(s) {
+    var box = el('div', { class: 'main' }), sum = el('div', { class: 'sum', role: 'alert', tabindex: '-1', hidden: true });
+    var email = el('input', { type: 'email', autocomplete: 'email', maxlength: '254' });
+    var saved = fields; fields = {};
+    var f = field('transcript', T('transcript_label'), email, 'cc-transcript-email');
+    var set = fields; fields = saved;
+    var btn = el('button', { type: 'button', class: 'btn sec', 'data-testid': 'cc-transcript-send', text: T('transcript_send') });
+    [sum, f, el('div', {}, [btn])].forEach(function (n) { box.appendChild(n); });
+    btn.addEventListener('click', function () {
+      var v = email.value.trim();
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v)) { showErrors({ transcript: [T('err_email')] }, set, sum, true); return; }
+      btn.disabled = true;
+      post('/widget/conversations/' + s.conversation + '/transcript', { email: v }, s.token).then(function (x) {
+        if (x.s === 400) { btn.disabled = false; showErrors({ transcript: x.j.errors.email || [T('err_email')] }, set, sum, true); return; }
+        if (x.s !== 204) throw new Error('transcript ' + x.s);
+        s.transcript = v; if (s === sess) save();
+        var done = el('p', { class: 'done', role: 'status', tabindex: '-1', 'data-testid': 'cc-transcript-done', text: T('transcript_sent', { email: v }) });
+        box.replaceWith(done); done.focus();
+      }).catch(function () { btn.disabled = false; showErrors({ __all__: [T('err_send')] }, set, sum, true); });
+    });
+    return box;
   }
   function hangup() { if (ws) { var w = ws; ws = null; try { w.close(1000); } catch (e) { /* ignore */ } } }
   function raw(obj) { if (ws && ws.readyState === 1) { ws.send(JSON.stringify(obj)); return true; } return false; }
@@ -388,7 +644,7 @@
     clearTimeout(typingOff); typingOff = setTimeout(stopTyping, 4000);
   }
   function stopTyping() { clearTimeout(typingOff); if (typingOn) raw({ type: 'typing', active: false }); typingOn = false; }
-  function flush() { while (held[lastSeq + 1]) { var m = held[lastSeq + 1]; delete held[lastSeq + 1]; lastSeq = m.seq; render(m); } sess.last_seq = lastSeq; save(); }
+  function flush() { while (held[lastSeq + 1]) { var m = held[lastSeq + 1]; delete held[lastSeq + 1]; lastSeq = m.seq; render(m); } sess.last_seq = lastSeq; save(); markRead(); }
 
   function connect() {
     clearTimeout(timer);
@@ -410,11 +666,11 @@
         Object.keys(held).map(Number).sort(function (a, b) { return a - b; }).forEach(function (s) { if (s > lastSeq) { lastSeq = s - 1; flush(); } });
       } else if (f.type === 'ack') {
         var b = pending[f.client_id];
-        if (b) b.lastChild.textContent = 'Sent';
+        if (b) b.lastChild.textContent = T('sent');
         drop(f.client_id);
       } else if (f.type === 'typing') {
         clearTimeout(opTyping);
-        typingLine.textContent = f.active ? (f.name || 'The adviser') + ' is typing\u2026' : '';
+        typingLine.textContent = f.active ? T('is_typing', { name: f.name || T('the_adviser') }) : '';
         if (f.active) opTyping = setTimeout(function () { typingLine.textContent = ''; }, 8000);
       } else if (f.type === 'status') {
         setStatus(f.status, f.operator);
@@ -426,15 +682,15 @@
         if (f.token) sess.token = f.token;
         if (f.websocket) sess.websocket = f.websocket;
         if (f.council) { sess.council = f.council.slug || sess.council; sess.council_name = f.council.name || sess.council_name; }
-        save(); setTitle(); councilBrand(sess.council);
-        note('Your chat was passed to ' + (f.council && f.council.name ? f.council.name : 'another council') + '.');
+        save(); shellText();
+        note(T('passed_to', { name: f.council && f.council.name ? f.council.name : T('another_council') }));
       } else if (f.type === 'error' && f.code === 'conversation_ended') {
         finish();
-      } else if (f.type === 'error' && /^body_/.test(f.code)) {
-        if (pending[f.client_id]) pending[f.client_id].lastChild.textContent = 'Not sent';
-        if (f.client_id) drop(f.client_id);
-        note(f.code === 'body_too_long' ? 'That message is too long.' : 'That message was empty.');
-      }
+      } else if (f.type === 'error' && f.client_id && /^body_/.test(f.code)) {
+        if (pending[f.client_id]) pending[f.client_id].lastChild.textContent = T('not_sent');
+        drop(f.client_id);
+        note(f.code === 'body_too_long' ? T('too_long') : T('empty'));
+      } // other errors without a client_id (e.g. unknown_type for `read`) are ignored
     };
     sock.onclose = function (e) {
       if (sock !== ws) return;
@@ -442,12 +698,12 @@
       if (stopped) return;
       if (FATAL.indexOf(e.code) >= 0) {
         var ended = sess && sess.ended;
-        forget(); stopped = true; setTitle();
-        showForm(ended ? '' : 'Your previous chat is no longer available. Please start a new chat.');
+        forget(); stopped = true;
+        showForm(ended ? '' : T('gone'));
         if (!panel.hidden) open(true);
         return;
       }
-      statusLine.textContent = 'Connection lost. Reconnecting\u2026';
+      statusLine.textContent = T('reconnecting');
       retry();
     };
   }
@@ -459,20 +715,16 @@
   window.addEventListener('online', function () { if (sess && !ws && !stopped) { tries = 0; connect(); } });
 
   // ---- boot ---------------------------------------------------------------------------
-  brand();
-  fetch(BASE + '/widget/config', { credentials: 'omit' })
-    .then(function (r) { if (!r.ok) throw new Error('config ' + r.status); return r.json(); })
-    .then(function (c) {
-      cfg = c; MAX = c.message_max_chars || MAX;
-      setTitle();
-      brand(c.council && c.council.brand_colour);
-      root.appendChild(launcher); root.appendChild(panel);
-      document.body.appendChild(host);
-      if (sess && sess.conversation && sess.websocket) {
-        var wasOpen = sess.open !== false;
-        showChat(false);
-        if (!wasOpen) { panel.hidden = true; launcher.hidden = false; launcher.setAttribute('aria-expanded', 'false'); sess.open = false; save(); }
-      } else { forget(); showForm(); }
-    })
-    .catch(function (e) { if (window.console) console.warn('CouncilChat: unavailable', e); });
+  getConfig().then(function () {
+    root.appendChild(wrapper);
+    document.body.appendChild(host);
+    if (sess && sess.conversation && sess.websocket) {
+      var wasOpen = sess.open !== false;
+      showChat(false);
+      if (!wasOpen) { panel.hidden = true; launcher.hidden = false; launcher.setAttribute('aria-expanded', 'false'); sess.open = false; save(); }
+    } else { forget(); showForm(); }
+    poll();
+    host.setAttribute('data-ready', 'true');
+    if (window.performance && performance.mark) performance.mark('councilchat:ready'); // bench/widget_bench.py
+  }).catch(function (e) { if (window.console) console.warn('CouncilChat: unavailable', e); });
 })();

@@ -1,0 +1,134 @@
+# ruff: noqa: RUF001
+"""The widget's own words, translated by Django's gettext and sent with the config.
+
+embed.js has no text of its own: it shows `strings[key]`, so every word a visitor reads is
+in locale/ (Welsh in locale/cy). Placeholders are `{name}` style, filled in by the widget.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+
+def _strings() -> dict[str, str]:
+    return {
+        "launcher": _("Chat with us"),
+        "title": _("{name} – live chat"),
+        "minimise": _("Minimise chat"),
+        "switch_language": _("Cymraeg"),
+        "exit": _("Exit this page"),
+        "name": _("Your name"),
+        "department": _("What is it about? (optional)"),
+        "service": _("What is your question about? (optional)"),
+        "not_sure": _("Not sure"),
+        "postcode": _("Your postcode"),
+        "postcode_optional": _("Your postcode (optional)"),
+        "postcode_hint": _("For example, DT1 1XJ"),
+        "question": _("Your question"),
+        "optional": _("(optional)"),
+        "choose": _("Choose an option"),
+        "privacy": _("Read our privacy notice (opens in a new tab)"),
+        "council_legend": _("Which council is your question for?"),
+        "start": _("Start chat"),
+        "starting": _("Starting…"),
+        "error_summary": _("There is a problem"),
+        "err_name": _("Enter your name."),
+        "err_name_long": _("Your name must be 100 characters or fewer."),
+        "err_question": _("Enter your question."),
+        "err_question_long": _("Your question must be {max} characters or fewer."),
+        "err_postcode": _(
+            "Enter your postcode, so we can send your question to the right council."
+        ),
+        "err_postcode_bad": _("Enter a full UK postcode, like DT1 1XJ."),
+        "err_council": _("Choose your council."),
+        "err_council_again": _("Choose your council, then press Start chat again."),
+        "err_required": _("Answer this question: {label}."),
+        "err_email": _("Enter an email address like name@example.com."),
+        "err_phone": _("Enter a phone number, like 01305 221000."),
+        "err_consent": _("Tick the box to say you agree, or you cannot start a chat."),
+        "err_contact_how": _("Enter an email address or a phone number, so we can reply."),
+        "err_not_allowed": _("Chat is not available on this website."),
+        "err_start": _("Sorry, we could not start the chat. Please try again."),
+        "err_network": _("Sorry, we could not connect. Check your connection and try again."),
+        "kept": _("What you typed has been kept."),
+        "back": _("Change my answers"),
+        "closed_title": _("Chat is closed"),
+        "closed": _("Sorry, chat is closed at the moment."),
+        "no_operator_online_title": _("No one is available to chat"),
+        "no_operator_online": _(
+            "Sorry, no one is available to chat right now. Please try again later."
+        ),
+        "queue_full_title": _("Our advisers are very busy"),
+        "queue_full": _(
+            "Sorry, all our advisers are busy and the queue is full. Please try again later."
+        ),
+        "opens_next": _("Chat opens again {when}."),
+        "hours_title": _("Opening hours"),
+        "links_title": _("You may find these useful"),
+        "contact_title": _("Leave a message and we will get back to you"),
+        "email": _("Email address"),
+        "phone": _("Phone number"),
+        "message": _("Your message"),
+        "send_enquiry": _("Send message"),
+        "enquiry_sent": _("Thank you. Your message has been sent and we will get back to you."),
+        "connecting": _("Connecting…"),
+        "reconnecting": _("Connection lost. Reconnecting…"),
+        "queued": _("You are in the queue. Someone will be with you soon."),
+        "requeued": _(
+            "Your chat is back in the queue; the next available adviser will pick it up."
+        ),
+        "position": _("You are number {position} in the queue."),
+        "wait": _("Estimated wait: {wait}."),
+        "wait_soon": _("less than a minute"),
+        "wait_minute": _("about 1 minute"),
+        "wait_minutes": _("about {n} minutes"),
+        "talking_to": _("You are talking to {name}"),
+        "an_adviser": _("an adviser"),
+        "missed": _("Sorry, no one could answer in time. The council will follow up."),
+        "ended": _("Chat ended"),
+        "you_ended": _("You ended the chat."),
+        "you": _("You"),
+        "council": _("Council"),
+        "is_typing": _("{name} is typing…"),
+        "the_adviser": _("The adviser"),
+        "messages": _("Messages"),
+        "type_message": _("Type your message"),
+        "send": _("Send"),
+        "sending": _("Sending…"),
+        "sent": _("Sent"),
+        "not_sent": _("Not sent"),
+        "too_long": _("That message is too long."),
+        "empty": _("That message was empty."),
+        "end": _("End chat"),
+        "new_chat": _("Start a new chat"),
+        "passed_to": _("Your chat was passed to {name}."),
+        "another_council": _("another council"),
+        "gone": _("Your previous chat is no longer available. Please start a new chat."),
+        "rating_legend": _("How helpful was this chat?"),
+        "rating_1": _("1 – not at all helpful"),
+        "rating_2": _("2"),
+        "rating_3": _("3"),
+        "rating_4": _("4"),
+        "rating_5": _("5 – very helpful"),
+        "rating_comment": _("Anything you would like to tell us? (optional)"),
+        "rating_send": _("Send feedback"),
+        "rating_thanks": _("Thank you for your feedback."),
+        "err_rating": _("Choose a rating from 1 to 5."),
+        "transcript_label": _("Email me a copy of this chat (optional)"),
+        "transcript_send": _("Email transcript"),
+        "transcript_sent": _("We have emailed a copy of this chat to {email}."),
+        "err_send": _("Sorry, that did not work. Please try again."),
+    }
+
+
+def widget_strings(language: str) -> dict[str, str]:
+    with override(language):
+        return _strings()
+
+
+def weekday_names(language: str) -> list[str]:
+    from django.utils.dates import WEEKDAYS
+
+    with override(language):
+        return [str(WEEKDAYS[i]) for i in range(7)]
