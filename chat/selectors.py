@@ -140,6 +140,9 @@ def console_context(user_id: int, council) -> dict[str, Any]:
         "councils": fellow_members,
         "canned": canned_list(),
         "followups": followup_list(),
+        "outcomes": [
+            {"value": value, "label": str(label)} for value, label in Conversation.Outcome.choices
+        ],
     }
 
 
