@@ -18,7 +18,8 @@ from django_tenants.utils import schema_context
 from playwright.sync_api import expect, sync_playwright
 
 from chat.models import Conversation, Enquiry
-from tests.chat.console_factories import canned_in, enquiry_in, mark_missed
+from chat.services import conversation_end
+from tests.chat.console_factories import canned_in, enquiry_in, give_email, mark_missed
 from tests.e2e.axe import axe_violations
 from tests.factories import PASSWORD, chat_in, operator_in
 
@@ -170,6 +171,10 @@ def test_two_operators_handle_three_visitors_with_canned_replies_notes_receipts_
         title="Where to find the PCN number",
         department="parking",
     )
+    earlier = chat_in(alpha, name="Jo Bloggs", message="Do I need a permit on Elm Road?")
+    with schema_context(alpha.schema_name):
+        conversation_end(council=alpha, conversation_id=earlier.id)
+    give_email(alpha, earlier.id, "jo@example.org")
     alex = console_for(browser, daphne_server, "alpha.localhost", "alex")
     sam = console_for(browser, daphne_server, "alpha.localhost", "sam")
     alex.check("[data-testid=alert-desktop]")  # asks permission; the instrument grants it
@@ -179,6 +184,7 @@ def test_two_operators_handle_three_visitors_with_canned_replies_notes_receipts_
     )
     kim = chat_in(alpha, name="Kim Lee", message="My bin was not emptied")
     lee = chat_in(alpha, name="Lee Ray", message="Pothole on Mill Lane")
+    give_email(alpha, jo.id, "jo@example.org")
     for console in (alex, sam):
         expect(console.locator("[data-testid=queue-item]")).to_have_count(3)
         expect(console.locator("[data-testid=waited]").first).to_contain_text("Waiting")
@@ -209,6 +215,12 @@ def test_two_operators_handle_three_visitors_with_canned_replies_notes_receipts_
         "lee": Visitor(browser, daphne_server, lee),
     }
     jo_panel, kim_panel = panel_of(alex, "Jo <b>Bloggs</b>"), panel_of(alex, "Kim Lee")
+
+    # Visitor context: the same email's earlier chat with this council.
+    expect(jo_panel).to_contain_text("jo@example.org")
+    jo_panel.locator("[data-testid=earlier] summary").click()
+    expect(jo_panel.locator("[data-testid=earlier-item]")).to_contain_text("permit on Elm Road")
+    expect(kim_panel.locator("[data-testid=earlier]")).to_be_hidden()
 
     # Canned response: "/pc" offers the parking reply; Enter inserts it, Enter sends it.
     reply = jo_panel.locator("[data-testid=reply]")
