@@ -465,26 +465,29 @@ def conversation_mark_read(*, council: CouncilRef, conversation_id: UUID, seq: A
     assigned operator's consoles after commit. Returns the stored read seq.
 
     A seq past the conversation's last one is capped at it, so a confused widget cannot
-    mark unsent messages as read.
+    mark unsent messages as read. No row lock: widgets send this often, and it must not
+    queue behind message writers. The conditional UPDATE keeps it monotonic, because under
+    READ COMMITTED a waiting UPDATE re-checks its WHERE against the committed row.
     """
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
         raise ChatError("invalid_frame", "seq must be a whole number, 0 or more.")
-    conversation = (
-        Conversation.objects.select_for_update()
-        .filter(id=conversation_id)
-        .only("id", "last_seq", "visitor_read_seq", "operator_id")
+    row = (
+        Conversation.objects.filter(id=conversation_id)
+        .values("last_seq", "visitor_read_seq", "operator_id")
         .first()
     )
-    if conversation is None:
+    if row is None:
         raise ChatError("not_found", "No such conversation.")
-    read = min(seq, conversation.last_seq)
-    if read <= conversation.visitor_read_seq:
-        return conversation.visitor_read_seq
-    Conversation.objects.filter(pk=conversation.pk).update(visitor_read_seq=read)
-    if conversation.operator_id:
+    read = min(seq, row["last_seq"])
+    if read <= row["visitor_read_seq"]:
+        return row["visitor_read_seq"]
+    raised = Conversation.objects.filter(id=conversation_id, visitor_read_seq__lt=read).update(
+        visitor_read_seq=read
+    )
+    if raised and row["operator_id"]:
         send_on_commit(
-            groups.operator_group(council.id, conversation.operator_id),
-            {"type": "operator.read", "conversation": str(conversation.id), "seq": read},
+            groups.operator_group(council.id, row["operator_id"]),
+            {"type": "operator.read", "conversation": str(conversation_id), "seq": read},
         )
     return read
 
