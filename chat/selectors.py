@@ -262,3 +262,28 @@ def followup_list() -> dict[str, list[dict[str, Any]]]:
     )
     missed = _summaries(Conversation.objects.filter(id__in=missed_ids).order_by("queued_at"))
     return {"enquiries": enquiries, "missed": missed}
+
+
+def prechat_email(prechat: dict[str, Any] | None) -> str:
+    """The visitor's email from their pre-chat answers: the first answer to one of the
+    council's email questions (widgets.PrechatField, kind email) that is a valid address.
+
+    Precondition: in the council's schema (the questions are the council's own).
+    """
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from widgets.models import PrechatField
+
+    if not prechat:
+        return ""
+    keys = PrechatField.objects.filter(kind=PrechatField.Kind.EMAIL).values_list("key", flat=True)
+    for key in keys:
+        value = prechat.get(key)
+        if isinstance(value, str) and value.strip():
+            try:
+                validate_email(value.strip())
+            except ValidationError:
+                continue
+            return value.strip()[:254]
+    return ""

@@ -24,7 +24,7 @@ from chat.errors import ChatError
 from chat.models import Conversation, Message, Visitor
 from chat.payloads import message_payload, operator_display_name
 from chat.queue import announce_positions_on_commit
-from chat.selectors import conversation_summary
+from chat.selectors import conversation_summary, prechat_email
 from councils.sites import CouncilRef
 from councils.tenancy import council_schema
 from routing.capacity import load_of, lock_load_unsafe, operator_loads
@@ -128,7 +128,8 @@ def conversation_start(
     the commit, in its own transactions.
     """
     body = clean_body(message)
-    visitor = Visitor.objects.create(name=name)
+    # The email lets the console list the visitor's earlier chats with this council.
+    visitor = Visitor.objects.create(name=name, email=prechat_email(prechat))
     conversation = Conversation.objects.create(
         visitor=visitor,
         department=department,
