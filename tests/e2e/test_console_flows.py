@@ -14,11 +14,13 @@ import re
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect, sync_playwright
 
 from chat.models import Conversation, Enquiry
 from chat.services import conversation_end
+from routing.models import OperatorPresence
 from tests.chat.console_factories import canned_in, enquiry_in, give_email, mark_missed
 from tests.e2e.axe import axe_violations
 from tests.factories import PASSWORD, chat_in, operator_in
@@ -382,3 +384,11 @@ def test_missed_chats_and_enquiries_are_followed_up_and_alert_settings_are_remem
     expect(alex.locator("[data-testid=queue-item]")).to_have_count(1)
     assert alex.evaluate("() => window.__beeps") == 0
     assert len(alex.evaluate("() => window.__notifications")) == 1
+
+    # Presence: going away is stored and shown back.
+    alex.select_option("[data-testid=presence]", "away")
+    expect(alex.locator("[data-testid=presence]")).not_to_have_attribute("aria-busy", "true")
+    expect(alex.locator("[data-testid=presence]")).to_have_value("away")
+    with schema_context(alpha.schema_name):
+        user_id = get_user_model().objects.get(username="alex").id
+        assert OperatorPresence.objects.get(user_id=user_id).status == "away"
