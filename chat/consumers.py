@@ -117,6 +117,8 @@ class ChatSocket(AsyncWebsocketConsumer):
                 extra["conversation"] = frame["conversation"]
             if "client_id" in frame and isinstance(frame["client_id"], str):
                 extra["client_id"] = frame["client_id"]
+            if frame["type"] == "handle" and isinstance(frame.get("id"), str):
+                extra["id"] = frame["id"]
             await self.send_error(err.code, err.detail, **extra)
 
     def message_frame(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -168,6 +170,7 @@ class VisitorConsumer(ChatSocket):
         "resume": "on_resume",
         "typing": "on_typing",
         "end": "on_end",
+        "read": "on_read",
     }
 
     async def open(self) -> None:
@@ -250,6 +253,15 @@ class VisitorConsumer(ChatSocket):
             services.conversation_end,
             council=self.council,
             conversation_id=self.conversation,
+        )
+
+    async def on_read(self, frame: dict[str, Any]) -> None:
+        await in_council(
+            self.council,
+            services.conversation_mark_read,
+            council=self.council,
+            conversation_id=self.conversation,
+            seq=frame.get("seq"),
         )
 
     async def follow_transfer(self, old: CouncilRef) -> CouncilRef | None:
@@ -352,6 +364,10 @@ class OperatorConsumer(ChatSocket):
         "sync": "on_sync",
         "presence": "on_presence",
         "transfer": "on_transfer",
+        "note": "on_note",
+        "context": "on_context",
+        "followups": "on_followups",
+        "handle": "on_handle",
     }
 
     async def open(self) -> None:
@@ -450,12 +466,18 @@ class OperatorConsumer(ChatSocket):
         )
 
     async def on_end(self, frame: dict[str, Any]) -> None:
+        outcome = frame.get("outcome", "")
+        if outcome is None:
+            outcome = ""
+        if not isinstance(outcome, str):
+            raise FrameError("invalid_frame", "outcome must be one of the listed outcomes.")
         await in_council(
             self.council,
             services.conversation_end,
             council=self.council,
             conversation_id=_uuid(frame.get("conversation")),
             operator=self.operator,
+            outcome=outcome,
         )
 
     async def on_resume(self, frame: dict[str, Any]) -> None:
@@ -540,7 +562,82 @@ class OperatorConsumer(ChatSocket):
                 "invalid_frame", "Transfer to an operator id, or a department or council slug."
             )
 
+    async def on_note(self, frame: dict[str, Any]) -> None:
+        """An internal note: stored, then sent to operators only (never the visitor)."""
+        conversation = _uuid(frame.get("conversation"))
+        client_id = _client_id(frame)
+        payload, _ = await in_council(
+            self.council,
+            services.note_create,
+            council=self.council,
+            conversation_id=conversation,
+            operator=self.operator,
+            body=frame.get("body"),
+            client_id=client_id,
+        )
+        # Answer directly (the layer is only a doorbell); the console de-duplicates by id.
+        await self.send_frame({"type": "note", **payload})
+
+    async def on_context(self, frame: dict[str, Any]) -> None:
+        conversation = _uuid(frame.get("conversation"))
+        if not await in_council(
+            self.council, selectors.operator_may_follow_up, conversation, self.operator.id
+        ):
+            raise ChatError("not_found", "No such conversation among your chats.")
+        context = await in_council(self.council, selectors.conversation_context, conversation)
+        await self.send_frame({"type": "context", "conversation": str(conversation), **context})
+
+    async def on_followups(self, frame: dict[str, Any]) -> None:
+        followups = await in_council(self.council, selectors.followup_list)
+        await self.send_frame({"type": "followups", **followups})
+
+    async def on_handle(self, frame: dict[str, Any]) -> None:
+        kind = frame.get("kind")
+        item = _uuid(frame.get("id"), "id")
+        note = frame.get("note", "")
+        if note is not None and not isinstance(note, str):
+            raise FrameError("invalid_frame", "note must be text.")
+        if kind == "enquiry":
+            await in_council(
+                self.council,
+                services.enquiry_mark_handled,
+                council=self.council,
+                enquiry_id=item,
+                operator=self.operator,
+                note=note,
+            )
+        elif kind == "missed":
+            await in_council(
+                self.council,
+                services.missed_mark_handled,
+                council=self.council,
+                conversation_id=item,
+                operator=self.operator,
+                note=note,
+            )
+        else:
+            raise FrameError("invalid_frame", "kind must be enquiry or missed.")
+        await self.send_frame({"type": "handled", "kind": kind, "id": str(item)})
+
     # Channel-layer events.
+    async def operator_read(self, event: dict[str, Any]) -> None:
+        await self.send_frame(
+            {"type": "read", "conversation": event["conversation"], "seq": event["seq"]}
+        )
+
+    async def operator_note(self, event: dict[str, Any]) -> None:
+        await self.send_frame({"type": "note", **event["note"]})
+
+    async def followup_handled(self, event: dict[str, Any]) -> None:
+        await self.send_frame(
+            {
+                "type": "followup_handled",
+                "kind": event["kind"],
+                "id": event["id"],
+                "by": event["by"],
+            }
+        )
+
     async def queue_add(self, event: dict[str, Any]) -> None:
         await self.send_frame({"type": "queue_add", "conversation": event["conversation"]})
 

@@ -163,10 +163,17 @@ class Note(models.Model):
     )
     author_name = models.CharField(max_length=150)
     body = models.TextField()
+    # Chosen by the console so a note re-sent after a reconnect is stored once.
+    client_id = models.CharField(max_length=64, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["conversation", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"], name="note_client_id_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Note by {self.author_name}"

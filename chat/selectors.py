@@ -9,9 +9,9 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
-from chat.models import Conversation, Message
+from chat.models import CannedResponse, Conversation, Enquiry, Message, Note
 from chat.payloads import conversation_payload, message_payload, operator_display_name
 
 
@@ -33,7 +33,14 @@ def _with_relations(qs):
 
 
 def _summaries(qs) -> list[dict[str, Any]]:
-    return [conversation_payload(c, preview=c.preview or "") for c in _with_relations(qs)]
+    rows = []
+    for c in _with_relations(qs):
+        row = conversation_payload(c, preview=c.preview or "")
+        # Console additions (issue 5): how far the visitor has read, and who to follow up.
+        row["visitor_read_seq"] = c.visitor_read_seq
+        row["visitor_email"] = c.visitor.email
+        rows.append(row)
+    return rows
 
 
 def conversation_summary(conversation_id: UUID) -> dict[str, Any] | None:
@@ -131,4 +138,152 @@ def console_context(user_id: int, council) -> dict[str, Any]:
         "operators": operator_loads(),
         "departments": [{"slug": d.slug, "name": d.name} for d in department_list()],
         "councils": fellow_members,
+        "canned": canned_list(),
+        "followups": followup_list(),
+        "outcomes": [
+            {"value": value, "label": str(label)} for value, label in Conversation.Outcome.choices
+        ],
     }
+
+
+# ---- Console additions (issue 5) -------------------------------------------------------
+
+EARLIER_LIMIT = 10
+FOLLOWUP_LIMIT = 100
+
+
+def _iso(value) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def note_payload(note: Note) -> dict[str, Any]:
+    return {
+        "id": note.id,
+        "conversation": str(note.conversation_id),
+        "client_id": note.client_id,
+        "author": note.author_name,
+        "body": note.body,
+        "created_at": _iso(note.created_at),
+    }
+
+
+def note_list(conversation_id: UUID) -> list[dict[str, Any]]:
+    return [
+        note_payload(n)
+        for n in Note.objects.filter(conversation_id=conversation_id).order_by("created_at", "id")
+    ]
+
+
+def operator_may_follow_up(conversation_id: UUID, user_id: int) -> bool:
+    """Operators see the context and notes of their own chats, and of missed chats (anyone
+    may follow those up)."""
+    return Conversation.objects.filter(
+        Q(operator_id=user_id) | Q(status=Conversation.Status.MISSED), id=conversation_id
+    ).exists()
+
+
+def earlier_conversations(conversation_id: UUID) -> tuple[str, list[dict[str, Any]]]:
+    """The visitor's email and their other chats with this council (newest first).
+
+    Precondition: in the council's schema, which is what keeps this to one council: the
+    same email at another council is another council's business.
+    """
+    conv = Conversation.objects.select_related("visitor").filter(id=conversation_id).first()
+    if conv is None or not conv.visitor.email:
+        return "", []
+    first_body = Message.objects.filter(conversation=OuterRef("pk"), seq=1).values("body")[:1]
+    earlier = (
+        Conversation.objects.filter(visitor__email__iexact=conv.visitor.email)
+        .exclude(id=conv.id)
+        .select_related("department", "operator")
+        .annotate(preview=Subquery(first_body))
+        .order_by("-created_at")[:EARLIER_LIMIT]
+    )
+    return conv.visitor.email, [
+        {
+            "id": str(c.id),
+            "created_at": _iso(c.created_at),
+            "status": c.status,
+            "outcome": c.outcome,
+            "outcome_label": c.get_outcome_display() if c.outcome else "",
+            "department_name": c.department.name if c.department else None,
+            "operator": operator_display_name(c.operator) if c.operator else None,
+            "preview": c.preview or "",
+        }
+        for c in earlier
+    ]
+
+
+def conversation_context(conversation_id: UUID) -> dict[str, Any]:
+    """What the console shows beside a chat: earlier chats and the internal notes."""
+    email, earlier = earlier_conversations(conversation_id)
+    return {"visitor_email": email, "earlier": earlier, "notes": note_list(conversation_id)}
+
+
+def canned_list() -> list[dict[str, Any]]:
+    """Every canned response; the console offers those of the chat's department and the
+    council-wide ones (department null)."""
+    return [
+        {
+            "shortcut": c.shortcut,
+            "title": c.title,
+            "body": c.body,
+            "department": c.department.slug if c.department else None,
+        }
+        for c in CannedResponse.objects.select_related("department").order_by(
+            "shortcut", "department__slug"
+        )
+    ]
+
+
+def followup_list() -> dict[str, list[dict[str, Any]]]:
+    """What needs a follow-up: unhandled out-of-hours enquiries and missed chats, oldest first."""
+    enquiries = [
+        {
+            "id": str(e.id),
+            "name": e.name,
+            "email": e.email,
+            "phone": e.phone,
+            "message": e.message,
+            "department_name": e.department.name if e.department else None,
+            "page_url": e.page_url,
+            "reason": e.reason,
+            "reason_label": e.get_reason_display(),
+            "created_at": _iso(e.created_at),
+        }
+        for e in Enquiry.objects.filter(handled_at__isnull=True)
+        .select_related("department")
+        .order_by("created_at")[:FOLLOWUP_LIMIT]
+    ]
+    missed_ids = list(
+        Conversation.objects.filter(status=Conversation.Status.MISSED)
+        .order_by("queued_at")
+        .values_list("id", flat=True)[:FOLLOWUP_LIMIT]
+    )
+    missed = _summaries(Conversation.objects.filter(id__in=missed_ids).order_by("queued_at"))
+    return {"enquiries": enquiries, "missed": missed}
+
+
+def prechat_email(prechat: dict[str, Any] | None) -> str:
+    """The visitor's email from their pre-chat answers: the first answer to one of the
+    council's email questions (widgets.PrechatField, kind email) that is a valid address.
+
+    Precondition: in the council's schema (the questions are the council's own).
+    """
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from widgets.models import PrechatField
+
+    if not prechat:
+        return ""
+    keys = PrechatField.objects.filter(kind=PrechatField.Kind.EMAIL).values_list("key", flat=True)
+    for key in keys:
+        value = prechat.get(key)
+        if isinstance(value, str) and value.strip():
+            try:
+                validate_email(value.strip())
+            except ValidationError:
+                continue
+            return value.strip()[:254]
+    return ""

@@ -24,7 +24,7 @@ from chat.errors import ChatError
 from chat.models import Conversation, Message, Visitor
 from chat.payloads import message_payload, operator_display_name
 from chat.queue import announce_positions_on_commit
-from chat.selectors import conversation_summary
+from chat.selectors import conversation_summary, prechat_email
 from councils.sites import CouncilRef
 from councils.tenancy import council_schema
 from routing.capacity import load_of, lock_load_unsafe, operator_loads
@@ -128,7 +128,8 @@ def conversation_start(
     the commit, in its own transactions.
     """
     body = clean_body(message)
-    visitor = Visitor.objects.create(name=name)
+    # The email lets the console list the visitor's earlier chats with this council.
+    visitor = Visitor.objects.create(name=name, email=prechat_email(prechat))
     conversation = Conversation.objects.create(
         visitor=visitor,
         department=department,
@@ -453,4 +454,165 @@ async def typing_relay(
     }
     await get_channel_layer().group_send(
         groups.conversation_group(council.id, conversation_id), event
+    )
+
+
+# ---- Console additions (issue 5): read receipts, notes, follow-up ---------------------
+
+
+@transaction.atomic
+def conversation_mark_read(*, council: CouncilRef, conversation_id: UUID, seq: Any) -> int:
+    """The visitor has seen everything up to `seq`: store it (never lower) and tell the
+    assigned operator's consoles after commit. Returns the stored read seq.
+
+    A seq past the conversation's last one is capped at it, so a confused widget cannot
+    mark unsent messages as read. No row lock: widgets send this often, and it must not
+    queue behind message writers. The conditional UPDATE keeps it monotonic, because under
+    READ COMMITTED a waiting UPDATE re-checks its WHERE against the committed row.
+    """
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise ChatError("invalid_frame", "seq must be a whole number, 0 or more.")
+    row = (
+        Conversation.objects.filter(id=conversation_id)
+        .values("last_seq", "visitor_read_seq", "operator_id")
+        .first()
+    )
+    if row is None:
+        raise ChatError("not_found", "No such conversation.")
+    read = min(seq, row["last_seq"])
+    if read <= row["visitor_read_seq"]:
+        return row["visitor_read_seq"]
+    raised = Conversation.objects.filter(id=conversation_id, visitor_read_seq__lt=read).update(
+        visitor_read_seq=read
+    )
+    if raised and row["operator_id"]:
+        send_on_commit(
+            groups.operator_group(council.id, row["operator_id"]),
+            {"type": "operator.read", "conversation": str(conversation_id), "seq": read},
+        )
+    return read
+
+
+def clean_note(body: Any) -> str:
+    """The text of an internal note (same limits as a message)."""
+    return clean_body(body)
+
+
+def _may_follow_up(conversation: Conversation, operator: OperatorRef) -> bool:
+    """Notes go on chats the operator has (or had), and on missed chats any operator follows up."""
+    return (
+        conversation.operator_id == operator.id or conversation.status == Conversation.Status.MISSED
+    )
+
+
+@transaction.atomic
+def note_create(
+    *,
+    council: CouncilRef,
+    conversation_id: UUID,
+    operator: OperatorRef,
+    body: Any,
+    client_id: str,
+) -> tuple[dict[str, Any], bool]:
+    """Store an operator's internal note, idempotent on client_id; returns (payload, created).
+
+    Notes are announced only to operators' groups, never to the conversation group, which
+    the visitor's sockets share.
+    """
+    from chat.models import Note
+    from chat.selectors import note_payload
+
+    text = clean_note(body)
+    conversation = Conversation.objects.select_for_update().filter(id=conversation_id).first()
+    if conversation is None:
+        raise ChatError("not_found", "No such conversation.")
+    if not _may_follow_up(conversation, operator):
+        raise ChatError("not_assigned", "This chat is not assigned to you.")
+    existing = Note.objects.filter(conversation=conversation, client_id=client_id).first()
+    if existing is not None:
+        return note_payload(existing), False
+    note = Note.objects.create(
+        conversation=conversation,
+        author_user_id=operator.id,
+        author_name=operator.name,
+        body=text,
+        client_id=client_id,
+    )
+    payload = note_payload(note)
+    audience = {operator.id}
+    if conversation.operator_id:
+        audience.add(conversation.operator_id)
+    for user_id in audience:
+        send_on_commit(
+            groups.operator_group(council.id, user_id), {"type": "operator.note", "note": payload}
+        )
+    return payload, True
+
+
+@transaction.atomic
+def enquiry_mark_handled(
+    *, council: CouncilRef, enquiry_id: UUID, operator: OperatorRef, note: Any
+) -> None:
+    """An operator followed up an out-of-hours enquiry; every console drops it from its list."""
+    from chat.models import Enquiry
+
+    text = note.strip() if isinstance(note, str) else ""
+    if len(text) > settings.MESSAGE_MAX_CHARS:
+        raise ChatError(
+            "body_too_long", f"A note can be at most {settings.MESSAGE_MAX_CHARS} characters."
+        )
+    enquiry = Enquiry.objects.select_for_update().filter(id=enquiry_id).first()
+    if enquiry is None:
+        raise ChatError("not_found", "No such enquiry.")
+    if enquiry.handled_at is not None:
+        raise ChatError("already_handled", "Someone has already marked this handled.")
+    enquiry.handled_at = timezone.now()
+    enquiry.handled_by_id = operator.id
+    enquiry.handled_note = text
+    enquiry.save(update_fields=["handled_at", "handled_by", "handled_note"])
+    _announce_followup_handled(council, "enquiry", enquiry.id, operator)
+
+
+@transaction.atomic
+def missed_mark_handled(
+    *, council: CouncilRef, conversation_id: UUID, operator: OperatorRef, note: Any
+) -> None:
+    """An operator followed up a missed chat: it ends, recorded as theirs and resolved, and
+    their note (if any) is kept as an internal note. The visitor is long gone, so nothing is
+    added to the transcript; a still-open widget hears the status change."""
+    from chat.models import Note
+
+    text = note.strip() if isinstance(note, str) else ""
+    if len(text) > settings.MESSAGE_MAX_CHARS:
+        raise ChatError(
+            "body_too_long", f"A note can be at most {settings.MESSAGE_MAX_CHARS} characters."
+        )
+    conversation = Conversation.objects.select_for_update().filter(id=conversation_id).first()
+    if conversation is None:
+        raise ChatError("not_found", "No such conversation.")
+    if conversation.status != Conversation.Status.MISSED:
+        raise ChatError("already_handled", "This chat no longer needs a follow-up.")
+    conversation.status = Conversation.Status.ENDED
+    conversation.ended_at = timezone.now()
+    conversation.ended_by = Conversation.EndedBy.OPERATOR
+    conversation.outcome = Conversation.Outcome.RESOLVED
+    conversation.operator_id = operator.id
+    conversation.save(update_fields=["status", "ended_at", "ended_by", "outcome", "operator"])
+    if text:
+        Note.objects.create(
+            conversation=conversation,
+            author_user_id=operator.id,
+            author_name=operator.name,
+            body=text,
+        )
+    announce_status_on_commit(council, conversation, operator.name)
+    _announce_followup_handled(council, "missed", conversation.id, operator)
+
+
+def _announce_followup_handled(
+    council: CouncilRef, kind: str, item_id: UUID, operator: OperatorRef
+) -> None:
+    send_on_commit(
+        groups.queue_group(council.id),
+        {"type": "followup.handled", "kind": kind, "id": str(item_id), "by": operator.name},
     )

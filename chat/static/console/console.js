@@ -9,7 +9,10 @@
   var $ = function (id) { return document.getElementById(id); };
   var connEl = $('connection'), noticeEl = $('notice'), queueList = $('queue-list'), queueEmpty = $('queue-empty'),
     queueCount = $('queue-count'), queueNotice = $('queue-notice'), grid = $('chat-grid'), chatsEmpty = $('chats-empty'),
-    announcer = $('announcer'), presenceBox = $('presence-box'), presenceSel = $('presence'), capacityEl = $('capacity');
+    announcer = $('announcer'), presenceBox = $('presence-box'), presenceSel = $('presence'), capacityEl = $('capacity'),
+    tabList = $('chat-tabs'), soundBox = $('alert-sound'), desktopBox = $('alert-desktop'),
+    missedList = $('missed-list'), missedEmpty = $('missed-empty'), enquiryList = $('enquiry-list'),
+    enquiryEmpty = $('enquiry-empty'), followCount = $('followups-count'), followNotice = $('followups-notice');
 
   var ws = null, timer = null, tries = 0, stopped = false;
   var queue = new Map();   // id -> {conv, li, time, btn}
@@ -18,6 +21,15 @@
   var presence = null;     // {status, active, max_chats}
   var operators = [], departments = [], councils = [];   // transfer targets
   var STATUS_LABEL = { online: 'Online', away: 'Away', offline: 'Offline' };
+  var canned = [];         // [{shortcut, title, body, department}]
+  var outcomes = [];       // [{value, label}]: wrap-up choices
+  var followups = { missed: new Map(), enquiry: new Map() };  // id -> {li, item}
+  var viewMode = 'grid', selected = null;   // 'grid' (side by side) or 'tabs'
+  var BASE_TITLE = document.title;
+  var store = {   // localStorage may be unavailable (private mode): settings then last for the page
+    get: function (k, d) { try { var v = localStorage.getItem('cc.console.' + k); return v === null ? d : v; } catch (e) { return d; } },
+    set: function (k, v) { try { localStorage.setItem('cc.console.' + k, v); } catch (e) { /* not remembered */ } }
+  };
 
   // ---- helpers ------------------------------------------------------------------------
   function el(tag, attrs, kids) {
@@ -73,6 +85,58 @@
   function welsh(conv) { return conv && typeof conv.language === 'string' && conv.language.slice(0, 2) === 'cy'; }
   function setConn(state, text) { connEl.setAttribute('data-state', state); connEl.textContent = text; }
 
+  // ---- alerts: a beep and a desktop notification for a new chat (both switchable) -------
+  var audio = null;
+  function audioContext() {
+    var AC = window.AudioContext || window.webkitAudioContext;
+    if (!AC) return null;
+    if (!audio) { try { audio = new AC(); } catch (e) { return null; } }
+    if (audio.state === 'suspended' && audio.resume) audio.resume().catch(function () {});
+    return audio;
+  }
+  // Browsers start audio only after a user gesture: unlock on the first one.
+  function unlockAudio() { if (soundBox.checked) audioContext(); }
+  document.addEventListener('pointerdown', unlockAudio, { once: true });
+  document.addEventListener('keydown', unlockAudio, { once: true });
+  function beep() {
+    var ctx = audioContext(); if (!ctx) return;
+    var osc = ctx.createOscillator(), gain = ctx.createGain(), t = ctx.currentTime;
+    osc.type = 'sine'; osc.frequency.setValueAtTime(880, t); osc.frequency.setValueAtTime(660, t + 0.12);
+    gain.gain.setValueAtTime(0.0001, t);
+    gain.gain.exponentialRampToValueAtTime(0.25, t + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.3);
+    osc.connect(gain); gain.connect(ctx.destination);
+    osc.start(t); osc.stop(t + 0.32);
+  }
+  function desktopAllowed() { return 'Notification' in window && Notification.permission === 'granted'; }
+  function alertNewChat(title, body, tag) {
+    if (soundBox.checked) beep();
+    if (desktopBox.checked && desktopAllowed()) {
+      try {
+        var n = new Notification(title, { body: body, tag: tag });
+        n.onclick = function () { window.focus(); n.close(); };
+      } catch (e) { /* some browsers allow notifications only from a service worker */ }
+    }
+  }
+  soundBox.checked = store.get('sound', 'on') === 'on';
+  desktopBox.checked = store.get('desktop', 'off') === 'on' && desktopAllowed();
+  soundBox.addEventListener('change', function () {
+    store.set('sound', soundBox.checked ? 'on' : 'off');
+    if (soundBox.checked) beep();   // a sample, and it unlocks audio (this is a user gesture)
+  });
+  desktopBox.addEventListener('change', function () {
+    if (!desktopBox.checked) { store.set('desktop', 'off'); return; }
+    if (!('Notification' in window)) {
+      desktopBox.checked = false; flash(noticeEl, 'This browser cannot show desktop notifications.'); return;
+    }
+    if (desktopAllowed()) { store.set('desktop', 'on'); return; }
+    Notification.requestPermission().then(function (answer) {
+      var ok = answer === 'granted';
+      desktopBox.checked = ok; store.set('desktop', ok ? 'on' : 'off');
+      if (!ok) flash(noticeEl, 'Desktop notifications are blocked. Allow them in the browser’s site settings to turn them on.');
+    });
+  });
+
   // ---- queue --------------------------------------------------------------------------
   function queueAdd(conv, quiet) {
     // a chat I still have open may come back to the queue (chat_removed follows or went before)
@@ -80,7 +144,7 @@
     var old = queue.get(conv.id);
     if (old) old.li.remove();
     var headId = 'q-' + conv.id;
-    var time = el('time', { datetime: conv.created_at || '', class: 'waited' });
+    var time = el('time', { datetime: conv.queued_at || conv.created_at || '', class: 'waited', 'data-testid': 'waited' });
     var btn = el('button', {
       type: 'button', class: 'btn accept', 'data-testid': 'accept', 'data-conversation': conv.id,
       'aria-describedby': headId, text: 'Accept'
@@ -106,7 +170,10 @@
     });
     queueList.insertBefore(li, next);
     queueChanged();
-    if (!quiet) announce('New chat waiting: ' + (conv.visitor_name || 'Visitor') + (conv.department_name ? ', ' + conv.department_name : '') + (welsh(conv) ? ', in Welsh' : ''));
+    if (!quiet) {
+      announce('New chat waiting: ' + (conv.visitor_name || 'Visitor') + (conv.department_name ? ', ' + conv.department_name : '') + (welsh(conv) ? ', in Welsh' : ''));
+      alertNewChat('New chat waiting', (conv.visitor_name || 'Visitor') + (conv.department_name ? ' – ' + conv.department_name : ''), conv.id);
+    }
   }
   function queueRemove(id) {
     var q = queue.get(id);
@@ -122,7 +189,7 @@
     queueCount.textContent = '(' + queue.size + ')';
     queueEmpty.hidden = queue.size > 0;
   }
-  function tick(q) { q.time.textContent = waited(q.conv.created_at); }
+  function tick(q) { q.time.textContent = waited(q.conv.queued_at || q.conv.created_at); }
   setInterval(function () { queue.forEach(tick); }, 10000);
 
   function accept(id, btn) {
@@ -138,18 +205,28 @@
   // ---- chat panels --------------------------------------------------------------------
   function openPanel(conv) {
     var p = chats.get(conv.id);
-    if (p) { p.conv = conv; if (conv.status === 'ended') markEnded(p); return p; }
+    if (p) {
+      p.conv = conv;
+      if (typeof conv.visitor_read_seq === 'number' && conv.visitor_read_seq > p.readSeq) { p.readSeq = conv.visitor_read_seq; showRead(p); }
+      if (conv.status === 'ended') markEnded(p);
+      return p;
+    }
     var id = conv.id, name = conv.visitor_name || 'Visitor';
-    var headId = 'c-' + id + '-h', inputId = 'c-' + id + '-in';
+    var headId = 'c-' + id + '-h', inputId = 'c-' + id + '-in', pickId = 'c-' + id + '-pick';
     p = { id: id, conv: conv, lastSeq: 0, held: new Map(), pending: new Map(), ready: false, ended: false,
-      typingOn: false, typingAt: 0, typingOff: null, visTyping: null };
+      typingOn: false, typingAt: 0, typingOff: null, visTyping: null, unread: 0,
+      readSeq: conv.visitor_read_seq || 0, notes: new Map(), noteOutbox: new Map(), picks: [], pickAt: -1 };
     p.status = el('p', { class: 'chat-status', text: 'Active' });
+    p.badge = el('span', { class: 'unread', 'data-testid': 'unread', hidden: true });
     p.notice = el('p', { class: 'inline-notice', role: 'status', 'aria-live': 'polite' });
     p.log = el('div', { class: 'log', role: 'log', 'aria-live': 'off', 'aria-label': 'Messages with ' + name, tabindex: '0', 'data-testid': 'chat-log' });
-    p.typing = el('p', { class: 'typing', 'aria-live': 'polite' });
-    p.input = el('textarea', { id: inputId, rows: '3', maxlength: '4000', class: 'reply', 'data-testid': 'reply' });
+    p.typing = el('p', { class: 'typing', 'aria-live': 'polite', 'data-testid': 'typing' });
+    p.input = el('textarea', { id: inputId, rows: '3', maxlength: '4000', class: 'reply', 'data-testid': 'reply',
+      'aria-describedby': 'c-' + id + '-hint', 'aria-autocomplete': 'list', 'aria-controls': pickId });
+    p.picker = el('ul', { id: pickId, class: 'picker', role: 'listbox', 'aria-label': 'Canned responses', 'data-testid': 'canned-picker', hidden: true });
     p.sendBtn = el('button', { type: 'submit', class: 'btn send', 'data-testid': 'send', text: 'Send' });
-    p.endBtn = el('button', { type: 'button', class: 'btn btn-danger end', 'data-testid': 'end', text: 'End chat' });
+    p.cannedBtn = el('button', { type: 'button', class: 'btn btn-secondary canned', 'data-testid': 'canned-button', 'aria-controls': pickId, 'aria-expanded': 'false', text: 'Replies' });
+    p.endBtn = el('button', { type: 'button', class: 'btn btn-danger end', 'data-testid': 'end', 'aria-expanded': 'false', 'aria-controls': 'c-' + id + '-ef', text: 'End chat' });
     p.closeBtn = el('button', { type: 'button', class: 'btn btn-secondary close', 'data-testid': 'close', hidden: true, text: 'Close panel' });
     var tfId = 'c-' + id + '-tf', tselId = 'c-' + id + '-tt', terrId = 'c-' + id + '-terr';
     p.transferBtn = el('button', { type: 'button', class: 'btn btn-secondary transfer', 'data-testid': 'transfer', 'aria-expanded': 'false', 'aria-controls': tfId, text: 'Transfer' });
@@ -160,56 +237,353 @@
     p.tForm = el('form', { id: tfId, class: 'transfer-form', 'data-testid': 'transfer-form', hidden: true }, [
       el('label', { for: tselId, text: 'Transfer ' + name + '’s chat to' }), p.tErr, p.tSelect,
       el('div', { class: 'transfer-actions' }, [p.tGo, p.tCancel])]);
+    // wrap-up: the outcome is asked for when ending
+    p.eErr = el('p', { id: 'c-' + id + '-eerr', class: 'field-error', role: 'alert', 'data-testid': 'end-error' });
+    p.eChoices = el('div', { class: 'outcomes' });
+    p.eGo = el('button', { type: 'submit', class: 'btn btn-danger', 'data-testid': 'end-confirm', text: 'End chat' });
+    p.eCancel = el('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': 'end-cancel', text: 'Cancel' });
+    p.eFieldset = el('fieldset', {}, [el('legend', { text: 'How did the chat with ' + name + ' end?' }), p.eErr, p.eChoices]);
+    p.eForm = el('form', { id: 'c-' + id + '-ef', class: 'end-form', 'data-testid': 'end-form', hidden: true }, [
+      p.eFieldset, el('div', { class: 'transfer-actions' }, [p.eGo, p.eCancel])]);
+    // internal notes: operators only
+    var noteId = 'c-' + id + '-note';
+    p.noteCount = el('span', { class: 'count', text: '(0)' });
+    p.noteList = el('ol', { class: 'notes-list', 'data-testid': 'notes-list' });
+    p.noteInput = el('textarea', { id: noteId, rows: '2', maxlength: '4000', 'data-testid': 'note-input' });
+    p.noteBtn = el('button', { type: 'submit', class: 'btn btn-secondary', 'data-testid': 'note-add', text: 'Add note' });
+    p.noteForm = el('form', { class: 'note-form' }, [
+      el('label', { for: noteId, text: 'New note (only operators see it)' }), p.noteInput, p.noteBtn]);
+    p.notesBox = el('details', { class: 'notes', 'data-testid': 'notes' }, [
+      el('summary', {}, [el('span', { text: 'Internal notes ' }), p.noteCount]), p.noteList, p.noteForm]);
+    // visitor context: earlier chats with the same email
+    p.email = el('p', { class: 'email', hidden: true });
+    p.earlierCount = el('span', { class: 'count', text: '' });
+    p.earlierList = el('ul', { class: 'earlier-list', 'data-testid': 'earlier-list' });
+    p.earlierBox = el('details', { class: 'earlier', 'data-testid': 'earlier', hidden: true }, [
+      el('summary', {}, [el('span', { text: 'Earlier chats ' }), p.earlierCount]), p.earlierList]);
     var form = el('form', { class: 'compose' }, [
-      el('label', { for: inputId, class: 'visually-hidden', text: 'Reply to ' + name }), p.input, p.sendBtn]);
+      el('label', { for: inputId, class: 'visually-hidden', text: 'Reply to ' + name }),
+      el('div', { class: 'compose-box' }, [p.input, p.picker]),
+      el('div', { class: 'compose-buttons' }, [p.sendBtn, p.cannedBtn])]);
+    var hint = el('p', { id: 'c-' + id + '-hint', class: 'hint', text: 'Type / and a shortcut for a ready-made reply.' });
     var details = [el('p', { class: 'dept', text: conv.department_name || 'No department chosen' })];
     if (welsh(conv)) details.unshift(el('p', { class: 'tags' }, [el('span', { class: 'badge lang', 'data-testid': 'language', text: 'Welsh' })]));
     if (conv.page_url) details.push(el('p', { class: 'page' }, [el('span', { class: 'label', text: 'Page: ' }), el('span', { class: 'url', text: conv.page_url })]));
     var fields = conv.fields && typeof conv.fields === 'object' ? Object.keys(conv.fields) : [];
     if (fields.length) {
-      details.push(el('dl', { class: 'fields' }, fields.reduce(function (acc, k) {
+      details.push(el('dl', { class: 'fields', 'data-testid': 'prechat' }, fields.reduce(function (acc, k) {
         acc.push(el('dt', { text: k })); acc.push(el('dd', { text: String(conv.fields[k]) })); return acc;
       }, [])));
     }
-    p.el = el('article', { class: 'chat', 'data-conversation': id, 'data-testid': 'chat-panel', 'aria-labelledby': headId }, [
-      el('header', { class: 'chat-head' }, [el('h3', { id: headId, text: name }), p.status].concat(details)),
-      p.notice, p.log, p.typing, form,
+    details.push(p.email, p.earlierBox);
+    p.el = el('section', { id: 'c-' + id, class: 'chat', 'data-conversation': id, 'data-testid': 'chat-panel', 'aria-labelledby': headId }, [
+      el('header', { class: 'chat-head' }, [el('h3', { id: headId }, [el('span', { text: name }), p.badge]), p.status].concat(details)),
+      p.notice, p.log, p.typing, form, hint,
       el('div', { class: 'chat-actions' }, [p.transferBtn, p.endBtn, p.closeBtn]),
-      p.tForm
+      p.tForm, p.eForm, p.notesBox
     ]);
+    p.tab = el('button', { type: 'button', role: 'tab', id: 'c-' + id + '-tab', class: 'chat-tab', 'aria-controls': 'c-' + id,
+      'aria-selected': 'false', tabindex: '-1', 'data-testid': 'chat-tab', 'data-conversation': id }, [
+      el('span', { text: name }), el('span', { class: 'unread', 'data-testid': 'tab-unread', hidden: true })]);
+    p.tab.addEventListener('click', function () { select(p, true); });
+    p.tab.addEventListener('keydown', tabKeys);
     p.transferBtn.addEventListener('click', function () { toggleTransfer(p, p.tForm.hidden); });
     p.tCancel.addEventListener('click', function () { toggleTransfer(p, false); });
     p.tForm.addEventListener('keydown', function (e) { if (e.key === 'Escape') { e.preventDefault(); toggleTransfer(p, false); } });
     p.tForm.addEventListener('submit', function (e) { e.preventDefault(); transfer(p); });
     form.addEventListener('submit', function (e) { e.preventDefault(); reply(p); });
     p.input.addEventListener('keydown', function (e) {
+      if (!p.picker.hidden && pickerKeys(p, e)) return;
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); reply(p); }
     });
-    p.input.addEventListener('input', function () { typing(p); });
-    p.endBtn.addEventListener('click', function () {
-      if (p.ending) return;
-      if (!send({ type: 'end', conversation: id })) { flash(p.notice, 'Not connected. Try again when the console is back online.'); return; }
-      p.ending = true; p.endBtn.setAttribute('aria-disabled', 'true'); p.endBtn.textContent = 'Ending…';
-    });
+    p.input.addEventListener('input', function () { typing(p); updatePicker(p); });
+    p.input.addEventListener('blur', function () { setTimeout(function () { if (!p.el.contains(document.activeElement)) closePicker(p); }, 150); });
+    p.cannedBtn.addEventListener('click', function () { openPickerFromButton(p); });
+    p.endBtn.addEventListener('click', function () { toggleEnd(p, p.eForm.hidden); });
+    p.eCancel.addEventListener('click', function () { toggleEnd(p, false); });
+    p.eForm.addEventListener('keydown', function (e) { if (e.key === 'Escape') { e.preventDefault(); toggleEnd(p, false); } });
+    p.eForm.addEventListener('submit', function (e) { e.preventDefault(); endChat(p); });
+    p.noteForm.addEventListener('submit', function (e) { e.preventDefault(); addNote(p); });
     p.closeBtn.addEventListener('click', function () { closePanel(p); });
+    p.el.addEventListener('focusin', function () { markSeen(p); });
+    p.el.addEventListener('pointerdown', function () { markSeen(p); });
     chats.set(id, p);
     grid.appendChild(p.el);
+    tabList.appendChild(p.tab);
     chatsEmpty.hidden = true;
+    if (viewMode === 'tabs') { if (!selected || !chats.has(selected)) select(p, false); else layout(); }
+    else layout();
     if (conv.status === 'ended') markEnded(p);
     return p;
   }
-  function closePanel(p) {
-    p.el.remove(); chats.delete(p.id);
+  function dropPanel(p) {
+    p.el.remove(); p.tab.remove(); chats.delete(p.id);
     chatsEmpty.hidden = chats.size > 0;
-    (grid.querySelector('textarea:enabled') || $('chats-heading')).focus();
+    if (selected === p.id) { selected = null; var first = chats.values().next().value; if (first) select(first, false); }
+    layout(); updateTitle();
+  }
+  function closePanel(p) {
+    dropPanel(p);
+    (grid.querySelector('.chat:not([hidden]) textarea:enabled') || $('chats-heading')).focus();
   }
   function removePanel(p) { // the chat is no longer mine: forget it without telling the server anything
     var hadFocus = p.el.contains(document.activeElement);
     clearTimeout(p.typingOff); clearTimeout(p.visTyping); p.typingOn = false;
     focusOnAccept.delete(p.id);
-    p.el.remove(); chats.delete(p.id);
-    chatsEmpty.hidden = chats.size > 0;
-    if (hadFocus) (grid.querySelector('textarea:enabled') || $('chats-heading')).focus();
+    dropPanel(p);
+    if (hadFocus) (grid.querySelector('.chat:not([hidden]) textarea:enabled') || $('chats-heading')).focus();
+  }
+
+  // ---- side by side or tabs, and unread counts ------------------------------------------
+  function layout() {
+    var tabs = viewMode === 'tabs';
+    grid.classList.toggle('tabbed', tabs);
+    tabList.hidden = !tabs || chats.size === 0;
+    chats.forEach(function (p) {
+      var on = !tabs || p.id === selected;
+      p.el.hidden = !on;
+      if (tabs) { p.el.setAttribute('role', 'tabpanel'); p.el.setAttribute('aria-labelledby', p.tab.id); }
+      else { p.el.removeAttribute('role'); p.el.setAttribute('aria-labelledby', 'c-' + p.id + '-h'); }
+      p.tab.setAttribute('aria-selected', p.id === selected ? 'true' : 'false');
+      p.tab.setAttribute('tabindex', p.id === selected ? '0' : '-1');
+    });
+    $('view-grid').setAttribute('aria-pressed', tabs ? 'false' : 'true');
+    $('view-tabs').setAttribute('aria-pressed', tabs ? 'true' : 'false');
+  }
+  function setView(mode) {
+    viewMode = mode === 'tabs' ? 'tabs' : 'grid';
+    store.set('view', viewMode);
+    if (viewMode === 'tabs' && (!selected || !chats.has(selected))) {
+      var first = chats.values().next().value; selected = first ? first.id : null;
+    }
+    layout();
+    if (viewMode === 'tabs' && selected) markSeen(chats.get(selected));
+  }
+  function select(p, focusTab) {
+    selected = p.id; layout(); markSeen(p);
+    if (focusTab) p.tab.focus();
+  }
+  function tabKeys(e) {
+    var tabs = Array.prototype.slice.call(tabList.querySelectorAll('[role=tab]'));
+    var i = tabs.indexOf(e.currentTarget), next = null;
+    if (e.key === 'ArrowRight') next = tabs[(i + 1) % tabs.length];
+    else if (e.key === 'ArrowLeft') next = tabs[(i - 1 + tabs.length) % tabs.length];
+    else if (e.key === 'Home') next = tabs[0];
+    else if (e.key === 'End') next = tabs[tabs.length - 1];
+    if (!next) return;
+    e.preventDefault();
+    select(chats.get(next.getAttribute('data-conversation')), true);
+  }
+  function inView(p) {
+    if (document.hidden) return false;
+    if (viewMode === 'tabs') return selected === p.id;
+    return p.el.contains(document.activeElement);
+  }
+  function showUnread(p) {
+    var text = p.unread ? p.unread + ' unread' : '';
+    p.badge.textContent = text; p.badge.hidden = !p.unread;
+    var t = p.tab.querySelector('.unread'); t.textContent = p.unread ? String(p.unread) : ''; t.hidden = !p.unread;
+    if (p.unread) t.setAttribute('aria-label', text); else t.removeAttribute('aria-label');
+    updateTitle();
+  }
+  function markSeen(p) { if (p && p.unread) { p.unread = 0; showUnread(p); } }
+  function updateTitle() {
+    var n = 0; chats.forEach(function (p) { n += p.unread; });
+    document.title = (n ? '(' + n + ') ' : '') + BASE_TITLE;
+  }
+  document.addEventListener('visibilitychange', function () {
+    if (!document.hidden && viewMode === 'tabs' && selected) markSeen(chats.get(selected));
+  });
+  $('view-grid').addEventListener('click', function () { setView('grid'); });
+  $('view-tabs').addEventListener('click', function () { setView('tabs'); });
+
+  // ---- canned responses: "/" + shortcut, or the Replies button -----------------------------
+  function cannedFor(p) {
+    var dept = p.conv.department, byShortcut = new Map();
+    canned.forEach(function (c) {
+      if (c.department && c.department !== dept) return;
+      var had = byShortcut.get(c.shortcut);
+      if (!had || (!had.department && c.department)) byShortcut.set(c.shortcut, c); // the department's own wins
+    });
+    return Array.from(byShortcut.values()).sort(function (a, b) { return a.shortcut < b.shortcut ? -1 : 1; });
+  }
+  function slashToken(p) { // the "/word" just before the caret, if any
+    var v = p.input.value, end = p.input.selectionStart;
+    var m = /(^|\s)\/([\w-]*)$/.exec(v.slice(0, end));
+    return m ? { start: end - m[2].length - 1, end: end, word: m[2].toLowerCase() } : null;
+  }
+  function updatePicker(p) {
+    var tok = slashToken(p);
+    if (!tok) { closePicker(p); return; }
+    var matches = cannedFor(p).filter(function (c) {
+      return c.shortcut.toLowerCase().indexOf(tok.word) === 0 || (tok.word && c.title.toLowerCase().indexOf(tok.word) >= 0);
+    });
+    showPicker(p, matches, tok.word ? matches.length + ' matching replies' : null);
+  }
+  function showPicker(p, matches, say) {
+    p.picks = matches; p.picker.textContent = '';
+    if (!matches.length) {
+      p.picker.appendChild(el('li', { class: 'none', role: 'option', 'aria-disabled': 'true', id: p.picker.id + '-none',
+        text: canned.length ? 'No reply has that shortcut.' : 'Your council has no ready-made replies yet.' }));
+    }
+    matches.forEach(function (c, i) {
+      var li = el('li', { role: 'option', id: p.picker.id + '-' + i, 'aria-selected': 'false', 'data-testid': 'canned-option', 'data-shortcut': c.shortcut }, [
+        el('span', { class: 'shortcut', text: '/' + c.shortcut }), el('span', { class: 'title', text: ' ' + c.title }),
+        el('span', { class: 'body', text: c.body })]);
+      li.addEventListener('mousedown', function (e) { e.preventDefault(); }); // keep focus in the reply box
+      li.addEventListener('click', function () { pick(p, i); });
+      p.picker.appendChild(li);
+    });
+    p.picker.hidden = false;
+    p.cannedBtn.setAttribute('aria-expanded', 'true');
+    p.pickAt = -1; movePick(p, matches.length ? 0 : -1);
+    if (say) announce(say);
+  }
+  function closePicker(p) {
+    if (p.picker.hidden) return;
+    p.picker.hidden = true; p.picks = []; p.pickAt = -1;
+    p.input.removeAttribute('aria-activedescendant');
+    p.cannedBtn.setAttribute('aria-expanded', 'false');
+  }
+  function movePick(p, i) {
+    var items = p.picker.querySelectorAll('[data-testid=canned-option]');
+    if (!items.length) { p.input.removeAttribute('aria-activedescendant'); return; }
+    p.pickAt = (i + items.length) % items.length;
+    Array.prototype.forEach.call(items, function (li, k) { li.setAttribute('aria-selected', k === p.pickAt ? 'true' : 'false'); });
+    p.input.setAttribute('aria-activedescendant', items[p.pickAt].id);
+    items[p.pickAt].scrollIntoView({ block: 'nearest' });
+  }
+  function pickerKeys(p, e) {
+    if (e.key === 'ArrowDown') { e.preventDefault(); movePick(p, p.pickAt + 1); return true; }
+    if (e.key === 'ArrowUp') { e.preventDefault(); movePick(p, p.pickAt - 1); return true; }
+    if (e.key === 'Escape') { e.preventDefault(); closePicker(p); return true; }
+    if ((e.key === 'Enter' || e.key === 'Tab') && !e.shiftKey && p.pickAt >= 0) { e.preventDefault(); pick(p, p.pickAt); return true; }
+    return false;
+  }
+  function pick(p, i) {
+    var c = p.picks[i]; if (!c) return;
+    var tok = slashToken(p), v = p.input.value;
+    var start = tok ? tok.start : p.input.selectionStart, end = tok ? tok.end : p.input.selectionEnd;
+    p.input.value = v.slice(0, start) + c.body + v.slice(end);
+    var caret = start + c.body.length;
+    closePicker(p);
+    p.input.focus(); p.input.setSelectionRange(caret, caret);
+    announce('Inserted reply ' + c.title + '. Edit it or press Enter to send.');
+    typing(p);
+  }
+  function openPickerFromButton(p) {
+    if (!p.picker.hidden) { closePicker(p); p.input.focus(); return; }
+    if (p.ended) return;
+    p.input.focus();
+    if (!slashToken(p)) {
+      var v = p.input.value, at = p.input.selectionStart;
+      var pre = v.slice(0, at) + (at > 0 && !/\s$/.test(v.slice(0, at)) ? ' /' : '/');
+      p.input.value = pre + v.slice(at); p.input.setSelectionRange(pre.length, pre.length);
+    }
+    updatePicker(p);
+  }
+
+  // ---- wrap-up ------------------------------------------------------------------------
+  function fillOutcomes(p) {
+    if (p.eChoices.childElementCount) return;
+    outcomes.forEach(function (o, i) {
+      var rid = 'c-' + p.id + '-o' + i;
+      p.eChoices.appendChild(el('div', { class: 'choice' }, [
+        el('input', { type: 'radio', name: 'outcome-' + p.id, id: rid, value: o.value, 'data-testid': 'outcome' }),
+        el('label', { for: rid, text: o.label })]));
+    });
+  }
+  function endError(p, text) {
+    p.eErr.textContent = text;
+    if (text) { p.eFieldset.setAttribute('aria-describedby', p.eErr.id); } else p.eFieldset.removeAttribute('aria-describedby');
+  }
+  function toggleEnd(p, show) {
+    if (show && p.ended) return;
+    if (!outcomes.length) { // no choices known (old server): end straight away
+      if (show) endChat(p); return;
+    }
+    p.eForm.hidden = !show;
+    p.endBtn.setAttribute('aria-expanded', show ? 'true' : 'false');
+    if (show) {
+      fillOutcomes(p); endError(p, '');
+      var first = p.eChoices.querySelector('input:checked') || p.eChoices.querySelector('input');
+      if (first) first.focus();
+    } else if (!p.ended) p.endBtn.focus();
+  }
+  function endChat(p) {
+    if (p.ending || p.ended) return;
+    var chosen = p.eChoices.querySelector('input:checked');
+    if (outcomes.length && !chosen) { endError(p, 'Choose how the chat ended.'); var f = p.eChoices.querySelector('input'); if (f) f.focus(); return; }
+    var frame = { type: 'end', conversation: p.id };
+    if (chosen) frame.outcome = chosen.value;
+    if (!send(frame)) { endError(p, 'Not connected. Try again when the console is back online.'); flash(p.notice, 'Not connected. Try again when the console is back online.'); return; }
+    p.ending = true; p.endBtn.setAttribute('aria-disabled', 'true'); p.endBtn.textContent = 'Ending…';
+    p.eGo.setAttribute('aria-disabled', 'true'); p.eGo.textContent = 'Ending…';
+  }
+  function endDone(p) {
+    p.ending = false; p.endBtn.removeAttribute('aria-disabled'); p.endBtn.textContent = 'End chat';
+    p.eGo.removeAttribute('aria-disabled'); p.eGo.textContent = 'End chat';
+  }
+
+  // ---- internal notes and visitor context ------------------------------------------------
+  function addNote(p) {
+    var text = p.noteInput.value.trim();
+    if (!text) { flash(p.notice, 'Write the note first.'); p.noteInput.focus(); return; }
+    var cid = uuid();
+    p.noteOutbox.set(cid, text);
+    var li = el('li', { class: 'note pending', 'data-client-id': cid, 'data-testid': 'note' }, [
+      el('span', { class: 'who', text: me.name }), el('p', { class: 'body', text: text }), el('span', { class: 'state', text: 'Saving…' })]);
+    p.noteList.appendChild(li); p.notes.set('c:' + cid, li); countNotes(p);
+    p.noteInput.value = '';
+    send({ type: 'note', conversation: p.id, client_id: cid, body: text });
+  }
+  function showNote(p, n) {
+    if (p.notes.has(n.id)) return;
+    var li = n.client_id ? p.notes.get('c:' + n.client_id) : null;
+    if (li) { p.notes.delete('c:' + n.client_id); li.classList.remove('pending'); }
+    else {
+      li = el('li', { class: 'note', 'data-testid': 'note' }, [
+        el('span', { class: 'who', text: n.author || 'Operator' }), el('p', { class: 'body', text: n.body }), el('span', { class: 'state' })]);
+      p.noteList.appendChild(li);
+    }
+    if (n.client_id) p.noteOutbox.delete(n.client_id);
+    li.setAttribute('data-note', n.id);
+    li.querySelector('.state').textContent = clock(n.created_at);
+    p.notes.set(n.id, li); countNotes(p);
+  }
+  function countNotes(p) { p.noteCount.textContent = '(' + p.noteList.childElementCount + ')'; }
+  function showContext(p, f) {
+    if (f.visitor_email) {
+      p.email.hidden = false; p.email.textContent = '';
+      p.email.appendChild(el('span', { class: 'label', text: 'Email: ' }));
+      p.email.appendChild(el('span', { text: f.visitor_email }));
+    }
+    var earlier = Array.isArray(f.earlier) ? f.earlier : [];
+    p.earlierList.textContent = '';
+    earlier.forEach(function (c) {
+      var when = c.created_at ? new Date(c.created_at) : null;
+      var bits = [when && !isNaN(when) ? when.toLocaleDateString([], { day: 'numeric', month: 'short', year: 'numeric' }) : '',
+        c.department_name || '', c.outcome_label || c.status || '', c.operator ? 'with ' + c.operator : ''].filter(Boolean);
+      p.earlierList.appendChild(el('li', { 'data-testid': 'earlier-item' }, [
+        el('p', { class: 'meta', text: bits.join(' · ') }), el('p', { class: 'preview', text: c.preview || '' })]));
+    });
+    p.earlierCount.textContent = '(' + earlier.length + ')';
+    p.earlierBox.hidden = !earlier.length;
+    (f.notes || []).forEach(function (n) { showNote(p, n); });
+  }
+  function refresh(p) { // after (re)connecting: context and notes, and anything unsaved again
+    send({ type: 'context', conversation: p.id });
+    p.noteOutbox.forEach(function (body, cid) { send({ type: 'note', conversation: p.id, client_id: cid, body: body }); });
+  }
+
+  // ---- read receipts ---------------------------------------------------------------------
+  function showRead(p) {
+    Array.prototype.forEach.call(p.log.querySelectorAll('.msg.operator[data-seq]:not(.seen)'), function (node) {
+      if (Number(node.getAttribute('data-seq')) <= p.readSeq) {
+        node.classList.add('seen');
+        var r = node.querySelector('.receipt'); if (r) r.textContent = 'Seen';
+      }
+    });
   }
 
   // ---- transfer -----------------------------------------------------------------------
@@ -308,6 +682,7 @@
     p.input.disabled = true; p.sendBtn.disabled = true;
     p.endBtn.hidden = true; p.closeBtn.hidden = false;
     p.transferBtn.hidden = true; p.tForm.hidden = true; p.transferBtn.setAttribute('aria-expanded', 'false');
+    p.eForm.hidden = true; p.endBtn.setAttribute('aria-expanded', 'false'); p.cannedBtn.disabled = true; closePicker(p);
     if (hadFocus || p.ending) p.closeBtn.focus();
     p.pending.forEach(function (b) { b.querySelector('.state').textContent = 'Not sent'; });
     if (why) flash(p.notice, why);
@@ -317,7 +692,8 @@
     var b = el('div', { class: 'msg operator pending', 'data-client-id': cid }, [
       el('span', { class: 'who', text: me.name }),
       el('p', { class: 'body', text: body }),
-      el('span', { class: 'state', text: 'Sending…' })
+      el('span', { class: 'state', text: 'Sending…' }),
+      el('span', { class: 'receipt', 'data-testid': 'receipt' })
     ]);
     p.pending.set(cid, b);
     p.log.appendChild(b); scroll(p);
@@ -336,14 +712,19 @@
       node = el('div', { class: 'msg ' + m.author }, [
         el('span', { class: 'who', text: m.name || (m.author === 'visitor' ? p.conv.visitor_name : m.author) }),
         el('p', { class: 'body', text: m.body }),
-        el('span', { class: 'state', text: clock(m.sent_at) })
+        el('span', { class: 'state', text: clock(m.sent_at) }),
+        m.author === 'operator' ? el('span', { class: 'receipt', 'data-testid': 'receipt' }) : null
       ]);
     }
     node.setAttribute('data-seq', m.seq);
     place(p, node);
+    if (m.author === 'operator' && m.seq <= p.readSeq) showRead(p);
     if (m.author === 'visitor') {
       p.typing.textContent = '';
-      if (p.ready) announce('New message from ' + (m.name || p.conv.visitor_name || 'visitor') + ': ' + m.body.slice(0, 120));
+      if (p.ready) {
+        announce('New message from ' + (m.name || p.conv.visitor_name || 'visitor') + ': ' + m.body.slice(0, 120));
+        if (!inView(p)) { p.unread += 1; showUnread(p); }
+      }
     }
   }
   function flush(p) {
@@ -386,6 +767,89 @@
     });
   }
 
+  // ---- follow-up: missed chats and out-of-hours enquiries ----------------------------------
+  function showFollowups(f) {
+    var fresh = { missed: new Set(), enquiry: new Set() };
+    (f.missed || []).forEach(function (c) { fresh.missed.add(c.id); followupAdd('missed', c); });
+    (f.enquiries || []).forEach(function (e) { fresh.enquiry.add(e.id); followupAdd('enquiry', e); });
+    ['missed', 'enquiry'].forEach(function (kind) {
+      Array.from(followups[kind].keys()).forEach(function (id) {
+        var entry = followups[kind].get(id);
+        if (!fresh[kind].has(id) && !entry.busy) followupRemove(kind, id);
+      });
+    });
+  }
+  function followupAdd(kind, item) {
+    if (!item || !item.id || followups[kind].has(item.id)) return;
+    var missed = kind === 'missed', headId = 'f-' + item.id;
+    var name = (missed ? item.visitor_name : item.name) || 'Visitor';
+    var when = missed ? (item.queued_at || item.created_at) : item.created_at;
+    var whenDate = when ? new Date(when) : null;
+    var meta = [whenDate && !isNaN(whenDate) ? whenDate.toLocaleString([], { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }) : '',
+      item.department_name || '', missed ? '' : (item.reason_label || '')].filter(Boolean).join(' · ');
+    var contact = el('p', { class: 'contact' });
+    var email = missed ? item.visitor_email : item.email;
+    if (email) contact.appendChild(el('a', { href: 'mailto:' + email, text: email }));
+    if (!missed && item.phone) {
+      if (email) contact.appendChild(document.createTextNode(' · '));
+      contact.appendChild(el('a', { href: 'tel:' + item.phone.replace(/[^0-9+]/g, ''), text: item.phone }));
+    }
+    var noteId = 'f-' + item.id + '-note';
+    var btn = el('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': 'handle', 'aria-describedby': headId,
+      'aria-expanded': 'false', 'aria-controls': 'f-' + item.id + '-form', text: missed ? 'Mark followed up' : 'Mark handled' });
+    var err = el('p', { id: 'f-' + item.id + '-err', class: 'field-error', role: 'alert' });
+    var note = el('textarea', { id: noteId, rows: '2', maxlength: '4000', 'data-testid': 'handle-note' });
+    var save = el('button', { type: 'submit', class: 'btn', 'data-testid': 'handle-submit', text: 'Save' });
+    var cancel = el('button', { type: 'button', class: 'btn btn-secondary', text: 'Cancel' });
+    var form = el('form', { id: 'f-' + item.id + '-form', class: 'handle-form', hidden: true }, [
+      el('label', { for: noteId, text: 'What did you do? (optional, only staff see it)' }), err, note,
+      el('div', { class: 'transfer-actions' }, [save, cancel])]);
+    var li = el('li', { class: 'followup-item', 'data-testid': missed ? 'missed-item' : 'enquiry-item', 'data-id': item.id }, [
+      el('h4', { id: headId, text: name }),
+      el('p', { class: 'meta', text: meta }),
+      el('p', { class: 'preview', text: missed ? (item.preview || '') : (item.message || '') }),
+      contact.childNodes.length ? contact : null,
+      btn, form]);
+    var entry = { li: li, item: item, form: form, btn: btn, save: save, err: err, note: note, busy: false };
+    btn.addEventListener('click', function () { toggleHandle(entry, form.hidden); });
+    cancel.addEventListener('click', function () { toggleHandle(entry, false); });
+    form.addEventListener('keydown', function (e) { if (e.key === 'Escape') { e.preventDefault(); toggleHandle(entry, false); } });
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      if (entry.busy) return;
+      if (!send({ type: 'handle', kind: kind, id: item.id, note: note.value.trim() })) {
+        handleFormError(entry, 'Not connected. Try again when the console is back online.'); return;
+      }
+      entry.busy = true; save.setAttribute('aria-disabled', 'true'); save.textContent = 'Saving…';
+    });
+    followups[kind].set(item.id, entry);
+    (missed ? missedList : enquiryList).appendChild(li);
+    followupsChanged();
+  }
+  function toggleHandle(entry, show) {
+    entry.form.hidden = !show; entry.btn.setAttribute('aria-expanded', show ? 'true' : 'false');
+    if (show) entry.note.focus(); else entry.btn.focus();
+  }
+  function handleFormError(entry, text) {
+    if (!entry) return;
+    entry.busy = false; entry.save.removeAttribute('aria-disabled'); entry.save.textContent = 'Save';
+    entry.err.textContent = text;
+  }
+  function followupRemove(kind, id) {
+    var entry = followups[kind] && followups[kind].get(id);
+    if (!entry) return;
+    var hadFocus = entry.li.contains(document.activeElement);
+    entry.li.remove(); followups[kind].delete(id); followupsChanged();
+    if (hadFocus) $('followups-heading').focus();
+  }
+  function followupsChanged() {
+    missedEmpty.hidden = followups.missed.size > 0;
+    enquiryEmpty.hidden = followups.enquiry.size > 0;
+    followCount.textContent = '(' + (followups.missed.size + followups.enquiry.size) + ')';
+  }
+  // Enquiries arrive while chat is closed, from another part of the product: look now and then.
+  setInterval(function () { send({ type: 'followups' }); }, 60000);
+
   // ---- frames -------------------------------------------------------------------------
   var handlers = {
     hello: function (f) {
@@ -395,6 +859,9 @@
       if (f.operator && f.operator.id != null) me.id = f.operator.id;
       if (f.presence) showPresence(f.presence);
       setTargets(f);
+      if (Array.isArray(f.canned)) canned = f.canned;
+      if (Array.isArray(f.outcomes)) outcomes = f.outcomes;
+      if (f.followups) showFollowups(f.followups);
       // queue: rebuild from the snapshot
       queue.forEach(function (q) { q.li.remove(); }); queue.clear();
       (f.active || []).forEach(function (c) { openPanel(c); });
@@ -409,23 +876,31 @@
           markEnded(p, 'This chat is no longer assigned to you.');
         }
         resume(p);
+        if (!p.ended) refresh(p);
       });
       if (f.queue && f.queue.length) announce(f.queue.length + (f.queue.length === 1 ? ' chat' : ' chats') + ' waiting');
     },
     queue_add: function (f) { queueAdd(f.conversation); },
-    queue_remove: function (f) { queueRemove(f.conversation); },
+    queue_remove: function (f) {
+      var q = queue.get(f.conversation);
+      if (f.reason === 'missed' && q) { q.conv.status = 'missed'; followupAdd('missed', q.conv); }
+      queueRemove(f.conversation);
+    },
     accepted: function (f) {
       var conv = f.conversation; if (!conv) return;
       queueRemove(conv.id);
       var old = chats.get(conv.id);
       if (old && old.ended && conv.status !== 'ended') removePanel(old); // it came back to me
       var p = openPanel(conv);
+      if (typeof conv.visitor_read_seq === 'number') p.readSeq = Math.max(p.readSeq, conv.visitor_read_seq);
       resume(p);
+      refresh(p);
       var name = conv.visitor_name || 'a visitor';
       if (f.reason === 'auto' || f.reason === 'transfer') {
         focusOnAccept.delete(conv.id); // never move focus for a chat I did not ask for
         flash(p.notice, f.reason === 'transfer' ? 'This chat was transferred to you.' : 'This chat was assigned to you automatically.');
         announce('New chat assigned to you: ' + name);
+        alertNewChat(f.reason === 'transfer' ? 'Chat transferred to you' : 'New chat assigned to you', name + (conv.department_name ? ' – ' + conv.department_name : ''), conv.id);
       } else {
         if (focusOnAccept.has(conv.id)) { focusOnAccept.delete(conv.id); p.input.focus(); }
         announce('You are now chatting with ' + name);
@@ -440,6 +915,19 @@
         f.reason === 'requeued' ? who + ' went back to the queue.' : who + ' is no longer assigned to you.');
     },
     presence: function (f) { showPresence(f); },
+    read: function (f) {
+      var p = chats.get(f.conversation);
+      if (!p || typeof f.seq !== 'number' || f.seq <= p.readSeq) return;
+      p.readSeq = f.seq; showRead(p);
+    },
+    note: function (f) { var p = chats.get(f.conversation); if (p) showNote(p, f); },
+    context: function (f) { var p = chats.get(f.conversation); if (p) showContext(p, f); },
+    followups: function (f) { showFollowups(f); },
+    handled: function (f) {
+      followupRemove(f.kind, f.id);
+      flash(followNotice, f.kind === 'missed' ? 'Missed chat marked as followed up.' : 'Enquiry marked as handled.');
+    },
+    followup_handled: function (f) { followupRemove(f.kind, f.id); },
     operators: function (f) { setTargets({ operators: f.operators }); },
     message: function (f) {
       var p = chats.get(f.conversation);
@@ -474,6 +962,26 @@
     error: function (f) {
       var text = errorText(f);
       var id = f.conversation, p = id && chats.get(id);
+      if (f.id && (followups.missed.has(f.id) || followups.enquiry.has(f.id))) { // a follow-up was refused
+        var kind = followups.missed.has(f.id) ? 'missed' : 'enquiry';
+        if (f.code === 'already_handled' || f.code === 'not_found') followupRemove(kind, f.id);
+        else handleFormError(followups[kind].get(f.id), text);
+        flash(followNotice, text);
+        return;
+      }
+      if (p && f.client_id && p.noteOutbox.has(f.client_id)) { // a note was refused
+        var li = p.notes.get('c:' + f.client_id);
+        if (f.code === 'body_empty' || f.code === 'body_too_long' || f.code === 'not_assigned') {
+          p.noteOutbox.delete(f.client_id);
+          if (li) li.querySelector('.state').textContent = 'Not saved';
+        }
+        flash(p.notice, text);
+        return;
+      }
+      if (p && p.ending && !f.client_id) {
+        endDone(p);
+        if (f.code === 'invalid_outcome') { endError(p, text); return; }
+      }
       if (p && p.transferring && !f.client_id && TRANSFER_ERRORS.indexOf(f.code) >= 0) {
         transferDone(p);
         if (p.tForm.hidden) toggleTransfer(p, true); else fillTargets(p);
@@ -516,7 +1024,9 @@
       not_assigned: 'This chat is not assigned to you.',
       not_found: 'That chat could not be found.',
       body_empty: 'The message was empty.',
-      body_too_long: 'The message is too long (4,000 characters at most).'
+      body_too_long: 'The message is too long (4,000 characters at most).',
+      invalid_outcome: 'Choose one of the listed outcomes.',
+      already_handled: 'Someone has already followed this up.'
     })[f.code] || ('Something went wrong' + (f.detail ? ': ' + f.detail : '.'));
   }
 
@@ -539,7 +1049,7 @@
       ws = null;
       chats.forEach(function (p) {
         p.ready = false; p.typingOn = false;
-        if (p.ending && !p.ended) { p.ending = false; p.endBtn.removeAttribute('aria-disabled'); p.endBtn.textContent = 'End chat'; }
+        if (p.ending && !p.ended) endDone(p);
         if (p.transferring) transferDone(p);
       });
       if (e.code === 4401 || e.code === 4403 || e.code === 4404) {
@@ -563,5 +1073,7 @@
   window.addEventListener('online', function () { if (!ws && !stopped) { tries = 0; connect(); } });
 
   queueChanged();
+  followupsChanged();
+  setView(store.get('view', 'grid'));
   connect();
 })();
