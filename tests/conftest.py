@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from channels.layers import channel_layers
 from django.db import connection
 from django_tenants.utils import schema_context
 
@@ -146,3 +147,19 @@ def committed(councils, django_db_blocker):
             with schema_context(council.schema_name), connection.cursor() as cursor:
                 cursor.execute(f"TRUNCATE {CHAT_TABLES} CASCADE")
         connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """Give every test its own channel-layer object.
+
+    RedisChannelLayer keeps receive state (a lock and a count of waiting receivers) on the
+    layer object and binds it to the event loop that first receives. A consumer still
+    closing when a test's loop ends (WebsocketCommunicator.disconnect gives it one second)
+    leaves that state behind, and the next test's consumers then fail with "Lock ... is
+    bound to a different event loop". A server runs one loop, so only tests meet this.
+    (Found in tests/chat; autouse here so routing and widget socket tests get it too.)
+    """
+    channel_layers.backends.pop("default", None)
+    yield
+    channel_layers.backends.pop("default", None)
