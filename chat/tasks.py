@@ -35,8 +35,12 @@ def _this_council():
 
 
 @shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
-def send_transcript_task(conversation_id: str) -> bool:
-    """Email the chat's transcript to the address the visitor gave (runs in its schema)."""
+def send_transcript_task(conversation_id: str, email: str = "") -> bool:
+    """Email the chat's transcript to the address the visitor gave (runs in its schema).
+
+    The address travels with the task: read from the row at send time, two quick requests
+    to different addresses would both go to the second.
+    """
     from django.core.mail import EmailMultiAlternatives
     from django.utils import timezone
 
@@ -44,12 +48,11 @@ def send_transcript_task(conversation_id: str) -> bool:
     from chat.transcripts import transcript_render
 
     conversation = Conversation.objects.filter(id=conversation_id).first()
-    if conversation is None or not conversation.transcript_email:
+    to = email or (conversation.transcript_email if conversation else "")
+    if conversation is None or not to:
         return False
     transcript = transcript_render(conversation, council_name=_this_council().name)
-    mail = EmailMultiAlternatives(
-        subject=transcript.subject, body=transcript.text, to=[conversation.transcript_email]
-    )
+    mail = EmailMultiAlternatives(subject=transcript.subject, body=transcript.text, to=[to])
     mail.attach_alternative(transcript.html, "text/html")
     mail.send()
     Conversation.objects.filter(id=conversation_id).update(transcript_sent_at=timezone.now())

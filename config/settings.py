@@ -186,6 +186,15 @@ VISITOR_TOKEN_MAX_AGE = env.int("VISITOR_TOKEN_MAX_AGE", default=24 * 3600)
 CONVERSATION_IDLE_TIMEOUT = env.int("CONVERSATION_IDLE_TIMEOUT", default=2 * 3600)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
 
+# Abuse limits on the widget's public POSTs, as "count/seconds" (widgets/throttle.py): per
+# visitor address and site, and for transcripts also per chat ("transcript-each").
+WIDGET_RATE_LIMITS = {
+    "chat": env.str("WIDGET_RATE_CHATS", default="10/600"),
+    "enquiry": env.str("WIDGET_RATE_ENQUIRIES", default="5/600"),
+    "transcript": env.str("WIDGET_RATE_TRANSCRIPTS", default="10/3600"),
+    "transcript-each": env.str("WIDGET_RATE_TRANSCRIPTS_PER_CHAT", default="3/86400"),
+}
+
 # Mail (transcripts, out-of-hours enquiries, set-password links). EMAIL_URL takes the
 # django-environ form, e.g. smtp+tls://user:password@smtp.example.gov.uk:587; the dev
 # default prints mail to the console.

@@ -182,7 +182,7 @@ def transcript_request(*, council: CouncilRef, conversation_id: UUID, email: str
         Conversation.objects.filter(id=conversation_id).update(
             transcript_email=email, transcript_sent_at=None
         )
-        transaction.on_commit(lambda: send_transcript_task.delay(str(conversation_id)))
+        transaction.on_commit(lambda: send_transcript_task.delay(str(conversation_id), email))
 
 
 def conversation_end_by_visitor(

@@ -49,6 +49,9 @@ def _strings() -> dict[str, str]:
         "err_consent": _("Tick the box to say you agree, or you cannot start a chat."),
         "err_contact_how": _("Enter an email address or a phone number, so we can reply."),
         "err_not_allowed": _("Chat is not available on this website."),
+        "err_busy": _(
+            "Too many attempts from your connection. Please wait a few minutes and try again."
+        ),
         "err_start": _("Sorry, we could not start the chat. Please try again."),
         "err_network": _("Sorry, we could not connect. Check your connection and try again."),
         "kept": _("What you typed has been kept."),

@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from councils.sites import Site
+from councils.sites import CouncilRef, Site
 from widgets.demo import DEMO_DEPARTMENTS, demo_page
 from widgets.forms import (
     ConversationStartForm,
@@ -38,6 +38,7 @@ from widgets.services import (
     visitor_council,
     widget_chat_start,
 )
+from widgets.throttle import Throttled, client_address, rate_for, throttle_check
 
 EMBED_JS = Path(__file__).parent / "static" / "widgets" / "embed.js"
 
@@ -132,6 +133,10 @@ def conversation_create(request: HttpRequest) -> HttpResponseBase:
     if errors:
         return _bad_request(request, errors)
     try:
+        _throttle(request, "chat")
+    except Throttled as throttled:
+        return _too_many(request, throttled)
+    try:
         chat = widget_chat_start(site=site, form=form.cleaned_data, prechat=prechat)
     except WidgetChatRefused as refused:
         return with_cors(request, JsonResponse(refused.body, status=refused.status))
@@ -155,6 +160,35 @@ def conversation_create(request: HttpRequest) -> HttpResponseBase:
             status=201,
         ),
     )
+
+
+def _site_key(site: Site) -> str:
+    return f"c{site.council.id}" if site.council is not None else f"p{site.partnership.id}"
+
+
+def _throttle(request: HttpRequest, action: str, *subjects: str) -> None:
+    """Count this attempt against the visitor's address (and any further subjects)."""
+    visitor = f"{_site_key(request.site_ref)}:{client_address(request)}"
+    throttle_check(action=action, subject=visitor)
+    for subject in subjects:
+        throttle_check(action=f"{action}-each", subject=subject, rate=rate_for(f"{action}-each"))
+
+
+def _too_many(request: HttpRequest, throttled: Throttled) -> HttpResponseBase:
+    minutes = max(1, round(throttled.retry_after / 60))
+    response = JsonResponse(
+        {
+            "error": "rate_limited",
+            "detail": (
+                f"Too many requests. Please wait {minutes} minute{'s' * (minutes != 1)} "
+                "and try again."
+            ),
+            "retry_after": throttled.retry_after,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(throttled.retry_after)
+    return with_cors(request, response)
 
 
 def _bad_request(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponseBase:
@@ -209,7 +243,10 @@ def _visitor_post(request: HttpRequest, conversation: UUID, form_class, act):
         if not form.is_valid():
             return _bad_request(request, form_errors(form))
         cleaned = form.cleaned_data
-    act(council, cleaned, data)
+    try:
+        act(council, cleaned, data)
+    except Throttled as throttled:
+        return _too_many(request, throttled)
     return with_cors(request, HttpResponse(status=204))
 
 
@@ -232,14 +269,13 @@ def conversation_rating(request: HttpRequest, conversation: UUID) -> HttpRespons
 @csrf_exempt
 def conversation_transcript(request: HttpRequest, conversation: UUID) -> HttpResponseBase:
     """POST /widget/conversations/<uuid>/transcript {"email"}: emailed by a Celery task."""
-    return _visitor_post(
-        request,
-        conversation,
-        TranscriptForm,
-        lambda council, form, _data: transcript_request(
-            council=council, conversation_id=conversation, email=form["email"]
-        ),
-    )
+
+    def send(council: CouncilRef, form: dict, _data: dict) -> None:
+        # Per address, and per chat: one chat must not become a way to mail a stranger.
+        _throttle(request, "transcript", f"{council.id}:{conversation}")
+        transcript_request(council=council, conversation_id=conversation, email=form["email"])
+
+    return _visitor_post(request, conversation, TranscriptForm, send)
 
 
 @csrf_exempt
@@ -270,6 +306,10 @@ def enquiry_create_view(request: HttpRequest) -> HttpResponseBase:
         errors["fields"] = field_errors
     if errors:
         return _bad_request(request, errors)
+    try:
+        _throttle(request, "enquiry")
+    except Throttled as throttled:
+        return _too_many(request, throttled)
     try:
         enquiry = enquiry_create(site=request.site_ref, form=form.cleaned_data, prechat=prechat)
     except WidgetChatRefused as refused:

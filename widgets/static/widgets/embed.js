@@ -408,7 +408,7 @@
             var done = el('p', { class: 'done', role: 'status', tabindex: '-1', 'data-testid': 'cc-enquiry-sent', text: T('enquiry_sent') });
             box.replaceWith(done); done.focus(); return;
           }
-          var m = r.s === 400 && r.j.errors ? r.j.errors : { __all__: [T('err_send')] };
+          var m = r.s === 400 && r.j.errors ? r.j.errors : { __all__: [r.s === 429 ? T('err_busy') : T('err_send')] };
           showErrors({ 'e-name': m.name, 'e-email': m.email, 'e-phone': m.phone, 'e-message': m.message, __all__: m.__all__ || m.council || m.department }, set, csum, true);
         }).catch(function () { showErrors({ __all__: [T('err_network')] }, set, csum, true); })
           .then(function () { send.disabled = false; });
@@ -453,7 +453,7 @@
           showOffline(cfg.availability, true); return;
         }
         var map = r.s === 400 && r.j.errors ? r.j.errors :
-          { __all__: [r.s === 403 ? T('err_not_allowed') : T('err_start')] };
+          { __all__: [r.s === 403 ? T('err_not_allowed') : r.s === 429 ? T('err_busy') : T('err_start')] };
         if (map.council && partnership && picker.hidden && councils.length) {
           picker.hidden = false; // the server could not tell which council: ask the visitor
           map = Object.assign({}, map, { council: [T('err_council_again')] });
@@ -619,6 +619,7 @@
       btn.disabled = true;
       post('/widget/conversations/' + s.conversation + '/transcript', { email: v }, s.token).then(function (x) {
         if (x.s === 400) { btn.disabled = false; showErrors({ transcript: x.j.errors.email || [T('err_email')] }, set, sum, true); return; }
+        if (x.s === 429) { btn.disabled = false; showErrors({ __all__: [T('err_busy')] }, set, sum, true); return; }
         if (x.s !== 204) throw new Error('transcript ' + x.s);
         s.transcript = v; if (s === sess) save();
         var done = el('p', { class: 'done', role: 'status', tabindex: '-1', 'data-testid': 'cc-transcript-done', text: T('transcript_sent', { email: v }) });
