@@ -52,30 +52,44 @@ class WidgetChat:
     token: str
 
 
+@dataclass(frozen=True)
+class Destination:
+    """Where a widget request goes: the council, why, and the department asked for."""
+
+    council: CouncilRef
+    routed_by: dict[str, Any]
+    department_slug: str
+    # On a council host an unknown department is an error; on a partnership site "department"
+    # names a service, a council department only where that council has one of that name.
+    strict_department: bool
+
+
+def destination_for(*, site: Site, form: dict[str, Any]) -> Destination:
+    """The council a chat or enquiry goes to; on a partnership host, by the routing rules."""
+    if site.council is not None:
+        routed_by = {"rule": None, "kind": "council_host", "label": f"Started on {site.host}"}
+        return Destination(site.council, routed_by, form["department"], True)
+    decision = route_chat(
+        site.partnership,
+        partnership_rules(site.partnership.id),
+        RouteRequest(
+            picked_council=form["council"],
+            page_url=form["page_url"],
+            service=form["department"],
+            postcode=form["postcode"],
+        ),
+    )
+    if decision is None:
+        raise WidgetChatRefused.field("council", "Choose the council your question is for.")
+    return Destination(decision.council, decision.routed_by(), decision.department_slug, False)
+
+
 def widget_chat_start(*, site: Site, form: dict[str, Any], prechat: dict[str, Any]) -> WidgetChat:
     """`form` is the validated pre-chat form. Raises WidgetChatRefused; nothing is stored then."""
+    destination = destination_for(site=site, form=form)
+    council, routed_by = destination.council, destination.routed_by
+    department_slug, strict_department = destination.department_slug, destination.strict_department
     postcode = form["postcode"]
-    if site.council is not None:
-        council = site.council
-        routed_by = {"rule": None, "kind": "council_host", "label": f"Started on {site.host}"}
-        department_slug, strict_department = form["department"], True
-    else:
-        decision = route_chat(
-            site.partnership,
-            partnership_rules(site.partnership.id),
-            RouteRequest(
-                picked_council=form["council"],
-                page_url=form["page_url"],
-                service=form["department"],
-                postcode=postcode,
-            ),
-        )
-        if decision is None:
-            raise WidgetChatRefused.field("council", "Choose the council your question is for.")
-        council, routed_by = decision.council, decision.routed_by()
-        # On a partnership site "department" names a service: it is a council department
-        # only where that council has one of that name.
-        department_slug, strict_department = decision.department_slug, False
     if postcode is not None:
         prechat = {**prechat, "postcode": str(postcode)}
 
@@ -205,22 +219,9 @@ def enquiry_create(*, site: Site, form: dict[str, Any], prechat: dict[str, Any])
     """
     from chat.tasks import send_enquiry_task
 
-    if site.council is not None:
-        council, department_slug, strict = site.council, form["department"], True
-    else:
-        decision = route_chat(
-            site.partnership,
-            partnership_rules(site.partnership.id),
-            RouteRequest(
-                picked_council=form["council"],
-                page_url=form["page_url"],
-                service=form["department"],
-                postcode=form["postcode"],
-            ),
-        )
-        if decision is None:
-            raise WidgetChatRefused.field("council", "Choose the council your question is for.")
-        council, department_slug, strict = decision.council, decision.department_slug, False
+    destination = destination_for(site=site, form=form)
+    council = destination.council
+    department_slug, strict = destination.department_slug, destination.strict_department
     if form["postcode"] is not None:
         prechat = {**prechat, "postcode": str(form["postcode"])}
     with council_schema(council.schema_name), transaction.atomic():

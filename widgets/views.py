@@ -109,35 +109,12 @@ def widget_availability(request: HttpRequest) -> HttpResponseBase:
 @csrf_exempt
 def conversation_create(request: HttpRequest) -> HttpResponseBase:
     """POST /widget/conversations: parse and validate, then `widget_chat_start`."""
-    if request.method == "OPTIONS":
-        return with_cors(request, HttpResponse(status=204))
-    if request.method != "POST":
-        return JsonResponse({"error": "method_not_allowed"}, status=405)
-    site: Site = request.site_ref
-    if not origin_allowed(site, request.headers.get("Origin")):
-        return JsonResponse(
-            {"error": "origin_not_allowed", "detail": "This site may not embed this chat."},
-            status=403,
-        )
+    valid = _validated_form(request, ConversationStartForm, "chat")
+    if isinstance(valid, HttpResponseBase):
+        return valid
+    form, prechat = valid
     try:
-        data = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        data = None
-    if not isinstance(data, dict):
-        return _bad_request(request, {"__all__": ["Send a JSON object."]})
-    form = ConversationStartForm(data={k: v for k, v in data.items() if k != "fields"})
-    prechat, field_errors = clean_prechat_fields(data.get("fields"))
-    errors = {} if form.is_valid() else form_errors(form)
-    if field_errors:
-        errors["fields"] = field_errors
-    if errors:
-        return _bad_request(request, errors)
-    try:
-        _throttle(request, "chat")
-    except Throttled as throttled:
-        return _too_many(request, throttled)
-    try:
-        chat = widget_chat_start(site=site, form=form.cleaned_data, prechat=prechat)
+        chat = widget_chat_start(site=request.site_ref, form=form, prechat=prechat)
     except WidgetChatRefused as refused:
         return with_cors(request, JsonResponse(refused.body, status=refused.status))
     scheme = "wss" if request.is_secure() else "ws"
@@ -218,6 +195,30 @@ def _json_post(request: HttpRequest) -> tuple[dict | None, HttpResponseBase | No
     return data, None
 
 
+def _validated_form(
+    request: HttpRequest, form_class, action: str
+) -> tuple[dict, dict] | HttpResponseBase:
+    """(cleaned form, pre-chat answers) of a chat or enquiry POST, or the answer to send.
+
+    Only a valid request counts against the visitor's abuse limit.
+    """
+    data, answer = _json_post(request)
+    if answer is not None:
+        return answer
+    form = form_class(data={k: v for k, v in data.items() if k != "fields"})
+    prechat, field_errors = clean_prechat_fields(data.get("fields"))
+    errors = {} if form.is_valid() else form_errors(form)
+    if field_errors:
+        errors["fields"] = field_errors
+    if errors:
+        return _bad_request(request, errors)
+    try:
+        _throttle(request, action)
+    except Throttled as throttled:
+        return _too_many(request, throttled)
+    return form.cleaned_data, prechat
+
+
 def _visitor_token(request: HttpRequest, data: dict) -> str:
     auth = request.headers.get("Authorization", "")
     if auth.startswith("Bearer "):
@@ -296,22 +297,12 @@ def conversation_end_view(request: HttpRequest, conversation: UUID) -> HttpRespo
 @csrf_exempt
 def enquiry_create_view(request: HttpRequest) -> HttpResponseBase:
     """POST /widget/enquiries: contact details left while chat is unavailable."""
-    data, answer = _json_post(request)
-    if answer is not None:
-        return answer
-    form = EnquiryForm(data={k: v for k, v in data.items() if k != "fields"})
-    prechat, field_errors = clean_prechat_fields(data.get("fields"))
-    errors = {} if form.is_valid() else form_errors(form)
-    if field_errors:
-        errors["fields"] = field_errors
-    if errors:
-        return _bad_request(request, errors)
+    valid = _validated_form(request, EnquiryForm, "enquiry")
+    if isinstance(valid, HttpResponseBase):
+        return valid
+    form, prechat = valid
     try:
-        _throttle(request, "enquiry")
-    except Throttled as throttled:
-        return _too_many(request, throttled)
-    try:
-        enquiry = enquiry_create(site=request.site_ref, form=form.cleaned_data, prechat=prechat)
+        enquiry = enquiry_create(site=request.site_ref, form=form, prechat=prechat)
     except WidgetChatRefused as refused:
         return with_cors(request, JsonResponse(refused.body, status=refused.status))
     return with_cors(request, JsonResponse({"enquiry": str(enquiry.id)}, status=201))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,3 +85,36 @@ def daphne_server(councils, tmp_path_factory) -> LiveServer:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--no-proxy-server",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # A page served by page.route() has no IP address, so Chromium's Local Network Access
+    # checks would treat it as public and block its websocket to 127.0.0.1: a harness artefact.
+    "--disable-features=LocalNetworkAccessChecks",
+]
+
+
+@pytest.fixture(scope="module")
+def browser(daphne_server):
+    """Debian's Chromium through Playwright, one per test module."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (see README)")
+    # Playwright's sync API runs an event loop on this thread, which makes Django refuse the
+    # test's own ORM calls; this applies to the test process only (daphne runs without it).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

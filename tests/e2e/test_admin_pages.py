@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django_tenants.utils import schema_context
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from chat.models import Conversation, Note
 from tests.admin.factories import council_admin, operator
@@ -20,27 +20,10 @@ from widgets.models import WidgetSettings
 
 pytestmark = [pytest.mark.usefixtures("committed"), pytest.mark.browser]
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
 DOCS_IMAGES = ROOT / "docs" / "img" / "admin"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--no-proxy-server"]
 SCRIPT = "<script>alert(1)</script>"
-
-
-@pytest.fixture(scope="module")
-def browser(daphne_server):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (see README)")
-    # Playwright's sync API runs an event loop on this thread; see tests/e2e/test_browser.py.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def screenshot(page, name: str) -> None:

@@ -9,14 +9,13 @@ show read receipts and survive a dropped connection without losing or repeating 
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django_tenants.utils import schema_context
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from chat.models import Conversation, Enquiry
 from chat.services import conversation_end
@@ -27,19 +26,7 @@ from tests.factories import PASSWORD, chat_in, operator_in
 
 pytestmark = [pytest.mark.usefixtures("staffed"), pytest.mark.browser]
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots" / "console"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--no-proxy-server",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 # Test-only instruments, added before the console's own script runs: count beeps, record
 # desktop notifications, and keep hold of the console's sockets so a test can drop them.
 INSTRUMENTS = """
@@ -82,22 +69,6 @@ url => new Promise((resolve, reject) => {
   ws.onerror = () => reject(new Error('visitor socket failed'));
 })
 """
-
-
-@pytest.fixture(scope="module")
-def browser(daphne_server):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (see README)")
-    # Playwright's sync API runs an event loop on this thread, which makes Django refuse the
-    # test's own ORM calls; this applies to the test process only (daphne runs without it).
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def console_for(browser, server, host: str, username: str):

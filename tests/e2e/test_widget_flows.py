@@ -9,7 +9,6 @@ by test_browser.py); every broadcast reaches the widget through Redis as in prod
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from pathlib import Path
@@ -19,7 +18,7 @@ from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from chat.models import Conversation, Enquiry
 from chat.services import conversation_accept, conversation_end, message_create
@@ -34,33 +33,9 @@ from tests.widgets.fixtures import clean_hours  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.usefixtures("staffed", "clean_hours"), pytest.mark.browser]
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "img" / "widget"
-# A page served by page.route() has no IP address, so Chromium's Local Network Access checks
-# would treat it as public and block its websocket to 127.0.0.1: a test-harness artefact.
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--no-proxy-server",
-    "--disable-features=LocalNetworkAccessChecks",
-]
 PARKING_PAGE = "/parking/pay-a-parking-fine"
 ATTACK = "<img src=x onerror=\"document.title='pwned'\">"
-
-
-@pytest.fixture(scope="module")
-def browser(daphne_server):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (see README)")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop shares this thread
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            yield browser
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def visitor(browser, server, host: str, path: str = "/", **context):
