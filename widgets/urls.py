@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from widgets import views
 
@@ -23,4 +23,7 @@ urlpatterns = [
     ),
     path("enquiries", views.enquiry_create_view, name="widget-enquiries"),
     path("embed.js", views.embed_js, name="widget-embed"),
+    # Anything else under /widget/ is a JSON 404, never the demo pages' HTML (or their CSRF
+    # refusal of a POST).
+    re_path(r"^.*$", views.widget_not_found),
 ]

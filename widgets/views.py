@@ -139,6 +139,14 @@ def conversation_create(request: HttpRequest) -> HttpResponseBase:
     )
 
 
+@csrf_exempt
+def widget_not_found(request: HttpRequest) -> HttpResponseBase:
+    response = JsonResponse(
+        {"error": "not_found", "detail": "There is no such widget address."}, status=404
+    )
+    return with_cors(request, response)
+
+
 def _site_key(site: Site) -> str:
     return f"c{site.council.id}" if site.council is not None else f"p{site.partnership.id}"
 

@@ -198,3 +198,17 @@ def test_healthz_says_503_when_the_channel_layer_does_not_answer(councils, setti
     response = Client(HTTP_HOST="alpha.localhost").get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": True, "channel_layer": False}
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("post", "/widget/conversations/not-a-uuid/rating"),
+        ("get", "/widget/nothing-here"),
+        ("post", "/widget/conversations/123/end"),
+    ],
+)
+def test_an_unknown_widget_address_answers_a_json_404_not_a_page(councils, method, path):
+    response = getattr(Client(HTTP_HOST="alpha.localhost"), method)(path)
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
