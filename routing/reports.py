@@ -1,13 +1,15 @@
-"""Service levels per language, so a council can show Welsh chats are not served worse."""
+"""Service levels per language (so a council can show Welsh chats are not served worse),
+ratings and wrap-up outcomes: the council admin's service report."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from statistics import median, quantiles
 
-from django.db.models import F
+from django.db.models import Count, F
 
-from chat.models import Conversation
+from chat.models import Conversation, Enquiry
 
 
 def wait_times_by_language(*, since: datetime) -> dict[str, dict]:
@@ -39,3 +41,52 @@ def wait_times_by_language(*, since: datetime) -> dict[str, dict]:
             else (values[0] if values else None)
         )
     return report
+
+
+@dataclass(frozen=True)
+class ServiceReport:
+    """What a council admin reviews: service levels, what residents thought, how chats ended."""
+
+    since: datetime
+    chats: int
+    by_language: dict[str, dict]
+    rated: int
+    average_rating: float | None
+    ratings: dict[int, int]  # 1..5 -> how many
+    outcomes: list[tuple[str, int]]  # (label, how many), most first
+    enquiries: int
+    enquiries_open: int
+
+
+def service_report(*, since: datetime) -> ServiceReport:
+    """The council's service report for chats started since `since`. Call in its schema."""
+    conversations = Conversation.objects.filter(created_at__gte=since)
+    ratings = dict(
+        conversations.filter(rating__isnull=False)
+        .values_list("rating")
+        .annotate(n=Count("id"))
+        .values_list("rating", "n")
+    )
+    labels = dict(Conversation.Outcome.choices)
+    outcomes = (
+        conversations.exclude(outcome="")
+        .values_list("outcome")
+        .annotate(n=Count("id"))
+        .order_by("-n", "outcome")
+        .values_list("outcome", "n")
+    )
+    enquiries = Enquiry.objects.filter(created_at__gte=since)
+    rated = sum(ratings.values())
+    return ServiceReport(
+        since=since,
+        chats=conversations.count(),
+        by_language=wait_times_by_language(since=since),
+        rated=rated,
+        average_rating=(
+            round(sum(r * n for r, n in ratings.items()) / rated, 2) if rated else None
+        ),
+        ratings={score: ratings.get(score, 0) for score in range(1, 6)},
+        outcomes=[(labels.get(code, code), n) for code, n in outcomes],
+        enquiries=enquiries.count(),
+        enquiries_open=enquiries.filter(handled_at__isnull=True).count(),
+    )
