@@ -67,6 +67,8 @@ def _strings() -> dict[str, str]:
             "Sorry, all our advisers are busy and the queue is full. Please try again later."
         ),
         "opens_next": _("Chat opens again {when}."),
+        "dept_closed_until": _("This team is closed now. Chat with them opens again {when}."),
+        "dept_unavailable": _("Nobody in this team can chat right now."),
         "hours_title": _("Opening hours"),
         "links_title": _("You may find these useful"),
         "contact_title": _("Leave a message and we will get back to you"),

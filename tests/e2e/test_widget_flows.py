@@ -212,6 +212,25 @@ def test_offline_hours_mode_shows_the_hours_and_when_chat_opens_next(
     shot(page, "offline-hours")
 
 
+def test_choosing_a_closed_team_says_so_at_once_and_an_open_one_clears_it(
+    councils, daphne_server, browser
+):
+    hours_in(councils.alpha, "highways", *[(day, "09:00", "17:00") for day in range(7)])
+    closure_in(councils.alpha, timezone.localdate(), department="highways")
+    page = visitor(browser, daphne_server, "alpha.localhost", "/")
+    page.click("[data-testid=cc-launcher]")
+    note = page.locator("[data-testid=cc-department-status]")
+
+    page.select_option("[data-testid=cc-department]", "highways")
+    expect(note).to_contain_text("This team is closed now")
+    expect(note).to_contain_text("09:00")
+    expect(page.locator("[data-testid=cc-start]")).to_be_visible()  # the form stays put
+    clean_axe(page, "form: a closed team chosen")
+
+    page.select_option("[data-testid=cc-department]", "parking")
+    expect(note).to_have_text("")
+
+
 def test_offline_contact_mode_keeps_what_was_typed_and_stores_an_enquiry(
     councils, daphne_server, browser
 ):

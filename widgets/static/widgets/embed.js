@@ -178,9 +178,9 @@
   }, true);
 
   // ---- language -------------------------------------------------------------------------
-  function query() {
+  function query(dept) {
     var lang = load(LKEY) || ((document.documentElement.lang || '').toLowerCase().slice(0, 2) === 'cy' ? 'cy' : '');
-    return '?department=' + encodeURIComponent(DEPT) + '&page_url=' + encodeURIComponent(location.href) + (lang ? '&lang=' + lang : '');
+    return '?department=' + encodeURIComponent(dept != null ? dept : DEPT) + '&page_url=' + encodeURIComponent(location.href) + (lang ? '&lang=' + lang : '');
   }
   function getConfig() {
     return fetch(BASE + '/widget/config' + query(), { credentials: 'omit' })
@@ -353,6 +353,20 @@
       var hit = DEPT && list.some(function (d) { return d.slug === DEPT; });
       if (hit) deptSel.value = DEPT;
       fields.department.wrap.hidden = hit || !list.length;
+      // Say at once when the chosen team is closed (a polite note, no change of context).
+      var deptNote = el('p', { class: 'hint', role: 'status', 'data-testid': 'cc-department-status' });
+      fields.department.wrap.appendChild(deptNote);
+      deptSel.addEventListener('change', function () {
+        var chosen = deptSel.value; deptNote.textContent = '';
+        if (!chosen) return;
+        fetch(BASE + '/widget/availability' + query(chosen), { credentials: 'omit' })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (j) {
+            var a = j && j.availability;
+            if (!a || a.online || deptSel.value !== chosen) return;
+            deptNote.textContent = a.next_open_text ? T('dept_closed_until', { when: a.next_open_text }) : T('dept_unavailable');
+          }).catch(function () { /* the start answers 409 if it is closed */ });
+      });
     }
 
     // Offline: the council's choice of hours, a contact form or links, instead of the chat form.
