@@ -94,11 +94,11 @@ def widget_chat_start(*, site: Site, form: dict[str, Any], prechat: dict[str, An
         prechat = {**prechat, "postcode": str(postcode)}
 
     with council_schema(council.schema_name):
-        if site.council is not None:
-            # The council's own pre-chat questions (a partnership's shared form has none).
-            field_errors = check_configured_fields(prechat, list(PrechatField.objects.all()))
-            if field_errors:
-                raise WidgetChatRefused(400, {"errors": field_errors})
+        # The council's own pre-chat questions. A partnership's shared form cannot know them
+        # before routing: the answer names the council, and the widget then asks them.
+        field_errors = check_configured_fields(prechat, list(PrechatField.objects.all()))
+        if field_errors:
+            raise WidgetChatRefused(400, {"errors": field_errors, "council": council.slug})
         department, department_error = department_for_chat(
             slug=department_slug, page_url=form["page_url"], strict=strict_department
         )

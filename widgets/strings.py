@@ -68,6 +68,7 @@ def _strings() -> dict[str, str]:
         ),
         "opens_next": _("Chat opens again {when}."),
         "dept_closed_until": _("This team is closed now. Chat with them opens again {when}."),
+        "more_questions": _("{name} has a few more questions before your chat starts."),
         "dept_unavailable": _("Nobody in this team can chat right now."),
         "hours_title": _("Opening hours"),
         "links_title": _("You may find these useful"),

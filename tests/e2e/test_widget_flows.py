@@ -28,7 +28,13 @@ from tests.conftest import set_routing
 from tests.e2e.axe import axe_violations
 from tests.factories import operator_in
 from tests.smtp_server import smtp_outbox, wait_for_mail  # noqa: F401 (a fixture)
-from tests.widgets.factories import closure_in, hours_in, offline_link_in, widget_settings_in
+from tests.widgets.factories import (
+    closure_in,
+    hours_in,
+    offline_link_in,
+    prechat_field_in,
+    widget_settings_in,
+)
 from tests.widgets.fixtures import clean_hours  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.usefixtures("staffed", "clean_hours"), pytest.mark.browser]
@@ -116,6 +122,40 @@ def test_a_chat_from_the_partnership_page_is_routed_to_a_council_and_wears_its_b
     with schema_context(councils.beta.schema_name):
         assert Conversation.objects.filter(id=conversation_of(page)).exists()
     shot(page, "partnership-routed")
+
+
+def test_a_partnership_chat_routed_to_a_council_with_its_own_questions_asks_them_first(
+    councils, daphne_server, browser
+):
+    prechat_field_in(
+        councils.beta,
+        "consent",
+        kind="consent",
+        label="I agree that Beta may keep a record of this chat",
+        required=True,
+    )
+    page = visitor(browser, daphne_server, councils.partnership_host)
+    page.click("[data-testid=cc-launcher]")
+    page.fill("[data-testid=cc-name]", "Jo")
+    page.fill("[data-testid=cc-question]", "Is my bin day changing?")
+    page.click("[data-testid=cc-start]")
+    page.check("[data-testid=cc-council-beta]")
+    page.click("[data-testid=cc-start]")
+
+    # Beta's own question appears, with what was typed kept; nothing is stored yet.
+    consent = page.locator("[data-testid=cc-field-consent]")
+    expect(consent).to_be_focused()
+    expect(page.locator(".panel .note")).to_contain_text("Beta Council has a few more questions")
+    expect(page.locator("[data-testid=cc-question]")).to_have_value("Is my bin day changing?")
+    with schema_context(councils.beta.schema_name):
+        assert not Conversation.objects.exists()
+    clean_axe(page, "form: the routed council's own questions")
+
+    consent.check()
+    page.click("[data-testid=cc-start]")
+    expect(page.locator("[data-testid=cc-log]")).to_contain_text("Is my bin day changing?")
+    with schema_context(councils.beta.schema_name):
+        assert Conversation.objects.get(id=conversation_of(page)).prechat["consent"] is True
 
 
 def test_a_chat_from_the_parking_page_goes_straight_to_parking_and_survives_a_reload(

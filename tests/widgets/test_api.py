@@ -468,3 +468,23 @@ def test_a_partnership_enquiry_goes_to_the_council_the_visitor_picked(councils):
         assert Enquiry.objects.count() == 1
     with schema_context(councils.alpha.schema_name):
         assert not Enquiry.objects.exists()
+
+
+def test_a_partnership_chat_routed_to_a_council_with_a_required_question_names_that_council(
+    councils,
+):
+    prechat_field_in(councils.beta, "consent", kind="consent", required=True)
+    body = {"name": "Jo", "message": "Bins?", "council": "beta"}
+
+    refused = post(councils.partnership_host, "/widget/conversations", body)
+
+    assert refused.status_code == 400
+    assert refused.json()["council"] == "beta" and "fields.consent" in refused.json()["errors"]
+    with schema_context(councils.beta.schema_name):
+        assert not Conversation.objects.exists()
+    started = post(
+        councils.partnership_host,
+        "/widget/conversations",
+        {**body, "fields": {"consent": True}},
+    )
+    assert started.status_code == 201 and started.json()["council"] == "beta"

@@ -117,9 +117,11 @@
   function councilOf(slug) { return (cfg.councils || []).filter(function (x) { return x.slug === slug; })[0]; }
   function current() { // the council whose branding and options apply now
     if (cfg.kind !== 'partnership') return cfg.council;
-    return (sess && councilOf(sess.council)) || councilOf(COUNCIL) || councilOf(picked) || null;
+    return (sess && councilOf(sess.council)) || councilOf(COUNCIL) || councilOf(routed) || councilOf(picked) || null;
   }
-  var picked = '';
+  // picked: the visitor's choice in the council picker; routed: the council the server chose
+  // for a partnership chat that still needs that council's own pre-chat answers.
+  var picked = '', routed = '';
 
   // ---- shell --------------------------------------------------------------------------
   var launcher = el('button', { type: 'button', class: 'launch', 'data-testid': 'cc-launcher', 'aria-expanded': 'false', 'aria-controls': 'cc-panel' });
@@ -190,20 +192,28 @@
   langBtn.addEventListener('click', function () {
     var other = (cfg.languages || []).filter(function (l) { return l !== cfg.language; })[0];
     store(LKEY, other);
-    var kept = {}; // what the visitor typed survives the switch
-    [].forEach.call(body.querySelectorAll('input,select,textarea'), function (n) {
-      if (n.id) kept[n.id] = n.type === 'checkbox' || n.type === 'radio' ? n.checked : n.value;
-    });
+    var kept = typed(); // what the visitor typed survives the switch
     getConfig().then(function () {
       shellText();
       if (sess) { hangup(); showChat(false); } else showForm();
-      Object.keys(kept).forEach(function (id) {
-        var n = root.getElementById(id); if (!n) return;
-        if (n.type === 'checkbox' || n.type === 'radio') n.checked = kept[id]; else n.value = kept[id];
-      });
+      retype(kept);
       langBtn.hidden ? minBtn.focus() : langBtn.focus();
     });
   });
+
+  function typed() {
+    var kept = {};
+    [].forEach.call(body.querySelectorAll('input,select,textarea'), function (n) {
+      if (n.id) kept[n.id] = n.type === 'checkbox' || n.type === 'radio' ? n.checked : n.value;
+    });
+    return kept;
+  }
+  function retype(kept) {
+    Object.keys(kept).forEach(function (id) {
+      var n = root.getElementById(id); if (!n) return;
+      if (n.type === 'checkbox' || n.type === 'radio') n.checked = kept[id]; else n.value = kept[id];
+    });
+  }
 
   // ---- availability, polled while the launcher waits ----------------------------------------
   function refresh() {
@@ -317,7 +327,9 @@
     var q = el('textarea', { maxlength: String(MAX), required: true, rows: '4' });
     var start = el('button', { type: 'submit', class: 'btn', 'data-testid': 'cc-start', text: T('start') });
     var picker = partnership ? councilPicker(councils) : null;
-    var extra = partnership ? [] : (cfg.council.fields || []).map(custom);
+    // The council's own questions: on a partnership site, once the server has routed the chat.
+    var fc = partnership ? councilOf(routed) : cfg.council;
+    var extra = fc ? (fc.fields || []).map(custom) : [];
     var main = el('div', { class: 'main' }, [sum,
       field('name', T('name'), nameIn, 'cc-name'),
       partnership ? field('department', T('service'), deptSel, 'cc-service') : field('department', T('department'), deptSel, 'cc-department'),
@@ -439,7 +451,7 @@
       var asking = partnership && !preset && !picker.hidden;
       if (!name) bad.name = [T('err_name')]; else if (name.length > 100) bad.name = [T('err_name_long')];
       if (partnership && !pc && postcodeNeeded()) bad.postcode = [T('err_postcode')];
-      (partnership ? [] : cfg.council.fields || []).forEach(function (f) {
+      (fc ? fc.fields || [] : []).forEach(function (f) {
         var k = 'fields.' + f.key, v = valueOf(fields[k]);
         if (v !== '' && v !== false) answers[f.key] = v;
         if (f.required && (v === '' || v === false)) bad[k] = [f.kind === 'consent' ? T('err_consent') : T('err_required', { label: f.label })];
@@ -453,7 +465,7 @@
       var data = { name: name, message: msg, page_url: location.href, language: cfg.language, fields: answers };
       if (deptSel.value) data.department = deptSel.value;
       if (partnership && pc) data.postcode = pc;
-      if (preset) data.council = preset.slug; else if (asking) data.council = pickedCouncil();
+      if (preset) data.council = preset.slug; else if (routed) data.council = routed; else if (asking) data.council = pickedCouncil();
       start.disabled = true; start.textContent = T('starting');
       post('/widget/conversations', data).then(function (r) {
         if (r.s === 201) {
@@ -468,6 +480,15 @@
         }
         var map = r.s === 400 && r.j.errors ? r.j.errors :
           { __all__: [r.s === 403 ? T('err_not_allowed') : r.s === 429 ? T('err_busy') : T('err_start')] };
+        if (partnership && !routed && r.s === 400 && r.j.council && councilOf(r.j.council) &&
+            Object.keys(map).some(function (k) { return k.indexOf('fields.') === 0; })) {
+          // Routed to a council with questions of its own: ask them, keeping what was typed.
+          routed = r.j.council; var kept = typed();
+          showForm(T('more_questions', { name: councilOf(routed).name })); retype(kept); brand(current());
+          var ask = Object.keys(fields).filter(function (k) { return k.indexOf('fields.') === 0; })[0];
+          if (ask) fields[ask].c.focus();
+          return;
+        }
         if (map.council && partnership && picker.hidden && councils.length) {
           picker.hidden = false; // the server could not tell which council: ask the visitor
           map = Object.assign({}, map, { council: [T('err_council_again')] });
@@ -482,7 +503,7 @@
   // ---- chat view ----------------------------------------------------------------------
   var log, statusLine, typingLine, input, sendBtn, endBtn, foot, compose;
   function showChat(focus) {
-    lastSeq = 0; lastRead = 0; held = {}; pending = {}; stopped = false; body.textContent = ''; applyAvail = null;
+    lastSeq = 0; lastRead = 0; held = {}; pending = {}; stopped = false; body.textContent = ''; applyAvail = null; routed = '';
     convStatus = ''; wasActive = false; queueInfo = null; statusText = '';
     shellText();
     statusLine = el('p', { class: 'status', role: 'status', 'data-testid': 'cc-status', text: T('connecting') });
