@@ -628,6 +628,11 @@ class OperatorConsumer(ChatSocket):
     async def operator_note(self, event: dict[str, Any]) -> None:
         await self.send_frame({"type": "note", **event["note"]})
 
+    async def followup_add(self, event: dict[str, Any]) -> None:
+        await self.send_frame(
+            {"type": "followup_add", "kind": event["kind"], "item": event["item"]}
+        )
+
     async def followup_handled(self, event: dict[str, Any]) -> None:
         await self.send_frame(
             {

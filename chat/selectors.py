@@ -236,21 +236,26 @@ def canned_list() -> list[dict[str, Any]]:
     ]
 
 
+def enquiry_summary(enquiry: Enquiry) -> dict[str, Any]:
+    """An out-of-hours enquiry as the console's follow-up list shows it."""
+    return {
+        "id": str(enquiry.id),
+        "name": enquiry.name,
+        "email": enquiry.email,
+        "phone": enquiry.phone,
+        "message": enquiry.message,
+        "department_name": enquiry.department.name if enquiry.department else None,
+        "page_url": enquiry.page_url,
+        "reason": enquiry.reason,
+        "reason_label": enquiry.get_reason_display(),
+        "created_at": _iso(enquiry.created_at),
+    }
+
+
 def followup_list() -> dict[str, list[dict[str, Any]]]:
     """What needs a follow-up: unhandled out-of-hours enquiries and missed chats, oldest first."""
     enquiries = [
-        {
-            "id": str(e.id),
-            "name": e.name,
-            "email": e.email,
-            "phone": e.phone,
-            "message": e.message,
-            "department_name": e.department.name if e.department else None,
-            "page_url": e.page_url,
-            "reason": e.reason,
-            "reason_label": e.get_reason_display(),
-            "created_at": _iso(e.created_at),
-        }
+        enquiry_summary(e)
         for e in Enquiry.objects.filter(handled_at__isnull=True)
         .select_related("department")
         .order_by("created_at")[:FOLLOWUP_LIMIT]

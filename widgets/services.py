@@ -9,8 +9,11 @@ from uuid import UUID
 
 from django.db import transaction
 
+from chat import groups
+from chat.broadcast import send_on_commit
 from chat.errors import ChatError
 from chat.models import Conversation, Enquiry
+from chat.selectors import enquiry_summary
 from chat.services import conversation_end, conversation_start
 from chat.tokens import TokenInvalid, visitor_token_issue, visitor_token_read
 from councils.partnership_routing import RouteRequest, partnership_rules, route_chat
@@ -243,4 +246,9 @@ def enquiry_create(*, site: Site, form: dict[str, Any], prechat: dict[str, Any])
         )
         enquiry_id = str(enquiry.id)
         transaction.on_commit(lambda: send_enquiry_task.delay(enquiry_id))
+        # Every console of the council lists it for follow-up at once.
+        send_on_commit(
+            groups.queue_group(council.id),
+            {"type": "followup.add", "kind": "enquiry", "item": enquiry_summary(enquiry)},
+        )
     return enquiry

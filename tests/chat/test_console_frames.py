@@ -266,3 +266,33 @@ async def test_a_missed_chat_is_listed_for_follow_up_and_handling_it_ends_it_wit
     await operator.send_json_to({"type": "followups"})
     assert (await next_of_type(operator, "followups"))["missed"] == []
     await operator.disconnect()
+
+
+@sync_to_async
+def leave_enquiry(host: str, name: str) -> int:
+    from django.test import Client
+
+    body = {"name": name, "email": "pat@example.com", "message": "Please call me back."}
+    return (
+        Client(HTTP_HOST=host)
+        .post("/widget/enquiries", body, content_type="application/json")
+        .status_code
+    )
+
+
+async def test_a_new_enquiry_reaches_every_console_of_its_council_at_once_and_no_other(councils):
+    await make_operator(councils.alpha, "alex")
+    await make_operator(councils.beta, "bea")
+    alpha_console, _ = await console(councils.alpha, "alex")
+    beta_console, _ = await console(councils.beta, "bea")
+    await drain(alpha_console)
+    await drain(beta_console)
+
+    assert await leave_enquiry("alpha.localhost", "Pat <i>Lee</i>") == 201
+
+    frame = await next_of_type(alpha_console, "followup_add")
+    assert frame["kind"] == "enquiry" and frame["item"]["name"] == "Pat <i>Lee</i>"
+    assert frame["item"]["email"] == "pat@example.com"
+    assert "followup_add" not in [f["type"] for f in await drain(beta_console)]
+    for comm in (alpha_console, beta_console):
+        await comm.disconnect()

@@ -928,6 +928,11 @@
       flash(followNotice, f.kind === 'missed' ? 'Missed chat marked as followed up.' : 'Enquiry marked as handled.');
     },
     followup_handled: function (f) { followupRemove(f.kind, f.id); },
+    followup_add: function (f) {
+      if (!f.item || !followups[f.kind] || followups[f.kind].has(f.item.id)) return;
+      followupAdd(f.kind, f.item);
+      flash(followNotice, 'New message left while chat was closed, from ' + (f.item.name || 'a visitor') + '.');
+    },
     operators: function (f) { setTargets({ operators: f.operators }); },
     message: function (f) {
       var p = chats.get(f.conversation);
