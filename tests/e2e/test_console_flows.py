@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
@@ -337,6 +338,19 @@ def test_missed_chats_and_enquiries_are_followed_up_and_alert_settings_are_remem
     sam.locator("[data-testid=missed-item] [data-testid=handle-submit]").click()
     for console in (alex, sam):
         expect(console.locator("[data-testid=missed-item]")).to_have_count(0)
+
+    # An enquiry left now through the widget's endpoint appears at once, not at the next
+    # minute's re-fetch.
+    left = Client(HTTP_HOST="alpha.localhost").post(
+        "/widget/enquiries",
+        {"name": "Ola <b>Nowak</b>", "phone": "01305 221000", "message": "Call me re bins"},
+        content_type="application/json",
+    )
+    assert left.status_code == 201
+    for console in (alex, sam):
+        expect(console.locator("[data-testid=enquiry-item]")).to_contain_text(
+            "Ola <b>Nowak</b>", timeout=5000
+        )
     with schema_context(alpha.schema_name):
         handled = Enquiry.objects.get(id=enquiry)
         assert handled.handled_note == "Rang back, direct debit set up"
