@@ -114,7 +114,11 @@ CHANNEL_LAYERS = {
             # redis-py 8 times reads out at 5 s, the same as channels_redis' blocking
             # receive, which killed quiet consumers (channels_redis #422); measured in
             # bench B1: 6 of 1,000 idle sockets closed without this, 0 of 15,000 with it.
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+            # redis-py 8's asyncio pool also refuses a 101st concurrent command instead
+            # of opening a connection ("Too many connections"): in bench B3 on 2026-11-24 the
+            # group-hop floor's consumers died that way at 200 msg/s on a busy machine, and
+            # a reconnect storm runs thousands of group_add/group_discard at once (B2).
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 1000}],
             # The prefix separates deployments; tenants are separated by group names.
             "prefix": CHANNEL_LAYER_PREFIX,
             "capacity": 1000,
