@@ -109,16 +109,16 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CHANNEL_LAYER_PREFIX = env.str("CHANNEL_LAYER_PREFIX", default="councilchat")
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        # RedisChannelLayer on a Redis pool that waits for a free connection (chat/layers.py):
+        # redis-py 8's own pool refuses the 101st concurrent command ("Too many
+        # connections"); in bench B2 8,940 of 10,000 reconnecting consumers died that way
+        # even with max_connections at 1,000, and the group-hop floor died at 200 msg/s.
+        "BACKEND": "chat.layers.BlockingPoolChannelLayer",
         "CONFIG": {
             # redis-py 8 times reads out at 5 s, the same as channels_redis' blocking
             # receive, which killed quiet consumers (channels_redis #422); measured in
             # bench B1: 6 of 1,000 idle sockets closed without this, 0 of 15,000 with it.
-            # redis-py 8's asyncio pool also refuses a 101st concurrent command instead
-            # of opening a connection ("Too many connections"): in bench B3 on 2026-11-24 the
-            # group-hop floor's consumers died that way at 200 msg/s on a busy machine, and
-            # a reconnect storm runs thousands of group_add/group_discard at once (B2).
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 1000}],
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 200}],
             # The prefix separates deployments; tenants are separated by group names.
             "prefix": CHANNEL_LAYER_PREFIX,
             "capacity": 1000,
