@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db import transaction
+from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 
 from chat.models import CannedResponse, Conversation, Enquiry, Message, Note
@@ -102,18 +102,45 @@ def message_list_after(conversation_id: UUID, after_seq: int) -> list[dict[str, 
     ]
 
 
+# One statement, so one snapshot: the messages and the last seq always agree, without the
+# transaction (BEGIN, two reads, COMMIT) this took before. Every reconnect runs it (resume),
+# on the one ORM thread every socket shares (bench B2, docs/performance.md).
+_MESSAGES_AFTER_WITH_LAST_SEQ_SQL = """
+SELECT c.last_seq, m.seq, m.author, m.author_name, m.body, m.client_id, m.created_at
+  FROM chat_conversation AS c
+  LEFT JOIN chat_message AS m ON m.conversation_id = c.id AND m.seq > %(after_seq)s
+ WHERE c.id = %(conversation_id)s
+ ORDER BY m.seq
+"""
+
+
 def message_list_after_with_last_seq(
     conversation_id: UUID, after_seq: int
 ) -> tuple[list[dict[str, Any]], int]:
-    """Messages after `after_seq` and the conversation's last seq, read in one transaction."""
-    with transaction.atomic():
-        messages = message_list_after(conversation_id, after_seq)
-        last_seq = (
-            Conversation.objects.filter(id=conversation_id)
-            .values_list("last_seq", flat=True)
-            .first()
+    """Messages after `after_seq` and the conversation's last seq (0 if there is no such
+    conversation), read in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _MESSAGES_AFTER_WITH_LAST_SEQ_SQL,
+            {"conversation_id": conversation_id, "after_seq": after_seq},
         )
-    return messages, last_seq or 0
+        rows = cursor.fetchall()
+    messages = [
+        message_payload(
+            Message(
+                conversation_id=conversation_id,
+                seq=seq,
+                author=author,
+                author_name=author_name,
+                body=body,
+                client_id=client_id,
+                created_at=created_at,
+            )
+        )
+        for _last, seq, author, author_name, body, client_id, created_at in rows
+        if seq is not None
+    ]
+    return messages, (rows[0][0] if rows else 0)
 
 
 def console_context(user_id: int, council) -> dict[str, Any]:

@@ -99,18 +99,26 @@ DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 # Persistent connections: channels' database_sync_to_async closes only stale ones, so a
 # connection is reused across consumer calls instead of opened per call.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Off by default: with health checks on, every database_sync_to_async call (every socket's
+# ORM work, on the one ORM thread) first sends a `SELECT 1`, measured at 0.1-0.2 ms of wall
+# time and ~0.07 ms of CPU per call here (docs/performance.md). Without them, a connection
+# broken by a PostgreSQL restart fails one call, and Django then drops it (errors_occurred).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CHANNEL_LAYER_PREFIX = env.str("CHANNEL_LAYER_PREFIX", default="councilchat")
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        # RedisChannelLayer on a Redis pool that waits for a free connection (chat/layers.py):
+        # redis-py 8's own pool refuses the 101st concurrent command ("Too many
+        # connections"); in bench B2 8,940 of 10,000 reconnecting consumers died that way
+        # even with max_connections at 1,000, and the group-hop floor died at 200 msg/s.
+        "BACKEND": "chat.layers.BlockingPoolChannelLayer",
         "CONFIG": {
             # redis-py 8 times reads out at 5 s, the same as channels_redis' blocking
             # receive, which killed quiet consumers (channels_redis #422); measured in
             # bench B1: 6 of 1,000 idle sockets closed without this, 0 of 15,000 with it.
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 200}],
             # The prefix separates deployments; tenants are separated by group names.
             "prefix": CHANNEL_LAYER_PREFIX,
             "capacity": 1000,

@@ -34,6 +34,14 @@ class ExpiringCache(Generic[K, V]):
             self._entries[key] = (now + self.seconds, value)
         return value
 
+    def peek(self, key: K) -> tuple[bool, V | None]:
+        """(True, value) when a fresh answer is cached, else (False, None); never loads."""
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            return True, hit[1]
+        return False, None
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

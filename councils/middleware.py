@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from councils.sites import Site, site_for_host
+from councils.sites import Site, site_for_host, site_for_host_if_cached
 
 URLCONF_BY_KIND = {
     "council": "COUNCIL_URLCONF",
@@ -75,7 +75,13 @@ class WebsocketSiteMiddleware:
 
     async def __call__(self, scope, receive, send):
         host = header(scope, b"host") or ""
-        site: Site | None = await database_sync_to_async(site_for_host)(host) if host else None
+        site: Site | None = None
+        if host:
+            # A cached answer costs no hop through the one ORM thread, which every socket's
+            # database work shares: a reconnect storm's handshakes queued behind it (B2).
+            cached, site = site_for_host_if_cached(host)
+            if not cached:
+                site = await database_sync_to_async(site_for_host)(host)
         if site is None:
             return await reject_websocket(
                 receive, send, 4404, "unknown_host", "No council or partnership uses this host."

@@ -118,6 +118,15 @@ def site_for_host(host_header: str) -> Site | None:
     return _sites.get_or_load(hostname_of(host_header), _load_site)
 
 
+def site_for_host_if_cached(host_header: str) -> tuple[bool, Site | None]:
+    """(True, answer) when this process has a fresh answer for the host, else (False, None).
+
+    Never touches the database, so async code can call it directly and hop to the ORM
+    thread (`site_for_host`) only on a miss.
+    """
+    return _sites.peek(hostname_of(host_header))
+
+
 def _load_site(hostname: str) -> Site | None:
     from councils.models import Council, Domain, Partnership
 

@@ -15,6 +15,7 @@ from channels.layers import channel_layers
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from chat.broadcast import wait_until_sent
 from councils.models import Council
 from councils.services import council_ensure, partnership_ensure
 from councils.sites import CouncilRef, clear_site_cache, council_ref
@@ -162,4 +163,7 @@ def fresh_channel_layer():
     """
     channel_layers.backends.pop("default", None)
     yield
+    # Broadcasts are sent in the background (chat/broadcast.py): let this test's go out
+    # before the next test's sockets join the same group names.
+    wait_until_sent()
     channel_layers.backends.pop("default", None)
