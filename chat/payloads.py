@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from chat.models import Conversation, Message
+from chat.models import Conversation, Enquiry, Message
 
 
 def message_payload(message: Message) -> dict[str, Any]:
@@ -17,7 +17,7 @@ def message_payload(message: Message) -> dict[str, Any]:
     }
 
 
-def _iso(value) -> str | None:
+def iso_utc(value) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
@@ -33,16 +33,35 @@ def conversation_payload(conversation: Conversation, preview: str = "") -> dict[
         "page_url": conversation.page_url,
         "fields": conversation.prechat,
         "preview": preview,
-        "created_at": _iso(conversation.created_at),
-        "accepted_at": _iso(conversation.accepted_at),
+        "created_at": iso_utc(conversation.created_at),
+        "accepted_at": iso_utc(conversation.accepted_at),
         "operator": operator_display_name(operator) if operator else None,
         "last_seq": conversation.last_seq,
         "language": conversation.language,
         "routed_by": conversation.routed_by,
-        "queued_at": _iso(conversation.queued_at),
-        "first_response_at": _iso(conversation.first_response_at),
+        "queued_at": iso_utc(conversation.queued_at),
+        "first_response_at": iso_utc(conversation.first_response_at),
     }
 
 
 def operator_display_name(user) -> str:
     return user.get_full_name() or user.username
+
+
+def enquiry_payload(enquiry: Enquiry) -> dict[str, Any]:
+    """An out-of-hours enquiry as the console's follow-up list shows it.
+
+    Precondition: `department` is loaded (select_related) or the enquiry was just made.
+    """
+    return {
+        "id": str(enquiry.id),
+        "name": enquiry.name,
+        "email": enquiry.email,
+        "phone": enquiry.phone,
+        "message": enquiry.message,
+        "department_name": enquiry.department.name if enquiry.department else None,
+        "page_url": enquiry.page_url,
+        "reason": enquiry.reason,
+        "reason_label": enquiry.get_reason_display(),
+        "created_at": iso_utc(enquiry.created_at),
+    }

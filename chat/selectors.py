@@ -12,7 +12,13 @@ from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 
 from chat.models import CannedResponse, Conversation, Enquiry, Message, Note
-from chat.payloads import conversation_payload, message_payload, operator_display_name
+from chat.payloads import (
+    conversation_payload,
+    enquiry_payload,
+    iso_utc,
+    message_payload,
+    operator_display_name,
+)
 
 
 @dataclass(frozen=True)
@@ -179,10 +185,6 @@ EARLIER_LIMIT = 10
 FOLLOWUP_LIMIT = 100
 
 
-def _iso(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
 def note_payload(note: Note) -> dict[str, Any]:
     return {
         "id": note.id,
@@ -190,7 +192,7 @@ def note_payload(note: Note) -> dict[str, Any]:
         "client_id": note.client_id,
         "author": note.author_name,
         "body": note.body,
-        "created_at": _iso(note.created_at),
+        "created_at": iso_utc(note.created_at),
     }
 
 
@@ -229,7 +231,7 @@ def earlier_conversations(conversation_id: UUID) -> tuple[str, list[dict[str, An
     return conv.visitor.email, [
         {
             "id": str(c.id),
-            "created_at": _iso(c.created_at),
+            "created_at": iso_utc(c.created_at),
             "status": c.status,
             "outcome": c.outcome,
             "outcome_label": c.get_outcome_display() if c.outcome else "",
@@ -263,26 +265,10 @@ def canned_list() -> list[dict[str, Any]]:
     ]
 
 
-def enquiry_summary(enquiry: Enquiry) -> dict[str, Any]:
-    """An out-of-hours enquiry as the console's follow-up list shows it."""
-    return {
-        "id": str(enquiry.id),
-        "name": enquiry.name,
-        "email": enquiry.email,
-        "phone": enquiry.phone,
-        "message": enquiry.message,
-        "department_name": enquiry.department.name if enquiry.department else None,
-        "page_url": enquiry.page_url,
-        "reason": enquiry.reason,
-        "reason_label": enquiry.get_reason_display(),
-        "created_at": _iso(enquiry.created_at),
-    }
-
-
 def followup_list() -> dict[str, list[dict[str, Any]]]:
     """What needs a follow-up: unhandled out-of-hours enquiries and missed chats, oldest first."""
     enquiries = [
-        enquiry_summary(e)
+        enquiry_payload(e)
         for e in Enquiry.objects.filter(handled_at__isnull=True)
         .select_related("department")
         .order_by("created_at")[:FOLLOWUP_LIMIT]

@@ -611,6 +611,16 @@ def note_create(
     return payload, True
 
 
+def _followup_note(note: Any) -> str:
+    """What an operator wrote when marking a follow-up done: optional, at most a message long."""
+    text = note.strip() if isinstance(note, str) else ""
+    if len(text) > settings.MESSAGE_MAX_CHARS:
+        raise ChatError(
+            "body_too_long", f"A note can be at most {settings.MESSAGE_MAX_CHARS} characters."
+        )
+    return text
+
+
 @transaction.atomic
 def enquiry_mark_handled(
     *, council: CouncilRef, enquiry_id: UUID, operator: OperatorRef, note: Any
@@ -618,11 +628,7 @@ def enquiry_mark_handled(
     """An operator followed up an out-of-hours enquiry; every console drops it from its list."""
     from chat.models import Enquiry
 
-    text = note.strip() if isinstance(note, str) else ""
-    if len(text) > settings.MESSAGE_MAX_CHARS:
-        raise ChatError(
-            "body_too_long", f"A note can be at most {settings.MESSAGE_MAX_CHARS} characters."
-        )
+    text = _followup_note(note)
     enquiry = Enquiry.objects.select_for_update().filter(id=enquiry_id).first()
     if enquiry is None:
         raise ChatError("not_found", "No such enquiry.")
@@ -644,11 +650,7 @@ def missed_mark_handled(
     added to the transcript; a still-open widget hears the status change."""
     from chat.models import Note
 
-    text = note.strip() if isinstance(note, str) else ""
-    if len(text) > settings.MESSAGE_MAX_CHARS:
-        raise ChatError(
-            "body_too_long", f"A note can be at most {settings.MESSAGE_MAX_CHARS} characters."
-        )
+    text = _followup_note(note)
     conversation = Conversation.objects.select_for_update().filter(id=conversation_id).first()
     if conversation is None:
         raise ChatError("not_found", "No such conversation.")

@@ -13,7 +13,7 @@ from chat import groups
 from chat.broadcast import send_on_commit
 from chat.errors import ChatError
 from chat.models import Conversation, Enquiry
-from chat.selectors import enquiry_summary
+from chat.payloads import enquiry_payload
 from chat.services import conversation_end, conversation_start
 from chat.tokens import TokenInvalid, visitor_token_issue, visitor_token_read
 from councils.partnership_routing import RouteRequest, partnership_rules, route_chat
@@ -249,6 +249,6 @@ def enquiry_create(*, site: Site, form: dict[str, Any], prechat: dict[str, Any])
         # Every console of the council lists it for follow-up at once.
         send_on_commit(
             groups.queue_group(council.id),
-            {"type": "followup.add", "kind": "enquiry", "item": enquiry_summary(enquiry)},
+            {"type": "followup.add", "kind": "enquiry", "item": enquiry_payload(enquiry)},
         )
     return enquiry
