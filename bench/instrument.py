@@ -98,13 +98,37 @@ def snapshot() -> dict[str, Any]:
     return counts
 
 
+def task_census(limit: int = 12) -> dict[str, Any]:
+    """Where this loop's tasks are waiting: the innermost awaited frame of each, counted.
+
+    Read during a storm to see what holds consumers that should already have ended.
+    """
+    import asyncio
+
+    places: collections.Counter[str] = collections.Counter()
+    states: collections.Counter[str] = collections.Counter()
+    for task in asyncio.all_tasks():
+        states["cancelling" if task.cancelling() else "running"] += 1
+        chain, coro = [], task.get_coro()
+        while coro is not None:
+            frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+            if frame is not None:
+                name = frame.f_code.co_filename.rsplit("/", 2)[-1]
+                chain.append(f"{name}:{frame.f_lineno} {frame.f_code.co_name}")
+            coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+        places[" > ".join(chain[-4:]) or "?"] += 1
+    total = sum(states.values())
+    return {"tasks": total, "states": dict(states), "places": places.most_common(limit)}
+
+
 def stats_http(inner):
     """An ASGI HTTP app answering `/__bench__/stats`; everything else goes to `inner`
     (or gets a plain 200 when there is no inner app)."""
 
     async def app(scope, receive, send):
-        if scope["path"] == "/__bench__/stats" or inner is None:
-            body = json.dumps(snapshot()).encode()
+        if scope["path"] in ("/__bench__/stats", "/__bench__/tasks") or inner is None:
+            data = task_census() if scope["path"] == "/__bench__/tasks" else snapshot()
+            body = json.dumps(data).encode()
             await send(
                 {
                     "type": "http.response.start",
