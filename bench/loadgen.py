@@ -98,11 +98,15 @@ class Sources:
         return (f"127.0.0.{2 + self.next % self.count}", 0)
 
 
-async def open_socket(target: Target, sources: Sources) -> ClientConnection:
+async def open_socket(
+    target: Target, sources: Sources, after_seq: int | None = None
+) -> ClientConnection:
     headers = {}
     if target.cookie:
         headers["Cookie"] = target.cookie
     uri = f"ws://{target.host}:{target.port}{target.path}"
+    if after_seq is not None:  # as the widget reconnects: replay and `resumed` follow hello
+        uri += ("&" if "?" in uri else "?") + f"after_seq={after_seq}"
     return await connect(
         uri,
         host="127.0.0.1",
@@ -299,15 +303,14 @@ async def run_storm(spec: dict[str, Any]) -> dict[str, Any]:
         while time.monotonic() < deadline:
             mover.attempts += 1
             try:
-                mover.ws = await open_socket(mover.target, sources)
                 if floor:  # an echo server: "back" when one frame has gone round
+                    mover.ws = await open_socket(mover.target, sources)
                     await mover.ws.send(json.dumps({"type": "resumed", "last_seq": 0}))
-                else:
+                else:  # as the widget does: say what was shown; replay and `resumed` follow
+                    mover.ws = await open_socket(mover.target, sources, mover.last_seq)
                     hello = await first_frame(mover.ws)
                     if hello.get("type") != "hello":
                         raise RuntimeError(hello)
-                    resume = {"type": "resume", "after_seq": mover.last_seq}
-                    await mover.ws.send(json.dumps(resume))
                 await visitor_reader_until_resumed(mover, max(1.0, deadline - time.monotonic()))
                 return
             except Exception:

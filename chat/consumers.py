@@ -13,6 +13,8 @@ from typing import Any
 from urllib.parse import parse_qs
 from uuid import UUID
 
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -46,6 +48,16 @@ def _client_id(frame: dict[str, Any]) -> str:
     if not isinstance(value, str) or not 1 <= len(value) <= CLIENT_ID_MAX:
         raise FrameError("invalid_frame", f"client_id must be 1 to {CLIENT_ID_MAX} characters.")
     return value
+
+
+def _after_seq_param(query: dict[str, list[str]]) -> int | None:
+    """The socket URL's `after_seq` (what the widget has shown), or None when absent."""
+    raw = (query.get("after_seq") or [None])[0]
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise FrameError("invalid_after_seq", "after_seq must be a whole number, 0 or more.")
+    return int(raw)
 
 
 def _after_seq(frame: dict[str, Any]) -> int:
@@ -84,6 +96,24 @@ class ChatSocket(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    # Channels 4.2+ runs `close_old_connections` through `sync_to_async` before every
+    # handler and again on disconnect: a hop through the one ORM thread for every frame,
+    # every channel-layer event (each message a socket is sent) and every connect and
+    # disconnect, whether or not the handler touches the database. Ours reach the ORM only
+    # through `in_council` (`database_sync_to_async`), which closes old connections before
+    # and after each call, so these hops do nothing but queue. Measured in bench B2: with
+    # them, a reconnect storm queued thousands of them ahead of every handshake
+    # (docs/performance.md).
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        await self.disconnect(message.get("code", 1005))
+        raise StopConsumer()
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame, separators=(",", ":")))
@@ -190,19 +220,33 @@ class VisitorConsumer(ChatSocket):
             return await self.refuse(4403, "forbidden", "This token is for another council.")
         if not council.allows_origin(header(self.scope, b"origin")):
             return await self.refuse(4403, "origin_not_allowed", "This site may not embed chat.")
+        try:
+            after_seq = _after_seq_param(query)
+        except FrameError as err:
+            return await self.refuse(4400, err.code, err.detail)
         self.council = council
         self.conversation = grant.conversation_id
-        view = await in_council(council, selectors.visitor_view, self.conversation)
-        moved_to = None
+        # The signed token is the authority, so the handshake completes before any database
+        # work: in a reconnect storm the one ORM thread's queue can be longer than daphne's
+        # 5 s handshake timeout, and a handshake thrown away after its work was queued is
+        # work done for nobody (bench B2). Joining first means nothing stored after the read
+        # below is missed; the read runs once, with the replay when `after_seq` was given.
+        await self.join(groups.conversation_group(council.id, self.conversation))
+        await self.accept()
+        view, replay = await in_council(
+            council, selectors.visitor_view_with_messages, self.conversation, after_seq
+        )
+        moved = False
         if view is None:
             # Transferred while this visitor was away: follow it to its new council.
-            moved_to = await self.follow_transfer(council)
-            if moved_to is not None:
-                view = await in_council(moved_to, selectors.visitor_view, self.conversation)
+            moved = await self.move_to_new_council()
+            if moved:
+                view, replay = await in_council(
+                    self.council, selectors.visitor_view_with_messages, self.conversation, after_seq
+                )
         if view is None:
-            return await self.refuse(4404, "not_found", "This chat no longer exists.")
-        await self.join(groups.conversation_group(self.council.id, self.conversation))
-        await self.accept()
+            await self.send_error("not_found", "This chat no longer exists.")
+            return await self.close(code=4404)
         self.delivered[str(self.conversation)] = view.last_seq
         await self.send_frame(
             {
@@ -213,7 +257,11 @@ class VisitorConsumer(ChatSocket):
                 "operator": view.operator,
             }
         )
-        if moved_to is not None:
+        if after_seq is not None:
+            for payload in replay:
+                await self.send_frame(self.message_frame(payload))
+            await self.send_frame({"type": "resumed", "last_seq": view.last_seq})
+        if moved:
             await self.send_transferred()
         if view.status == "queued":
             await self.send_queue_position()
@@ -295,15 +343,21 @@ class VisitorConsumer(ChatSocket):
             }
         )
 
-    async def chat_transferred(self, event: dict[str, Any]) -> None:
+    async def move_to_new_council(self) -> bool:
+        """Follow this chat's transfer: switch council and conversation group. False when
+        it was not transferred (or not within the partnership)."""
         old = self.council
         if await self.follow_transfer(old) is None:
-            return
-        await self.channel_layer.group_discard(
-            groups.conversation_group(old.id, self.conversation), self.channel_name
-        )
-        self.joined.discard(groups.conversation_group(old.id, self.conversation))
+            return False
+        old_group = groups.conversation_group(old.id, self.conversation)
+        await self.channel_layer.group_discard(old_group, self.channel_name)
+        self.joined.discard(old_group)
         await self.join(groups.conversation_group(self.council.id, self.conversation))
+        return True
+
+    async def chat_transferred(self, event: dict[str, Any]) -> None:
+        if not await self.move_to_new_council():
+            return
         await self.send_transferred()
         # Anything the new council said before this socket joined its group.
         await self.replay(self.conversation, self.delivered.get(str(self.conversation), 0))

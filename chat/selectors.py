@@ -74,24 +74,73 @@ def active_list_for_operator(user_id: int) -> list[dict[str, Any]]:
     )
 
 
-def visitor_view(conversation_id: UUID) -> VisitorView | None:
-    conv = (
-        Conversation.objects.select_related("operator")
-        .filter(id=conversation_id)
-        .only(
-            "id",
-            "status",
-            "last_seq",
-            "operator__username",
-            "operator__first_name",
-            "operator__last_name",
-        )
-        .first()
+# One statement for everything a visitor's socket needs when it opens: the chat, its
+# operator's name and, when the socket says what it has already shown (`after_seq`), the
+# messages after that. Every reconnect runs it on the one ORM thread (bench B2).
+_VISITOR_VIEW_SQL = """
+SELECT c.id, c.status, c.last_seq, u.username, u.first_name, u.last_name,
+       m.seq, m.author, m.author_name, m.body, m.client_id, m.created_at
+  FROM {conversation} AS c
+  LEFT JOIN {user} AS u ON u.id = c.operator_id
+  LEFT JOIN {message} AS m
+         ON %(replay)s AND m.conversation_id = c.id AND m.seq > %(after_seq)s
+ WHERE c.id = %(conversation_id)s
+ ORDER BY m.seq
+"""
+
+
+def visitor_view_with_messages(
+    conversation_id: UUID, after_seq: int | None
+) -> tuple[VisitorView | None, list[dict[str, Any]]]:
+    """The chat as its visitor sees it and, unless `after_seq` is None, every message after
+    it in order; (None, []) when there is no such chat. One snapshot, one statement."""
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    sql = _VISITOR_VIEW_SQL.format(
+        conversation=Conversation._meta.db_table,
+        user=user_model._meta.db_table,
+        message=Message._meta.db_table,
     )
-    if conv is None:
-        return None
-    operator = operator_display_name(conv.operator) if conv.operator else None
-    return VisitorView(id=conv.id, status=conv.status, last_seq=conv.last_seq, operator=operator)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "conversation_id": conversation_id,
+                "replay": after_seq is not None,
+                "after_seq": after_seq or 0,
+            },
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None, []
+    cid, status, last_seq, username, first_name, last_name = rows[0][:6]
+    operator = None
+    if username is not None:
+        operator = operator_display_name(
+            user_model(username=username, first_name=first_name, last_name=last_name)
+        )
+    messages = [
+        message_payload(
+            Message(
+                conversation_id=cid,
+                seq=seq,
+                author=author,
+                author_name=author_name,
+                body=body,
+                client_id=client_id,
+                created_at=created_at,
+            )
+        )
+        for *_view, seq, author, author_name, body, client_id, created_at in rows
+        if seq is not None
+    ]
+    view = VisitorView(id=cid, status=status, last_seq=last_seq, operator=operator)
+    return view, messages
+
+
+def visitor_view(conversation_id: UUID) -> VisitorView | None:
+    return visitor_view_with_messages(conversation_id, None)[0]
 
 
 def operator_may_read(conversation_id: UUID, user_id: int) -> bool:
@@ -108,45 +157,13 @@ def message_list_after(conversation_id: UUID, after_seq: int) -> list[dict[str, 
     ]
 
 
-# One statement, so one snapshot: the messages and the last seq always agree, without the
-# transaction (BEGIN, two reads, COMMIT) this took before. Every reconnect runs it (resume),
-# on the one ORM thread every socket shares (bench B2, docs/performance.md).
-_MESSAGES_AFTER_WITH_LAST_SEQ_SQL = """
-SELECT c.last_seq, m.seq, m.author, m.author_name, m.body, m.client_id, m.created_at
-  FROM chat_conversation AS c
-  LEFT JOIN chat_message AS m ON m.conversation_id = c.id AND m.seq > %(after_seq)s
- WHERE c.id = %(conversation_id)s
- ORDER BY m.seq
-"""
-
-
 def message_list_after_with_last_seq(
     conversation_id: UUID, after_seq: int
 ) -> tuple[list[dict[str, Any]], int]:
     """Messages after `after_seq` and the conversation's last seq (0 if there is no such
-    conversation), read in one statement."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _MESSAGES_AFTER_WITH_LAST_SEQ_SQL,
-            {"conversation_id": conversation_id, "after_seq": after_seq},
-        )
-        rows = cursor.fetchall()
-    messages = [
-        message_payload(
-            Message(
-                conversation_id=conversation_id,
-                seq=seq,
-                author=author,
-                author_name=author_name,
-                body=body,
-                client_id=client_id,
-                created_at=created_at,
-            )
-        )
-        for _last, seq, author, author_name, body, client_id, created_at in rows
-        if seq is not None
-    ]
-    return messages, (rows[0][0] if rows else 0)
+    conversation), read in one statement, so they always agree."""
+    view, messages = visitor_view_with_messages(conversation_id, after_seq)
+    return messages, (view.last_seq if view else 0)
 
 
 def console_context(user_id: int, council) -> dict[str, Any]:

@@ -6,6 +6,7 @@ two can never disagree about which council a host belongs to.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 
@@ -72,16 +73,27 @@ class WebsocketSiteMiddleware:
 
     def __init__(self, inner) -> None:
         self.inner = inner
+        # host -> the lookup in flight for it: when the cached answer expires, every
+        # handshake arriving meanwhile waits for that one lookup instead of queueing its own.
+        self.loading: dict[str, asyncio.Future[Site | None]] = {}
+
+    async def site_for(self, host: str) -> Site | None:
+        # A cached answer costs no hop through the one ORM thread, which every socket's
+        # database work shares: a reconnect storm's handshakes queued behind it (B2).
+        cached, site = site_for_host_if_cached(host)
+        if cached:
+            return site
+        loading = self.loading.get(host)
+        if loading is None or loading.get_loop() is not asyncio.get_running_loop():
+            loading = asyncio.ensure_future(database_sync_to_async(site_for_host)(host))
+            self.loading[host] = loading
+            loading.add_done_callback(lambda _: self.loading.pop(host, None))
+        # shield: a handshake that gives up must not cancel the lookup others wait for
+        return await asyncio.shield(loading)
 
     async def __call__(self, scope, receive, send):
         host = header(scope, b"host") or ""
-        site: Site | None = None
-        if host:
-            # A cached answer costs no hop through the one ORM thread, which every socket's
-            # database work shares: a reconnect storm's handshakes queued behind it (B2).
-            cached, site = site_for_host_if_cached(host)
-            if not cached:
-                site = await database_sync_to_async(site_for_host)(host)
+        site = await self.site_for(host) if host else None
         if site is None:
             return await reject_websocket(
                 receive, send, 4404, "unknown_host", "No council or partnership uses this host."

@@ -14,9 +14,16 @@ from councils.sites import CouncilRef
 
 
 def visitor_socket(
-    conversation, token: str | None, *, host: str, origin: str | None = "auto"
+    conversation,
+    token: str | None,
+    *,
+    host: str,
+    origin: str | None = "auto",
+    after_seq: int | str | None = None,
 ) -> WebsocketCommunicator:
     path = f"/ws/visitor/{conversation}/" + (f"?token={token}" if token is not None else "")
+    if after_seq is not None:
+        path += f"&after_seq={after_seq}"
     headers = [(b"host", host.encode())]
     if origin == "auto":
         origin = f"http://{host}"

@@ -476,3 +476,98 @@ async def test_when_a_visitor_resumes_past_the_end_then_resumed_gives_the_true_l
     frames = await frames_until(visitor, lambda f: f["type"] == "resumed")
     assert [f["seq"] for f in frames if f["type"] == "message"] == [1]
     await visitor.disconnect()
+
+
+async def test_given_after_seq_on_the_socket_url_when_it_opens_then_hello_replay_and_resumed_follow(
+    councils,
+):
+    alex = await make_operator(councils.alpha, "alex", first_name="Alex", last_name="Morgan")
+    chat = await start_accepted_chat(councils.alpha, alex)
+    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost")
+    seen_up_to = (await open_socket(visitor))["last_seq"]
+    await visitor.disconnect()
+    operator = operator_socket(councils.alpha, await login_session(councils.alpha, "alex"))
+    await open_socket(operator)
+    for n in range(2):
+        await operator.send_json_to(
+            {"type": "message", "conversation": str(chat.id), "client_id": f"o{n}", "body": f"r{n}"}
+        )
+        await next_of_type(operator, "ack")
+
+    # The widget reconnects saying what it has shown; it sends no `resume` frame.
+    visitor = visitor_socket(chat.id, chat.token, host="alpha.localhost", after_seq=seen_up_to)
+    hello = await open_socket(visitor)
+    assert (hello["type"], hello["status"], hello["operator"]) == ("hello", "active", "Alex Morgan")
+    assert hello["last_seq"] == seen_up_to + 2
+    frames = await frames_until(visitor, lambda f: f["type"] == "resumed")
+    assert [(f["seq"], f["body"]) for f in frames[:-1]] == [
+        (seen_up_to + 1, "r0"),
+        (seen_up_to + 2, "r1"),
+    ]
+    assert frames[-1] == {"type": "resumed", "last_seq": seen_up_to + 2}
+
+    # Live messages continue from there, each once.
+    await operator.send_json_to(
+        {"type": "message", "conversation": str(chat.id), "client_id": "o9", "body": "live"}
+    )
+    live = await next_of_type(visitor, "message")
+    assert (live["seq"], live["body"]) == (seen_up_to + 3, "live")
+    assert await visitor.receive_nothing(timeout=0.3)
+    await visitor.disconnect()
+    await operator.disconnect()
+
+
+async def test_given_a_malformed_after_seq_on_the_socket_url_then_it_closes_4400(councils):
+    chat = await start_chat(councils.alpha)
+    for bad in ("-1", "two", "1.5", "9" * 30):
+        await expect_refused(
+            visitor_socket(chat.id, chat.token, host="alpha.localhost", after_seq=bad),
+            4400,
+            "invalid_after_seq",
+        )
+    assert [seq for seq, _a, _b in await stored_messages(councils.alpha, chat.id)] == [1]
+
+
+async def test_given_a_chat_that_no_longer_exists_when_the_visitor_connects_then_it_closes_4404(
+    councils,
+):
+    chat = await start_chat(councils.alpha)
+    await sync_to_async(delete_chat)(councils.alpha, chat.id)
+    await expect_refused(
+        visitor_socket(chat.id, chat.token, host="alpha.localhost"), 4404, "not_found"
+    )
+
+
+def delete_chat(council, conversation_id) -> None:
+    with schema_context(council.schema_name):
+        Conversation.objects.filter(id=conversation_id).delete()
+
+
+async def test_when_frames_and_events_reach_a_socket_then_no_idle_orm_thread_hop_is_queued(
+    councils, monkeypatch
+):
+    # Channels' own dispatch hops to the ORM thread (close_old_connections) before every
+    # frame and event; ours must not: that queue is what a reconnect storm drowned in (B2).
+    hops = []
+
+    async def counted():
+        hops.append(1)
+
+    monkeypatch.setattr("channels.consumer.aclose_old_connections", counted)
+    monkeypatch.setattr("channels.generic.websocket.aclose_old_connections", counted)
+    alex = await make_operator(councils.alpha, "alex")
+    chat = await start_accepted_chat(councils.alpha, alex)
+    operator = operator_socket(councils.alpha, await login_session(councils.alpha, "alex"))
+    await open_socket(operator)
+    visitor = await joined_visitor(chat)
+    await visitor.send_json_to({"type": "message", "client_id": "v-1", "body": "hello"})
+    await next_of_type(visitor, "ack")
+    await next_of_type(operator, "message")
+    await visitor.send_json_to({"type": "typing", "active": True})
+    await next_of_type(operator, "typing")
+    await visitor.disconnect()
+    await operator.disconnect()
+    assert hops == []
+    assert [body for _seq, _a, body in await stored_messages(councils.alpha, chat.id)][
+        -1
+    ] == "hello"

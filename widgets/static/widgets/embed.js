@@ -686,13 +686,13 @@
     clearTimeout(timer);
     if (!sess || stopped) return;
     var sock;
-    try { sock = ws = new WebSocket(sess.websocket); } catch (e) { return retry(); }
+    // after_seq: the server replays what this page has not shown straight after hello, then `resumed`
+    try { sock = ws = new WebSocket(sess.websocket + (sess.websocket.indexOf('?') < 0 ? '?' : '&') + 'after_seq=' + lastSeq); } catch (e) { return retry(); }
     sock.onmessage = function (e) {
       var f; try { f = JSON.parse(e.data); } catch (x) { return; }
       if (sock !== ws) return;
       if (f.type === 'hello') {
         tries = 0;
-        raw({ type: 'resume', after_seq: lastSeq });
         if (f.status !== 'ended') (sess.outbox || []).forEach(function (m) { raw({ type: 'message', client_id: m.client_id, body: m.body }); });
         setStatus(f.status, f.operator);
       } else if (f.type === 'message') {
