@@ -16,6 +16,10 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
+def _now() -> float:
+    return time.monotonic()
+
+
 class ExpiringCache(Generic[K, V]):
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -24,11 +28,16 @@ class ExpiringCache(Generic[K, V]):
 
     def get_or_load(self, key: K, load: Callable[[K], V]) -> V:
         """The cached value, or `load(key)` (run outside the lock) stored for next time."""
-        now = time.monotonic()
+        now = _now()
         with self._lock:
             hit = self._entries.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
+        return self.reload(key, load)
+
+    def reload(self, key: K, load: Callable[[K], V]) -> V:
+        """`load(key)` stored for next time, whatever is cached now."""
+        now = _now()
         value = load(key)
         with self._lock:
             self._entries[key] = (now + self.seconds, value)
@@ -38,9 +47,20 @@ class ExpiringCache(Generic[K, V]):
         """(True, value) when a fresh answer is cached, else (False, None); never loads."""
         with self._lock:
             hit = self._entries.get(key)
-        if hit is not None and hit[0] > time.monotonic():
+        if hit is not None and hit[0] > _now():
             return True, hit[1]
         return False, None
+
+    def due_for_refresh(self, key: K) -> bool:
+        """True when the answer is missing or in the last third of its life.
+
+        Async callers refresh it then, in the background, and keep serving it meanwhile, so
+        a busy process rarely meets an expired answer. The expiry itself never moves: an
+        answer is never served past `seconds` after it was loaded.
+        """
+        with self._lock:
+            hit = self._entries.get(key)
+        return hit is None or hit[0] - _now() < self.seconds / 3
 
     def clear(self) -> None:
         with self._lock:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 
 from channels.db import database_sync_to_async
@@ -15,7 +16,15 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from councils.sites import Site, site_for_host, site_for_host_if_cached
+from councils.sites import (
+    Site,
+    site_for_host,
+    site_for_host_fresh,
+    site_for_host_if_cached,
+    site_for_host_refresh_due,
+)
+
+logger = logging.getLogger(__name__)
 
 URLCONF_BY_KIND = {
     "council": "COUNCIL_URLCONF",
@@ -79,17 +88,30 @@ class WebsocketSiteMiddleware:
 
     async def site_for(self, host: str) -> Site | None:
         # A cached answer costs no hop through the one ORM thread, which every socket's
-        # database work shares: a reconnect storm's handshakes queued behind it (B2).
+        # database work shares: a reconnect storm's handshakes queued behind it (B2). An
+        # answer near its expiry is reloaded in the background while it is still served.
         cached, site = site_for_host_if_cached(host)
         if cached:
+            if site_for_host_refresh_due(host):
+                self.load(host)
             return site
+        # shield: a handshake that gives up must not cancel the lookup others wait for
+        return await asyncio.shield(self.load(host))
+
+    def load(self, host: str) -> asyncio.Future[Site | None]:
+        """The lookup in flight for `host`, started if there is none."""
         loading = self.loading.get(host)
         if loading is None or loading.get_loop() is not asyncio.get_running_loop():
-            loading = asyncio.ensure_future(database_sync_to_async(site_for_host)(host))
+            loading = asyncio.ensure_future(database_sync_to_async(site_for_host_fresh)(host))
             self.loading[host] = loading
-            loading.add_done_callback(lambda _: self.loading.pop(host, None))
-        # shield: a handshake that gives up must not cancel the lookup others wait for
-        return await asyncio.shield(loading)
+            loading.add_done_callback(lambda done: self.loaded(host, done))
+        return loading
+
+    def loaded(self, host: str, done: asyncio.Future[Site | None]) -> None:
+        self.loading.pop(host, None)
+        if not done.cancelled() and done.exception() is not None:
+            # a background refresh that failed: the next handshake tries again
+            logger.warning("host lookup for %s failed: %r", host, done.exception())
 
     async def __call__(self, scope, receive, send):
         host = header(scope, b"host") or ""

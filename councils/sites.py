@@ -118,6 +118,11 @@ def site_for_host(host_header: str) -> Site | None:
     return _sites.get_or_load(hostname_of(host_header), _load_site)
 
 
+def site_for_host_fresh(host_header: str) -> Site | None:
+    """`site_for_host`, always read from the database (and cached for next time)."""
+    return _sites.reload(hostname_of(host_header), _load_site)
+
+
 def site_for_host_if_cached(host_header: str) -> tuple[bool, Site | None]:
     """(True, answer) when this process has a fresh answer for the host, else (False, None).
 
@@ -125,6 +130,12 @@ def site_for_host_if_cached(host_header: str) -> tuple[bool, Site | None]:
     thread (`site_for_host`) only on a miss.
     """
     return _sites.peek(hostname_of(host_header))
+
+
+def site_for_host_refresh_due(host_header: str) -> bool:
+    """Whether this process's answer for the host should be reloaded soon (see
+    `ExpiringCache.due_for_refresh`)."""
+    return _sites.due_for_refresh(hostname_of(host_header))
 
 
 def _load_site(hostname: str) -> Site | None:

@@ -571,3 +571,25 @@ async def test_when_frames_and_events_reach_a_socket_then_no_idle_orm_thread_hop
     assert [body for _seq, _a, body in await stored_messages(councils.alpha, chat.id)][
         -1
     ] == "hello"
+
+
+async def test_given_a_host_answer_near_expiry_when_a_socket_connects_then_it_is_refreshed_behind(
+    councils, monkeypatch
+):
+    from councils import local_cache, sites
+
+    chat = await start_chat(councils.alpha)
+    visitor = await joined_visitor(chat)  # the answer for alpha.localhost is now cached
+    await visitor.disconnect()
+    later = local_cache._now() + sites.HOST_CACHE_SECONDS * 0.8
+    monkeypatch.setattr(local_cache, "_now", lambda: later)
+    assert sites._sites.due_for_refresh("alpha.localhost")
+
+    visitor = await joined_visitor(chat)  # served from the cache at once...
+    await visitor.disconnect()
+    for _ in range(50):  # ...while the answer is reloaded behind it
+        if not sites._sites.due_for_refresh("alpha.localhost"):
+            break
+        await asyncio.sleep(0.05)
+    assert not sites._sites.due_for_refresh("alpha.localhost")
+    assert sites.site_for_host_if_cached("alpha.localhost")[1].council.id == councils.alpha.id
