@@ -90,8 +90,9 @@ class ChatSocket(AsyncWebsocketConsumer):
 
     async def join(self, group: str) -> None:
         if group not in self.joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+            # Noted first, so a socket cancelled mid-join still leaves the group on disconnect.
             self.joined.add(group)
+            await self.channel_layer.group_add(group, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "joined", ()):

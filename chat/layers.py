@@ -1,15 +1,25 @@
-"""The channel layer: channels_redis' RedisChannelLayer on a Redis pool that waits.
+"""The channel layer: channels_redis' RedisChannelLayer on a Redis pool that waits, with
+group joins and leaves batched.
 
 redis-py 8's asyncio `ConnectionPool` raises `MaxConnectionsError` ("Too many connections")
 when all its connections are busy, where older versions opened more. A reconnect storm runs
 thousands of `group_add`/`group_discard` at once: in bench B2 (10,000 sockets, 2026-11-24)
 8,940 consumers died that way even with `max_connections` at 1,000. A
 `BlockingConnectionPool` makes a command wait for a free connection instead (docs/performance.md).
+
+Waiting is not free either: with 10,000 sockets dropping or joining at once, each join or
+leave took its turn at the pool (a lock, a condition, a round trip), and the event loop
+spent seconds on the queue. Joins and leaves made in the same loop iteration now go to Redis
+as one pipeline, and each caller still waits until its own command has been carried out.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+import weakref
+from collections import defaultdict
+from dataclasses import dataclass
 
 from channels_redis.core import RedisChannelLayer
 from redis.asyncio import BlockingConnectionPool
@@ -19,6 +29,76 @@ POOL_SIZE = 200
 SOCKET_TIMEOUT_S = 15
 # A command that waits this long for a connection fails (Redis stuck or gone).
 POOL_WAIT_S = 30
+# Joins and leaves per pipeline: bounds one round trip's size in a storm.
+BATCH_MAX = 1000
+
+
+@dataclass(frozen=True)
+class _Membership:
+    join: bool
+    index: int  # which Redis host (consistent hash of the group)
+    key: str
+    channel: str
+    at: float
+
+
+class _MembershipBatcher:
+    """Sends the joins and leaves queued in one event loop as pipelines, in order."""
+
+    def __init__(self, layer: BlockingPoolChannelLayer) -> None:
+        self.layer = layer
+        self.queue: list[tuple[_Membership, asyncio.Future[None]]] = []
+        self.flushing: asyncio.Future[None] | None = None
+
+    async def run(self, change: _Membership) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self.queue.append((change, done))
+        if self.flushing is None:
+            self.flushing = asyncio.ensure_future(self.flush())
+        await done
+
+    async def flush(self) -> None:
+        batch: list[tuple[_Membership, asyncio.Future[None]]] = []
+        try:
+            while self.queue:
+                batch, self.queue = self.queue[:BATCH_MAX], self.queue[BATCH_MAX:]
+                by_host: dict[int, list[tuple[_Membership, asyncio.Future[None]]]] = defaultdict(
+                    list
+                )
+                for item in batch:
+                    by_host[item[0].index].append(item)
+                for index, items in by_host.items():
+                    await self.send(index, items)
+        finally:
+            self.flushing = None
+            # Only when cancelled mid-way: nobody may be left waiting.
+            for _change, done in [*batch, *self.queue]:
+                if not done.done():
+                    done.set_exception(ConnectionError("channel layer batch abandoned"))
+            self.queue = []
+
+    async def send(self, index: int, items: list[tuple[_Membership, asyncio.Future[None]]]):
+        pipe = self.layer.connection(index).pipeline(transaction=False)
+        for change, _done in items:
+            if change.join:
+                pipe.zadd(change.key, {change.channel: change.at})
+                pipe.expire(change.key, self.layer.group_expiry)
+            else:
+                pipe.zrem(change.key, change.channel)
+        try:
+            await pipe.execute()
+        except BaseException as exc:
+            for _change, done in items:
+                if not done.done():
+                    done.set_exception(
+                        exc if isinstance(exc, Exception) else ConnectionError(repr(exc))
+                    )
+            if not isinstance(exc, Exception):
+                raise
+        else:
+            for _change, done in items:
+                if not done.done():
+                    done.set_result(None)
 
 
 class BlockingPoolChannelLayer(RedisChannelLayer):
@@ -31,16 +111,28 @@ class BlockingPoolChannelLayer(RedisChannelLayer):
         host.setdefault("socket_timeout", SOCKET_TIMEOUT_S)
         return BlockingConnectionPool.from_url(address, timeout=POOL_WAIT_S, **host)
 
-    async def group_add(self, group: str, channel: str) -> None:
-        """channels_redis' group_add (ZADD, then EXPIRE) in one round trip, not two.
+    def _batcher(self) -> _MembershipBatcher:
+        loop = asyncio.get_running_loop()
+        batchers = self.__dict__.setdefault("_membership_batchers", weakref.WeakKeyDictionary())
+        batcher = batchers.get(loop)
+        if batcher is None:
+            batcher = batchers[loop] = _MembershipBatcher(self)
+        return batcher
 
-        Every socket joins its groups as it connects; in a reconnect storm thousands of
-        joins queue for the pool's connections, each held for both round trips (bench B2).
-        """
+    async def group_add(self, group: str, channel: str) -> None:
+        """channels_redis' group_add (ZADD, then EXPIRE), batched with the others."""
         assert self.require_valid_group_name(group), "Group name not valid"
         assert self.require_valid_channel_name(channel), "Channel name not valid"
-        key = self._group_key(group)
-        pipe = self.connection(self.consistent_hash(group)).pipeline(transaction=False)
-        pipe.zadd(key, {channel: time.time()})
-        pipe.expire(key, self.group_expiry)
-        await pipe.execute()
+        await self._batcher().run(
+            _Membership(
+                True, self.consistent_hash(group), self._group_key(group), channel, time.time()
+            )
+        )
+
+    async def group_discard(self, group: str, channel: str) -> None:
+        """channels_redis' group_discard (ZREM), batched with the others."""
+        assert self.require_valid_group_name(group), "Group name not valid"
+        assert self.require_valid_channel_name(channel), "Channel name not valid"
+        await self._batcher().run(
+            _Membership(False, self.consistent_hash(group), self._group_key(group), channel, 0.0)
+        )
