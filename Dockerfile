@@ -25,5 +25,6 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
 USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen(urllib.request.Request('http://127.0.0.1:8000/healthz', headers={'Host': 'localhost'})).status != 200)"
-# 64 KiB websocket messages at most (the consumers refuse frames over 16 KiB politely).
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "--websocket-max-message-size", "65536", "--websocket-max-frame-size", "65536", "config.asgi:application"]
+# 64 KiB websocket messages at most (the consumers refuse frames over 16 KiB politely); a
+# handshake may wait 30 s for its turn in a reconnect storm (docs/performance.md, B2).
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "--websocket-max-message-size", "65536", "--websocket-max-frame-size", "65536", "--websocket_connect_timeout", "30", "config.asgi:application"]

@@ -42,6 +42,7 @@ RESULTS = ROOT / "bench" / "results"
 WORK = ROOT / ".local" / "bench"
 PY = sys.executable
 PREFIX = "ccbench"
+DEPLOYED_CONNECT_TIMEOUT_S = report.DEPLOYED_CONNECT_TIMEOUT_S
 
 
 def log(message: str) -> None:
@@ -146,6 +147,7 @@ class Server:
     kind: str  # "app", "echo" (Channels floors), "raw"
     env: dict[str, str]
     backlog: int | None = None
+    connect_timeout: int | None = None  # daphne's --websocket_connect_timeout (default 5 s)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     log_path: Path | None = None
@@ -159,6 +161,8 @@ class Server:
             listen = ["-e", endpoint]
         else:  # daphne's own default, as the Dockerfile runs it (Twisted's backlog: 50)
             listen = ["-b", "127.0.0.1", "-p", str(self.port)]
+        if self.connect_timeout:  # as the Dockerfile runs it: DEPLOYED_CONNECT_TIMEOUT_S
+            listen += ["--websocket_connect_timeout", str(self.connect_timeout)]
         return [PY, "-m", "daphne", *listen, app]
 
     def start(self) -> Server:
@@ -226,8 +230,14 @@ class Servers:
     def __init__(self) -> None:
         self.running: list[Server] = []
 
-    def start(self, kind: str, env: dict[str, str], backlog: int | None = None) -> Server:
-        server = Server(kind, env, backlog).start()
+    def start(
+        self,
+        kind: str,
+        env: dict[str, str],
+        backlog: int | None = None,
+        connect_timeout: int | None = None,
+    ) -> Server:
+        server = Server(kind, env, backlog, connect_timeout).start()
         self.running.append(server)
         return server
 
@@ -494,12 +504,15 @@ def storm_spec(fixtures: dict[str, Any] | None, n: int, port: int, floor: bool) 
     }
 
 
-def measure_storm(servers: Servers, env, kind: str, n: int, fixtures, backlog=None) -> dict:
-    server = servers.start(kind, env, backlog)
+def measure_storm(
+    servers: Servers, env, kind: str, n: int, fixtures, backlog=None, connect_timeout=None
+) -> dict:
+    server = servers.start(kind, env, backlog, connect_timeout)
     try:
         result = run_loadgen(storm_spec(fixtures, n, server.port, kind != "app"), f"storm-{kind}")
         result["server"] = kind
         result["backlog"] = backlog or 50
+        result["connect_timeout_s"] = connect_timeout or 5
         return result
     finally:
         servers.stop(server)
@@ -519,12 +532,6 @@ def machine() -> dict[str, Any]:
     import django
     import websockets
 
-    def version(cmd: list[str]) -> str:
-        try:
-            return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip()
-        except OSError:
-            return "?"
-
     return {
         "cpu": cpu,
         "cores": psutil.cpu_count(),
@@ -534,9 +541,36 @@ def machine() -> dict[str, Any]:
         "django": django.__version__,
         "daphne": daphne.__version__,
         "websockets": websockets.__version__,
-        "postgres": version(["psql", "--version"]),
-        "redis": version(["redis-server", "--version"])[:40],
+        "postgres": server_version_postgres(),
+        "redis": server_version_redis(),
     }
+
+
+def server_version_postgres() -> str:
+    """The version of the PostgreSQL server the bench uses (not of a local psql binary)."""
+    import psycopg
+
+    try:
+        url = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/x"))
+        with psycopg.connect(urlunsplit(url._replace(path="/postgres"))) as conn:
+            return "PostgreSQL " + conn.execute("SHOW server_version").fetchone()[0]
+    except Exception as exc:
+        return f"? ({exc.__class__.__name__})"
+
+
+def server_version_redis() -> str:
+    """The version of the Redis (or Valkey) server the channel layer uses."""
+    import redis
+
+    try:
+        info = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")).info(
+            "server"
+        )
+    except Exception as exc:
+        return f"? ({exc.__class__.__name__})"
+    if "valkey_version" in info:
+        return f"Valkey {info['valkey_version']}"
+    return f"Redis {info.get('redis_version', '?')}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -729,14 +763,19 @@ def main(argv: list[str] | None = None) -> int:
 
         if wanted("B2"):
             log(f"B2 reconnect storm of {plan.storm}")
+            # daphne's default 5 s handshake timeout, and the 30 s our deploys use (both the
+            # floor and ours), so each of ours has a floor with the same settings.
+            deployed = DEPLOYED_CONNECT_TIMEOUT_S
             storms = [
                 measure_storm(servers, env, "echo", plan.storm, None),
                 measure_storm(servers, env, "app", plan.storm, fixtures),
-                measure_storm(servers, env, "app", plan.storm, fixtures, backlog=4096),
+                measure_storm(servers, env, "echo", plan.storm, None, connect_timeout=deployed),
+                measure_storm(servers, env, "app", plan.storm, fixtures, connect_timeout=deployed),
             ]
             for row in storms:
                 log(
-                    f"  {row['server']} backlog {row['backlog']}: all back in "
+                    f"  {row['server']} handshake timeout {row['connect_timeout_s']} s: all back "
+                    f"in "
                     f"{row['all_back_s']} s, failures {row['reconnect_failures']}, "
                     f"lost {row['lost']}"
                 )

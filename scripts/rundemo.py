@@ -4,7 +4,7 @@
 Run by the Makefile after the services are up, the schemas migrated and the demo seeded
 (DATABASE_URL and REDIS_URL already in the environment). It starts
 
-    daphne -b 127.0.0.1 -p $PORT config.asgi:application
+    daphne -b 127.0.0.1 -p $PORT … config.asgi:application   (the Dockerfile's options)
     celery -A config worker -B -l info --concurrency 2
 
 each in its own process group, prints the demo's addresses and logins, then waits. On
@@ -233,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
                 "65536",
                 "--websocket-max-frame-size",
                 "65536",
+                # A handshake may wait 30 s (daphne: 5 s) for its turn in a reconnect storm
+                # rather than be thrown away after its work was done (docs/performance.md, B2).
+                "--websocket_connect_timeout",
+                "30",
                 "config.asgi:application",
             ],
         ),
