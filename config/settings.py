@@ -194,6 +194,12 @@ VISITOR_TOKEN_MAX_AGE = env.int("VISITOR_TOKEN_MAX_AGE", default=24 * 3600)
 CONVERSATION_IDLE_TIMEOUT = env.int("CONVERSATION_IDLE_TIMEOUT", default=2 * 3600)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
 
+# Every page with the widget loads /widget/config and polls /widget/availability each minute;
+# a partnership's answer reads every member council's schema (84 queries). Each process
+# keeps an answer per host, language, department and page for this many seconds (0: off);
+# saving a council's widget or routing settings clears this process's copy at once.
+WIDGET_CONFIG_CACHE_SECONDS = env.float("WIDGET_CONFIG_CACHE_SECONDS", default=10)
+
 # Abuse limits on the widget's public POSTs, as "count/seconds" (widgets/throttle.py): per
 # visitor address and site, and for transcripts also per chat ("transcript-each").
 # With DEBUG (the demo, where one tester plays many residents) the defaults are lenient.

@@ -18,6 +18,9 @@ DEBUG = False
 SECURE_COOKIES = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# Tests change settings and read the config straight back; tests/widgets/test_config_cache.py
+# turns the cache on.
+WIDGET_CONFIG_CACHE_SECONDS = 0
 # Tests start many chats from 127.0.0.1; tests/widgets/test_throttle.py sets real limits.
 WIDGET_RATE_LIMITS = {
     "chat": "100000/60",

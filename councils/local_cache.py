@@ -21,8 +21,10 @@ def _now() -> float:
 
 
 class ExpiringCache(Generic[K, V]):
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, max_entries: int | None = None) -> None:
         self.seconds = seconds
+        # Keys built from what visitors send (a page's address) must not grow without bound.
+        self.max_entries = max_entries
         self._entries: dict[K, tuple[float, V]] = {}
         self._lock = threading.Lock()
 
@@ -40,6 +42,10 @@ class ExpiringCache(Generic[K, V]):
         now = _now()
         value = load(key)
         with self._lock:
+            if self.max_entries is not None and len(self._entries) >= self.max_entries:
+                self._entries = {k: hit for k, hit in self._entries.items() if hit[0] > now}
+                if len(self._entries) >= self.max_entries:
+                    self._entries.clear()
             self._entries[key] = (now + self.seconds, value)
         return value
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import override
 
+from councils.local_cache import ExpiringCache
 from councils.partnership_routing import partnership_rules
 from councils.sites import CouncilRef, Site
 from councils.tenancy import council_schema
@@ -202,3 +203,37 @@ def widget_config_for(
     body["message_max_chars"] = settings.MESSAGE_MAX_CHARS
     body["strings"] = widget_strings(body["language"])
     return body
+
+
+# (host, language, department, page) -> the config: each process's copy, bounded because the
+# page address comes from visitors. Keyed by host, so one council's answer is never another's.
+_configs: ExpiringCache[tuple[str, str | None, str, str], dict[str, Any]] = ExpiringCache(
+    10, max_entries=500
+)
+
+
+def widget_config_cached(
+    site: Site, *, language: str | None, department_slug: str = "", page_url: str = ""
+) -> dict[str, Any]:
+    """`widget_config_for`, kept for `WIDGET_CONFIG_CACHE_SECONDS` per process.
+
+    Every page with the widget asks for it, and every open widget polls its availability each
+    minute; a partnership's answer reads every member council's schema. Callers must not
+    change the dict they get.
+    """
+    seconds = settings.WIDGET_CONFIG_CACHE_SECONDS
+    if seconds <= 0:
+        return widget_config_for(
+            site, language=language, department_slug=department_slug, page_url=page_url
+        )
+    _configs.seconds = seconds
+    return _configs.get_or_load(
+        (site.host, language, department_slug, page_url),
+        lambda _key: widget_config_for(
+            site, language=language, department_slug=department_slug, page_url=page_url
+        ),
+    )
+
+
+def clear_widget_config_cache() -> None:
+    _configs.clear()

@@ -28,7 +28,7 @@ from widgets.forms import (
     clean_prechat_fields,
     form_errors,
 )
-from widgets.selectors import LANGUAGES, widget_config_for
+from widgets.selectors import LANGUAGES, widget_config_cached
 from widgets.services import (
     WidgetChatRefused,
     conversation_end_by_visitor,
@@ -76,7 +76,7 @@ def _requested(request: HttpRequest) -> tuple[str | None, str, str]:
 
 def config_body(request: HttpRequest) -> dict:
     language, department, page_url = _requested(request)
-    return widget_config_for(
+    return widget_config_cached(
         request.site_ref, language=language, department_slug=department, page_url=page_url
     )
 

@@ -60,3 +60,11 @@ def test_given_an_expired_answer_then_it_is_not_served_and_the_next_read_loads(c
     clock.now += 31
     assert cache.peek("dorset") == (False, None)
     assert cache.get_or_load("dorset", lambda k: "v2") == "v2"
+
+
+def test_given_a_bound_when_more_keys_arrive_then_the_cache_never_grows_past_it(clock):
+    cache: ExpiringCache[str, int] = ExpiringCache(30, max_entries=3)
+    for n in range(10):
+        cache.get_or_load(f"https://www.alpha.gov.uk/page/{n}", lambda k, n=n: n)
+        assert len(cache._entries) <= 3
+    assert cache.peek("https://www.alpha.gov.uk/page/9") == (True, 9)
