@@ -74,3 +74,11 @@ def test_given_a_cached_answer_when_an_operator_heartbeats_then_the_copy_is_kept
         presence = OperatorPresence.objects.get()
         presence.save()  # a heartbeat: availability may lag by the cache's seconds
     assert config("alpha.localhost")[1] == 0
+
+
+def test_given_the_cache_on_then_the_partnership_host_answer_is_kept_separately(committed, cached):
+    shared, cost = config("wessex.localhost")
+    assert shared["kind"] == "partnership" and cost > 0
+    again, cost_again = config("wessex.localhost")
+    assert again == shared and cost_again == 0
+    assert config("alpha.localhost")[0]["kind"] == "council"
