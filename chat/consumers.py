@@ -55,7 +55,7 @@ def _after_seq_param(query: dict[str, list[str]]) -> int | None:
     raw = (query.get("after_seq") or [None])[0]
     if raw is None:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:  # not "²": int() refuses it
         raise FrameError("invalid_after_seq", "after_seq must be a whole number, 0 or more.")
     return int(raw)
 

@@ -87,14 +87,10 @@ class _MembershipBatcher:
                 pipe.zrem(change.key, change.channel)
         try:
             await pipe.execute()
-        except BaseException as exc:
+        except Exception as exc:  # cancelled: `flush` fails whatever is left
             for _change, done in items:
                 if not done.done():
-                    done.set_exception(
-                        exc if isinstance(exc, Exception) else ConnectionError(repr(exc))
-                    )
-            if not isinstance(exc, Exception):
-                raise
+                    done.set_exception(exc)
         else:
             for _change, done in items:
                 if not done.done():
@@ -102,6 +98,13 @@ class _MembershipBatcher:
 
 
 class BlockingPoolChannelLayer(RedisChannelLayer):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # One batcher per event loop (daphne's, and the broadcast sender's).
+        self._batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _MembershipBatcher] = (
+            weakref.WeakKeyDictionary()
+        )
+
     def create_pool(self, index):
         host = dict(self.hosts[index])
         if "address" not in host:  # Sentinel and other forms: channels_redis' own pool
@@ -113,10 +116,9 @@ class BlockingPoolChannelLayer(RedisChannelLayer):
 
     def _batcher(self) -> _MembershipBatcher:
         loop = asyncio.get_running_loop()
-        batchers = self.__dict__.setdefault("_membership_batchers", weakref.WeakKeyDictionary())
-        batcher = batchers.get(loop)
+        batcher = self._batchers.get(loop)
         if batcher is None:
-            batcher = batchers[loop] = _MembershipBatcher(self)
+            batcher = self._batchers[loop] = _MembershipBatcher(self)
         return batcher
 
     async def group_add(self, group: str, channel: str) -> None:

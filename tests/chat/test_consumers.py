@@ -193,14 +193,19 @@ async def test_given_a_dropped_visitor_socket_when_it_resumes_then_it_gets_each_
     assert frames[-1] == {"type": "resumed", "last_seq": seen_up_to + 3}
 
     # A later live message arrives once, not again after the replay.
+    await assert_live_message_arrives_once(operator, visitor, chat, seq=seen_up_to + 4)
+    await visitor.disconnect()
+    await operator.disconnect()
+
+
+async def assert_live_message_arrives_once(operator, visitor, chat, *, seq: int) -> None:
+    """The operator writes; the visitor gets it live with `seq`, and nothing more."""
     await operator.send_json_to(
         {"type": "message", "conversation": str(chat.id), "client_id": "o9", "body": "live"}
     )
     live = await next_of_type(visitor, "message")
-    assert (live["seq"], live["body"]) == (seen_up_to + 4, "live")
+    assert (live["seq"], live["body"]) == (seq, "live")
     assert await visitor.receive_nothing(timeout=0.3)
-    await visitor.disconnect()
-    await operator.disconnect()
 
 
 async def test_given_messages_the_layer_never_delivered_when_a_later_one_arrives_then_gap_is_filled(
@@ -507,19 +512,14 @@ async def test_given_after_seq_on_the_socket_url_when_it_opens_then_hello_replay
     assert frames[-1] == {"type": "resumed", "last_seq": seen_up_to + 2}
 
     # Live messages continue from there, each once.
-    await operator.send_json_to(
-        {"type": "message", "conversation": str(chat.id), "client_id": "o9", "body": "live"}
-    )
-    live = await next_of_type(visitor, "message")
-    assert (live["seq"], live["body"]) == (seen_up_to + 3, "live")
-    assert await visitor.receive_nothing(timeout=0.3)
+    await assert_live_message_arrives_once(operator, visitor, chat, seq=seen_up_to + 3)
     await visitor.disconnect()
     await operator.disconnect()
 
 
 async def test_given_a_malformed_after_seq_on_the_socket_url_then_it_closes_4400(councils):
     chat = await start_chat(councils.alpha)
-    for bad in ("-1", "two", "1.5", "9" * 30):
+    for bad in ("-1", "two", "1.5", "²", "9" * 30):
         await expect_refused(
             visitor_socket(chat.id, chat.token, host="alpha.localhost", after_seq=bad),
             4400,
