@@ -25,6 +25,13 @@ class Conversation(models.Model):
         ACTIVE = "active", "Active"
         ENDED = "ended", "Ended"
         MISSED = "missed", "Missed (needs follow-up)"
+        # The council's automated assistant has the chat (no operator needed).
+        BOT = "bot", "With the assistant"
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Web chat"
+        MESSENGER = "messenger", "Facebook Messenger"
+        WHATSAPP = "whatsapp", "WhatsApp"
 
     class Language(models.TextChoices):
         ENGLISH = "en", "English"
@@ -45,6 +52,10 @@ class Conversation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     visitor = models.ForeignKey(Visitor, on_delete=models.PROTECT, related_name="conversations")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # Where the resident wrote from: the web widget or a social channel (social/).
+    channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.WEB, db_default=Channel.WEB
+    )
     department = models.ForeignKey(
         "routing.Department", null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -118,6 +129,9 @@ class Message(models.Model):
     # Chosen by the client so a re-sent message is recognised; NULL for system messages.
     client_id = models.CharField(max_length=64, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # What a kind of message carries beyond its text (an assistant answer's key, links and
+    # suggestions; a social message's provider id; an attachment). Part of the wire payload.
+    extra = models.JSONField(default=dict, blank=True, db_default={})
 
     class Meta:
         ordering = ["conversation", "seq"]
