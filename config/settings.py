@@ -7,6 +7,7 @@ the defaults are what `make demo` and `make test` need on a developer's machine.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -47,6 +48,8 @@ TENANT_APPS = [
     "routing",
     "chat",
     "widgets",
+    "privacy",
+    "reports",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -152,6 +155,11 @@ CELERY_BEAT_SCHEDULE = {
     "routing-sweep": {
         "task": "routing.tasks.sweep_all_councils",
         "schedule": env.float("ROUTING_SWEEP_SECONDS", default=15.0),
+    },
+    # Each council's retention schedule (privacy/), nightly at 02:30 (Celery beat's clock, UTC).
+    "privacy-retention": {
+        "task": "privacy.tasks.apply_retention_in_all_councils",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 
