@@ -11,24 +11,48 @@ chat, and in the admin see just their own past chats and the canned responses.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import admin
 from django.contrib.admin import AdminSite
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
-from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.template.response import TemplateResponse
 from django.urls import path, reverse, reverse_lazy
-from django.utils import timezone
 
 
 class PublicAdminSite(AdminSite):
     site_header = "CouncilChat: partnership managers"
     site_title = "CouncilChat"
     index_title = "Councils and partnerships"
+
+    def get_urls(self):
+        from reports.views import partnership_report_view
+
+        own = [
+            path(
+                "partnership-report/",
+                self.admin_view(lambda request: partnership_report_view(request, self)),
+                name="partnership_report",
+            )
+        ]
+        return own + super().get_urls()
+
+    def get_app_list(self, request, app_label=None):
+        """The partnership report (reports/) is listed with the councils."""
+        apps = super().get_app_list(request, app_label)
+        for app in apps:
+            if app["app_label"] == "councils":
+                app["models"].append(
+                    {
+                        "name": "Partnership report",
+                        "object_name": "PartnershipReport",
+                        "admin_url": reverse("public_admin:partnership_report"),
+                        "add_url": None,
+                        "view_only": True,
+                        "perms": {"view": True},
+                    }
+                )
+        return apps
 
 
 class SetPasswordConfirmView(auth_views.PasswordResetConfirmView):
@@ -93,36 +117,14 @@ class CouncilAdminSite(AdminSite):
         ]
         return own + super().get_urls()
 
-    # The service report is for whoever may change the council's routing: council admins.
+    # Reports are for whoever may change the council's routing: council admins.
     REPORT_PERMISSION = "routing.change_routingsettings"
-    REPORT_PERIODS = (7, 30, 90, 365)
 
     def service_report_view(self, request):
-        from chat.models import Conversation
-        from routing.reports import service_report
+        """The council report (reports/), which supersedes the old service report."""
+        from reports.views import council_report_view
 
-        if not request.user.has_perm(self.REPORT_PERMISSION):
-            raise PermissionDenied
-        try:
-            days = int(request.GET.get("days", 30))
-        except ValueError:
-            days = 30
-        if days not in self.REPORT_PERIODS:
-            days = 30
-        report = service_report(since=timezone.now() - timedelta(days=days))
-        language_names = dict(Conversation.Language.choices)
-        context = {
-            **self.each_context(request),
-            "title": "Service report",
-            "report": report,
-            "days": days,
-            "periods": self.REPORT_PERIODS,
-            "languages": [
-                (language_names.get(code, code), row)
-                for code, row in sorted(report.by_language.items())
-            ],
-        }
-        return TemplateResponse(request, "admin/service_report.html", context)
+        return council_report_view(request, self, self.REPORT_PERMISSION)
 
     def get_app_list(self, request, app_label=None):
         """The report is listed with the chats (django-tenants' admin index template shows
@@ -134,8 +136,8 @@ class CouncilAdminSite(AdminSite):
             if app["app_label"] == "chat":
                 app["models"].append(
                     {
-                        "name": "Service report",
-                        "object_name": "ServiceReport",
+                        "name": "Reports",
+                        "object_name": "Reports",
                         "admin_url": reverse("admin:service_report"),
                         "add_url": None,
                         "view_only": True,
