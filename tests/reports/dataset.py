@@ -27,8 +27,8 @@ def T(day: int, hour: int, minute: int) -> datetime:
 CHATS = [
     ("parking", "alex", "web", "en", T(2, 9, 0), 30, 40, 600, "ended", 5, "resolved", False),
     ("parking", "alex", "web", "cy", T(2, 9, 5), 90, 100, 300, "ended", 4, "resolved", False),
-    ("highways", "sam", "messenger", "en", T(3, 14, 0), 60, 70, 1200, "ended", 2, "referred", False),
-    ("highways", "sam", "whatsapp", "cy", T(3, 23, 50), 120, 150, 1800, "ended", None, "follow_up", False),
+    ("highways", "sam", "messenger", "en", T(3, 14, 0), 60, 70, 1200, "ended", 2, "referred", False),  # noqa: E501
+    ("highways", "sam", "whatsapp", "cy", T(3, 23, 50), 120, 150, 1800, "ended", None, "follow_up", False),  # noqa: E501
     ("parking", None, "web", "en", T(4, 10, 0), None, None, None, "missed", None, "", False),
     ("parking", None, "web", "cy", T(4, 11, 0), None, None, 200, "ended", None, "", False),
     (None, None, "web", "en", T(5, 12, 0), None, None, 100, "ended", None, "", True),
