@@ -86,7 +86,8 @@ def test_subject_access_erasure_and_audit_pages_pass_axe(councils, daphne_server
 
     page.click("text=Subject access and erasure")
     expect(page.locator("[data-testid=subject-access]")).to_be_visible()
-    page.click("#content-main button[type=submit]")  # nothing typed: the error is shown, nothing downloaded
+    # Nothing typed: the error is shown and nothing is downloaded.
+    page.click("#content-main button[type=submit]")
     expect(page.locator("#content-main .errornote")).to_be_visible()
     assert_accessible(page, "subject access with an error")
     page.fill("#id_value", "jo@example.org")
