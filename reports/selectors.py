@@ -31,7 +31,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection
+from django.db import connection, transaction
 
 LONDON = ZoneInfo("Europe/London")
 CHANNELS = ["web", "messenger", "whatsapp", "assistant"]
@@ -166,7 +166,10 @@ def _run(period: Period, body: str, schemas=None) -> list[tuple]:
     """`WITH chats AS (...) <body>` for the period."""
     chats, params = _chats_sql(schemas)
     sql = f"WITH chats AS ({chats}) {body}"
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The subquery's cost estimate makes PostgreSQL JIT-compile these statements, which
+        # took longer than running them (measured in bench/reports_bench.py): off, locally.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, {"start": period.start, "end": period.end, **params})
         return cursor.fetchall()
 
@@ -175,6 +178,40 @@ def _grouped(period: Period, key_sql: str, *, schemas=None) -> list[dict[str, An
     # `key_sql` is one of this module's fixed expressions.
     body = f"SELECT {key_sql} AS key, {_MEASURES} FROM chats GROUP BY 1 ORDER BY 1"  # noqa: S608
     return [_row(["key", *MEASURE_COLUMNS], row) for row in _run(period, body, schemas)]
+
+
+# The council report's breakdowns, read in one pass over the chats (GROUPING SETS).
+DIMENSIONS = {
+    "department": "department_id",
+    "operator": "operator_id",
+    "channel": "channel",
+    "language": "language",
+    "hour": "extract(hour FROM created_at AT TIME ZONE 'Europe/London')::int",
+    "weekday": "extract(isodow FROM created_at AT TIME ZONE 'Europe/London')::int",
+}
+
+
+def _grouped_sets(period: Period) -> dict[str, list[dict[str, Any]]]:
+    """{"all": [row], "department": rows, ...}: every breakdown from one statement."""
+    names = list(DIMENSIONS)
+    keyed = ", ".join(f"{sql} AS d_{name}" for name, sql in DIMENSIONS.items())
+    flags = ", ".join(f"GROUPING(d_{name})" for name in names)
+    sets = ", ".join(["()", *[f"(d_{name})" for name in names]])
+    body = (
+        f", keyed AS (SELECT chats.*, {keyed} FROM chats) "  # noqa: S608 - fixed fragments
+        f"SELECT {flags}, {', '.join('d_' + n for n in names)}, {_MEASURES} FROM keyed "
+        f"GROUP BY GROUPING SETS ({sets})"
+    )
+    result: dict[str, list[dict[str, Any]]] = {"all": [], **{name: [] for name in names}}
+    width = len(names)
+    for row in _run(period, body):
+        grouped = [name for name, flag in zip(names, row[:width], strict=True) if flag == 0]
+        which = grouped[0] if grouped else "all"
+        key = row[width + names.index(which)] if grouped else 1
+        result[which].append(_row(["key", *MEASURE_COLUMNS], [key, *row[2 * width :]]))
+    for rows in result.values():
+        rows.sort(key=lambda r: (r["key"] is None, r["key"]))
+    return result
 
 
 @dataclass
@@ -220,34 +257,35 @@ def council_report(period: Period) -> CouncilReport:
     from chat.models import Conversation, ConversationTransfer, Enquiry
     from routing.models import Department
 
-    (summary,) = _fill(_grouped(period, "1"), [1], ["All chats"])
+    sets = _grouped_sets(period)
+    (summary,) = _fill(sets["all"], [1], ["All chats"])
     departments = dict(Department.objects.values_list("id", "name"))
     by_department = [
         _with_shares({**row, "label": departments.get(row["key"], "No department")})
-        for row in _grouped(period, "department_id")
+        for row in sets["department"]
     ]
     by_department.sort(key=lambda r: (r["key"] is None, r["label"]))
     by_channel = _fill(
-        _grouped(period, "channel"),
+        sets["channel"],
         CHANNELS,
         ["Web chat", "Facebook Messenger", "WhatsApp", "Assistant"],
     )
     languages = dict(Conversation.Language.choices)
     by_language = [
         _with_shares({**row, "label": languages.get(row["key"], row["key"])})
-        for row in _grouped(period, "language")
+        for row in sets["language"]
     ]
     by_hour = _fill(
-        _grouped(period, "extract(hour FROM created_at AT TIME ZONE 'Europe/London')::int"),
+        sets["hour"],
         list(range(24)),
         [f"{h:02d}:00" for h in range(24)],
     )
     by_weekday = _fill(
-        _grouped(period, "extract(isodow FROM created_at AT TIME ZONE 'Europe/London')::int"),
+        sets["weekday"],
         list(range(1, 8)),
         WEEKDAYS,
     )
-    by_operator = _operators(period)
+    by_operator = _operators(period, sets["operator"])
     outcome_labels = dict(Conversation.Outcome.choices)
     outcomes = [
         {"key": key, "label": outcome_labels.get(key, "Not recorded"), "chats": n}
@@ -311,10 +349,9 @@ def council_report(period: Period) -> CouncilReport:
     )
 
 
-def _operators(period: Period) -> list[dict[str, Any]]:
+def _operators(period: Period, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     from django.contrib.auth import get_user_model
 
-    rows = _grouped(period, "operator_id")
     load = {
         r[0]: {"handled": r[1], "open_seconds": _num(r[2]), "busy_seconds": _num(r[3])}
         for r in _run(period, _OPERATOR_LOAD)
