@@ -147,35 +147,30 @@ def autodiscover() -> None:
 
 
 def run_batches(
-    select_ids: Callable[[int], list[Any]],
-    apply: Callable[[list[Any]], None],
+    ids: list[Any],
+    apply: Callable[[list[Any]], int],
     *,
     batch_size: int,
     lock_timeout_ms: int = 2000,
 ) -> tuple[int, int, float]:
-    """Apply `apply` to batches of ids from `select_ids(limit)`, one transaction each.
+    """Call `apply(chunk)` on `batch_size` ids at a time, each chunk in its own transaction.
 
-    `select_ids` should lock its rows with `FOR UPDATE SKIP LOCKED` and leave out what was
-    done, so a row a live chat holds is skipped tonight and taken tomorrow, and no batch
-    waits behind one for long (`lock_timeout`). Returns (rows, batches, longest batch in s).
+    `apply` should lock the rows it changes with `FOR UPDATE SKIP LOCKED` (re-checking that
+    they are still due), so a row a live chat holds is skipped tonight and taken tomorrow, and
+    no batch waits long behind anyone (`lock_timeout`). It returns how many it changed.
+    Returns (rows changed, batches, longest batch in seconds): the longest batch is the
+    longest any row lock is held.
     """
     total = batches = 0
     longest = 0.0
-    while True:
-        started = time.perf_counter()
+    for start in range(0, len(ids), batch_size):
+        began = time.perf_counter()
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
-            ids = select_ids(batch_size)
-            if ids:
-                apply(ids)
-        if not ids:
-            break
-        total += len(ids)
+            total += apply(ids[start : start + batch_size])
         batches += 1
-        longest = max(longest, time.perf_counter() - started)
-        if len(ids) < batch_size:
-            break
+        longest = max(longest, time.perf_counter() - began)
     return total, batches, longest
 
 

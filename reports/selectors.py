@@ -25,7 +25,9 @@ the current council's schema unless given `schemas` (the partnership report).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -35,6 +37,8 @@ from django.db import connection, transaction
 
 LONDON = ZoneInfo("Europe/London")
 CHANNELS = ["web", "messenger", "whatsapp", "assistant"]
+# Sorting for the percentiles stays in memory (measured: 4 MB spilled to disk at 100k chats).
+WORK_MEM = "64MB"
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -60,15 +64,22 @@ _CHATS = """
 SELECT {council} AS council, c.id, c.status, c.department_id, c.operator_id, c.language,
        c.created_at, c.queued_at, c.accepted_at, c.first_response_at, c.ended_at,
        c.rating, c.outcome,
+       date_part('epoch', c.accepted_at - c.queued_at) AS wait_s,
+       date_part('epoch', c.first_response_at - c.created_at) AS first_response_s,
+       date_part('epoch', c.ended_at - c.accepted_at) AS handle_s,
        CASE WHEN c.status = 'bot' THEN 'assistant'
-            WHEN c.accepted_at IS NULL AND EXISTS (
-                 SELECT 1 FROM {message} AS m
-                  WHERE m.conversation_id = c.id AND m.author = 'bot') THEN 'assistant'
+            -- a scalar subquery with LIMIT: probed by index for the few unanswered chats,
+            -- where EXISTS became a hashed scan of every message (bench/reports_bench.py)
+            WHEN c.accepted_at IS NULL AND (
+                 SELECT true FROM {message} AS m
+                  WHERE m.conversation_id = c.id AND m.author = 'bot' LIMIT 1) THEN 'assistant'
             ELSE c.channel END AS channel
   FROM {conversation} AS c
  WHERE c.created_at >= %(start)s AND c.created_at < %(end)s
 """
 
+# Durations are float seconds (date_part), which sort far faster than numeric; percentiles
+# ignore NULLs (chats never answered have no wait), and one sort serves p50 and p90.
 _MEASURES = """
 count(*) AS chats,
 count(*) FILTER (WHERE channel <> 'assistant') AS offered,
@@ -77,23 +88,31 @@ count(*) FILTER (WHERE status = 'missed') AS missed,
 count(*) FILTER (WHERE accepted_at IS NULL AND status = 'ended' AND channel <> 'assistant')
     AS abandoned,
 count(*) FILTER (WHERE status = 'queued') AS waiting,
-percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM accepted_at - queued_at))
-    FILTER (WHERE accepted_at IS NOT NULL) AS wait_p50,
-percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM accepted_at - queued_at))
-    FILTER (WHERE accepted_at IS NOT NULL) AS wait_p90,
-percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - created_at))
-    FILTER (WHERE first_response_at IS NOT NULL) AS first_response_p50,
-percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - created_at))
-    FILTER (WHERE first_response_at IS NOT NULL) AS first_response_p90,
-avg(extract(epoch FROM ended_at - accepted_at))
-    FILTER (WHERE accepted_at IS NOT NULL AND ended_at IS NOT NULL) AS handle_mean,
-percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ended_at - accepted_at))
-    FILTER (WHERE accepted_at IS NOT NULL AND ended_at IS NOT NULL) AS handle_p50,
+percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY wait_s) AS wait_p,
+percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY first_response_s) AS first_response_p,
+avg(handle_s) AS handle_mean,
+percentile_cont(0.5) WITHIN GROUP (ORDER BY handle_s) AS handle_p50,
 count(rating) AS rated,
 avg(rating) AS rating_mean,
 count(*) FILTER (WHERE rating >= 4) AS rated_4_or_5
 """
-
+# For the hour and weekday tables: counts and the median wait only (the same columns).
+_MEASURES_LIGHT = """
+count(*) AS chats,
+count(*) FILTER (WHERE channel <> 'assistant') AS offered,
+count(*) FILTER (WHERE accepted_at IS NOT NULL) AS answered,
+count(*) FILTER (WHERE status = 'missed') AS missed,
+count(*) FILTER (WHERE accepted_at IS NULL AND status = 'ended' AND channel <> 'assistant')
+    AS abandoned,
+count(*) FILTER (WHERE status = 'queued') AS waiting,
+percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY wait_s) AS wait_p,
+NULL::float8[] AS first_response_p, NULL::float8 AS handle_mean, NULL::float8 AS handle_p50,
+0 AS rated, NULL::float8 AS rating_mean, 0 AS rated_4_or_5
+"""
+SQL_COLUMNS = [
+    "chats", "offered", "answered", "missed", "abandoned", "waiting", "wait_p",
+    "first_response_p", "handle_mean", "handle_p50", "rated", "rating_mean", "rated_4_or_5",
+]  # fmt: skip
 MEASURE_COLUMNS = [
     "chats", "offered", "answered", "missed", "abandoned", "waiting", "wait_p50", "wait_p90",
     "first_response_p50", "first_response_p90", "handle_mean", "handle_p50", "rated",
@@ -104,7 +123,7 @@ MEASURE_COLUMNS = [
 # by gaps and islands), for chats per busy hour and concurrency.
 _OPERATOR_LOAD = """
 , iv AS (  -- follows `WITH chats AS (...)`
-    SELECT operator_id, accepted_at AS s, ended_at AS e FROM chats
+    SELECT operator_id, accepted_at AS s, ended_at AS e, handle_s FROM chats
      WHERE operator_id IS NOT NULL AND accepted_at IS NOT NULL
        AND ended_at IS NOT NULL AND ended_at > accepted_at
 ), marked AS (
@@ -122,9 +141,9 @@ _OPERATOR_LOAD = """
 )
 SELECT i.operator_id, i.handled, i.open_seconds, b.busy_seconds
   FROM (SELECT operator_id, count(*) AS handled,
-               sum(extract(epoch FROM e - s)) AS open_seconds
+               sum(handle_s) AS open_seconds
           FROM iv GROUP BY operator_id) AS i
-  JOIN (SELECT operator_id, sum(extract(epoch FROM e - s)) AS busy_seconds
+  JOIN (SELECT operator_id, sum(date_part('epoch', e - s)) AS busy_seconds
           FROM spans GROUP BY operator_id) AS b USING (operator_id)
 """
 
@@ -137,9 +156,17 @@ def _num(value: Any) -> float | int | None:
     return float(value)
 
 
-def _row(columns: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
-    pairs = zip(columns, values, strict=True)
-    return {name: value if name == "key" else _num(value) for name, value in pairs}
+def _row(key: Any, values: Sequence[Any]) -> dict[str, Any]:
+    """A result row of _MEASURES as named figures (the p50/p90 arrays split)."""
+    row: dict[str, Any] = {"key": key}
+    for name, value in zip(SQL_COLUMNS, values, strict=True):
+        if name.endswith("_p"):
+            row[f"{name}50"], row[f"{name}90"] = (
+                (_num(value[0]), _num(value[1])) if value else (None, None)
+            )
+        else:
+            row[name] = _num(value)
+    return row
 
 
 def _chats_sql(schemas: Sequence[tuple[str, str]] | None) -> tuple[str, dict[str, Any]]:
@@ -162,14 +189,46 @@ def _chats_sql(schemas: Sequence[tuple[str, str]] | None) -> tuple[str, dict[str
     return " UNION ALL ".join(parts), params
 
 
+_materialized: ContextVar[bool] = ContextVar("report_chats_materialized", default=False)
+
+
+@contextmanager
+def _chats_table(period: Period) -> Iterator[None]:
+    """For the block: the period's chats in a temporary table (one transaction), which every
+    `_run` then reads instead of recomputing them (the channel needs a subquery per chat)."""
+    chats, params = _chats_sql(None)
+    with transaction.atomic(), connection.cursor() as cursor:
+        _tune(cursor)
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE report_chats ON COMMIT DROP AS {chats}",
+            {"start": period.start, "end": period.end, **params},
+        )
+        token = _materialized.set(True)
+        try:
+            yield
+        finally:
+            _materialized.reset(token)
+
+
+def _tune(cursor) -> None:
+    # The subquery's cost estimate makes PostgreSQL JIT-compile these statements, which took
+    # longer than running them, and the percentiles' sorts spilled to disk at 4 MB
+    # (bench/reports_bench.py): both changed for this transaction only.
+    cursor.execute("SET LOCAL jit = off")
+    cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+
+
 def _run(period: Period, body: str, schemas=None) -> list[tuple]:
     """`WITH chats AS (...) <body>` for the period."""
-    chats, params = _chats_sql(schemas)
-    sql = f"WITH chats AS ({chats}) {body}"
+    if _materialized.get() and not schemas:
+        chats, params, how = "SELECT * FROM report_chats", {}, ""
+    else:
+        # MATERIALIZED: each chat's channel (a subquery for unanswered chats) is worked out
+        # once, however many times the body reads `chats`.
+        (chats, params), how = _chats_sql(schemas), "MATERIALIZED"
+    sql = f"WITH chats AS {how} ({chats}) {body}"
     with transaction.atomic(), connection.cursor() as cursor:
-        # The subquery's cost estimate makes PostgreSQL JIT-compile these statements, which
-        # took longer than running them (measured in bench/reports_bench.py): off, locally.
-        cursor.execute("SET LOCAL jit = off")
+        _tune(cursor)
         cursor.execute(sql, {"start": period.start, "end": period.end, **params})
         return cursor.fetchall()
 
@@ -177,7 +236,7 @@ def _run(period: Period, body: str, schemas=None) -> list[tuple]:
 def _grouped(period: Period, key_sql: str, *, schemas=None) -> list[dict[str, Any]]:
     # `key_sql` is one of this module's fixed expressions.
     body = f"SELECT {key_sql} AS key, {_MEASURES} FROM chats GROUP BY 1 ORDER BY 1"  # noqa: S608
-    return [_row(["key", *MEASURE_COLUMNS], row) for row in _run(period, body, schemas)]
+    return [_row(row[0], row[1:]) for row in _run(period, body, schemas)]
 
 
 # The council report's breakdowns, read in one pass over the chats (GROUPING SETS).
@@ -191,15 +250,16 @@ DIMENSIONS = {
 }
 
 
-def _grouped_sets(period: Period) -> dict[str, list[dict[str, Any]]]:
-    """{"all": [row], "department": rows, ...}: every breakdown from one statement."""
-    names = list(DIMENSIONS)
-    keyed = ", ".join(f"{sql} AS d_{name}" for name, sql in DIMENSIONS.items())
+def _grouped_sets(
+    period: Period, names: Sequence[str], measures: str = _MEASURES
+) -> dict[str, list[dict[str, Any]]]:
+    """{"all": [row], name: rows, ...}: the whole and each breakdown in one statement."""
+    keyed = ", ".join(f"{DIMENSIONS[name]} AS d_{name}" for name in names)
     flags = ", ".join(f"GROUPING(d_{name})" for name in names)
     sets = ", ".join(["()", *[f"(d_{name})" for name in names]])
     body = (
         f", keyed AS (SELECT chats.*, {keyed} FROM chats) "  # noqa: S608 - fixed fragments
-        f"SELECT {flags}, {', '.join('d_' + n for n in names)}, {_MEASURES} FROM keyed "
+        f"SELECT {flags}, {', '.join('d_' + n for n in names)}, {measures} FROM keyed "
         f"GROUP BY GROUPING SETS ({sets})"
     )
     result: dict[str, list[dict[str, Any]]] = {"all": [], **{name: [] for name in names}}
@@ -208,7 +268,7 @@ def _grouped_sets(period: Period) -> dict[str, list[dict[str, Any]]]:
         grouped = [name for name, flag in zip(names, row[:width], strict=True) if flag == 0]
         which = grouped[0] if grouped else "all"
         key = row[width + names.index(which)] if grouped else 1
-        result[which].append(_row(["key", *MEASURE_COLUMNS], [key, *row[2 * width :]]))
+        result[which].append(_row(key, row[2 * width :]))
     for rows in result.values():
         rows.sort(key=lambda r: (r["key"] is None, r["key"]))
     return result
@@ -254,10 +314,18 @@ def _fill(rows: list[dict[str, Any]], keys: Sequence[Any], labels: Sequence[str]
 
 def council_report(period: Period) -> CouncilReport:
     """Every figure of the council report for `period`. Call in the council's schema."""
+
+    with _chats_table(period):
+        return _council_report(period)
+
+
+def _council_report(period: Period) -> CouncilReport:
     from chat.models import Conversation, ConversationTransfer, Enquiry
     from routing.models import Department
 
-    sets = _grouped_sets(period)
+    sets = _grouped_sets(period, ["department", "operator", "channel", "language"])
+    light = _grouped_sets(period, ["hour", "weekday"], _MEASURES_LIGHT)
+    sets["hour"], sets["weekday"] = light["hour"], light["weekday"]
     (summary,) = _fill(sets["all"], [1], ["All chats"])
     departments = dict(Department.objects.values_list("id", "name"))
     by_department = [
