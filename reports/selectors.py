@@ -67,12 +67,14 @@ SELECT {council} AS council, c.id, c.status, c.department_id, c.operator_id, c.l
        date_part('epoch', c.accepted_at - c.queued_at) AS wait_s,
        date_part('epoch', c.first_response_at - c.created_at) AS first_response_s,
        date_part('epoch', c.ended_at - c.accepted_at) AS handle_s,
+       extract(hour FROM c.created_at AT TIME ZONE 'Europe/London')::int AS local_hour,
+       extract(isodow FROM c.created_at AT TIME ZONE 'Europe/London')::int AS local_weekday,
        CASE WHEN c.status = 'bot' THEN 'assistant'
-            -- a scalar subquery with LIMIT: probed by index for the few unanswered chats,
-            -- where EXISTS became a hashed scan of every message (bench/reports_bench.py)
-            WHEN c.accepted_at IS NULL AND (
-                 SELECT true FROM {message} AS m
-                  WHERE m.conversation_id = c.id AND m.author = 'bot' LIMIT 1) THEN 'assistant'
+            -- only unanswered chats are looked up, in the small partial index of the
+            -- assistant's messages (chat.Message, message_bot_idx)
+            WHEN c.accepted_at IS NULL AND EXISTS (
+                 SELECT 1 FROM {message} AS m
+                  WHERE m.conversation_id = c.id AND m.author = 'bot') THEN 'assistant'
             ELSE c.channel END AS channel
   FROM {conversation} AS c
  WHERE c.created_at >= %(start)s AND c.created_at < %(end)s
@@ -245,8 +247,8 @@ DIMENSIONS = {
     "operator": "operator_id",
     "channel": "channel",
     "language": "language",
-    "hour": "extract(hour FROM created_at AT TIME ZONE 'Europe/London')::int",
-    "weekday": "extract(isodow FROM created_at AT TIME ZONE 'Europe/London')::int",
+    "hour": "local_hour",
+    "weekday": "local_weekday",
 }
 
 

@@ -111,3 +111,30 @@ def test_subject_access_erasure_and_audit_pages_pass_axe(councils, daphne_server
     expect(page.locator("#result_list")).to_contain_text("Erasure request")
     assert_accessible(page, "audit log")
     screenshot(page, "privacy-audit-log")
+
+
+def test_the_pre_chat_form_shows_the_lawful_basis_and_notice_in_english_and_welsh(
+    councils, daphne_server, browser
+):
+    from tests.e2e.test_widget_flows import PARKING_PAGE, clean_axe, visitor
+    from tests.widgets.factories import widget_settings_in
+    from widgets.models import LAWFUL_BASIS_CY
+
+    widget_settings_in(
+        councils.alpha,
+        offer_welsh=True,
+        privacy_notice_url="https://www.alpha.gov.uk/privacy",
+        privacy_notice_url_cy="https://www.alpha.gov.uk/preifatrwydd",
+        lawful_basis="Alpha uses what you type to answer you (public task).",
+    )
+    page = visitor(browser, daphne_server, "alpha.localhost", PARKING_PAGE)
+    page.click("[data-testid=cc-launcher]")
+    note = page.locator("[data-testid=cc-privacy]")
+    expect(note).to_contain_text("Alpha uses what you type to answer you (public task).")
+    expect(note.locator("a")).to_have_attribute("href", "https://www.alpha.gov.uk/privacy")
+    clean_axe(page, "pre-chat form with the lawful basis")
+
+    page.click("[data-testid=cc-language]")
+    expect(note).to_contain_text(LAWFUL_BASIS_CY)
+    expect(note.locator("a")).to_have_attribute("href", "https://www.alpha.gov.uk/preifatrwydd")
+    clean_axe(page, "Welsh pre-chat form with the lawful basis")
