@@ -257,3 +257,19 @@ def test_the_admin_erasure_asks_for_confirmation_then_erases_and_shows_the_recei
     assert done.status_code == 302 and "/admin/privacy/erasurereceipt/" in done["Location"]
     assert traces(councils.alpha.schema_name, ["mortimer", "zebedee"]) == []
     assert client.get(done["Location"]).status_code == 200
+
+
+def test_the_chat_history_action_opens_the_erasure_confirmation_for_that_resident(councils):
+    data = plant(councils.alpha, "ALPHA-ONLY")
+    council_admin(councils.alpha)
+    client = admin_client(councils.alpha, "chief")
+
+    page = client.post(
+        "/admin/chat/conversation/",
+        {"action": "erase_resident", "_selected_action": [str(data["chats"][0])]},
+    )
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Are you sure?" in html and 'name="value" value="Zebedee.Q@example.org"' in html
+    assert traces(councils.alpha.schema_name, ["mortimer"])  # nothing erased before the yes
