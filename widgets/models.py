@@ -82,6 +82,7 @@ class WidgetSettings(models.Model):
     )
     lawful_basis = models.CharField(
         max_length=400,
+        blank=True,
         default=LAWFUL_BASIS,
         help_text="Shown above the start button: why the council may use what residents type.",
     )
