@@ -18,7 +18,8 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from chat import groups, selectors, services
+from chat import groups, selectors
+from chat.actions import followups, lifecycle, messages, notes, presence, transfers
 from chat.errors import ChatError
 from chat.operators import operator_for_session_unsafe
 from chat.queue import QueueState, queue_position_of
@@ -26,8 +27,6 @@ from chat.tokens import TokenExpired, TokenInvalid, visitor_token_issue, visitor
 from councils.middleware import header
 from councils.sites import CouncilRef, council_ref_by_id, council_ref_by_slug
 from councils.tenancy import in_council, in_public
-from routing import presence, transfers
-from routing.transfers import transferred_to
 
 CLIENT_ID_MAX = 64
 
@@ -276,7 +275,7 @@ class VisitorConsumer(ChatSocket):
         client_id = _client_id(frame)
         stored = await in_council(
             self.council,
-            services.message_create,
+            messages.message_create,
             council=self.council,
             conversation_id=self.conversation,
             body=frame.get("body"),
@@ -289,7 +288,7 @@ class VisitorConsumer(ChatSocket):
         await self.send_frame({"type": "resumed", "last_seq": last})
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
-        await services.typing_relay(
+        await messages.typing_relay(
             council=self.council,
             conversation_id=self.conversation,
             active=bool(frame.get("active")),
@@ -299,7 +298,7 @@ class VisitorConsumer(ChatSocket):
     async def on_end(self, frame: dict[str, Any]) -> None:
         await in_council(
             self.council,
-            services.conversation_end,
+            lifecycle.conversation_end,
             council=self.council,
             conversation_id=self.conversation,
         )
@@ -307,7 +306,7 @@ class VisitorConsumer(ChatSocket):
     async def on_read(self, frame: dict[str, Any]) -> None:
         await in_council(
             self.council,
-            services.conversation_mark_read,
+            messages.conversation_mark_read,
             council=self.council,
             conversation_id=self.conversation,
             seq=frame.get("seq"),
@@ -315,7 +314,7 @@ class VisitorConsumer(ChatSocket):
 
     async def follow_transfer(self, old: CouncilRef) -> CouncilRef | None:
         """The council a chat moved to from `old` (same partnership), now this socket's."""
-        new_id = await in_council(old, transferred_to, self.conversation)
+        new_id = await in_council(old, selectors.transferred_to, self.conversation)
         if new_id is None:
             return None
         new = await in_public(council_ref_by_id, new_id)
@@ -491,7 +490,7 @@ class OperatorConsumer(ChatSocket):
         # operator's other tabs, and `operator_accepted` skips chats already watched.
         summary = await in_council(
             self.council,
-            services.conversation_accept,
+            lifecycle.conversation_accept,
             council=self.council,
             conversation_id=_uuid(frame.get("conversation")),
             operator=self.operator,
@@ -504,7 +503,7 @@ class OperatorConsumer(ChatSocket):
         client_id = _client_id(frame)
         stored = await in_council(
             self.council,
-            services.message_create,
+            messages.message_create,
             council=self.council,
             conversation_id=conversation,
             body=frame.get("body"),
@@ -528,7 +527,7 @@ class OperatorConsumer(ChatSocket):
             raise FrameError("invalid_frame", "outcome must be one of the listed outcomes.")
         await in_council(
             self.council,
-            services.conversation_end,
+            lifecycle.conversation_end,
             council=self.council,
             conversation_id=_uuid(frame.get("conversation")),
             operator=self.operator,
@@ -551,7 +550,7 @@ class OperatorConsumer(ChatSocket):
         conversation = _uuid(frame.get("conversation"))
         if groups.conversation_group(self.council.id, conversation) not in self.joined:
             raise ChatError("not_assigned", "This chat is not assigned to you.")
-        await services.typing_relay(
+        await messages.typing_relay(
             council=self.council,
             conversation_id=conversation,
             active=bool(frame.get("active")),
@@ -623,7 +622,7 @@ class OperatorConsumer(ChatSocket):
         client_id = _client_id(frame)
         payload, _ = await in_council(
             self.council,
-            services.note_create,
+            notes.note_create,
             council=self.council,
             conversation_id=conversation,
             operator=self.operator,
@@ -655,7 +654,7 @@ class OperatorConsumer(ChatSocket):
         if kind == "enquiry":
             await in_council(
                 self.council,
-                services.enquiry_mark_handled,
+                followups.enquiry_mark_handled,
                 council=self.council,
                 enquiry_id=item,
                 operator=self.operator,
@@ -664,7 +663,7 @@ class OperatorConsumer(ChatSocket):
         elif kind == "missed":
             await in_council(
                 self.council,
-                services.missed_mark_handled,
+                followups.missed_mark_handled,
                 council=self.council,
                 conversation_id=item,
                 operator=self.operator,
