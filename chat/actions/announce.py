@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from chat import groups
-from chat.broadcast import send_many, send_now, send_on_commit
+from chat import frames, groups
+from chat.broadcast import send_many, send_now
 from chat.coalesce import defer
 from chat.models import Conversation
 from chat.queue import queue_state
@@ -21,14 +21,9 @@ def announce_status_on_commit(
     council: CouncilRef, conversation: Conversation, operator: str | None
 ) -> None:
     """Tell both sides of the chat its new status (and who has it) after commit."""
-    send_on_commit(
+    frames.send_frame_on_commit(
         groups.conversation_group(council.id, conversation.id),
-        {
-            "type": "chat.status",
-            "conversation": str(conversation.id),
-            "status": conversation.status,
-            "operator": operator,
-        },
+        frames.status(str(conversation.id), conversation.status, operator),
     )
 
 
@@ -42,14 +37,14 @@ def announce_load_on_commit(council: CouncilRef, *user_ids: int | None) -> None:
         with council_schema(council.schema_name):
             loads = {uid: load_of(uid).payload() for uid in user_ids if uid}
         send_many(
-            (groups.operator_group(council.id, uid), {"type": "operator.presence", **load})
+            (groups.operator_group(council.id, uid), frames.to_group(frames.presence(load)))
             for uid, load in loads.items()
         )
 
     def _announce_team() -> None:
         with council_schema(council.schema_name):
             team = operator_loads()
-        send_now(groups.queue_group(council.id), {"type": "operators.changed", "operators": team})
+        send_now(groups.queue_group(council.id), frames.to_group(frames.operators(team)))
 
     transaction.on_commit(_announce_own)
     if not defer(f"team:{council.id}", _announce_team):

@@ -14,14 +14,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from chat import groups
+from chat import frames, groups
 from chat.actions.announce import (
     announce_load_on_commit,
     announce_positions_on_commit,
     announce_status_on_commit,
 )
 from chat.actions.messages import system_message_unsafe
-from chat.broadcast import send_on_commit
 from chat.coalesce import coalesced_announcements
 from chat.models import Conversation
 from chat.operators import OperatorRef, operator_ref
@@ -63,18 +62,15 @@ def conversation_assign_unsafe(
     announce_status_on_commit(council, conversation, operator.name)
     summary = conversation_summary(conversation.id)
     if was_queued:
-        send_on_commit(
+        frames.send_frame_on_commit(
             groups.queue_group(council.id),
-            {
-                "type": "queue.remove",
-                "conversation": str(conversation.id),
-                "reason": "accepted" if reason == "accepted" else "assigned",
-            },
+            frames.queue_remove(
+                str(conversation.id), "accepted" if reason == "accepted" else "assigned"
+            ),
         )
         announce_positions_on_commit(council)
-    send_on_commit(
-        groups.operator_group(council.id, operator.id),
-        {"type": "operator.accepted", "conversation": summary, "reason": reason},
+    frames.send_frame_on_commit(
+        groups.operator_group(council.id, operator.id), frames.accepted(summary, reason)
     )
     announce_load_on_commit(council, operator.id, previous_operator_id)
     return summary

@@ -13,9 +13,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from chat import groups
+from chat import frames, groups
 from chat.actions.announce import announce_status_on_commit
-from chat.broadcast import send_on_commit
 from chat.errors import ChatError
 from chat.models import Conversation, Enquiry, Note
 from chat.operators import OperatorRef
@@ -33,9 +32,8 @@ def enquiry_store_unsafe(council: CouncilRef, **fields: Any) -> Enquiry:
     enquiry = Enquiry.objects.create(**fields)
     enquiry_id = str(enquiry.id)
     transaction.on_commit(lambda: send_enquiry_task.delay(enquiry_id))
-    send_on_commit(
-        groups.queue_group(council.id),
-        {"type": "followup.add", "kind": "enquiry", "item": enquiry_payload(enquiry)},
+    frames.send_frame_on_commit(
+        groups.queue_group(council.id), frames.followup_add("enquiry", enquiry_payload(enquiry))
     )
     return enquiry
 
@@ -101,7 +99,6 @@ def missed_mark_handled(
 def _announce_followup_handled(
     council: CouncilRef, kind: str, item_id: UUID, operator: OperatorRef
 ) -> None:
-    send_on_commit(
-        groups.queue_group(council.id),
-        {"type": "followup.handled", "kind": kind, "id": str(item_id), "by": operator.name},
+    frames.send_frame_on_commit(
+        groups.queue_group(council.id), frames.followup_handled(kind, str(item_id), operator.name)
     )

@@ -13,7 +13,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils import timezone
 
-from chat import groups
+from chat import frames, groups
 from chat.actions.announce import (
     announce_load_on_commit,
     announce_positions_on_commit,
@@ -21,7 +21,6 @@ from chat.actions.announce import (
 )
 from chat.actions.assignment import conversation_assign_unsafe, dispatch_on_commit
 from chat.actions.messages import clean_body, message_store_unsafe, system_message_unsafe
-from chat.broadcast import send_on_commit
 from chat.errors import ChatError
 from chat.models import Conversation, Message, Visitor
 from chat.operators import OperatorRef
@@ -74,7 +73,7 @@ def conversation_start(
     )
     conversation.last_seq = stored.seq
     summary = conversation_summary(conversation.id)
-    send_on_commit(groups.queue_group(council.id), {"type": "queue.add", "conversation": summary})
+    frames.send_frame_on_commit(groups.queue_group(council.id), frames.queue_add(summary))
     announce_positions_on_commit(council)
     return conversation, summary
 
@@ -124,17 +123,12 @@ def conversation_requeue_unsafe(
     system_message_unsafe(council, conversation, visitor_text)
     announce_status_on_commit(council, conversation, None)
     if previous_operator_id:
-        send_on_commit(
+        frames.send_frame_on_commit(
             groups.operator_group(council.id, previous_operator_id),
-            {
-                "type": "operator.removed",
-                "conversation": str(conversation.id),
-                "reason": removed_reason,
-            },
+            frames.chat_removed(str(conversation.id), removed_reason),
         )
-    send_on_commit(
-        groups.queue_group(council.id),
-        {"type": "queue.add", "conversation": conversation_summary(conversation.id)},
+    frames.send_frame_on_commit(
+        groups.queue_group(council.id), frames.queue_add(conversation_summary(conversation.id))
     )
     announce_positions_on_commit(council)
     announce_load_on_commit(council, previous_operator_id)
@@ -150,9 +144,8 @@ def conversation_mark_missed_unsafe(council: CouncilRef, conversation: Conversat
     conversation.save(update_fields=["status"])
     system_message_unsafe(council, conversation, MISSED_TEXT)
     announce_status_on_commit(council, conversation, None)
-    send_on_commit(
-        groups.queue_group(council.id),
-        {"type": "queue.remove", "conversation": str(conversation.id), "reason": "missed"},
+    frames.send_frame_on_commit(
+        groups.queue_group(council.id), frames.queue_remove(str(conversation.id), "missed")
     )
 
 
@@ -204,9 +197,8 @@ def conversation_end(
     current = operator_display_name(conversation.operator) if conversation.operator else None
     announce_status_on_commit(council, conversation, current)
     if was_queued:
-        send_on_commit(
-            groups.queue_group(council.id),
-            {"type": "queue.remove", "conversation": str(conversation.id), "reason": "ended"},
+        frames.send_frame_on_commit(
+            groups.queue_group(council.id), frames.queue_remove(str(conversation.id), "ended")
         )
         announce_positions_on_commit(council)
     elif conversation.operator_id:

@@ -17,8 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from chat import groups
-from chat.broadcast import send_on_commit
+from chat import frames, groups
 from chat.errors import ChatError
 from chat.models import Conversation, Message
 from chat.operators import OperatorRef
@@ -106,9 +105,8 @@ def _existing_message_unsafe(conversation_id: UUID, client_id: str) -> StoredMes
 
 def announce_message_on_commit(council: CouncilRef, payload: dict[str, Any]) -> None:
     """After commit, everyone in the chat (visitor's and operator's sockets) gets the message."""
-    send_on_commit(
-        groups.conversation_group(council.id, payload["conversation"]),
-        {"type": "chat.message", "message": payload},
+    frames.send_frame_on_commit(
+        groups.conversation_group(council.id, payload["conversation"]), frames.message(payload)
     )
 
 
@@ -271,13 +269,12 @@ async def typing_relay(
 
     Precondition: the caller has checked the sender may speak in this conversation.
     """
-    event = {
-        "type": "chat.typing",
-        "conversation": str(conversation_id),
-        "author": "operator" if operator else "visitor",
-        "name": operator.name if operator else None,
-        "active": bool(active),
-    }
+    if operator is None:
+        frame = frames.typing_by_visitor(str(conversation_id), bool(active))
+        event = frames.to_group(frame, to="operator")
+    else:
+        frame = frames.typing_by_operator(str(conversation_id), operator.name, bool(active))
+        event = frames.to_group(frame, to="visitor")
     await get_channel_layer().group_send(
         groups.conversation_group(council.id, conversation_id), event
     )
@@ -309,8 +306,8 @@ def conversation_mark_read(*, council: CouncilRef, conversation_id: UUID, seq: A
         visitor_read_seq=read
     )
     if raised and row["operator_id"]:
-        send_on_commit(
+        frames.send_frame_on_commit(
             groups.operator_group(council.id, row["operator_id"]),
-            {"type": "operator.read", "conversation": str(conversation_id), "seq": read},
+            frames.read(str(conversation_id), read),
         )
     return read

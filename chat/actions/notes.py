@@ -7,9 +7,8 @@ from uuid import UUID
 
 from django.db import transaction
 
-from chat import groups
+from chat import frames, groups
 from chat.actions.messages import clean_body
-from chat.broadcast import send_on_commit
 from chat.errors import ChatError
 from chat.models import Conversation, Note
 from chat.operators import OperatorRef
@@ -64,7 +63,7 @@ def note_create(
     if conversation.operator_id:
         audience.add(conversation.operator_id)
     for user_id in audience:
-        send_on_commit(
-            groups.operator_group(council.id, user_id), {"type": "operator.note", "note": payload}
+        frames.send_frame_on_commit(
+            groups.operator_group(council.id, user_id), frames.note(payload)
         )
     return payload, True

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from chat import groups
+from chat import frames, groups
 from chat.actions.announce import announce_load_on_commit, announce_positions_on_commit
 from chat.actions.assignment import conversation_assign_unsafe, dispatch_on_commit
 from chat.actions.lifecycle import conversation_requeue_unsafe
@@ -60,9 +60,9 @@ def transfer_to_operator(
     if load.status != OperatorPresence.Status.ONLINE or not load.has_room:
         raise ChatError("not_available", f"{operator_display_name(target)} cannot take it now.")
     to = operator_ref(target)
-    send_on_commit(
+    frames.send_frame_on_commit(
         groups.operator_group(council.id, operator.id),
-        {"type": "operator.removed", "conversation": str(conversation.id), "reason": "transferred"},
+        frames.chat_removed(str(conversation.id), "transferred"),
     )
     summary = conversation_assign_unsafe(council, conversation, to, reason="transfer")
     announce_load_on_commit(council, operator.id)
@@ -180,14 +180,12 @@ def transfer_to_council(
             "council_id": to_council.id,
         },
     )
-    send_on_commit(
+    frames.send_frame_on_commit(
         groups.operator_group(council.id, operator.id),
-        {"type": "operator.removed", "conversation": str(conversation_id), "reason": "transferred"},
+        frames.chat_removed(str(conversation_id), "transferred"),
     )
     announce_load_on_commit(council, operator.id)
     dispatch_on_commit(council)
-    send_on_commit(
-        groups.queue_group(to_council.id), {"type": "queue.add", "conversation": summary}
-    )
+    frames.send_frame_on_commit(groups.queue_group(to_council.id), frames.queue_add(summary))
     announce_positions_on_commit(to_council)
     dispatch_on_commit(to_council)
