@@ -153,7 +153,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     "routing-sweep": {
-        "task": "routing.tasks.sweep_all_councils",
+        "task": "chat.tasks.sweep_all_councils",
         "schedule": env.float("ROUTING_SWEEP_SECONDS", default=15.0),
     },
     # Each council's retention schedule (privacy/), nightly at 02:30 (Celery beat's clock, UTC).

@@ -162,7 +162,7 @@ def delete_expired_entries(*, before: datetime, dry_run: bool, batch_size: int =
 def console_opened(operator: Any, conversation_id: Any) -> None:
     """The console opened a chat's context (its earlier chats and notes): audited as an open.
 
-    `operator` is chat.services.OperatorRef (id, username). Call in the council's schema.
+    `operator` is chat.operators.OperatorRef (id, username). Call in the council's schema.
     """
     record(
         actor=Actor(name=operator.username, user_id=operator.id, source="console"),

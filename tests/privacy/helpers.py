@@ -8,8 +8,8 @@ from uuid import UUID
 
 from django_tenants.utils import schema_context
 
+from chat.actions.lifecycle import conversation_start
 from chat.models import Conversation, Enquiry, Message, Note, Visitor
-from chat.services import conversation_start
 from councils.sites import CouncilRef
 from routing.models import Department
 
