@@ -192,6 +192,12 @@ class ChatSocket(AsyncWebsocketConsumer):
     async def chat_message(self, event: dict[str, Any]) -> None:
         await self.deliver(event["message"])
 
+    async def chat_delivery(self, event: dict[str, Any]) -> None:
+        """A social reply's delivery state (social/); only operators' consoles show it."""
+
+    async def chat_attachments(self, event: dict[str, Any]) -> None:
+        """A social message's attachments were fetched (social/); for operators only."""
+
 
 class VisitorConsumer(ChatSocket):
     """/ws/visitor/<conversation>/?token=…: one resident in one chat."""
@@ -423,6 +429,7 @@ class OperatorConsumer(ChatSocket):
         "context": "on_context",
         "followups": "on_followups",
         "handle": "on_handle",
+        "template": "on_template",
     }
 
     async def open(self) -> None:
@@ -502,6 +509,9 @@ class OperatorConsumer(ChatSocket):
     async def on_message(self, frame: dict[str, Any]) -> None:
         conversation = _uuid(frame.get("conversation"))
         client_id = _client_id(frame)
+        tag = frame.get("tag")
+        if tag is not None and tag != "human_agent":
+            raise FrameError("invalid_frame", "tag must be human_agent.")
         stored = await in_council(
             self.council,
             services.message_create,
@@ -510,6 +520,31 @@ class OperatorConsumer(ChatSocket):
             body=frame.get("body"),
             client_id=client_id,
             operator=self.operator,
+            outbound={"tag": tag} if tag else None,
+        )
+        await self.send_frame(
+            {
+                "type": "ack",
+                "conversation": str(conversation),
+                "client_id": client_id,
+                "seq": stored.seq,
+            }
+        )
+
+    async def on_template(self, frame: dict[str, Any]) -> None:
+        """Send an approved WhatsApp template (social/): allowed outside the 24 hours."""
+        from social.outbound import template_send
+
+        conversation = _uuid(frame.get("conversation"))
+        client_id = _client_id(frame)
+        stored = await in_council(
+            self.council,
+            template_send,
+            council=self.council,
+            conversation_id=conversation,
+            operator=self.operator,
+            client_id=client_id,
+            template_id=frame.get("template"),
         )
         await self.send_frame(
             {
@@ -675,6 +710,27 @@ class OperatorConsumer(ChatSocket):
         await self.send_frame({"type": "handled", "kind": kind, "id": str(item)})
 
     # Channel-layer events.
+    async def chat_delivery(self, event: dict[str, Any]) -> None:
+        frame = {
+            "type": "delivery",
+            "conversation": event["conversation"],
+            "seq": event["seq"],
+            "state": event["state"],
+        }
+        if event.get("error"):
+            frame["error"] = event["error"]
+        await self.send_frame(frame)
+
+    async def chat_attachments(self, event: dict[str, Any]) -> None:
+        await self.send_frame(
+            {
+                "type": "attachments",
+                "conversation": event["conversation"],
+                "seq": event["seq"],
+                "attachments": event["attachments"],
+            }
+        )
+
     async def operator_read(self, event: dict[str, Any]) -> None:
         await self.send_frame(
             {"type": "read", "conversation": event["conversation"], "seq": event["seq"]}

@@ -14,6 +14,9 @@ def message_payload(message: Message) -> dict[str, Any]:
         "body": message.body,
         "client_id": message.client_id,
         "sent_at": message.created_at.isoformat().replace("+00:00", "Z"),
+        # What this kind of message carries beyond its text (a social message's delivery
+        # state and attachment); {} for most.
+        "extra": message.extra or {},
     }
 
 
@@ -27,6 +30,7 @@ def conversation_payload(conversation: Conversation, preview: str = "") -> dict[
     return {
         "id": str(conversation.id),
         "status": conversation.status,
+        "channel": conversation.channel,
         "visitor_name": conversation.visitor.name,
         "department": conversation.department.slug if conversation.department else None,
         "department_name": conversation.department.name if conversation.department else None,

@@ -6,6 +6,7 @@ council's `CouncilRef`, whose id scopes every group name.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from chat import groups
+from chat import channel_hooks, groups
 from chat.broadcast import send_many, send_now, send_on_commit
 from chat.coalesce import defer
 from chat.errors import ChatError
@@ -70,6 +71,7 @@ def append_message_unsafe(
     body: str,
     client_id: str | None,
     author_user_id: int | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Message:
     """Precondition: inside a transaction holding the conversation's row lock."""
     Conversation.objects.filter(pk=conversation.pk).update(
@@ -84,6 +86,7 @@ def append_message_unsafe(
         author_name=author_name,
         body=body,
         client_id=client_id,
+        extra=extra or {},
     )
 
 
@@ -121,6 +124,8 @@ def conversation_start(
     prechat: dict[str, Any] | None = None,
     language: str = Conversation.Language.ENGLISH,
     routed_by: dict[str, Any] | None = None,
+    channel: str = Conversation.Channel.WEB,
+    extra: dict[str, Any] | None = None,
 ) -> tuple[Conversation, dict[str, Any]]:
     """Open a chat in the council's queue with the visitor's question stored as seq 1.
 
@@ -137,9 +142,15 @@ def conversation_start(
         prechat=prechat or {},
         language=language,
         routed_by=routed_by or {},
+        channel=channel,
     )
     append_message_unsafe(
-        conversation, author=Message.Author.VISITOR, author_name=name, body=body, client_id=None
+        conversation,
+        author=Message.Author.VISITOR,
+        author_name=name,
+        body=body,
+        client_id=None,
+        extra=extra,
     )
     summary = conversation_summary(conversation.id)
     send_on_commit(groups.queue_group(council.id), {"type": "queue.add", "conversation": summary})
@@ -160,13 +171,14 @@ UPDATE chat_conversation AS c
                                 THEN %(now)s ELSE c.first_response_at END
  WHERE c.id = %(conversation_id)s
 RETURNING c.last_seq, c.status, c.operator_id,
-          (SELECT v.name FROM chat_visitor AS v WHERE v.id = c.visitor_id)
+          (SELECT v.name FROM chat_visitor AS v WHERE v.id = c.visitor_id), c.channel
 """
 _MESSAGE_INSERT_SQL = """
 INSERT INTO chat_message
-       (conversation_id, seq, author, author_user_id, author_name, body, client_id, created_at)
+       (conversation_id, seq, author, author_user_id, author_name, body, client_id, created_at,
+        extra)
 VALUES (%(conversation_id)s, %(seq)s, %(author)s, %(author_user_id)s, %(author_name)s,
-        %(body)s, %(client_id)s, %(now)s)
+        %(body)s, %(client_id)s, %(now)s, %(extra)s::jsonb)
 ON CONFLICT (conversation_id, client_id) DO NOTHING
 RETURNING id
 """
@@ -185,8 +197,15 @@ def message_create(
     body: Any,
     client_id: str,
     operator: OperatorRef | None = None,
+    extra: dict[str, Any] | None = None,
+    outbound: dict[str, Any] | None = None,
 ) -> StoredMessage:
     """Store one visitor message (operator=None) or operator reply, idempotent on client_id.
+
+    `extra` goes into Message.extra (and the wire payload). In a chat on another channel
+    (Messenger, WhatsApp) an operator's reply also passes that channel's hooks
+    (chat.channel_hooks): they may refuse it (nothing is stored) and record it for sending;
+    `outbound` carries the channel's options (a Messenger tag, a WhatsApp template).
 
     The seq bump takes the conversation row lock first, so writers are serialised, seqs are
     gapless, and a re-sent client_id always finds the first copy (READ COMMITTED: each
@@ -204,9 +223,16 @@ def message_create(
         row = cursor.fetchone()
         if row is None:
             raise ChatError("not_found", "No such conversation.")
-        seq, status, operator_id, visitor_name = row
+        seq, status, operator_id, visitor_name, channel = row
         if operator is not None and operator_id != operator.id:
             raise ChatError("not_assigned", "This chat is not assigned to you.")
+        hooks = None
+        if operator is not None and channel != Conversation.Channel.WEB:
+            hooks = channel_hooks.hooks_for(channel)
+            if hooks is None:
+                raise ChatError("channel_unavailable", "Replies on this channel are not set up.")
+        elif outbound:
+            raise ChatError("invalid_frame", "Tags and templates are for social chats only.")
         if status == Conversation.Status.ENDED:
             existing = _existing_message_unsafe(conversation_id, client_id)
             if existing is None:
@@ -217,6 +243,14 @@ def message_create(
             author, author_name, user_id = Message.Author.VISITOR, visitor_name, None
         else:
             author, author_name, user_id = Message.Author.OPERATOR, operator.name, operator.id
+        extra = dict(extra or {})
+        if hooks is not None:
+            # A re-send is answered with the first copy before the channel is asked again.
+            existing = _existing_message_unsafe(conversation_id, client_id)
+            if existing is not None:
+                transaction.set_rollback(True)  # undo the bump
+                return existing
+            extra.update(hooks.reply_prepare(conversation_id, outbound or {}))
         message = Message(
             conversation_id=conversation_id,
             seq=seq,
@@ -226,6 +260,7 @@ def message_create(
             body=text,
             client_id=client_id,
             created_at=now,
+            extra=extra,
         )
         cursor.execute(
             _MESSAGE_INSERT_SQL,
@@ -238,6 +273,7 @@ def message_create(
                 "body": text,
                 "client_id": client_id,
                 "now": now,
+                "extra": json.dumps(extra),
             },
         )
         inserted = cursor.fetchone()
@@ -248,6 +284,15 @@ def message_create(
         transaction.set_rollback(True)  # undo the bump
         return existing
     message.id = inserted[0]
+    if hooks is not None:
+        hooks.reply_record(
+            council=council,
+            conversation_id=conversation_id,
+            message_id=message.id,
+            seq=seq,
+            body=text,
+            options=outbound or {},
+        )
     return StoredMessage(payload=announce_message_on_commit(council, message), created=True)
 
 

@@ -12,10 +12,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from councils.middleware import WebsocketSiteMiddleware  # noqa: E402
+from social.asgi import webhook_body_limit  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": webhook_body_limit(django_asgi_app),
         "websocket": WebsocketSiteMiddleware(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("widget/", include("widgets.urls")),
+    path("social/", include("social.urls")),
     path("", widget_views.demo_index, name="demo-index"),
     path("<path:path>", widget_views.demo_service_page, name="demo-page"),
 ]

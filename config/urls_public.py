@@ -6,10 +6,12 @@ from django.views.generic import TemplateView
 from config.admin_sites import public_admin_site
 from config.favicon import favicon
 from config.health import healthz
+from social.webhooks import meta_webhook
 
 urlpatterns = [
     path("admin/", public_admin_site.urls),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
+    path("webhooks/meta", meta_webhook, name="meta-webhook"),
     path("", TemplateView.as_view(template_name="demo/public_index.html"), name="home"),
 ]
