@@ -75,7 +75,7 @@ def status_apply_unsafe(
 ) -> None:
     """A provider status for one message id; kept for later if the id is not known yet."""
     social = (
-        SocialMessage.objects.select_for_update()
+        SocialMessage.objects.select_for_update(of=("self",))
         .select_related("message")
         .filter(provider_message_id=provider_id)
         .first()

@@ -270,7 +270,7 @@ def watermark_apply(*, council: CouncilRef, event: Watermark) -> int:
         return 0
     cutoff = event.timestamp or timezone.now()
     candidates = (
-        SocialMessage.objects.select_for_update()
+        SocialMessage.objects.select_for_update(of=("self",))
         .select_related("message")
         .filter(contact=contact, direction=SocialMessage.Direction.OUTBOUND)
         .filter(state__in=(SocialMessage.State.SENT, SocialMessage.State.DELIVERED))
@@ -281,7 +281,7 @@ def watermark_apply(*, council: CouncilRef, event: Watermark) -> int:
         changed += delivery.state_set_unsafe(council, social, event.state)
     if event.mids:
         for social in (
-            SocialMessage.objects.select_for_update()
+            SocialMessage.objects.select_for_update(of=("self",))
             .select_related("message")
             .filter(provider_message_id__in=event.mids)
         ):
