@@ -278,3 +278,5 @@ SOCIAL_GRAPH_TIMEOUT_SECONDS = env.float("SOCIAL_GRAPH_TIMEOUT_SECONDS", default
 # statically: only social/views.media_download, to that council's staff).
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
 MEDIA_URL = "/media-not-served/"
+# /demo/social/ on council hosts: signs webhooks as Meta would. Never on in production.
+SOCIAL_SIMULATOR = env.bool("SOCIAL_SIMULATOR", default=DEBUG)

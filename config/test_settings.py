@@ -34,4 +34,5 @@ WIDGET_RATE_LIMITS = {
 META_APP_SECRET = "test-app-secret"  # noqa: S105 - test only
 META_VERIFY_TOKEN = "test-verify-token"  # noqa: S105 - test only
 SOCIAL_SEND_RETRY_BASE_SECONDS = 0.2
+SOCIAL_SIMULATOR = True
 MEDIA_ROOT = Path(tempfile.gettempdir()) / f"cctest-media-{RUN_ID}"

@@ -1,5 +1,6 @@
 """URLs of a council's host: its widget API, console, admin and demo pages."""
 
+from django.conf import settings
 from django.urls import include, path
 
 from chat.views import console
@@ -15,6 +16,8 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("widget/", include("widgets.urls")),
     path("social/", include("social.urls")),
+    # The resident simulator for Messenger and WhatsApp (demo and tests only: social/demo.py).
+    *([path("demo/social/", include("social.demo"))] if settings.SOCIAL_SIMULATOR else []),
     path("", widget_views.demo_index, name="demo-index"),
     path("<path:path>", widget_views.demo_service_page, name="demo-page"),
 ]

@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 from councils.onboarding import roles_ensure
 from councils.services import council_ensure, partnership_ensure
 from routing.models import Department, ServicePage
+from social.demo import seed_social_demo
 from widgets.demo import DEMO_DEPARTMENTS, DemoDepartment
 from widgets.demo_seed import seed_widget_demo
 
@@ -76,6 +77,8 @@ def seed_demo(*, password: str) -> SeedReport:
         (report.councils_created if created else report.councils_updated).append(council_slug)
         with schema_context(council.schema_name):
             _seed_council_schema(encoded)
+            # Messenger and WhatsApp for West Dorset and Somerset (social/demo.py).
+            seed_social_demo(council_id=council.pk, slug=council_slug)
     _seed_partnership_routing(partnership)
     _ensure_user(MANAGER_USERNAME, "Pat", "Manager", encoded, superuser=True)
     return report

@@ -29,6 +29,7 @@ from social import delivery
 from social.events import InboundMessage, StatusUpdate, Watermark, events_from_body
 from social.hub.models import SocialAccount, WebhookInbox
 from social.models import SocialConnection, SocialContact, SocialMedia, SocialMessage
+from social.queueing import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -207,8 +208,6 @@ def message_receive(*, council: CouncilRef, event: InboundMessage) -> SocialMess
 
 
 def _media_queue(council, social: SocialMessage, message: Message, event: InboundMessage) -> None:
-    from social.tasks import fetch_media_task
-
     attachments = []
     for media in event.media[:10]:
         row = SocialMedia.objects.create(
@@ -219,7 +218,7 @@ def _media_queue(council, social: SocialMessage, message: Message, event: Inboun
             content_type=media.mime_type[:100],
         )
         attachments.append({"id": str(row.id), "kind": media.kind, "state": "pending"})
-        transaction.on_commit(lambda pk=str(row.id): fetch_media_task.delay(pk))
+        enqueue_on_commit("fetch_media_task", str(row.id))
     delivery.set_message_extra_unsafe(message.id, attachments=attachments)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from social.hub.models import WebhookInbox
+from social.queueing import enqueue_on_commit
 
 
 @transaction.atomic
@@ -15,8 +16,6 @@ def inbox_store(*, body: bytes) -> int:
     happens before the 200 goes back, so an answered delivery is never lost; if the queue
     loses the task, the beat sweep (social.tasks.sweep_social) sends it again.
     """
-    from social.tasks import process_inbox_task
-
     row = WebhookInbox.objects.create(body=body)
-    transaction.on_commit(lambda: process_inbox_task.delay(row.pk))
+    enqueue_on_commit("process_inbox_task", row.pk)
     return row.pk

@@ -23,6 +23,7 @@ from chat.services import OperatorRef, StoredMessage, message_create
 from councils.sites import CouncilRef
 from social import delivery, graph
 from social.models import SocialContact, SocialMessage, WhatsAppTemplate
+from social.queueing import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +98,6 @@ def reply_record(
     options: dict[str, Any],
 ) -> None:
     """The outbox row, in the reply's own transaction; the send task goes after commit."""
-    from social.tasks import send_social_message_task
-
     contact = contact_for_conversation(conversation_id)
     kind = SocialMessage.Kind.TEXT
     template_name = template_language = ""
@@ -120,7 +119,7 @@ def reply_record(
         body=body,
         next_attempt_at=timezone.now(),
     )
-    transaction.on_commit(lambda: send_social_message_task.delay(str(social.id)))
+    enqueue_on_commit("send_social_message_task", str(social.id))
 
 
 def summaries(conversation_ids: list[str]) -> dict[str, dict[str, Any]]:
