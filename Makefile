@@ -23,7 +23,7 @@ export PORT
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install demo test bench bench-onboarding bench-widget lint services services-down services-status clean
+.PHONY: help install demo test bench bench-onboarding bench-widget bench-social lint services services-down services-status clean
 
 help:
 	@echo "make demo             run the demo on http://localhost:$(PORT)/ (PORT=... to change)"
@@ -31,6 +31,7 @@ help:
 	@echo "make bench            benchmarks vs their floors -> bench/results/ (BENCH_QUICK=1: short)"
 	@echo "make bench-onboarding onboarding per council: clone vs migrate, 1 and 20 councils"
 	@echo "make bench-widget     the widget's gzipped size and time to interactive (BENCH_QUICK=1)"
+	@echo "make bench-social     Meta webhook intake and webhook-to-console vs the widget (BENCH_QUICK=1)"
 	@echo "make lint             ruff check and ruff format --check"
 	@echo "make install          create .venv and install the project (done by demo/test)"
 	@echo "make services         start/find PostgreSQL and Redis and keep them running"
@@ -106,6 +107,15 @@ bench-widget: $(STAMP)
 	$(DEVSERVICES) up --session bench-widget --owner-pid $$$$ || exit $$?; \
 	. $(SERVICES_ENV) || exit $$?; \
 	$(PY) -m bench.widget_bench
+
+# Messenger/WhatsApp webhook intake and time to the console, against the widget's path in the
+# same run (bench/social_bench.py, docs/social.md); writes bench/results/social.json.
+bench-social: $(STAMP)
+	@trap '$(DEVSERVICES) down --session bench-social --owner-pid $$$$' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM HUP; \
+	$(DEVSERVICES) up --session bench-social --owner-pid $$$$ || exit $$?; \
+	. $(SERVICES_ENV) || exit $$?; \
+	$(PY) -m bench.social_bench
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

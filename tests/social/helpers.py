@@ -167,7 +167,7 @@ class StandIn:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.base + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - 127.0.0.1
+        with urllib.request.urlopen(request, timeout=5) as response:
             return json.loads(response.read())
 
     def reset(self) -> None:

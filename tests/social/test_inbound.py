@@ -143,7 +143,8 @@ def test_a_pages_echo_is_recorded_as_the_councils_not_the_residents(social):
     deliver(messenger_message(mid="m_ECHO", text="Sent from Facebook's inbox", echo=True))
     deliver(messenger_message(mid="m_OURS", text="ours", echo=True, metadata="councilchat:abc"))
     (chat,) = chats(social.alpha)
-    (_, first), echo = bodies(social.alpha, chat.id)
+    first, echo = bodies(social.alpha, chat.id)
+    assert first == ("visitor", "Hi")
     assert echo == ("operator", "Sent from Facebook's inbox")
     with schema_context(social.alpha.schema_name):
         assert Message.objects.get(conversation=chat, seq=2).extra["echo"] is True

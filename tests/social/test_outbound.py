@@ -18,7 +18,6 @@ from social.models import PendingStatus, SocialContact, SocialMessage, WhatsAppT
 from social.outbound import template_send
 from social.tasks import send_social_message_task
 from tests.factories import operator_in
-from tests.sockets import login_session, next_of_type, open_socket, operator_socket
 from tests.social.conftest import wait_for, worker
 from tests.social.helpers import (
     ALPHA_PAGE,
@@ -30,6 +29,7 @@ from tests.social.helpers import (
     whatsapp_status,
 )
 from tests.social.test_inbound import deliver
+from tests.sockets import login_session, next_of_type, open_socket, operator_socket
 
 pytestmark = pytest.mark.usefixtures("social")
 
