@@ -135,17 +135,19 @@ def throughput(port: int, make, total: int, threads: int) -> dict:
 
 def to_console(port: int, cookie: str, send, runs: int) -> list[float]:
     """Time from `send(marker)` to the console socket's queue_add carrying the marker."""
+    import socket
+
     from websockets.sync.client import connect
 
-    url = f"ws://127.0.0.1:{port}/ws/operator/"
-    headers = {
-        "Host": f"{HOST}:{port}",
-        "Origin": f"http://{HOST}:{port}",
-        "Cookie": f"sessionid={cookie}",
-    }
+    # The council's host name in the URL (so in Host), the connection to 127.0.0.1.
+    url = f"ws://{HOST}:{port}/ws/operator/"
+    headers = {"Origin": f"http://{HOST}:{port}", "Cookie": f"sessionid={cookie}"}
     times = []
-    with connect(url, additional_headers=headers, open_timeout=10) as ws:
-        json.loads(ws.recv(timeout=10))  # hello
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    with connect(url, sock=sock, additional_headers=headers, open_timeout=10) as ws:
+        hello = json.loads(ws.recv(timeout=10))
+        if hello.get("type") != "hello":
+            raise RuntimeError(f"the console socket was refused: {hello}")
         for i in range(runs):
             marker = f"bench-{uuid.uuid4().hex[:12]}"
             started = time.perf_counter()

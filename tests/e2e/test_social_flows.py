@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
+from chat.models import Message
 from social.graph_standin import serve
 from social.models import SocialContact
 from tests.e2e.axe import axe_violations
@@ -155,8 +156,12 @@ def test_a_whatsapp_resident_and_an_operator_talk_and_the_reply_shows_its_delive
         shot(resident, "simulator")
 
         # A day later: the console says so before the operator types, and offers templates.
+        day_ago = timezone.now() - timedelta(hours=25)
         with schema_context(connected.alpha.schema_name):
-            SocialContact.objects.update(last_inbound_at=timezone.now() - timedelta(hours=25))
+            SocialContact.objects.update(last_inbound_at=day_ago)
+            for message in Message.objects.filter(author="visitor"):
+                message.extra["provider_time"] = day_ago.isoformat()
+                message.save(update_fields=["extra"])
         console.reload()
         expect(console.locator("#connection")).to_have_attribute(
             "data-state", "live", timeout=10000
