@@ -4,7 +4,8 @@
 
 Needs DATABASE_URL and REDIS_URL. Uses its own database (`<name>_social_bench`, recreated
 and seeded with the demo each run), one daphne process, one Celery worker and the Graph API
-stand-in, all on this machine, with their own channel-layer prefix and task queue.
+stand-in, all on this machine, with their own channel-layer prefix (tasks use REDIS_URL's
+default queue: do not run it beside a demo on the same Redis database).
 
 Reports, for West Dorset:
 - intake: signed POST /webhooks/meta answered 200 per second (verified and stored in the
@@ -235,7 +236,6 @@ def main(argv: list[str] | None = None) -> int:
         SECRET_KEY="social-bench-only-" + run_id,
         CHANNEL_LAYER_PREFIX=f"ccsocialbench{run_id}",
         CACHE_PREFIX=f"ccsocialbench{run_id}",
-        CELERY_TASK_DEFAULT_QUEUE=f"ccsocialbench{run_id}",
         DEMO_PASSWORD="social-bench-only",  # noqa: S106 (a throwaway bench database)
         META_APP_SECRET=SECRET,
         META_GRAPH_URL=f"http://127.0.0.1:{standin.server_port}/v26.0",
@@ -272,8 +272,6 @@ def main(argv: list[str] | None = None) -> int:
             "warning",
             "--concurrency",
             "1",
-            "-Q",
-            env["CELERY_TASK_DEFAULT_QUEUE"],
         ],
         cwd=ROOT,
         env=env,
