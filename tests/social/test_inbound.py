@@ -215,3 +215,21 @@ def test_odd_but_signed_bodies_are_processed_without_error_and_store_nothing(soc
     deliver(body)
     assert chats(social.alpha) == []
     assert WebhookInbox.objects.filter(processed_at__isnull=True).count() == 0
+
+
+def test_a_webhook_stored_but_never_processed_is_picked_up_by_the_sweep(social):
+    """A crash between the 200 and the processing (the task lost with its worker)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from social.tasks import sweep_social
+
+    row = WebhookInbox.objects.create(body=raw(whatsapp_message(text="kept through a crash")))
+    WebhookInbox.objects.filter(pk=row.pk).update(received_at=timezone.now() - timedelta(minutes=2))
+    with worker():
+        assert sweep_social.apply().get() >= 1
+        wait_for(lambda: chats(social.alpha), what="the swept webhook to be processed")
+    (chat,) = chats(social.alpha)
+    assert bodies(social.alpha, chat.id) == [("visitor", "kept through a crash")]
+    assert WebhookInbox.objects.get(pk=row.pk).processed_at is not None

@@ -149,3 +149,44 @@ def test_metas_subscription_check_echoes_the_challenge_as_plain_text():
 )
 def test_a_wrong_subscription_check_gets_403(params):
     assert verify(**params).status_code == 403
+
+
+async def _asgi_post(headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> tuple[int, int]:
+    """POST through the real ASGI application; (status, body chunks it asked for)."""
+    from asgiref.testing import ApplicationCommunicator
+
+    from config.asgi import application
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/webhooks/meta",
+        "raw_path": b"/webhooks/meta",
+        "query_string": b"",
+        "headers": [(b"host", b"localhost"), *headers],
+        "scheme": "http",
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 5000),
+        "http_version": "1.1",
+        "asgi": {"version": "3.0"},
+    }
+    communicator = ApplicationCommunicator(application, scope)
+    for i, chunk in enumerate(chunks):
+        await communicator.send_input(
+            {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
+        )
+    start = await communicator.receive_output(timeout=10)
+    await communicator.receive_output(timeout=10)
+    await communicator.wait(timeout=10)
+    return start["status"], len(chunks)
+
+
+async def test_the_asgi_guard_refuses_a_large_content_length_before_reading_the_body():
+    status, _ = await _asgi_post([(b"content-length", str(5 * 1024 * 1024).encode())], [b"x"])
+    assert status == 413
+
+
+async def test_the_asgi_guard_refuses_a_chunked_body_once_it_passes_one_mebibyte():
+    chunk = b"x" * (256 * 1024)
+    status, _ = await _asgi_post([], [chunk] * 5)
+    assert status == 413
