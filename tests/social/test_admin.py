@@ -108,3 +108,21 @@ def test_a_disabled_connection_can_be_switched_off_from_the_list(social):
     )
     with schema_context(social.alpha.schema_name):
         assert not SocialConnection.objects.filter(enabled=True).exists()
+
+
+def test_the_service_report_and_the_history_show_each_chats_channel(social):
+    from chat.models import Conversation
+    from tests.social.helpers import whatsapp_message
+    from tests.social.test_inbound import deliver
+
+    deliver(whatsapp_message())
+    council_admin(social.alpha)
+    client = admin_client(social.alpha, "chief")
+    report = client.get("/admin/report/")
+    assert report.status_code == 200
+    assert b"report-channels" in report.content and b"WhatsApp" in report.content
+    history = client.get("/admin/chat/conversation/?channel__exact=whatsapp")
+    assert history.status_code == 200
+    with schema_context(social.alpha.schema_name):
+        chat = Conversation.objects.get(channel="whatsapp")
+    assert str(chat.id).encode() in history.content or b"Brian" in history.content
