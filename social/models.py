@@ -49,6 +49,9 @@ class SocialConnection(models.Model):
     last_test_detail = models.CharField(max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # councils/offboarding.py leaves these out of a council's export: credentials.
+    EXPORT_EXCLUDE = ("token_encrypted",)
+
     class Meta:
         ordering = ["kind", "external_id"]
         constraints = [

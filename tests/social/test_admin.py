@@ -126,3 +126,18 @@ def test_the_service_report_and_the_history_show_each_chats_channel(social):
     with schema_context(social.alpha.schema_name):
         chat = Conversation.objects.get(channel="whatsapp")
     assert str(chat.id).encode() in history.content or b"Brian" in history.content
+
+
+def test_a_councils_export_keeps_its_connections_but_never_their_tokens(social):
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from councils.models import Council
+    from councils.offboarding import council_export_unsafe
+
+    export = council_export_unsafe(Council.objects.get(pk=social.alpha.id))
+    rows = export["schema"]["social.socialconnection"]
+    assert {row["fields"]["external_id"] for row in rows} == {ALPHA_PAGE, "200000000000001"}
+    assert all("token_encrypted" not in row["fields"] for row in rows)
+    assert "standin-" not in json.dumps(export, cls=DjangoJSONEncoder)
