@@ -13,7 +13,20 @@ from social.hub.models import WebhookInbox
 from social.signatures import signature_for, signature_valid
 from tests.social.helpers import post_webhook, whatsapp_message
 
-pytestmark = pytest.mark.usefixtures("social")
+
+@pytest.fixture(scope="module")
+def webhook_db(councils, django_db_blocker):
+    """Database access without the per-test wipe of every council's chat tables: these
+    tests touch only the public inbox, emptied before each test (hundreds of cases)."""
+    with django_db_blocker.unblock():
+        yield
+        WebhookInbox.objects.all().delete()
+
+
+@pytest.fixture(autouse=True)
+def empty_inbox(webhook_db):
+    WebhookInbox.objects.all().delete()
+
 
 SECRET = "test-app-secret"
 BODY = json.dumps(whatsapp_message(), separators=(",", ":")).encode()
