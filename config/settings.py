@@ -159,7 +159,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("SOCIAL_SWEEP_SECONDS", default=30.0),
     },
     "routing-sweep": {
-        "task": "routing.tasks.sweep_all_councils",
+        "task": "chat.tasks.sweep_all_councils",
         "schedule": env.float("ROUTING_SWEEP_SECONDS", default=15.0),
     },
 }

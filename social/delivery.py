@@ -6,8 +6,7 @@ from datetime import datetime
 
 from django.db import connection
 
-from chat import groups
-from chat.broadcast import send_on_commit
+from chat import frames, groups
 from councils.sites import CouncilRef
 from social.models import PendingStatus, SocialMessage
 
@@ -58,15 +57,12 @@ def state_set_unsafe(
     if state == State.FAILED:
         extra["delivery_error"] = social.error or "Could not be delivered."
     set_message_extra_unsafe(social.message_id, **extra)
-    event = {
-        "type": "chat.delivery",
-        "conversation": str(social.conversation_id),
-        "seq": seq,
-        "state": state,
-    }
-    if state == State.FAILED:
-        event["error"] = extra["delivery_error"]
-    send_on_commit(groups.conversation_group(council.id, social.conversation_id), event)
+    frame = frames.delivery(
+        str(social.conversation_id), seq, state, extra.get("delivery_error", "")
+    )
+    frames.send_frame_on_commit(
+        groups.conversation_group(council.id, social.conversation_id), frame, to="operator"
+    )
     return True
 
 

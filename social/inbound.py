@@ -14,15 +14,11 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chat.actions.assignment import dispatch_on_commit
+from chat.actions.lifecycle import conversation_start
+from chat.actions.messages import message_create, message_store_unsafe
 from chat.errors import ChatError
 from chat.models import Conversation, Message
-from chat.services import (
-    announce_message_on_commit,
-    append_message_unsafe,
-    conversation_start,
-    dispatch_on_commit,
-    message_create,
-)
 from councils.sites import CouncilRef, council_ref
 from councils.tenancy import council_schema
 from social import delivery
@@ -235,16 +231,18 @@ def _echo_record(
     conversation = contact.conversation
     message = None
     if conversation is not None and conversation.status in OPEN:
-        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        message = append_message_unsafe(
-            conversation,
-            author=Message.Author.OPERATOR,
+        # Author "system" (no operator of ours wrote it) with `echo`, which the console shows
+        # as the council's own message.
+        stored = message_store_unsafe(
+            council,
+            conversation.id,
+            author=Message.Author.SYSTEM,
             author_name=f"{connection.name or 'The council'} (on Facebook)",
             body=event.text or _body(event),
             client_id=client_id_for(event.provider_id),
-            extra={"channel": event.channel, "echo": True, "delivery": "sent"},
+            extra={"channel": event.channel, "echo": True},
         )
-        announce_message_on_commit(council, message)
+        message = Message.objects.get(conversation_id=conversation.id, seq=stored.seq)
     return SocialMessage.objects.create(
         contact=contact,
         conversation=conversation if message is not None else None,

@@ -8,8 +8,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
-from chat import groups
-from chat.broadcast import send_on_commit
+from chat import frames, groups
 from councils.sites import CouncilRef
 from social import delivery, graph
 from social.models import SocialMedia
@@ -125,12 +124,8 @@ def _announce(council: CouncilRef, media: SocialMedia) -> None:
     ]
     delivery.set_message_extra_unsafe(social.message_id, attachments=items)
     seq = social.message.seq
-    send_on_commit(
+    frames.send_frame_on_commit(
         groups.conversation_group(council.id, social.conversation_id),
-        {
-            "type": "chat.attachments",
-            "conversation": str(social.conversation_id),
-            "seq": seq,
-            "attachments": items,
-        },
+        frames.attachments(str(social.conversation_id), seq, items),
+        to="operator",
     )

@@ -18,8 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from chat import channel_hooks
+from chat.actions.messages import StoredMessage, message_create
 from chat.errors import ChatError
-from chat.services import OperatorRef, StoredMessage, message_create
+from chat.operators import OperatorRef
 from councils.sites import CouncilRef
 from social import delivery, graph
 from social.models import SocialContact, SocialMessage, WhatsAppTemplate

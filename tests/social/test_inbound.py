@@ -8,8 +8,8 @@ import time
 import pytest
 from django_tenants.utils import schema_context
 
+from chat.actions.lifecycle import conversation_end
 from chat.models import Conversation, Message
-from chat.services import conversation_end
 from social.hub.models import WebhookInbox
 from social.inbound import inbox_process
 from social.models import SocialContact, SocialMessage
@@ -145,7 +145,7 @@ def test_a_pages_echo_is_recorded_as_the_councils_not_the_residents(social):
     (chat,) = chats(social.alpha)
     first, echo = bodies(social.alpha, chat.id)
     assert first == ("visitor", "Hi")
-    assert echo == ("operator", "Sent from Facebook's inbox")
+    assert echo == ("system", "Sent from Facebook's inbox")
     with schema_context(social.alpha.schema_name):
         assert Message.objects.get(conversation=chat, seq=2).extra["echo"] is True
         assert not Message.objects.filter(body="ours").exists()

@@ -11,9 +11,10 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from chat.actions.lifecycle import conversation_accept
+from chat.actions.messages import message_create
 from chat.errors import ChatError
 from chat.models import Conversation, Message
-from chat.services import conversation_accept, message_create
 from social.models import PendingStatus, SocialContact, SocialMessage, WhatsAppTemplate
 from social.outbound import template_send
 from social.tasks import send_social_message_task

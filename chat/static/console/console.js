@@ -789,10 +789,11 @@
       p.pending.delete(m.client_id);
       node.classList.remove('pending');
       node.querySelector('.state').textContent = clock(m.sent_at);
-    } else if (m.author === 'system') {
+    } else if (m.author === 'system' && !(m.extra && m.extra.echo)) {
       node = el('div', { class: 'msg system' }, [el('p', { class: 'body', text: m.body })]);
     } else {
-      node = el('div', { class: 'msg ' + m.author }, [
+      var echo = m.extra && m.extra.echo; // sent from the council's Facebook Page itself
+      node = el('div', { class: 'msg ' + (echo ? 'operator echo' : m.author) }, [
         el('span', { class: 'who', text: m.name || (m.author === 'visitor' ? p.conv.visitor_name : m.author) }),
         el('p', { class: 'body', text: m.body }),
         el('span', { class: 'state', text: clock(m.sent_at) }),
