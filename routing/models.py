@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from config.singleton import SingletonModel
+
 
 class Department(models.Model):
     name = models.CharField(max_length=120)
@@ -89,7 +91,7 @@ class Closure(models.Model):
         return f"{self.date:%d %b %Y}: {self.reason or 'closed'}"
 
 
-class RoutingSettings(models.Model):
+class RoutingSettings(SingletonModel):
     """The council's routing choices: one row per council schema (pk 1)."""
 
     class Strategy(models.TextChoices):
@@ -141,11 +143,6 @@ class RoutingSettings(models.Model):
 
     def __str__(self) -> str:
         return "Routing settings"
-
-    @classmethod
-    def current(cls) -> RoutingSettings:
-        """This council's settings (created with defaults on first use)."""
-        return cls.objects.get_or_create(pk=1)[0]
 
 
 class OperatorPresence(models.Model):
