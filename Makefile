@@ -57,6 +57,9 @@ install: $(STAMP)
 # The shell below owns the services for the session "demo" (its pid is the owner). Until
 # rundemo.py takes over (exec keeps the pid), the EXIT trap stops what `up` started if a step
 # fails or Ctrl-C arrives; afterwards rundemo.py does that on Ctrl-C.
+# DEMO=1 installs the demo (seed, pages); DEBUG=1: plain http on loopback, a dev SECRET_KEY.
+demo: export DEMO = 1
+demo: export DEBUG = 1
 demo: $(STAMP)
 	@trap '$(DEVSERVICES) down --session demo --owner-pid $$$$' EXIT; \
 	trap 'exit 130' INT; trap 'exit 143' TERM HUP; \

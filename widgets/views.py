@@ -1,4 +1,4 @@
-"""The widget's HTTP endpoints: config, starting a chat, the embed script, demo pages."""
+"""The widget's HTTP endpoints: config, starting a chat, the embed script."""
 
 from __future__ import annotations
 
@@ -8,18 +8,15 @@ from pathlib import Path
 from uuid import UUID
 
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
     JsonResponse,
 )
-from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from councils.sites import CouncilRef, Site
-from widgets.demo import DEMO_DEPARTMENTS, demo_page
 from widgets.forms import (
     ConversationStartForm,
     EnquiryForm,
@@ -329,34 +326,3 @@ def embed_js(request: HttpRequest) -> HttpResponse:
     response["Cache-Control"] = "public, max-age=300"
     response["Access-Control-Allow-Origin"] = "*"
     return response
-
-
-@require_GET
-def demo_index(request: HttpRequest) -> HttpResponse:
-    site: Site = request.site_ref
-    title = site.council.name if site.council else site.partnership.name
-    return render(
-        request,
-        "demo/index.html",
-        {"site_title": title, "site": site, "departments": DEMO_DEPARTMENTS},
-    )
-
-
-@require_GET
-def demo_service_page(request: HttpRequest, path: str) -> HttpResponse:
-    found = demo_page("/" + path.rstrip("/"))
-    if found is None:
-        raise Http404("No such page")
-    department, title, blurb = found
-    site: Site = request.site_ref
-    return render(
-        request,
-        "demo/page.html",
-        {
-            "site_title": site.council.name if site.council else site.partnership.name,
-            "site": site,
-            "department": department,
-            "title": title,
-            "blurb": blurb,
-        },
-    )
