@@ -24,7 +24,7 @@ from routing.assignment import dispatch_queue
 from routing.availability import queue_refusal
 from routing.selectors import department_for_chat
 from widgets.forms import check_configured_fields
-from widgets.models import PrechatField
+from widgets.models import PrechatField, WidgetSettings
 
 
 class WidgetChatRefused(Exception):
@@ -180,10 +180,33 @@ def visitor_council(*, site: Site, token: str, conversation_id: UUID) -> Council
     return council
 
 
+# What the council's widget settings switch off is refused here too, not only hidden in the
+# widget: a script can POST without the widget.
+END_OF_CHAT_REFUSALS = {
+    "rating": ("rating_enabled", "rating_disabled", "This council does not ask for ratings."),
+    "transcript": (
+        "transcript_enabled",
+        "transcript_disabled",
+        "This council does not send transcripts by email.",
+    ),
+}
+
+
+def end_of_chat_offered_check(*, council: CouncilRef, what: str) -> None:
+    """Raise WidgetChatRefused (403) unless the council offers `what` ("rating" or
+    "transcript") at the end of a chat (WidgetSettings.rating_enabled, transcript_enabled)."""
+    flag, code, detail = END_OF_CHAT_REFUSALS[what]
+    with council_schema(council.schema_name):
+        if not getattr(WidgetSettings.current(), flag):
+            raise WidgetChatRefused.error(403, code, detail)
+
+
 def conversation_rate(
     *, council: CouncilRef, conversation_id: UUID, rating: int, comment: str
 ) -> None:
-    """Store the visitor's verdict (a later one replaces an earlier one)."""
+    """Store the visitor's verdict (a later one replaces an earlier one), if the council asks
+    for ratings (WidgetChatRefused otherwise)."""
+    end_of_chat_offered_check(council=council, what="rating")
     with council_schema(council.schema_name):
         Conversation.objects.filter(id=conversation_id).update(
             rating=rating, rating_comment=comment
@@ -192,9 +215,11 @@ def conversation_rate(
 
 def transcript_request(*, council: CouncilRef, conversation_id: UUID, email: str) -> None:
     """Remember where to send the transcript and email it after commit, from the council's
-    schema (tenant-schemas-celery runs the task there)."""
+    schema (tenant-schemas-celery runs the task there); WidgetChatRefused if the council
+    sends no transcripts."""
     from chat.tasks import send_transcript_task
 
+    end_of_chat_offered_check(council=council, what="transcript")
     with council_schema(council.schema_name), transaction.atomic():
         Conversation.objects.filter(id=conversation_id).update(
             transcript_email=email, transcript_sent_at=None

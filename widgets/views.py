@@ -30,6 +30,7 @@ from widgets.services import (
     WidgetChatRefused,
     conversation_end_by_visitor,
     conversation_rate,
+    end_of_chat_offered_check,
     enquiry_create,
     transcript_request,
     visitor_council,
@@ -253,6 +254,8 @@ def _visitor_post(request: HttpRequest, conversation: UUID, form_class, act):
         act(council, cleaned, data)
     except Throttled as throttled:
         return _too_many(request, throttled)
+    except WidgetChatRefused as refused:
+        return with_cors(request, JsonResponse(refused.body, status=refused.status))
     return with_cors(request, HttpResponse(status=204))
 
 
@@ -277,6 +280,8 @@ def conversation_transcript(request: HttpRequest, conversation: UUID) -> HttpRes
     """POST /widget/conversations/<uuid>/transcript {"email"}: emailed by a Celery task."""
 
     def send(council: CouncilRef, form: dict, _data: dict) -> None:
+        # Refused before it counts against the limits when the council sends no transcripts.
+        end_of_chat_offered_check(council=council, what="transcript")
         # Per address, and per chat: one chat must not become a way to mail a stranger.
         _throttle(request, "transcript", f"{council.id}:{conversation}")
         transcript_request(council=council, conversation_id=conversation, email=form["email"])
