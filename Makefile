@@ -23,7 +23,7 @@ export PORT
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install demo test bench bench-onboarding bench-widget lint services services-down services-status clean
+.PHONY: help install lock demo test bench bench-onboarding bench-widget lint services services-down services-status clean
 
 help:
 	@echo "make demo             run the demo on http://localhost:$(PORT)/ (PORT=... to change)"
@@ -33,6 +33,7 @@ help:
 	@echo "make bench-widget     the widget's gzipped size and time to interactive (BENCH_QUICK=1)"
 	@echo "make lint             ruff check and ruff format --check"
 	@echo "make install          create .venv and install the project (done by demo/test)"
+	@echo "make lock             regenerate requirements*.lock from pyproject.toml (uv)"
 	@echo "make services         start/find PostgreSQL and Redis and keep them running"
 	@echo "make services-status  show the embedded services and .local/services.env"
 	@echo "make services-down    stop the embedded PostgreSQL/Redis under .local/"
@@ -47,16 +48,34 @@ $(PY):
 	  exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 
-# Re-install only when pyproject.toml changes (or the venv is new).
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install -e '.[dev]'
+# Re-install only when the lock or pyproject.toml changes (or the venv is new). Exactly the
+# locked versions (hash-checked), then the project itself without resolving anything.
+$(STAMP): pyproject.toml requirements-dev.lock | $(PY)
+	$(PY) -m pip install -r requirements-dev.lock
+	$(PY) -m pip install --no-deps -e .
 	@touch $@
+
+# The lock files from pyproject.toml (uv: one universal resolution for every platform and
+# Python >= 3.11, with hashes; docs/operations.md). requirements.lock: what runs (the image,
+# the demo); requirements-dev.lock: that plus the dev extras, at the same versions.
+# LOCK_ARGS=--upgrade (or --upgrade-package NAME) to move versions on.
+LOCK_ARGS ?=
+lock: | $(PY)
+	$(PY) -m pip install --quiet 'uv>=0.13,<0.14'
+	UV_CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/uv pip compile pyproject.toml \
+	  --universal --python-version 3.11 --generate-hashes $(LOCK_ARGS) -o requirements.lock
+	UV_CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/uv pip compile pyproject.toml \
+	  --extra dev --universal --python-version 3.11 --generate-hashes $(LOCK_ARGS) \
+	  -c requirements.lock -o requirements-dev.lock
 
 install: $(STAMP)
 
 # The shell below owns the services for the session "demo" (its pid is the owner). Until
 # rundemo.py takes over (exec keeps the pid), the EXIT trap stops what `up` started if a step
 # fails or Ctrl-C arrives; afterwards rundemo.py does that on Ctrl-C.
+# DEMO=1 installs the demo (seed, pages); DEBUG=1: plain http on loopback, a dev SECRET_KEY.
+demo: export DEMO = 1
+demo: export DEBUG = 1
 demo: $(STAMP)
 	@trap '$(DEVSERVICES) down --session demo --owner-pid $$$$' EXIT; \
 	trap 'exit 130' INT; trap 'exit 143' TERM HUP; \

@@ -1,4 +1,4 @@
-"""The widget's HTTP endpoints: config, starting a chat, the embed script, demo pages."""
+"""The widget's HTTP endpoints: config, starting a chat, the embed script."""
 
 from __future__ import annotations
 
@@ -8,18 +8,15 @@ from pathlib import Path
 from uuid import UUID
 
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
     JsonResponse,
 )
-from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from councils.sites import CouncilRef, Site
-from widgets.demo import DEMO_DEPARTMENTS, demo_page
 from widgets.forms import (
     ConversationStartForm,
     EnquiryForm,
@@ -33,6 +30,7 @@ from widgets.services import (
     WidgetChatRefused,
     conversation_end_by_visitor,
     conversation_rate,
+    end_of_chat_offered_check,
     enquiry_create,
     transcript_request,
     visitor_council,
@@ -256,6 +254,8 @@ def _visitor_post(request: HttpRequest, conversation: UUID, form_class, act):
         act(council, cleaned, data)
     except Throttled as throttled:
         return _too_many(request, throttled)
+    except WidgetChatRefused as refused:
+        return with_cors(request, JsonResponse(refused.body, status=refused.status))
     return with_cors(request, HttpResponse(status=204))
 
 
@@ -280,6 +280,8 @@ def conversation_transcript(request: HttpRequest, conversation: UUID) -> HttpRes
     """POST /widget/conversations/<uuid>/transcript {"email"}: emailed by a Celery task."""
 
     def send(council: CouncilRef, form: dict, _data: dict) -> None:
+        # Refused before it counts against the limits when the council sends no transcripts.
+        end_of_chat_offered_check(council=council, what="transcript")
         # Per address, and per chat: one chat must not become a way to mail a stranger.
         _throttle(request, "transcript", f"{council.id}:{conversation}")
         transcript_request(council=council, conversation_id=conversation, email=form["email"])
@@ -329,34 +331,3 @@ def embed_js(request: HttpRequest) -> HttpResponse:
     response["Cache-Control"] = "public, max-age=300"
     response["Access-Control-Allow-Origin"] = "*"
     return response
-
-
-@require_GET
-def demo_index(request: HttpRequest) -> HttpResponse:
-    site: Site = request.site_ref
-    title = site.council.name if site.council else site.partnership.name
-    return render(
-        request,
-        "demo/index.html",
-        {"site_title": title, "site": site, "departments": DEMO_DEPARTMENTS},
-    )
-
-
-@require_GET
-def demo_service_page(request: HttpRequest, path: str) -> HttpResponse:
-    found = demo_page("/" + path.rstrip("/"))
-    if found is None:
-        raise Http404("No such page")
-    department, title, blurb = found
-    site: Site = request.site_ref
-    return render(
-        request,
-        "demo/page.html",
-        {
-            "site_title": site.council.name if site.council else site.partnership.name,
-            "site": site,
-            "department": department,
-            "title": title,
-            "blurb": blurb,
-        },
-    )
