@@ -22,8 +22,9 @@ pytestmark = pytest.mark.usefixtures("committed")
 
 
 class Collected(logging.Handler):
-    """Records of one logger, kept here: the worker resets the root logger's handlers
-    (worker_hijack_root_logger), which would take pytest's caplog handler with them."""
+    """Records of one logger, kept here: a test worker resets the root logger's handlers
+    (worker_hijack_root_logger), which would take pytest's caplog handler with them, and sets
+    the root level to ERROR (start_worker's loglevel)."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -37,9 +38,13 @@ class Collected(logging.Handler):
 def tenancy_log():
     handler = Collected()
     logger = logging.getLogger("councils.tenancy")
+    before = (logger.level, logger.disabled)
+    logger.setLevel(logging.INFO)  # not the root's level, whatever a worker set it to
+    logger.disabled = False
     logger.addHandler(handler)
     yield handler.records
     logger.removeHandler(handler)
+    logger.level, logger.disabled = before
 
 
 @pytest.fixture
