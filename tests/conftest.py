@@ -24,6 +24,7 @@ from councils.models import Council
 from councils.services import council_ensure, partnership_ensure
 from councils.sites import CouncilRef, clear_site_cache, council_ref
 from routing.models import Department, ServicePage
+from tests.protocol import protocol_contract  # noqa: F401  (every websocket frame checked)
 
 # Rows made once per run that tests rely on, kept between tests: what migrations and
 # onboarding put in every council's schema (content types, permissions, the staff groups) and
