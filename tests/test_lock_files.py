@@ -28,6 +28,10 @@ def pins(lock: str) -> dict[str, str]:
     [
         ("requirements.lock", PROJECT["dependencies"]),
         (
+            "requirements-demo.lock",
+            PROJECT["dependencies"] + PROJECT["optional-dependencies"]["demo"],
+        ),
+        (
             "requirements-dev.lock",
             PROJECT["dependencies"] + PROJECT["optional-dependencies"]["dev"],
         ),
@@ -45,8 +49,9 @@ def test_every_dependency_is_locked_at_a_version_pyproject_accepts(lock, require
         )
 
 
-def test_the_runtime_and_dev_locks_agree_on_every_shared_version():
-    runtime, dev = pins("requirements.lock"), pins("requirements-dev.lock")
+@pytest.mark.parametrize("other", ["requirements-demo.lock", "requirements-dev.lock"])
+def test_the_runtime_demo_and_dev_locks_agree_on_every_shared_version(other):
+    runtime, dev = pins("requirements.lock"), pins(other)
     assert {name: dev[name] for name in runtime if name in dev} == {
         name: runtime[name] for name in runtime if name in dev
     }
