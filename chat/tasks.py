@@ -28,52 +28,17 @@ def end_idle_conversations_in_all_councils() -> int:
     return send_to_every_council(end_idle_conversations_task)
 
 
-def _this_council():
-    from councils.models import Council
-
-    return Council.objects.get(schema_name=connection.schema_name)
-
-
+# Emails now go through the outbox (chat/emails.py, outbox/services.py); these two remain
+# so tasks queued by an older release still run.
 @shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
 def send_transcript_task(conversation_id: str, email: str = "") -> bool:
-    """Email the chat's transcript to the address the visitor gave (runs in its schema).
+    from chat.emails import transcript_send
 
-    The address travels with the task: read from the row at send time, two quick requests
-    to different addresses would both go to the second.
-    """
-    from django.core.mail import EmailMultiAlternatives
-    from django.utils import timezone
-
-    from chat.models import Conversation
-    from chat.transcripts import transcript_render
-
-    conversation = Conversation.objects.filter(id=conversation_id).first()
-    to = email or (conversation.transcript_email if conversation else "")
-    if conversation is None or not to:
-        return False
-    transcript = transcript_render(conversation, council_name=_this_council().name)
-    mail = EmailMultiAlternatives(subject=transcript.subject, body=transcript.text, to=[to])
-    mail.attach_alternative(transcript.html, "text/html")
-    mail.send()
-    Conversation.objects.filter(id=conversation_id).update(transcript_sent_at=timezone.now())
-    return True
+    return transcript_send(conversation_id, email)
 
 
 @shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
 def send_enquiry_task(enquiry_id: str) -> bool:
-    """Email an out-of-hours enquiry to its department; nothing when it has no address."""
-    from django.core.mail import EmailMessage
-    from django.utils import timezone
+    from chat.emails import enquiry_send
 
-    from chat.models import Enquiry
-    from chat.transcripts import enquiry_render
-
-    enquiry = Enquiry.objects.select_related("department").filter(id=enquiry_id).first()
-    if enquiry is None or enquiry.department is None or not enquiry.department.email:
-        return False
-    subject, body = enquiry_render(enquiry, council_name=_this_council().name)
-    reply_to = [enquiry.email] if enquiry.email else None
-    to = [enquiry.department.email]
-    EmailMessage(subject=subject, body=body, to=to, reply_to=reply_to).send()
-    Enquiry.objects.filter(id=enquiry_id).update(emailed_at=timezone.now())
-    return True
+    return enquiry_send(enquiry_id)

@@ -17,3 +17,6 @@ urlpatterns = [
     path("", widget_views.demo_index, name="demo-index"),
     path("<path:path>", widget_views.demo_service_page, name="demo-page"),
 ]
+
+# Database outages answer 503 with Retry-After, not 500 (reliability/views.py).
+handler500 = "reliability.views.server_error"

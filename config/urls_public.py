@@ -13,3 +13,6 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("", TemplateView.as_view(template_name="demo/public_index.html"), name="home"),
 ]
+
+# Database outages answer 503 with Retry-After, not 500 (reliability/views.py).
+handler500 = "reliability.views.server_error"

@@ -26,7 +26,7 @@ CHAT_TABLES = (
     "chat_message, chat_note, chat_conversation, chat_visitor, chat_conversationtransfer, "
     "chat_enquiry, chat_cannedresponse, routing_operatorpresence, routing_routingsettings, "
     "routing_closure, routing_openinghours, widgets_widgetsettings, widgets_prechatfield, "
-    "widgets_offlinelink"
+    "widgets_offlinelink, outbox_outboxitem"
 )
 
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from django.db import transaction
 
-from chat import groups
+from chat import emails, groups
 from chat.broadcast import send_on_commit
 from chat.errors import ChatError
 from chat.models import Conversation, Enquiry
@@ -20,6 +20,7 @@ from councils.partnership_routing import RouteRequest, partnership_rules, route_
 from councils.services import record_routing_decision
 from councils.sites import CouncilRef, Site
 from councils.tenancy import council_schema
+from outbox.services import outbox_add
 from routing.assignment import dispatch_queue
 from routing.availability import queue_refusal
 from routing.selectors import department_for_chat
@@ -191,15 +192,13 @@ def conversation_rate(
 
 
 def transcript_request(*, council: CouncilRef, conversation_id: UUID, email: str) -> None:
-    """Remember where to send the transcript and email it after commit, from the council's
-    schema (tenant-schemas-celery runs the task there)."""
-    from chat.tasks import send_transcript_task
-
+    """Remember where to send the transcript and record the send in the outbox, in one
+    transaction: a worker sends it after commit, and the outbox's sweep if that is lost."""
     with council_schema(council.schema_name), transaction.atomic():
         Conversation.objects.filter(id=conversation_id).update(
             transcript_email=email, transcript_sent_at=None
         )
-        transaction.on_commit(lambda: send_transcript_task.delay(str(conversation_id), email))
+        outbox_add(kind=emails.TRANSCRIPT, ref=str(conversation_id), payload={"email": email})
 
 
 def conversation_end_by_visitor(
@@ -220,8 +219,6 @@ def enquiry_create(*, site: Site, form: dict[str, Any], prechat: dict[str, Any])
     On a partnership host the council comes from the visitor's pick or the routing rules,
     as for a chat; with neither, 400 asks for the council.
     """
-    from chat.tasks import send_enquiry_task
-
     destination = destination_for(site=site, form=form)
     council = destination.council
     department_slug, strict = destination.department_slug, destination.strict_department
@@ -244,8 +241,7 @@ def enquiry_create(*, site: Site, form: dict[str, Any], prechat: dict[str, Any])
             prechat=prechat,
             reason=form["reason"] or Enquiry.Reason.CLOSED,
         )
-        enquiry_id = str(enquiry.id)
-        transaction.on_commit(lambda: send_enquiry_task.delay(enquiry_id))
+        outbox_add(kind=emails.ENQUIRY, ref=str(enquiry.id))
         # Every console of the council lists it for follow-up at once.
         send_on_commit(
             groups.queue_group(council.id),
