@@ -740,8 +740,15 @@
         return;
       }
       statusLine.textContent = T('reconnecting');
+      // 1012: the server is restarting (a redeploy), 1013: try again later. Come back soon,
+      // at a random moment within a few seconds, so every widget does not reconnect at once.
+      if (e.code === 1012 || e.code === 1013) { soon(); return; }
       retry();
     };
+  }
+  function soon() {
+    clearTimeout(timer); tries = 0;
+    timer = setTimeout(connect, 500 + Math.random() * 4500);
   }
   function retry() {
     clearTimeout(timer);
