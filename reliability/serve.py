@@ -96,11 +96,26 @@ class DrainingServer(Server):
         for port in self.ports:
             port.stopListening()
         for protocol in sockets:
-            if protocol.state == WebSocketProtocol.STATE_OPEN:
-                protocol.serverClose(code=SERVICE_RESTART)
-            elif protocol.state == WebSocketProtocol.STATE_CONNECTING:
-                protocol.dropConnection(abort=True)
+            try:
+                if protocol.state == WebSocketProtocol.STATE_OPEN:
+                    # autobahn's sendClose() allows applications only 1000 and 3000-4999;
+                    # 1012 is a server's code (RFC 6455 registry), so send the frame itself.
+                    protocol.sendCloseFrame(
+                        code=SERVICE_RESTART, reasonUtf8=b"server restarting", isReply=False
+                    )
+                elif protocol.state == WebSocketProtocol.STATE_CONNECTING:
+                    protocol.dropConnection(abort=True)
+            except Exception:
+                logger.exception("could not close a websocket while draining")
         reactor.callLater(0.1, self._stop_when_drained)
+
+    def kill_all_applications(self):
+        # daphne's own assumes every connection still has an application instance; after a
+        # drain the reaped ones have none (KeyError at shutdown).
+        for protocol, details in list(self.connections.items()):
+            if "application_instance" not in details:
+                del self.connections[protocol]
+        return super().kill_all_applications()
 
     def _busy(self) -> int:
         """Connections still open or whose application has not finished."""

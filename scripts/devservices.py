@@ -66,6 +66,12 @@ VALKEY_DIR = LOCAL / "valkey"
 VALKEY_PIDFILE = VALKEY_DIR / "valkey.pid"
 VALKEY_LOG = VALKEY_DIR / "valkey.log"
 
+# An ack promises the message is stored, and `make demo` may well be what a small council
+# runs. With synchronous_commit=off a crash lost 4 to 6 acked messages and reused their seq
+# numbers (issue 12, docs/reliability.md); fsync=off would lose them on an OS crash.
+# tests/reliability/test_faults.py crashes a server started with these options.
+PG_DURABILITY_OPTIONS = "-c fsync=on -c synchronous_commit=on"
+
 HOST = "127.0.0.1"
 DEFAULT_PG_PORT = 54329
 DEFAULT_REDIS_PORT = 63799
@@ -502,11 +508,8 @@ def pg_start() -> tuple[int, int]:
         # Running but not answering on its port (an old EMBEDDED_PG_PORT?): restart it.
         log(f"restarting the embedded PostgreSQL (pid {stale}) on port {port}")
         pg_stop(stale)
-    # TCP on loopback only, no unix socket. Durable: an ack promises the message is stored,
-    # and `make demo` may well be what a small council runs. With synchronous_commit=off a
-    # crash lost 4 to 6 acked messages and reused their seq numbers (issue 12,
-    # docs/reliability.md); fsync=off would lose them on an OS crash.
-    options = f"-h {HOST} -p {port} -k '' -c fsync=on -c synchronous_commit=on"
+    # TCP on loopback only, no unix socket; durable (PG_DURABILITY_OPTIONS).
+    options = f"-h {HOST} -p {port} -k '' {PG_DURABILITY_OPTIONS}"
     log(f"starting the embedded PostgreSQL on {HOST}:{port}")
     try:
         start = [str(pg_ctl), "-D", str(PG_DATA), "-l", str(PG_LOG), "-w", "-t", "60"]
