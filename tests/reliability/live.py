@@ -187,7 +187,7 @@ class OwnPostgres:
             text=True,
             timeout=timeout,
             check=False,
-            cwd="/tmp",
+            cwd=tempfile.gettempdir(),
             env={"PATH": os.environ.get("PATH", ""), "LC_ALL": "C"},
             **_as_postgres_user(),
         )
@@ -195,7 +195,7 @@ class OwnPostgres:
             raise RuntimeError(f"{args[0]} failed: {result.stdout}{result.stderr}")
 
     def init(self) -> OwnPostgres:
-        os.chmod(self.directory, 0o755)
+        os.chmod(self.directory, 0o755)  # noqa: S103 - initdb runs as postgres and must enter
         if os.geteuid() == 0:
             shutil.chown(self.directory, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync")
@@ -261,7 +261,7 @@ class OwnRedis:
         self.process = subprocess.Popen(
             shlex.split(
                 f"{binary} --bind 127.0.0.1 --port {self.port} --save '' --appendonly no "
-                "--protected-mode yes --dir /tmp"
+                f"--protected-mode yes --dir {tempfile.gettempdir()}"
             ),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
