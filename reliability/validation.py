@@ -44,12 +44,11 @@ _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 class InvalidInput(ValueError):
     """Refused input: `field` is a dotted path ("" for the whole input), `detail` a sentence."""
 
-    code = "invalid_input"
-
-    def __init__(self, detail: str, field: str = "") -> None:
+    def __init__(self, detail: str, field: str = "", code: str = "invalid_input") -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
+        self.code = code  # "invalid_json" when it does not parse at all
 
     def as_errors(self) -> dict[str, list[str]]:
         """The widget API's 400 body shape: {"errors": {top-level field: [sentence]}}."""
@@ -83,7 +82,7 @@ def loads_checked(data: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH) 
         try:
             data = bytes(data).decode("utf-8")
         except UnicodeDecodeError:
-            raise InvalidInput("Send JSON encoded as UTF-8.") from None
+            raise InvalidInput("Send JSON encoded as UTF-8.", code="invalid_json") from None
     if nesting_depth(data) > max_depth:
         raise InvalidInput(f"Input nests deeper than {max_depth} levels.")
     try:
@@ -91,7 +90,7 @@ def loads_checked(data: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH) 
     except InvalidInput:
         raise
     except (ValueError, RecursionError):
-        raise InvalidInput("The input is not valid JSON.") from None
+        raise InvalidInput("The input is not valid JSON.", code="invalid_json") from None
     check_value(value, max_depth=max_depth)
     return value
 

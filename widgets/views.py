@@ -200,7 +200,7 @@ def _json_post(request: HttpRequest, schema: dict) -> tuple[dict | None, HttpRes
     try:
         data = parse_checked(request.body or b"null", schema)
     except InvalidInput as refused:
-        body = {"error": refused.code, "detail": refused.detail, "errors": refused.as_errors()}
+        body = {"error": "invalid_input", "detail": refused.detail, "errors": refused.as_errors()}
         return None, with_cors(request, JsonResponse(body, status=400))
     return data, None
 
