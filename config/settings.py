@@ -98,6 +98,8 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/councilchat")
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# A PostgreSQL that does not answer fails a connection attempt in seconds, not minutes.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 # Persistent connections: channels' database_sync_to_async closes only stale ones, so the
 # consumers' one ORM thread reuses its connection instead of opening one per call. HTTP
 # requests each run in a thread of their own under ASGI, so theirs are closed when the
@@ -131,7 +133,10 @@ CHANNEL_LAYERS = {
             "prefix": CHANNEL_LAYER_PREFIX,
             "capacity": 1000,
             "expiry": 60,
-            "group_expiry": 86400,
+            # Short: every live socket re-joins its groups every third of this
+            # (reliability/sockets.py), so a membership of a socket that died without
+            # leaving lapses within minutes instead of a day (issue 12).
+            "group_expiry": env.int("CHANNEL_GROUP_EXPIRY", default=300),
         },
     }
 }

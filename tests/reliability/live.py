@@ -158,7 +158,12 @@ def _as_postgres_user() -> dict:
 
 
 def devservices_pg_options() -> str:
-    """The server settings scripts/devservices.py starts PostgreSQL with (durability)."""
+    """The server settings scripts/devservices.py starts PostgreSQL with (durability).
+
+    FAULT_PG_OPTIONS replaces them, to see the suite fail without them (docs/reliability.md).
+    """
+    if os.environ.get("FAULT_PG_OPTIONS"):
+        return os.environ["FAULT_PG_OPTIONS"]
     sys.path.insert(0, str(ROOT / "scripts"))
     import devservices
 
@@ -198,7 +203,17 @@ class OwnPostgres:
         os.chmod(self.directory, 0o755)  # noqa: S103 - initdb runs as postgres and must enter
         if os.geteuid() == 0:
             shutil.chown(self.directory, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync",
+            "--encoding=UTF8",
+            "--no-locale",
+        )
         return self
 
     def start(self) -> OwnPostgres:

@@ -967,6 +967,12 @@
     error: function (f) {
       var text = errorText(f);
       var id = f.conversation, p = id && chats.get(id);
+      if (f.code === 'unavailable' && f.retry) { // the server could not store it just now: send it again
+        var body = p && f.client_id && p.outbox && p.outbox.get(f.client_id);
+        if (body) setTimeout(function () { send({ type: 'message', conversation: id, client_id: f.client_id, body: body }); }, 1000 + Math.random() * 2000);
+        else flash(p ? p.notice : queueNotice, text);
+        return;
+      }
       if (f.id && (followups.missed.has(f.id) || followups.enquiry.has(f.id))) { // a follow-up was refused
         var kind = followups.missed.has(f.id) ? 'missed' : 'enquiry';
         if (f.code === 'already_handled' || f.code === 'not_found') followupRemove(kind, f.id);
