@@ -12,7 +12,9 @@ Definitions (docs/reliability.md):
 * delivered live / by replay: message frames the other side of the chat received pushed by
   the layer (or resync) / in a replay after it reconnected (between hello and resumed);
 * lost: acked but not stored, or stored but never shown to one side of the chat by the end;
-* duplicated: one client_id stored twice, or a seq a client received twice;
+* duplicated: one client_id stored twice (a seq a client received twice is a redundant
+  frame, discarded by the clients as the real ones do);
+* seq reused: an acked seq that now holds another message (what a lossy crash leaves);
 * out of order: a message frame whose seq skipped over one not yet received;
 * seconds to live again: after each fault, until every chat has carried a new message.
 """
@@ -339,6 +341,7 @@ def report(
     """
     acked = sum(len(v.acked) for v in visitors)
     lost_acks = 0
+    seq_reused = 0
     duplicated = 0
     not_shown = 0
     stored_count = 0
@@ -351,6 +354,8 @@ def report(
         for client_id, seq in visitor.acked.items():
             if rows.get(seq) != client_id:
                 lost_acks += 1
+                if rows.get(seq) is not None:
+                    seq_reused += 1  # another message now holds the seq this one was acked as
                 samples.append(f"acked {client_id} as {seq}, stored {rows.get(seq)!r}")
         operator_side = operators[spec.operator].sides.get(spec.conversation)
         for seq in rows:
@@ -370,6 +375,7 @@ def report(
         "lost_acked": lost_acks,
         "not_shown": not_shown,
         "duplicated": duplicated,
+        "seq_reused": seq_reused,
         "redundant_frames": tally.redundant,
         "out_of_order": tally.out_of_order,
         "samples": samples[:10],

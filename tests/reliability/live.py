@@ -217,7 +217,12 @@ class OwnPostgres:
         return self
 
     def start(self) -> OwnPostgres:
-        options = f"-h 127.0.0.1 -p {self.port} -k '' -c max_connections=60 {self.options}"
+        # A slow background WAL flush (10 s, PostgreSQL's maximum) makes what an asynchronous
+        # commit risks certain to show in a crash; a synchronous commit does not depend on it.
+        options = (
+            f"-h 127.0.0.1 -p {self.port} -k '' -c max_connections=60 "
+            f"-c wal_writer_delay=10s {self.options}"
+        )
         log = self.directory / "postgres.log"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(log), "-w", "-o", options, "start")
         return self

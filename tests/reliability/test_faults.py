@@ -198,20 +198,6 @@ async def scenario(scale, chats, operator_logins, daphnes, pg, redis_server, url
     return result
 
 
-def seq_reused(url: str, schemas: list[str]) -> int:
-    """Messages whose seq is above their conversation's last_seq: a seq handed out again
-    after a crash shows up as a row the conversation no longer counts."""
-    with psycopg.connect(url) as conn:
-        return sum(
-            conn.execute(
-                f'SELECT count(*) FROM "{schema}".chat_message m '  # noqa: S608
-                f'JOIN "{schema}".chat_conversation c ON c.id = m.conversation_id '
-                "WHERE m.seq > c.last_seq"
-            ).fetchone()[0]
-            for schema in schemas
-        )
-
-
 def write_results(result: dict) -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
@@ -252,8 +238,6 @@ def test_through_redis_restarts_and_a_postgresql_crash_nothing_acked_is_lost(cou
         )
         timings["scenario done"] = time.monotonic() - began
         result["timings"] = timings
-        schemas = [c.schema_name for c in councils.all()]
-        result["seq_reused"] = seq_reused(url, schemas)
         Path(tempfile.gettempdir(), "councilchat-faults.json").write_text(json.dumps(result))
         if SOAK:
             write_results(result)
