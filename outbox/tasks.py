@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from councils.tenancy import send_to_every_council
-from outbox.services import outbox_deliver, outbox_sweep
+from outbox.delivery import outbox_deliver, outbox_sweep
 
 
 @shared_task

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from chat.models import Conversation, Enquiry
+from outbox.delivery import outbox_due, outbox_sweep
 from outbox.models import OutboxItem
-from outbox.services import outbox_due, outbox_sweep
 from routing.models import Department
 from tests.factories import chat_in
 
