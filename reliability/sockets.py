@@ -41,7 +41,7 @@ WATCH_INTERVAL_S = 1.0
 def rejoin_seconds() -> float:
     """How often a live socket re-writes its memberships: a third of the group expiry."""
     expiry = settings.CHANNEL_LAYERS["default"]["CONFIG"].get("group_expiry", 86400)
-    return max(5.0, expiry / 3)
+    return max(2.0, expiry / 3)
 
 
 class LayerWatch:

@@ -184,3 +184,23 @@ async def test_a_frame_with_a_nul_or_a_lone_surrogate_is_refused_and_the_socket_
     )
     assert (await next_of_type(console, "ack"))["client_id"] == "ok"
     await console.disconnect()
+
+
+async def test_live_sockets_re_join_their_groups_so_a_short_group_expiry_never_drops_them(
+    councils, layer_on_own_redis, settings
+):
+    """group_expiry is short (dead sockets' memberships lapse), so live ones re-join."""
+    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+    settings.CHANNEL_LAYERS = {
+        "default": {**settings.CHANNEL_LAYERS["default"], "CONFIG": {**config, "group_expiry": 6}}
+    }
+    channel_layers.backends.pop("default", None)
+    _operator, chat, console = await an_operator_with_a_chat(councils.alpha)
+    visitor = await joined_visitor(chat)
+    await asyncio.sleep(7.5)  # past the expiry: only a re-join keeps the memberships
+    await visitor.send_json_to({"type": "message", "client_id": "late", "body": "Still here"})
+    ack = await next_of_type(visitor, "ack")
+    live = await next_of_type(console, "message", timeout=3)  # before any resync could run
+    assert live["seq"] == ack["seq"]
+    await visitor.disconnect()
+    await console.disconnect()
