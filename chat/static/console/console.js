@@ -1072,9 +1072,9 @@
         }
         return;
       }
-      // 1012: the server is restarting (a redeploy), 1013: try again later. Come back soon,
+      // 1012: the server is restarting (a redeploy), 1013/4503: try again later. Come back soon,
       // at a random moment within a few seconds, so every console does not reconnect at once.
-      if (e.code === 1012 || e.code === 1013) {
+      if (e.code === 1012 || e.code === 1013 || e.code === 4503) {
         setConn('offline', 'Server restarting. Reconnecting…');
         clearTimeout(timer); tries = 0;
         timer = setTimeout(connect, 500 + Math.random() * 4500);

@@ -745,9 +745,9 @@
         return;
       }
       statusLine.textContent = T('reconnecting');
-      // 1012: the server is restarting (a redeploy), 1013: try again later. Come back soon,
+      // 1012: the server is restarting (a redeploy), 1013/4503: try again later. Come back soon,
       // at a random moment within a few seconds, so every widget does not reconnect at once.
-      if (e.code === 1012 || e.code === 1013) { soon(); return; }
+      if (e.code === 1012 || e.code === 1013 || e.code === 4503) { soon(); return; }
       retry();
     };
   }
