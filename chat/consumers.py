@@ -20,9 +20,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from chat import groups, selectors, services
+from chat import frames, groups, selectors
+from chat.actions import followups, lifecycle, messages, notes, presence, transfers
 from chat.errors import ChatError
 from chat.operators import operator_for_session_unsafe
+from chat.protocol import client_frame_errors
 from chat.queue import QueueState, queue_position_of
 from chat.tokens import TokenExpired, TokenInvalid, visitor_token_issue, visitor_token_read
 from councils.middleware import header
@@ -30,8 +32,6 @@ from councils.sites import CouncilRef, council_ref_by_id, council_ref_by_slug
 from councils.tenancy import in_council, in_public
 from reliability.sockets import ResilientSocket
 from reliability.validation import InvalidInput, loads_checked
-from routing import presence, transfers
-from routing.transfers import transferred_to
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +41,31 @@ CLIENT_ID_MAX = 64
 CLOSE_UNAVAILABLE = 4503
 CLOSE_SERVER_ERROR = 4500
 RETRYABLE = (OperationalError, InterfaceError)
+# What an error frame may echo back, per socket (chat/protocol.py's error schemas).
+ECHO_FIELDS = {"visitor": ("client_id",), "operator": ("conversation", "client_id", "id")}
 
 
 class FrameError(ChatError):
     pass
+
+
+# The schema checks a consumer applies itself before its handler: a value of the wrong type
+# (a list where text belongs, an object as a transfer target's slug), too many items. The
+# rest (lengths, enums, unknown fields) the handlers check with their own error codes
+# (`body_too_long`, …), which clients act on.
+SHAPE_VALIDATORS = {"type", "maxItems", "maxProperties"}
+
+
+def shape_problem(socket: str, frame: dict[str, Any]) -> str | None:
+    """A sentence for the first shape error of `frame` by chat/protocol.py, or None."""
+    for error in client_frame_errors(socket, frame):
+        if error.validator in SHAPE_VALIDATORS:
+            where = ".".join(str(part) for part in error.absolute_path) or "the frame"
+            expected = error.validator_value
+            if error.validator == "type":
+                return f"{where} must be of type {expected}."
+            return f"{where} has too many items."
+    return None
 
 
 def _uuid(value: Any, field: str = "conversation") -> UUID:
@@ -83,11 +104,12 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
 
     ResilientSocket (reliability/sockets.py) keeps the socket through Redis outages, and
     every frame's failure is answered with an error frame: nothing a client sends, and no
-    database or layer error, ends the socket with 1011 (docs/protocol.md, errors).
+    database or layer error, ends the socket with 1011 (docs/reliability.md).
     """
 
     council: CouncilRef
     handlers: dict[str, str] = {}
+    audience: frames.Audience
     accepted = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -124,20 +146,20 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
             await self.send_internal_error({})
         await self.close(code=CLOSE_UNAVAILABLE if retry else CLOSE_SERVER_ERROR)
 
-    async def send_unavailable(self, extra: dict[str, Any]) -> None:
-        await self.send_error(
-            "unavailable", "The service is restarting. Try again in a moment.", retry=True, **extra
-        )
+    async def send_unavailable(self, echo: dict[str, Any]) -> None:
+        detail = "The service is restarting. Try again in a moment."
+        await self.send_error("unavailable", detail, retry=True, **echo)
 
-    async def send_internal_error(self, extra: dict[str, Any]) -> None:
-        await self.send_error("internal_error", "Something went wrong.", retry=False, **extra)
+    async def send_internal_error(self, echo: dict[str, Any]) -> None:
+        await self.send_error("internal_error", "Something went wrong.", retry=False, **echo)
 
     async def open(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
     async def refuse(self, code: int, error: str, detail: str) -> None:
+        """Accept (if not yet), say why in one error frame, close with `code`."""
         await self.accept()
-        await self.send_frame({"type": "error", "code": error, "detail": detail})
+        await self.send_frame(frames.error(error, detail))
         await self.close(code=code)
 
     async def join(self, group: str) -> None:
@@ -155,18 +177,24 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
     # and after each call, so these hops do nothing but queue. Measured in bench B2: with
     # them, a reconnect storm queued thousands of them ahead of every handshake
     # (docs/performance.md).
+    #
+    # Group messages carrying a frame (`chat.frames.to_group`) go to `frame_<type>` where a
+    # socket adds logic, and are otherwise forwarded as they are.
     async def dispatch(self, message: dict[str, Any]) -> None:
         handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
+        if handler is None and not message["type"].startswith("frame."):
             raise ValueError(f"No handler for message type {message['type']}")
         if message["type"].startswith("websocket."):
             return await handler(message)  # connect and receive handle their own errors
         try:
-            await handler(message)
+            if handler is not None:
+                await handler(message)
+            else:
+                await self.forward(message)
         except (asyncio.CancelledError, StopConsumer):
             raise
         except Exception as exc:
-            # A layer event we could not forward (the gap fill's read failed): the socket
+            # A group's frame we could not forward (the gap fill's read failed): the socket
             # stays, and fills the gap from PostgreSQL in a moment.
             logger.warning("event %s not forwarded (%r): resync soon", message["type"], exc)
             self.resync_soon()
@@ -199,6 +227,15 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
                     await self.send_frame(self.message_frame(missed))
                     self.delivered[conversation] = missed["seq"]
 
+    async def forward(self, event: dict[str, Any]) -> None:
+        """Send a group's frame on, unless it is meant for the other kind of socket."""
+        if event.get("to", self.audience) == self.audience:
+            await self.send_frame(self.outgoing(event["frame"]))
+
+    def outgoing(self, frame: dict[str, Any]) -> dict[str, Any]:
+        """A group's frame as this socket sends it."""
+        return frame
+
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         await self.disconnect(message.get("code", 1005))
         raise StopConsumer()
@@ -207,7 +244,7 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps(frame, separators=(",", ":")))
 
     async def send_error(self, code: str, detail: str, **extra: Any) -> None:
-        await self.send_frame({"type": "error", "code": code, "detail": detail, **extra})
+        await self.send_frame(frames.error(code, detail, **extra))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         if text_data is None:
@@ -229,45 +266,47 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
         handler = self.handlers.get(frame["type"])
         if handler is None:
             return await self.send_error("unknown_type", f"Unknown frame type {frame['type']!r}.")
+        problem = shape_problem(self.audience, frame)
+        if problem:
+            return await self.send_error("invalid_frame", problem, **self.echo(frame))
         try:
             await getattr(self, handler)(frame)
         except (asyncio.CancelledError, StopConsumer):
             raise
         except ChatError as err:
-            await self.send_error(err.code, err.detail, **self.error_context(frame))
+            await self.send_error(err.code, err.detail, **self.echo(frame))
         except InvalidInput as err:
-            await self.send_error("invalid_frame", err.detail, **self.error_context(frame))
+            await self.send_error("invalid_frame", err.detail, **self.echo(frame))
         except RETRYABLE as exc:
             logger.warning("frame %r not handled, database unavailable: %r", frame["type"], exc)
-            await self.send_unavailable(self.error_context(frame))
+            await self.send_unavailable(self.echo(frame))
         except Exception:
             logger.exception("frame %r not handled", frame["type"])
-            await self.send_internal_error(self.error_context(frame))
+            await self.send_internal_error(self.echo(frame))
 
-    @staticmethod
-    def error_context(frame: dict[str, Any]) -> dict[str, Any]:
-        """What lets a client match an error to what it sent."""
+    def echo(self, frame: dict[str, Any]) -> dict[str, Any]:
+        """What lets a client match an error to what it sent (the fields its socket's
+        error frame carries)."""
         extra = {}
-        if "conversation" in frame and isinstance(frame["conversation"], str):
-            extra["conversation"] = frame["conversation"]
-        if "client_id" in frame and isinstance(frame["client_id"], str):
-            extra["client_id"] = frame["client_id"]
-        if frame["type"] == "handle" and isinstance(frame.get("id"), str):
-            extra["id"] = frame["id"]
+        for name in ECHO_FIELDS[self.audience]:
+            if name == "id" and frame["type"] != "handle":
+                continue
+            if isinstance(frame.get(name), str):
+                extra[name] = frame[name]
         return extra
 
     def message_frame(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return {"type": "message", **payload}
+        return self.outgoing(frames.message(payload))
 
-    async def deliver(self, payload: dict[str, Any]) -> None:
+    async def deliver(self, frame: dict[str, Any]) -> None:
         """Send one stored message unless already sent; fill any gap from PostgreSQL first."""
         async with self.delivery_lock:  # a resync may be sending this conversation's seqs
-            await self.deliver_unlocked(payload)
+            await self.deliver_unlocked(frame)
 
-    async def deliver_unlocked(self, payload: dict[str, Any]) -> None:
-        conversation = payload["conversation"]
+    async def deliver_unlocked(self, frame: dict[str, Any]) -> None:
+        conversation = frame["conversation"]
         sent = self.delivered.get(conversation, 0)
-        seq = payload["seq"]
+        seq = frame["seq"]
         if seq <= sent:
             return
         if seq > sent + 1:
@@ -278,7 +317,7 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
                     await self.send_frame(self.message_frame(missed))
                     self.delivered[conversation] = missed["seq"]
             return
-        await self.send_frame(self.message_frame(payload))
+        await self.send_frame(self.outgoing(frame))
         self.delivered[conversation] = seq
 
     async def replay(self, conversation: UUID, after_seq: int) -> int:
@@ -300,13 +339,15 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
             self.delivered[key] = max(self.delivered.get(key, 0), messages[-1]["seq"])
         return last_seq
 
-    # Channel-layer events shared by both sockets.
-    async def chat_message(self, event: dict[str, Any]) -> None:
-        await self.deliver(event["message"])
+    # Frames from groups where a socket adds logic.
+    async def frame_message(self, event: dict[str, Any]) -> None:
+        await self.deliver(event["frame"])
 
 
 class VisitorConsumer(ChatSocket):
     """/ws/visitor/<conversation>/?token=…: one resident in one chat."""
+
+    audience = "visitor"
 
     handlers = {
         "message": "on_message",
@@ -362,46 +403,39 @@ class VisitorConsumer(ChatSocket):
             return await self.close(code=4404)
         self.delivered[str(self.conversation)] = view.last_seq
         await self.send_frame(
-            {
-                "type": "hello",
-                "conversation": str(view.id),
-                "status": view.status,
-                "last_seq": view.last_seq,
-                "operator": view.operator,
-            }
+            frames.visitor_hello(str(view.id), view.status, view.last_seq, view.operator)
         )
         if after_seq is not None:
             for payload in replay:
                 await self.send_frame(self.message_frame(payload))
-            await self.send_frame({"type": "resumed", "last_seq": view.last_seq})
+            await self.send_frame(frames.resumed(view.last_seq))
         if moved:
             await self.send_transferred()
         if view.status == "queued":
             await self.send_queue_position()
 
-    def message_frame(self, payload: dict[str, Any]) -> dict[str, Any]:
-        frame = {"type": "message", **payload}
-        frame.pop("conversation")
-        return frame
+    def outgoing(self, frame: dict[str, Any]) -> dict[str, Any]:
+        """This socket is one conversation: its frames do not name it."""
+        return {key: value for key, value in frame.items() if key != "conversation"}
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         client_id = _client_id(frame)
         stored = await in_council(
             self.council,
-            services.message_create,
+            messages.message_create,
             council=self.council,
             conversation_id=self.conversation,
             body=frame.get("body"),
             client_id=client_id,
         )
-        await self.send_frame({"type": "ack", "client_id": client_id, "seq": stored.seq})
+        await self.send_frame(frames.ack(client_id, stored.seq))
 
     async def on_resume(self, frame: dict[str, Any]) -> None:
         last = await self.replay(self.conversation, _after_seq(frame))
-        await self.send_frame({"type": "resumed", "last_seq": last})
+        await self.send_frame(frames.resumed(last))
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
-        await services.typing_relay(
+        await messages.typing_relay(
             council=self.council,
             conversation_id=self.conversation,
             active=bool(frame.get("active")),
@@ -411,7 +445,7 @@ class VisitorConsumer(ChatSocket):
     async def on_end(self, frame: dict[str, Any]) -> None:
         await in_council(
             self.council,
-            services.conversation_end,
+            lifecycle.conversation_end,
             council=self.council,
             conversation_id=self.conversation,
         )
@@ -419,7 +453,7 @@ class VisitorConsumer(ChatSocket):
     async def on_read(self, frame: dict[str, Any]) -> None:
         await in_council(
             self.council,
-            services.conversation_mark_read,
+            messages.conversation_mark_read,
             council=self.council,
             conversation_id=self.conversation,
             seq=frame.get("seq"),
@@ -427,7 +461,7 @@ class VisitorConsumer(ChatSocket):
 
     async def follow_transfer(self, old: CouncilRef) -> CouncilRef | None:
         """The council a chat moved to from `old` (same partnership), now this socket's."""
-        new_id = await in_council(old, transferred_to, self.conversation)
+        new_id = await in_council(old, selectors.transferred_to, self.conversation)
         if new_id is None:
             return None
         new = await in_public(council_ref_by_id, new_id)
@@ -447,13 +481,9 @@ class VisitorConsumer(ChatSocket):
         port = (header(self.scope, b"host") or "").rpartition(":")[2]
         netloc = f"{host}:{port}" if port.isdigit() else host
         scheme = "wss" if self.scope.get("scheme") == "wss" else "ws"
+        websocket = f"{scheme}://{netloc}/ws/visitor/{self.conversation}/?token={token}"
         await self.send_frame(
-            {
-                "type": "transferred",
-                "council": {"slug": self.council.slug, "name": self.council.name},
-                "token": token,
-                "websocket": f"{scheme}://{netloc}/ws/visitor/{self.conversation}/?token={token}",
-            }
+            frames.transferred(self.council.slug, self.council.name, token, websocket)
         )
 
     async def move_to_new_council(self) -> bool:
@@ -462,9 +492,7 @@ class VisitorConsumer(ChatSocket):
         old = self.council
         if await self.follow_transfer(old) is None:
             return False
-        old_group = groups.conversation_group(old.id, self.conversation)
-        await self.channel_layer.group_discard(old_group, self.channel_name)
-        self.joined.discard(old_group)
+        await self.leave(groups.conversation_group(old.id, self.conversation))
         await self.join(groups.conversation_group(self.council.id, self.conversation))
         return True
 
@@ -476,9 +504,8 @@ class VisitorConsumer(ChatSocket):
         await self.replay(self.conversation, self.delivered.get(str(self.conversation), 0))
         view = await in_council(self.council, selectors.visitor_view, self.conversation)
         if view is not None:
-            await self.send_frame(
-                {"type": "status", "status": view.status, "operator": view.operator}
-            )
+            status = frames.status(str(self.conversation), view.status, view.operator)
+            await self.send_frame(self.outgoing(status))
             if view.status == "queued":
                 await self.send_queue_position()
 
@@ -494,33 +521,22 @@ class VisitorConsumer(ChatSocket):
             return
         self.last_position = found
         position, wait = found
-        await self.send_frame({"type": "queue", "position": position, "estimated_wait_s": wait})
+        await self.send_frame(frames.queue_position(position, wait))
 
     async def chat_queue(self, event: dict[str, Any]) -> None:
         await self.send_position(QueueState.from_event(event).position_of(self.conversation))
 
-    async def chat_status(self, event: dict[str, Any]) -> None:
-        await self.send_frame(
-            {"type": "status", "status": event["status"], "operator": event["operator"]}
-        )
-        if event["status"] == "queued":  # back in the queue: where, and hear changes again
+    async def frame_status(self, event: dict[str, Any]) -> None:
+        await self.forward(event)
+        if event["frame"]["status"] == "queued":  # back in the queue: where, and hear changes
             self.last_position = None
             await self.send_queue_position()
-
-    async def chat_typing(self, event: dict[str, Any]) -> None:
-        if event["author"] == "operator":
-            await self.send_frame(
-                {
-                    "type": "typing",
-                    "author": "operator",
-                    "name": event["name"],
-                    "active": event["active"],
-                }
-            )
 
 
 class OperatorConsumer(ChatSocket):
     """/ws/operator/: one operator's console on their council's host."""
+
+    audience = "operator"
 
     handlers = {
         "accept": "on_accept",
@@ -597,17 +613,12 @@ class OperatorConsumer(ChatSocket):
         )
         for conversation in context["active"]:
             await self.watch(conversation)
-        await self.send_frame(
-            {
-                "type": "hello",
-                "operator": {
-                    "id": self.operator.id,
-                    "username": self.operator.username,
-                    "name": self.operator.name,
-                },
-                **context,
-            }
-        )
+        operator = {
+            "id": self.operator.id,
+            "username": self.operator.username,
+            "name": self.operator.name,
+        }
+        await self.send_frame(frames.operator_hello(operator, context))
 
     async def watch(self, conversation: dict[str, Any]) -> None:
         await self.join(groups.conversation_group(self.council.id, conversation["id"]))
@@ -618,34 +629,27 @@ class OperatorConsumer(ChatSocket):
         # operator's other tabs, and `operator_accepted` skips chats already watched.
         summary = await in_council(
             self.council,
-            services.conversation_accept,
+            lifecycle.conversation_accept,
             council=self.council,
             conversation_id=_uuid(frame.get("conversation")),
             operator=self.operator,
         )
         await self.watch(summary)
-        await self.send_frame({"type": "accepted", "conversation": summary, "reason": "accepted"})
+        await self.send_frame(frames.accepted(summary, "accepted"))
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         conversation = _uuid(frame.get("conversation"))
         client_id = _client_id(frame)
         stored = await in_council(
             self.council,
-            services.message_create,
+            messages.message_create,
             council=self.council,
             conversation_id=conversation,
             body=frame.get("body"),
             client_id=client_id,
             operator=self.operator,
         )
-        await self.send_frame(
-            {
-                "type": "ack",
-                "conversation": str(conversation),
-                "client_id": client_id,
-                "seq": stored.seq,
-            }
-        )
+        await self.send_frame(frames.ack(client_id, stored.seq, str(conversation)))
 
     async def on_end(self, frame: dict[str, Any]) -> None:
         outcome = frame.get("outcome", "")
@@ -655,7 +659,7 @@ class OperatorConsumer(ChatSocket):
             raise FrameError("invalid_frame", "outcome must be one of the listed outcomes.")
         await in_council(
             self.council,
-            services.conversation_end,
+            lifecycle.conversation_end,
             council=self.council,
             conversation_id=_uuid(frame.get("conversation")),
             operator=self.operator,
@@ -670,15 +674,13 @@ class OperatorConsumer(ChatSocket):
         ):
             raise ChatError("not_found", "No such conversation among your chats.")
         last = await self.replay(conversation, after)
-        await self.send_frame(
-            {"type": "resumed", "conversation": str(conversation), "last_seq": last}
-        )
+        await self.send_frame(frames.resumed(last, str(conversation)))
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
         conversation = _uuid(frame.get("conversation"))
         if groups.conversation_group(self.council.id, conversation) not in self.joined:
             raise ChatError("not_assigned", "This chat is not assigned to you.")
-        await services.typing_relay(
+        await messages.typing_relay(
             council=self.council,
             conversation_id=conversation,
             active=bool(frame.get("active")),
@@ -750,7 +752,7 @@ class OperatorConsumer(ChatSocket):
         client_id = _client_id(frame)
         payload, _ = await in_council(
             self.council,
-            services.note_create,
+            notes.note_create,
             council=self.council,
             conversation_id=conversation,
             operator=self.operator,
@@ -758,7 +760,7 @@ class OperatorConsumer(ChatSocket):
             client_id=client_id,
         )
         # Answer directly (the layer is only a doorbell); the console de-duplicates by id.
-        await self.send_frame({"type": "note", **payload})
+        await self.send_frame(frames.note(payload))
 
     async def on_context(self, frame: dict[str, Any]) -> None:
         conversation = _uuid(frame.get("conversation"))
@@ -767,11 +769,11 @@ class OperatorConsumer(ChatSocket):
         ):
             raise ChatError("not_found", "No such conversation among your chats.")
         context = await in_council(self.council, selectors.conversation_context, conversation)
-        await self.send_frame({"type": "context", "conversation": str(conversation), **context})
+        await self.send_frame(frames.context(str(conversation), context))
 
     async def on_followups(self, frame: dict[str, Any]) -> None:
         followups = await in_council(self.council, selectors.followup_list)
-        await self.send_frame({"type": "followups", **followups})
+        await self.send_frame(frames.followups(followups))
 
     async def on_handle(self, frame: dict[str, Any]) -> None:
         kind = frame.get("kind")
@@ -782,7 +784,7 @@ class OperatorConsumer(ChatSocket):
         if kind == "enquiry":
             await in_council(
                 self.council,
-                services.enquiry_mark_handled,
+                followups.enquiry_mark_handled,
                 council=self.council,
                 enquiry_id=item,
                 operator=self.operator,
@@ -791,7 +793,7 @@ class OperatorConsumer(ChatSocket):
         elif kind == "missed":
             await in_council(
                 self.council,
-                services.missed_mark_handled,
+                followups.missed_mark_handled,
                 council=self.council,
                 conversation_id=item,
                 operator=self.operator,
@@ -799,109 +801,28 @@ class OperatorConsumer(ChatSocket):
             )
         else:
             raise FrameError("invalid_frame", "kind must be enquiry or missed.")
-        await self.send_frame({"type": "handled", "kind": kind, "id": str(item)})
+        await self.send_frame(frames.handled(kind, str(item)))
 
-    # Channel-layer events.
-    async def operator_read(self, event: dict[str, Any]) -> None:
-        await self.send_frame(
-            {"type": "read", "conversation": event["conversation"], "seq": event["seq"]}
-        )
-
-    async def operator_note(self, event: dict[str, Any]) -> None:
-        await self.send_frame({"type": "note", **event["note"]})
-
-    async def followup_add(self, event: dict[str, Any]) -> None:
-        await self.send_frame(
-            {"type": "followup_add", "kind": event["kind"], "item": event["item"]}
-        )
-
-    async def followup_handled(self, event: dict[str, Any]) -> None:
-        await self.send_frame(
-            {
-                "type": "followup_handled",
-                "kind": event["kind"],
-                "id": event["id"],
-                "by": event["by"],
-            }
-        )
-
-    async def queue_add(self, event: dict[str, Any]) -> None:
-        await self.send_frame({"type": "queue_add", "conversation": event["conversation"]})
-
-    async def queue_remove(self, event: dict[str, Any]) -> None:
-        await self.send_frame(
-            {
-                "type": "queue_remove",
-                "conversation": event["conversation"],
-                "reason": event["reason"],
-            }
-        )
-
-    async def operator_accepted(self, event: dict[str, Any]) -> None:
-        group = groups.conversation_group(self.council.id, event["conversation"]["id"])
-        if group in self.joined:
+    # Frames from groups where this socket adds logic; the rest are forwarded as they are.
+    async def frame_accepted(self, event: dict[str, Any]) -> None:
+        """A chat became mine: watch it, unless this tab already does (it accepted it)."""
+        summary = event["frame"]["conversation"]
+        if groups.conversation_group(self.council.id, summary["id"]) in self.joined:
             return
-        await self.watch(event["conversation"])
-        await self.send_frame(
-            {
-                "type": "accepted",
-                "conversation": event["conversation"],
-                "reason": event.get("reason", "accepted"),
-            }
-        )
+        await self.watch(summary)
+        await self.forward(event)
 
-    async def operator_removed(self, event: dict[str, Any]) -> None:
-        group = groups.conversation_group(self.council.id, event["conversation"])
+    async def frame_chat_removed(self, event: dict[str, Any]) -> None:
+        """A chat is no longer mine: stop hearing it."""
+        conversation = event["frame"]["conversation"]
+        group = groups.conversation_group(self.council.id, conversation)
         if group in self.joined:
             await self.leave(group)
-        self.delivered.pop(event["conversation"], None)
-        await self.send_frame(
-            {
-                "type": "chat_removed",
-                "conversation": event["conversation"],
-                "reason": event["reason"],
-            }
-        )
-
-    async def operator_presence(self, event: dict[str, Any]) -> None:
-        await self.send_frame(
-            {
-                "type": "presence",
-                "status": event["status"],
-                "active": event["active"],
-                "max_chats": event["max_chats"],
-            }
-        )
-
-    async def operators_changed(self, event: dict[str, Any]) -> None:
-        await self.send_frame({"type": "operators", "operators": event["operators"]})
-
-    async def chat_queue(self, event: dict[str, Any]) -> None:
-        """Queue positions are for visitors; operators see the queue itself."""
+        self.delivered.pop(conversation, None)
+        await self.forward(event)
 
     async def chat_transferred(self, event: dict[str, Any]) -> None:
-        """The operator side learns of a transfer through `operator.removed`."""
-
-    async def chat_status(self, event: dict[str, Any]) -> None:
-        await self.send_frame(
-            {
-                "type": "status",
-                "conversation": event["conversation"],
-                "status": event["status"],
-                "operator": event["operator"],
-            }
-        )
-
-    async def chat_typing(self, event: dict[str, Any]) -> None:
-        if event["author"] == "visitor":
-            await self.send_frame(
-                {
-                    "type": "typing",
-                    "conversation": event["conversation"],
-                    "author": "visitor",
-                    "active": event["active"],
-                }
-            )
+        """The operator side learns of a transfer through `chat_removed`."""
 
 
 class UnknownPathConsumer(ChatSocket):

@@ -169,7 +169,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
     },
     "routing-sweep": {
-        "task": "routing.tasks.sweep_all_councils",
+        "task": "chat.tasks.sweep_all_councils",
         "schedule": env.float("ROUTING_SWEEP_SECONDS", default=15.0),
     },
 }
@@ -271,8 +271,8 @@ ROUTING_SWEEP_SECONDS = env.float("ROUTING_SWEEP_SECONDS", default=15.0)
 # recorded (or after its last failed attempt, doubling up to the maximum) is delivered by the
 # sweep; after OUTBOX_MAX_ATTEMPTS it is given up and logged. Sent rows are kept a week.
 OUTBOX_HANDLERS = {
-    "transcript_email": "chat.emails.send_transcript_item",
-    "enquiry_email": "chat.emails.send_enquiry_item",
+    "transcript_email": "chat.actions.emails.send_transcript_item",
+    "enquiry_email": "chat.actions.emails.send_enquiry_item",
 }
 OUTBOX_RETRY_AFTER_SECONDS = env.float("OUTBOX_RETRY_AFTER_SECONDS", default=60.0)
 OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)

@@ -161,6 +161,7 @@ async def test_a_frame_that_fails_in_the_database_gets_a_retry_error_and_the_soc
     assert (await next_of_type(console, "ack"))["client_id"] == "c1"
 
 
+@pytest.mark.invalid_frames
 async def test_a_frame_with_a_nul_or_a_lone_surrogate_is_refused_and_the_socket_stays(
     councils, layer_on_own_redis
 ):

@@ -1,5 +1,8 @@
 """Emails the council owes a resident or a department, sent by the outbox (outbox/services.py).
 
+(The sending lives with the actions because marking a transcript or an enquiry as emailed
+is a write to the chat's rows.)
+
 Each function is an outbox handler: it takes the OutboxItem, sends, and marks the row it is
 about as sent, inside the outbox's transaction. Returning means done, raising means retry.
 Runs in the council's schema.
