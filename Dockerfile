@@ -27,11 +27,13 @@ COPY chat ./chat
 COPY routing ./routing
 COPY widgets ./widgets
 COPY demo ./demo
+COPY reliability ./reliability
+COPY outbox ./outbox
 COPY templates ./templates
 COPY locale ./locale
 # Static files collected at build time (settings need a key, not a database).
 RUN SECRET_KEY=build-only-not-used-at-run-time python manage.py collectstatic --noinput \
-    && python -m compileall -q config councils chat routing widgets demo \
+    && python -m compileall -q config councils chat routing widgets demo reliability outbox \
     && mkdir /exports && chown app:app /exports
 
 # Runs as an unprivileged user; it owns nothing in /app, so the code cannot be changed at
@@ -39,6 +41,10 @@ RUN SECRET_KEY=build-only-not-used-at-run-time python manage.py collectstatic --
 USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD ["python", "-m", "config.healthcheck"]
-# 64 KiB websocket messages at most (the consumers refuse frames over 16 KiB politely); a
-# handshake may wait 30 s for its turn in a reconnect storm (docs/performance.md, B2).
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "--websocket-max-message-size", "65536", "--websocket-max-frame-size", "65536", "--websocket_connect_timeout", "30", "config.asgi:application"]
+# daphne that drains on SIGTERM (closes sockets with 1012, exits within SHUTDOWN_GRACE_SECONDS):
+# reliability/serve.py. 64 KiB websocket messages at most, answered with 1009 above that (the
+# consumers refuse frames over 16 KiB politely); a handshake may wait 30 s for its turn in a
+# reconnect storm (docs/performance.md, B2). No --proxy-headers: it believes anyone's
+# X-Forwarded-For; set TRUSTED_PROXIES to the load balancer's addresses instead.
+STOPSIGNAL SIGTERM
+CMD ["python", "-m", "reliability.serve", "-b", "0.0.0.0", "-p", "8000", "--websocket-max-message-size", "65536", "--websocket-max-frame-size", "65536", "--websocket_connect_timeout", "30", "config.asgi:application"]

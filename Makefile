@@ -28,11 +28,12 @@ export PORT
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install install-dev lock demo test screenshots bench bench-onboarding bench-widget lint services services-down services-status clean
+.PHONY: help install install-dev lock demo test screenshots soak bench bench-onboarding bench-widget lint services services-down services-status clean
 
 help:
 	@echo "make demo             run the demo on http://localhost:$(PORT)/ (PORT=... to change)"
 	@echo "make test             run the test suite (PYTEST_ARGS='-k name -x' to narrow it)"
+	@echo "make soak             the fault suite at scale -> bench/results/soak.* (docs/reliability.md)"
 	@echo "make bench            benchmarks vs their floors -> bench/results/ (BENCH_QUICK=1: short)"
 	@echo "make bench-onboarding onboarding per council: clone vs migrate, 1 and 20 councils"
 	@echo "make bench-widget     the widget's gzipped size and time to interactive (BENCH_QUICK=1)"
@@ -124,6 +125,18 @@ screenshots: $(DEV_STAMP)
 	. $(SERVICES_ENV) || exit $$?; \
 	echo "==> DOCS_SCREENSHOTS=1 pytest $(SCREENSHOT_TESTS)"; \
 	DOCS_SCREENSHOTS=1 $(VENV)/bin/pytest $(SCREENSHOT_TESTS) $(PYTEST_ARGS)
+
+# The fault suite at scale (tests/reliability/test_faults.py with SOAK=1): its own PostgreSQL,
+# Redis and two daphnes on ports 55400-55499, >=100 visitor and 30 operator sockets, two Redis
+# restarts, a PostgreSQL crash, a redeploy, 10,000 fuzzed frames; writes bench/results/soak.*.
+soak: $(DEV_STAMP)
+	@trap '$(DEVSERVICES) down --session soak --owner-pid $$$$' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM HUP; \
+	$(DEVSERVICES) up --session soak --owner-pid $$$$ || exit $$?; \
+	. $(SERVICES_ENV) || exit $$?; \
+	ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); \
+	echo "==> SOAK=1 pytest tests/reliability/test_faults.py"; \
+	SOAK=1 $(VENV)/bin/pytest -p no:randomly -s -q tests/reliability/test_faults.py
 
 # Starts what it measures (daphne with our app and the floors), in its own database and
 # channel-layer prefix; see docs/performance.md. BENCH_QUICK=1 for a short run.

@@ -52,6 +52,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "csp",
+    "reliability",
 ]
 if DEMO:
     SHARED_APPS.append("demo")  # no models: only commands, templates, views
@@ -65,6 +66,7 @@ TENANT_APPS = [
     "routing",
     "chat",
     "widgets",
+    "outbox",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -115,9 +117,17 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/councilchat")
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
-# Persistent connections: channels' database_sync_to_async closes only stale ones, so a
-# connection is reused across consumer calls instead of opened per call.
+# A PostgreSQL that does not answer fails a connection attempt in seconds, not minutes.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+# Persistent connections: channels' database_sync_to_async closes only stale ones, so the
+# consumers' one ORM thread reuses its connection instead of opening one per call. HTTP
+# requests each run in a thread of their own under ASGI, so theirs are closed when the
+# request ends, and at most HTTP_MAX_CONCURRENCY run at once: a web process holds at most
+# HTTP_MAX_CONCURRENCY + 1 connections (reliability/capacity.py, docs/operations.md).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
+HTTP_MAX_CONCURRENCY = env.int("HTTP_MAX_CONCURRENCY", default=20)
+# A request waiting longer than this for its turn is answered 503 with Retry-After.
+HTTP_QUEUE_WAIT_SECONDS = env.float("HTTP_QUEUE_WAIT_SECONDS", default=10.0)
 # Off by default: with health checks on, every database_sync_to_async call (every socket's
 # ORM work, on the one ORM thread) first sends a `SELECT 1`, measured at 0.1-0.2 ms of wall
 # time and ~0.07 ms of CPU per call here (docs/performance.md). Without them, a connection
@@ -142,7 +152,10 @@ CHANNEL_LAYERS = {
             "prefix": CHANNEL_LAYER_PREFIX,
             "capacity": 1000,
             "expiry": 60,
-            "group_expiry": 86400,
+            # Short: every live socket re-joins its groups every third of this
+            # (reliability/sockets.py), so a membership of a socket that died without
+            # leaving lapses within minutes instead of a day (issue 12).
+            "group_expiry": env.int("CHANNEL_GROUP_EXPIRY", default=300),
         },
     }
 }
@@ -155,6 +168,8 @@ CACHES = {
         # Prefixes every key with the current schema so councils never share cache entries.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        # Redis away or stuck must not hang a request: the rate limiter then fails open.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }
 
@@ -167,6 +182,10 @@ CELERY_BEAT_SCHEDULE = {
     "end-idle-conversations": {
         "task": "chat.tasks.end_idle_conversations_in_all_councils",
         "schedule": 300.0,
+    },
+    "outbox-sweep": {
+        "task": "outbox.tasks.sweep_outbox_in_all_councils",
+        "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
     },
     "routing-sweep": {
         "task": "chat.tasks.sweep_all_councils",
@@ -302,3 +321,21 @@ OPERATOR_HEARTBEAT_SECONDS = env.int("OPERATOR_HEARTBEAT_SECONDS", default=20)
 OPERATOR_GRACE_SECONDS = env.int("OPERATOR_GRACE_SECONDS", default=60)
 # How often Celery beat sweeps every council for missed, unanswered and orphaned chats.
 ROUTING_SWEEP_SECONDS = env.float("ROUTING_SWEEP_SECONDS", default=15.0)
+
+# The outbox (outbox/services.py): emails and other outbound sends, recorded with the change
+# that needs them and retried until sent. A send not marked sent this long after it was
+# recorded (or after its last failed attempt, doubling up to the maximum) is delivered by the
+# sweep; after OUTBOX_MAX_ATTEMPTS it is given up and logged. Sent rows are kept a week.
+OUTBOX_HANDLERS = {
+    "transcript_email": "chat.actions.emails.send_transcript_item",
+    "enquiry_email": "chat.actions.emails.send_enquiry_item",
+}
+OUTBOX_RETRY_AFTER_SECONDS = env.float("OUTBOX_RETRY_AFTER_SECONDS", default=60.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
+OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=7)
+
+# Load balancers and proxies whose X-Forwarded-For / X-Forwarded-Proto we believe (addresses
+# or networks, comma-separated). The client is the right-most hop that is not one of them
+# (reliability/proxies.py); run daphne without --proxy-headers, which trusts anyone's header.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])

@@ -16,3 +16,6 @@ if settings.DEMO:  # the demo's pretend partnership website, a catch-all: last
     from demo.urls import site_patterns
 
     urlpatterns += site_patterns
+
+# Database outages answer 503 with Retry-After, not 500 (reliability/views.py).
+handler500 = "reliability.views.server_error"

@@ -17,3 +17,6 @@ if settings.DEMO:
     from demo.urls import public_patterns
 
     urlpatterns += public_patterns
+
+# Database outages answer 503 with Retry-After, not 500 (reliability/views.py).
+handler500 = "reliability.views.server_error"

@@ -227,7 +227,10 @@ def main(argv: list[str] | None = None) -> int:
         Child(
             "daphne",
             [
-                tool("daphne"),
+                # daphne with a drain on SIGTERM (1012 to every socket): reliability/serve.py.
+                sys.executable,
+                "-m",
+                "reliability.serve",
                 "-b",
                 "127.0.0.1",
                 "-p",
