@@ -1,4 +1,4 @@
-"""URLs of a council's host: its widget API, console, admin and demo pages."""
+"""URLs of a council's host: its widget API, console, admin (and the demo's pages)."""
 
 from django.conf import settings
 from django.urls import include, path
@@ -7,7 +7,6 @@ from chat.views import console
 from config.admin_sites import council_admin_site
 from config.favicon import favicon
 from config.health import healthz
-from widgets import views as widget_views
 
 urlpatterns = [
     path("admin/", council_admin_site.urls),
@@ -15,9 +14,14 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("widget/", include("widgets.urls")),
+    # Residents' Messenger and WhatsApp attachments, for staff (social/views.py).
     path("social/", include("social.urls")),
-    # The resident simulator for Messenger and WhatsApp (demo and tests only: social/demo.py).
-    *([path("demo/social/", include("social.demo"))] if settings.SOCIAL_SIMULATOR else []),
-    path("", widget_views.demo_index, name="demo-index"),
-    path("<path:path>", widget_views.demo_service_page, name="demo-page"),
 ]
+
+if settings.DEMO:  # the demo's pretend council website, a catch-all: last
+    from demo.urls import site_patterns
+
+    urlpatterns += site_patterns
+
+# Database outages answer 503 with Retry-After, not 500 (reliability/views.py).
+handler500 = "reliability.views.server_error"

@@ -4,7 +4,7 @@ The simulator plays Meta: it signs a Messenger or WhatsApp webhook exactly as Me
 (META_APP_SECRET) and POSTs it over HTTP to /webhooks/meta on the main host, then lists
 the replies the Graph stand-in received for that resident and, as the resident's phone
 would, reports each as delivered (a signed status webhook). It can forge any resident's
-message, so it is mounted only when SOCIAL_SIMULATOR is on (the demo and the tests).
+message, so it is mounted only with DEMO=1 (demo/urls.py: the demo and the tests).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import urllib.request
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -98,6 +98,8 @@ def _connection(kind: str) -> SocialConnection | None:
 @ensure_csrf_cookie
 def simulator(request: HttpRequest) -> HttpResponse:
     council = request.site_ref.council
+    if council is None:
+        raise Http404("The simulator is on a council's host.")
     return render(
         request,
         "social/demo/simulator.html",
