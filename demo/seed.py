@@ -29,8 +29,8 @@ from councils.models import (
 from councils.onboarding import CouncilSpec, council_onboard, roles_ensure
 from demo.pages import DEMO_DEPARTMENTS, DemoDepartment
 from routing.models import Closure, Department, OpeningHours, ServicePage
-from widgets.models import OfflineLink, PrechatField, WidgetSettings
 from social.demo import seed_social_demo
+from widgets.models import OfflineLink, PrechatField, WidgetSettings
 
 WASTE = DemoDepartment("waste", "Waste and recycling", ())
 
