@@ -28,7 +28,7 @@ export PORT
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install install-dev lock demo test screenshots soak bench bench-onboarding bench-widget lint services services-down services-status clean
+.PHONY: help install install-dev lock demo test screenshots soak bench bench-onboarding bench-widget bench-social lint services services-down services-status clean
 
 help:
 	@echo "make demo             run the demo on http://localhost:$(PORT)/ (PORT=... to change)"
@@ -37,6 +37,7 @@ help:
 	@echo "make bench            benchmarks vs their floors -> bench/results/ (BENCH_QUICK=1: short)"
 	@echo "make bench-onboarding onboarding per council: clone vs migrate, 1 and 20 councils"
 	@echo "make bench-widget     the widget's gzipped size and time to interactive (BENCH_QUICK=1)"
+	@echo "make bench-social     Meta webhook intake and webhook-to-console vs the widget (BENCH_QUICK=1)"
 	@echo "make lint             ruff check and ruff format --check"
 	@echo "make screenshots      refresh docs/img/ from the browser tests (DOCS_SCREENSHOTS=1)"
 	@echo "make install          create .venv, install what the demo runs (done by demo)"
@@ -166,6 +167,15 @@ bench-widget: $(DEV_STAMP)
 	$(DEVSERVICES) up --session bench-widget --owner-pid $$$$ || exit $$?; \
 	. $(SERVICES_ENV) || exit $$?; \
 	$(PY) -m bench.widget_bench
+
+# Messenger/WhatsApp webhook intake and time to the console, against the widget's path in the
+# same run (bench/social_bench.py, docs/social.md); writes bench/results/social.json.
+bench-social: $(DEV_STAMP)
+	@trap '$(DEVSERVICES) down --session bench-social --owner-pid $$$$' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM HUP; \
+	$(DEVSERVICES) up --session bench-social --owner-pid $$$$ || exit $$?; \
+	. $(SERVICES_ENV) || exit $$?; \
+	$(PY) -m bench.social_bench
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -22,6 +22,7 @@ class ConversationAdmin(admin.ModelAdmin):
     list_display = [
         "visitor",
         "status",
+        "channel",
         "department",
         "operator",
         "outcome",
@@ -29,14 +30,17 @@ class ConversationAdmin(admin.ModelAdmin):
         "created_at",
         "ended_at",
     ]
-    list_filter = ["status", "department", "outcome", "operator", "created_at"]
+    list_filter = ["status", "channel", "department", "outcome", "operator", "created_at"]
     list_select_related = ["visitor", "department", "operator"]
     search_fields = ["visitor__name", "visitor__email", "messages__body"]
     search_help_text = "Search the visitor's name or email and the words of every message."
     date_hierarchy = "created_at"
     change_form_template = "admin/chat/conversation/transcript.html"
     fieldsets = [
-        (None, {"fields": ["visitor", "visitor_email", "status", "department", "operator"]}),
+        (
+            None,
+            {"fields": ["visitor", "visitor_email", "status", "channel", "department", "operator"]},
+        ),
         ("How it went", {"fields": ["outcome", "ended_by", "rating", "rating_comment"]}),
         (
             "Details",

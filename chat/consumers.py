@@ -551,6 +551,7 @@ class OperatorConsumer(ChatSocket):
         "context": "on_context",
         "followups": "on_followups",
         "handle": "on_handle",
+        "template": "on_template",
     }
 
     async def open(self) -> None:
@@ -640,6 +641,10 @@ class OperatorConsumer(ChatSocket):
     async def on_message(self, frame: dict[str, Any]) -> None:
         conversation = _uuid(frame.get("conversation"))
         client_id = _client_id(frame)
+        # A Messenger reply after 24 hours goes tagged HUMAN_AGENT (social/, docs/social.md).
+        tag = frame.get("tag")
+        if tag is not None and tag != "human_agent":
+            raise FrameError("invalid_frame", "tag must be human_agent.")
         stored = await in_council(
             self.council,
             messages.message_create,
@@ -648,6 +653,24 @@ class OperatorConsumer(ChatSocket):
             body=frame.get("body"),
             client_id=client_id,
             operator=self.operator,
+            outbound={"tag": tag} if tag else None,
+        )
+        await self.send_frame(frames.ack(client_id, stored.seq, str(conversation)))
+
+    async def on_template(self, frame: dict[str, Any]) -> None:
+        """Send an approved WhatsApp template (social/): allowed outside the 24 hours."""
+        from social.outbound import template_send
+
+        conversation = _uuid(frame.get("conversation"))
+        client_id = _client_id(frame)
+        stored = await in_council(
+            self.council,
+            template_send,
+            council=self.council,
+            conversation_id=conversation,
+            operator=self.operator,
+            client_id=client_id,
+            template_id=frame.get("template"),
         )
         await self.send_frame(frames.ack(client_id, stored.seq, str(conversation)))
 

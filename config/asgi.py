@@ -14,6 +14,7 @@ from chat.routing import websocket_urlpatterns  # noqa: E402
 from councils.middleware import WebsocketSiteMiddleware  # noqa: E402
 from reliability.capacity import HttpConcurrencyLimit  # noqa: E402
 from reliability.proxies import TrustedProxyMiddleware  # noqa: E402
+from social.asgi import webhook_body_limit  # noqa: E402
 
 # The client address comes from X-Forwarded-For only behind TRUSTED_PROXIES (daphne runs
 # without --proxy-headers, which believes anyone's header).
@@ -21,7 +22,7 @@ application = TrustedProxyMiddleware(
     ProtocolTypeRouter(
         {
             # At most HTTP_MAX_CONCURRENCY requests in Django at once (a connection each).
-            "http": HttpConcurrencyLimit(django_asgi_app),
+            "http": HttpConcurrencyLimit(webhook_body_limit(django_asgi_app)),
             "websocket": WebsocketSiteMiddleware(URLRouter(websocket_urlpatterns)),
         }
     )

@@ -53,6 +53,9 @@ SHARED_APPS = [
     "channels",
     "csp",
     "reliability",
+    # The public half of social/: which council owns a Page or WhatsApp number, and the raw
+    # webhook inbox (docs/social.md).
+    "social.hub",
 ]
 if DEMO:
     SHARED_APPS.append("demo")  # no models: only commands, templates, views
@@ -67,6 +70,8 @@ TENANT_APPS = [
     "chat",
     "widgets",
     "outbox",
+    # Facebook Messenger and WhatsApp connections, residents and message states per council.
+    "social",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -186,6 +191,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "outbox.tasks.sweep_outbox_in_all_councils",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
+    },
+    "social-inbox-sweep": {
+        "task": "social.tasks.sweep_social",
+        "schedule": env.float("SOCIAL_SWEEP_SECONDS", default=30.0),
     },
     "routing-sweep": {
         "task": "chat.tasks.sweep_all_councils",
@@ -339,3 +348,26 @@ OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=7)
 # or networks, comma-separated). The client is the right-most hop that is not one of them
 # (reliability/proxies.py); run daphne without --proxy-headers, which trusts anyone's header.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# Facebook Messenger and WhatsApp (social/, docs/social.md). With no app secret every webhook
+# POST is refused (403) and with no verify token every subscription check is refused.
+META_APP_SECRET = env.str("META_APP_SECRET", default="")
+META_VERIFY_TOKEN = env.str("META_VERIFY_TOKEN", default="")
+# Meta's current Graph API version (v26.0, July 2026); tests and the demo use a stand-in.
+META_GRAPH_URL = env.str("META_GRAPH_URL", default="https://graph.facebook.com/v26.0").rstrip("/")
+# Hosts media may be downloaded from besides the Graph host itself: WhatsApp's media URLs
+# (lookaside.fbsbx.com) and Messenger's attachment CDN (a leading dot: any subdomain).
+META_MEDIA_HOSTS = env.list("META_MEDIA_HOSTS", default=["lookaside.fbsbx.com", ".fbcdn.net"])
+# Fernet key (urlsafe base64 of 32 bytes) for Page and WhatsApp tokens at rest; when empty
+# one is derived from SECRET_KEY (fine for development; set your own in production).
+SOCIAL_TOKEN_KEY = env.str("SOCIAL_TOKEN_KEY", default="")
+SOCIAL_WEBHOOK_MAX_BYTES = 1024 * 1024
+SOCIAL_MEDIA_MAX_BYTES = env.int("SOCIAL_MEDIA_MAX_BYTES", default=16 * 1024 * 1024)
+# Outbound retries: first after this many seconds, doubling, until the give-up time.
+SOCIAL_SEND_RETRY_BASE_SECONDS = env.float("SOCIAL_SEND_RETRY_BASE_SECONDS", default=2.0)
+SOCIAL_SEND_GIVE_UP_SECONDS = env.float("SOCIAL_SEND_GIVE_UP_SECONDS", default=900.0)
+SOCIAL_GRAPH_TIMEOUT_SECONDS = env.float("SOCIAL_GRAPH_TIMEOUT_SECONDS", default=10.0)
+# Residents' attachments, per council under MEDIA_ROOT/private/<schema>/ (never served
+# statically: only social/views.media_download, to that council's staff).
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
+MEDIA_URL = "/media-not-served/"

@@ -1,7 +1,9 @@
 """Test overrides: isolate this run's channel groups, cache keys and task queue."""
 
 import os
+import tempfile
 import uuid
+from pathlib import Path
 
 # Before the settings read the environment (live servers the tests start inherit these):
 # production settings need a key, and the tests use the demo's pages (demo/, DEMO=1).
@@ -37,3 +39,8 @@ WIDGET_RATE_LIMITS = {
     "transcript": "100000/60",
     "transcript-each": "100000/60",
 }
+# Social: a known app secret and verify token, quick retries, media in a temporary folder.
+META_APP_SECRET = "test-app-secret"  # noqa: S105 - test only
+META_VERIFY_TOKEN = "test-verify-token"  # noqa: S105 - test only
+SOCIAL_SEND_RETRY_BASE_SECONDS = 0.2
+MEDIA_ROOT = Path(tempfile.gettempdir()) / f"cctest-media-{RUN_ID}"

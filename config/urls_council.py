@@ -14,6 +14,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("widget/", include("widgets.urls")),
+    # Residents' Messenger and WhatsApp attachments, for staff (social/views.py).
+    path("social/", include("social.urls")),
 ]
 
 if settings.DEMO:  # the demo's pretend council website, a catch-all: last

@@ -6,11 +6,14 @@ from django.urls import path
 from config.admin_sites import public_admin_site
 from config.favicon import favicon
 from config.health import healthz
+from social.webhooks import meta_webhook
 
 urlpatterns = [
     path("admin/", public_admin_site.urls),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
+    # Meta's Messenger and WhatsApp webhooks, for every council (social/webhooks.py).
+    path("webhooks/meta", meta_webhook, name="meta-webhook"),
 ]
 
 if settings.DEMO:

@@ -29,6 +29,7 @@ from councils.models import (
 from councils.onboarding import CouncilSpec, council_onboard, roles_ensure
 from demo.pages import DEMO_DEPARTMENTS, DemoDepartment
 from routing.models import Closure, Department, OpeningHours, ServicePage
+from social.demo import seed_social_demo
 from widgets.models import OfflineLink, PrechatField, WidgetSettings
 
 WASTE = DemoDepartment("waste", "Waste and recycling", ())
@@ -123,6 +124,8 @@ def seed_demo(*, password: str) -> SeedReport:
         (report.councils_created if created else report.councils_kept).append(spec.slug)
         with schema_context(council.schema_name):
             _seed_council_schema(encoded, slug=spec.slug, branding=created)
+            # Messenger and WhatsApp for West Dorset and Somerset (social/demo.py).
+            seed_social_demo(council_id=council.pk, slug=spec.slug)
     _seed_partnership_routing(partnership)
     _user_ensure(MANAGER_USERNAME, "Pat", "Manager", encoded, superuser=True)
     return report

@@ -8,7 +8,10 @@ from django.urls import include, path
 
 from demo import views
 
-simulator_patterns: list = []
+simulator_patterns: list = [
+    # A Messenger or WhatsApp resident (council hosts only): social/demo.py.
+    path("social/", include("social.demo")),
+]
 
 # Council and partnership hosts: the pretend council website (index and service pages).
 site_patterns = [

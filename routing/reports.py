@@ -56,6 +56,8 @@ class ServiceReport:
     outcomes: list[tuple[str, int]]  # (label, how many), most first
     enquiries: int
     enquiries_open: int
+    # Where residents wrote from (web chat, Messenger, WhatsApp): (label, how many), most first.
+    by_channel: tuple[tuple[str, int], ...] = ()
 
 
 def service_report(*, since: datetime) -> ServiceReport:
@@ -89,4 +91,11 @@ def service_report(*, since: datetime) -> ServiceReport:
         outcomes=[(labels.get(code, code), n) for code, n in outcomes],
         enquiries=enquiries.count(),
         enquiries_open=enquiries.filter(handled_at__isnull=True).count(),
+        by_channel=tuple(
+            (dict(Conversation.Channel.choices).get(code, code), n)
+            for code, n in conversations.values_list("channel")
+            .annotate(n=Count("id"))
+            .order_by("-n", "channel")
+            .values_list("channel", "n")
+        ),
     )
