@@ -29,15 +29,17 @@ COPY widgets ./widgets
 COPY demo ./demo
 COPY reliability ./reliability
 COPY outbox ./outbox
+COPY social ./social
 COPY templates ./templates
 COPY locale ./locale
 # Static files collected at build time (settings need a key, not a database).
 RUN SECRET_KEY=build-only-not-used-at-run-time python manage.py collectstatic --noinput \
-    && python -m compileall -q config councils chat routing widgets demo reliability outbox \
-    && mkdir /exports && chown app:app /exports
+    && python -m compileall -q . \
+    && mkdir /exports /media && chown app:app /exports /media
 
 # Runs as an unprivileged user; it owns nothing in /app, so the code cannot be changed at
-# run time. Offboarding's exports go to COUNCIL_EXPORT_DIR (a volume in compose.yaml).
+# run time. Offboarding's exports go to COUNCIL_EXPORT_DIR and residents' attachments to
+# MEDIA_ROOT (volumes in compose.yaml).
 USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD ["python", "-m", "config.healthcheck"]
