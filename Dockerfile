@@ -30,6 +30,8 @@ COPY demo ./demo
 COPY reliability ./reliability
 COPY outbox ./outbox
 COPY social ./social
+COPY privacy ./privacy
+COPY reports ./reports
 COPY templates ./templates
 COPY locale ./locale
 # Static files collected at build time (settings need a key, not a database).

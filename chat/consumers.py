@@ -30,6 +30,7 @@ from chat.tokens import TokenExpired, TokenInvalid, visitor_token_issue, visitor
 from councils.middleware import header
 from councils.sites import CouncilRef, council_ref_by_id, council_ref_by_slug
 from councils.tenancy import in_council, in_public
+from privacy.audit import console_opened
 from reliability.sockets import ResilientSocket
 from reliability.validation import InvalidInput, loads_checked
 
@@ -792,6 +793,7 @@ class OperatorConsumer(ChatSocket):
         ):
             raise ChatError("not_found", "No such conversation among your chats.")
         context = await in_council(self.council, selectors.conversation_context, conversation)
+        await in_council(self.council, console_opened, self.operator, conversation)  # audit
         await self.send_frame(frames.context(str(conversation), context))
 
     async def on_followups(self, frame: dict[str, Any]) -> None:

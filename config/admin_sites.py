@@ -85,6 +85,35 @@ class PublicAdminSite(PagesAdminSite):
     site_title = "CouncilChat"
     index_title = "Councils and partnerships"
 
+    def get_urls(self):
+        from reports.views import partnership_report_view
+
+        own = [
+            path(
+                "partnership-report/",
+                self.admin_view(lambda request: partnership_report_view(request, self)),
+                name="partnership_report",
+            )
+        ]
+        return own + super().get_urls()
+
+    def get_app_list(self, request, app_label=None):
+        """The partnership report (reports/) is listed with the councils."""
+        apps = super().get_app_list(request, app_label)
+        for app in apps:
+            if app["app_label"] == "councils":
+                app["models"].append(
+                    {
+                        "name": "Partnership report",
+                        "object_name": "PartnershipReport",
+                        "admin_url": reverse("public_admin:partnership_report"),
+                        "add_url": None,
+                        "view_only": True,
+                        "perms": {"view": True},
+                    }
+                )
+        return apps
+
 
 class CouncilAdminSite(PagesAdminSite):
     site_title = "CouncilChat"

@@ -9,6 +9,7 @@ use config/test_settings.py (docs/operations.md lists every variable).
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
@@ -72,6 +73,8 @@ TENANT_APPS = [
     "outbox",
     # Facebook Messenger and WhatsApp connections, residents and message states per council.
     "social",
+    "privacy",
+    "reports",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -199,6 +202,11 @@ CELERY_BEAT_SCHEDULE = {
     "routing-sweep": {
         "task": "chat.tasks.sweep_all_councils",
         "schedule": env.float("ROUTING_SWEEP_SECONDS", default=15.0),
+    },
+    # Each council's retention schedule (privacy/), nightly at 02:30 (Celery beat's clock, UTC).
+    "privacy-retention": {
+        "task": "privacy.tasks.apply_retention_in_all_councils",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 

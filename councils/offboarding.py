@@ -45,7 +45,12 @@ def _tenant_models():
     """Every model stored in a council's schema (TENANT_APPS), in dependency-friendly order."""
     labels = [app.rsplit(".", 1)[-1] for app in settings.TENANT_APPS]
     for label in labels:
-        yield from apps.get_app_config(label).get_models()
+        # Only models with a table of their own (privacy.PrivacyTools only carries permissions).
+        yield from (
+            model
+            for model in apps.get_app_config(label).get_models()
+            if model._meta.managed and not model._meta.proxy
+        )
 
 
 def council_export_unsafe(council: Council) -> dict:

@@ -1,20 +1,14 @@
 """A council's teams, hours, closures, operators (users, capacity) and routing choices,
 and the service report."""
 
-from datetime import timedelta
-
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
-from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.template.response import TemplateResponse
-from django.utils import timezone
 
-from chat.models import Conversation
-from config.admin_sites import AdminPage, SingletonAdmin, council_admin_site
+from config.admin_sites import SingletonAdmin, council_admin_site
 from councils.onboarding import COUNCIL_ADMINS, OPERATORS
 from routing.models import (
     Closure,
@@ -24,7 +18,6 @@ from routing.models import (
     RoutingSettings,
     ServicePage,
 )
-from routing.reports import service_report
 
 
 # Inlines are stacked, not tabular: Django's tabular inline leaves its inputs without labels
@@ -160,48 +153,3 @@ class CouncilUserAdmin(UserAdmin):
 
 
 council_admin_site.register(Group, GroupAdmin)
-
-
-# --- the service report -----------------------------------------------------------------
-
-# The service report is for whoever may change the council's routing: council admins.
-REPORT_PERMISSION = "routing.change_routingsettings"
-REPORT_PERIODS = (7, 30, 90, 365)
-
-
-def service_report_view(request, *, admin_site):
-    """GET /admin/report/?days=N: waiting times, ratings and outcomes (routing/reports.py)."""
-    if not request.user.has_perm(REPORT_PERMISSION):
-        raise PermissionDenied
-    try:
-        days = int(request.GET.get("days", 30))
-    except ValueError:
-        days = 30
-    if days not in REPORT_PERIODS:
-        days = 30
-    report = service_report(since=timezone.now() - timedelta(days=days))
-    language_names = dict(Conversation.Language.choices)
-    context = {
-        **admin_site.each_context(request),
-        "title": "Service report",
-        "report": report,
-        "days": days,
-        "periods": REPORT_PERIODS,
-        "languages": [
-            (language_names.get(code, code), row)
-            for code, row in sorted(report.by_language.items())
-        ],
-    }
-    return TemplateResponse(request, "admin/routing/service_report.html", context)
-
-
-council_admin_site.register_page(
-    AdminPage(
-        route="report/",
-        name="service_report",
-        make_view=lambda site: lambda request: service_report_view(request, admin_site=site),
-        listed_under="chat",  # with the chats it reports on
-        title="Service report",
-        permission=REPORT_PERMISSION,
-    )
-)

@@ -38,7 +38,17 @@ class WidgetSettingsAdmin(SingletonAdmin):
             },
         ),
         ("Languages", {"fields": ["offer_welsh", "default_language"]}),
-        ("Privacy", {"fields": ["privacy_notice_url"]}),
+        (
+            "Privacy",
+            {
+                "fields": [
+                    "privacy_notice_url",
+                    "privacy_notice_url_cy",
+                    "lawful_basis",
+                    "lawful_basis_cy",
+                ]
+            },
+        ),
         (
             "Out of hours",
             {"fields": ["offline_mode", "offline_message", "offline_message_cy"]},

@@ -515,3 +515,25 @@ def test_a_partnership_chat_routed_to_a_council_with_a_required_question_names_t
         {**body, "fields": {"consent": True}},
     )
     assert started.status_code == 201 and started.json()["council"] == "beta"
+
+
+def test_the_pre_chat_form_gets_the_councils_lawful_basis_and_notice_in_each_language(councils):
+    from widgets.models import LAWFUL_BASIS, LAWFUL_BASIS_CY
+
+    body = get("alpha.localhost", "/widget/config").json()["council"]
+    assert body["lawful_basis"] == LAWFUL_BASIS  # every council shows one from the start
+    widget_settings_in(
+        councils.alpha,
+        offer_welsh=True,
+        privacy_notice_url="https://www.alpha.gov.uk/privacy",
+        privacy_notice_url_cy="https://www.alpha.gov.uk/preifatrwydd",
+        lawful_basis="Alpha uses what you type to answer you (public task).",
+    )
+    english = get("alpha.localhost", "/widget/config").json()["council"]
+    welsh = get("alpha.localhost", "/widget/config", lang="cy").json()["council"]
+    assert english["privacy_notice_url"] == "https://www.alpha.gov.uk/privacy"
+    assert english["lawful_basis"] == "Alpha uses what you type to answer you (public task)."
+    assert welsh["privacy_notice_url"] == "https://www.alpha.gov.uk/preifatrwydd"
+    assert welsh["lawful_basis"] == LAWFUL_BASIS_CY
+    beta = get("beta.localhost", "/widget/config", lang="cy").json()["council"]
+    assert beta["privacy_notice_url"] == ""  # each council its own

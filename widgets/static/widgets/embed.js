@@ -36,6 +36,7 @@
     '[aria-invalid=true]{border-color:#d4351c}.err{color:#d4351c;font-weight:700;margin:2px 0}' +
     '.sum{border:3px solid #d4351c;padding:8px}.sum p{margin:0;font-weight:700}.sum ul{margin:4px 0 0;padding-left:20px;color:#d4351c}' +
     '.note,.greet{background:#f3f2f1;border-left:4px solid #505a5f;padding:8px;margin:0}' +
+    '.privacy{font-size:.9em;margin:0}' +
     '.btn{background:var(--b);color:var(--t);border:2px solid var(--b);border-radius:4px;padding:10px 14px;font-weight:700;cursor:pointer}.btn:disabled{opacity:.6;cursor:default}' +
     '.sec{background:#f3f2f1;color:#0b0c0c;border:1px solid #505a5f}' +
     '.status{padding:6px 12px;background:#f3f2f1;border-bottom:1px solid #b1b4b6;margin:0;font-size:14px}' +
@@ -268,6 +269,14 @@
   function privacyLink(url) {
     return el('a', { href: url, target: '_blank', rel: 'noopener noreferrer', text: T('privacy') });
   }
+  function privacyNote(c) { // the council's lawful basis, and its notice unless a consent question links it
+    if (!c) return null;
+    var linked = (c.fields || []).some(function (f) { return f.kind === 'consent'; });
+    var link = c.privacy_notice_url && !linked ? privacyLink(c.privacy_notice_url) : null;
+    if (!c.lawful_basis && !link) return null;
+    return el('p', { class: 'privacy', 'data-testid': 'cc-privacy' },
+      [c.lawful_basis ? document.createTextNode(c.lawful_basis + (link ? ' ' : '')) : null, link]);
+  }
   function custom(f) { // one of the council's own pre-chat questions
     var name = 'fields.' + f.key, label = f.label + (f.required || f.kind === 'consent' ? '' : ' ' + T('optional'));
     var c = current(), hint = f.help_text || '', ctl;
@@ -335,7 +344,7 @@
       partnership ? field('department', T('service'), deptSel, 'cc-service') : field('department', T('department'), deptSel, 'cc-department'),
       partnership ? field('postcode', T('postcode_optional'), postIn, 'cc-postcode', T('postcode_hint')) : null]
       .concat(extra, [field('message', T('question'), q, 'cc-question'), picker,
-        c && c.privacy_notice_url && !(c.fields || []).some(function (f) { return f.kind === 'consent'; }) ? el('p', {}, [privacyLink(c.privacy_notice_url)]) : null,
+        privacyNote(c),
         el('div', {}, [start])]));
     var form = el('form', { novalidate: true }, [
       notice ? el('p', { class: 'note', role: 'status', text: notice }) : null,
