@@ -28,6 +28,7 @@ from councils.sites import CouncilRef, council_ref_by_id, council_ref_by_slug
 from councils.tenancy import in_council, in_public
 from routing import presence, transfers
 from routing.transfers import transferred_to
+from staffauth.sessions import console_session_alive_unsafe
 
 CLIENT_ID_MAX = 64
 
@@ -442,6 +443,8 @@ class OperatorConsumer(ChatSocket):
         if lookup.outcome == "not_staff" or lookup.operator is None:
             return await self.refuse(4403, "forbidden", "Only council staff can use the console.")
         self.operator = lookup.operator
+        self.session_key = morsel.value
+        self.active = False  # a frame from the operator since the last session check
         await self.join(groups.queue_group(council.id))
         await self.join(groups.operator_group(council.id, self.operator.id))
         await self.accept()
@@ -452,10 +455,35 @@ class OperatorConsumer(ChatSocket):
         await self.send_hello()
 
     async def beat(self) -> None:
-        """Keep this operator's presence fresh while the socket is open."""
+        """Keep this operator's presence fresh while the socket is open, and end the socket
+        with its session (the council's idle and absolute limits: staffauth.sessions)."""
         while True:
             await asyncio.sleep(settings.OPERATOR_HEARTBEAT_SECONDS)
             await in_council(self.council, presence.operator_heartbeat, user_id=self.operator.id)
+            active, self.active = self.active, False
+            alive = await in_council(
+                self.council,
+                console_session_alive_unsafe,
+                self.session_key,
+                self.operator.id,
+                active,
+            )
+            if not alive:
+                await self.signed_out("session_ended")
+                return
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        self.active = True  # the console in use counts as activity for the idle timeout
+        await super().receive(text_data, bytes_data)
+
+    async def signed_out(self, reason: str) -> None:
+        await self.send_frame({"type": "signed_out", "reason": reason})
+        await self.close(code=4401)
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        """Sign-out, sign-out everywhere or a disabled account (staffauth.sessions)."""
+        if event.get("session_key") in (None, self.session_key):
+            await self.signed_out(str(event.get("reason") or "signed_out"))
 
     async def disconnect(self, code: int) -> None:
         heartbeat = getattr(self, "heartbeat", None)
