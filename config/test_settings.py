@@ -32,3 +32,5 @@ WIDGET_RATE_LIMITS = {
 # tests/staffauth turns two-factor on per council (and for managers) where it is under test.
 PARTNERSHIP_MANAGERS_TWO_FACTOR = False
 COUNCIL_ADMINS_TWO_FACTOR_DEFAULT = False
+# A fixed Fernet key for identity-provider secrets in tests (never a deployment's).
+SSO_FERNET_KEYS = ["66E0LO6hu6zpVDrzPydy-RKwF5Z5cqMFax0iLNlTwvw="]
