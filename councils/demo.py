@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 from councils.onboarding import roles_ensure
 from councils.services import council_ensure, partnership_ensure
 from routing.models import Department, ServicePage
+from staffauth.demo import DemoTwoFactor, demo_council_sign_in, demo_manager_two_factor
 from widgets.demo import DEMO_DEPARTMENTS, DemoDepartment
 from widgets.demo_seed import seed_widget_demo
 
@@ -56,6 +57,7 @@ MANAGER_USERNAME = "manager"
 class SeedReport:
     councils_created: list[str] = field(default_factory=list)
     councils_updated: list[str] = field(default_factory=list)
+    manager_two_factor: DemoTwoFactor | None = None
 
 
 def seed_demo(*, password: str) -> SeedReport:
@@ -76,8 +78,10 @@ def seed_demo(*, password: str) -> SeedReport:
         (report.councils_created if created else report.councils_updated).append(council_slug)
         with schema_context(council.schema_name):
             _seed_council_schema(encoded)
+            demo_council_sign_in()  # admins without two-factor in the demo (staffauth/demo.py)
     _seed_partnership_routing(partnership)
-    _ensure_user(MANAGER_USERNAME, "Pat", "Manager", encoded, superuser=True)
+    manager = _ensure_user(MANAGER_USERNAME, "Pat", "Manager", encoded, superuser=True)
+    report.manager_two_factor = demo_manager_two_factor(manager)
     return report
 
 

@@ -57,6 +57,17 @@ def new_recovery_codes(user) -> list[str]:
     return codes
 
 
+def waiting_after_wrong_codes(user) -> bool:
+    """django-otp's throttle: after a wrong code the next is not checked for a while
+    (1 s, then 2, 4, ...), so codes cannot be guessed quickly."""
+    for model in (TOTPDevice, StaticDevice):
+        for device in model.objects.filter(user=user):
+            allowed, _ = device.verify_is_allowed()
+            if not allowed:
+                return True
+    return False
+
+
 def verify_second_factor(user, token: str):
     """The device that accepts `token` (an app code, or a recovery code, used up), or None.
 

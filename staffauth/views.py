@@ -38,6 +38,7 @@ WRONG_PASSWORD = (
     "Please enter the correct username and password for a staff account. "
     "Note that both fields may be case-sensitive."
 )
+WAIT_AFTER_WRONG_CODES = "After a wrong code, wait a few seconds, then enter the app's new code."
 ENDED_MESSAGES = {
     "idle": "You were signed out after a period without activity. Sign in again.",
     "expired": "Your session reached its time limit. Sign in again.",
@@ -205,6 +206,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING, None)
             context.update(error=_refusal_message(refusal), locked=True)
             return _page(request, "staffauth/two_factor.html", context, status=429)
+        if twofactor.waiting_after_wrong_codes(user):
+            context["error"] = WAIT_AFTER_WRONG_CODES
+            return _page(request, "staffauth/two_factor.html", context)
         device = twofactor.verify_second_factor(user, form.cleaned_data["code"])
         if device is not None:
             request.session.pop(PENDING, None)
@@ -238,6 +242,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         "secret": twofactor.secret_base32(device),
     }
     if request.method == "POST" and form.is_valid():
+        if twofactor.waiting_after_wrong_codes(user):
+            context["error"] = WAIT_AFTER_WRONG_CODES
+            return _page(request, "staffauth/two_factor_setup.html", context)
         codes = twofactor.confirm_app_device(user, form.cleaned_data["code"])
         if codes is not None:
             request.session.pop(PENDING, None)
