@@ -12,6 +12,11 @@ from widgets import views as widget_views
 urlpatterns = [
     # Staff sign-in (lockout, two-factor, single sign-on) replaces the admin's own login.
     path("admin/login/", staffauth_views.login, name="staff-login"),
+    path(
+        "admin/set-password/<uidb64>/<token>/",
+        staffauth_views.set_password_throttled,
+        name="staff-set-password",
+    ),
     path("", include("staffauth.urls")),
     path("admin/", council_admin_site.urls),
     path("console/", console, name="console"),

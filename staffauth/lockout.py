@@ -39,12 +39,7 @@ def sign_in_refusal(username: str, address: str | None) -> Refusal | None:
     lock = AccountLock.objects.filter(username=_normal(username), locked_until__gt=now).first()
     if lock is not None:
         return Refusal("account_locked", lock.locked_until)
-    if address:
-        window = now - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-        recent = LoginFailure.objects.filter(address=address, at__gt=window).count()
-        if recent >= settings.LOGIN_FAILURES_PER_ADDRESS:
-            return Refusal("address_throttled")
-    return None
+    return address_refusal(address)
 
 
 @transaction.atomic
@@ -66,6 +61,24 @@ def record_failure(username: str, address: str | None) -> Refusal | None:
     # The failures that caused the lock are spent: after it ends, the count starts afresh.
     LoginFailure.objects.filter(username=name).update(username="")
     return Refusal("account_locked", until)
+
+
+def record_address_failure(address: str | None) -> None:
+    """A failure tied to no account (a wrong set-password link): counts for the address."""
+    now = timezone.now()
+    LoginFailure.objects.filter(at__lt=now - KEEP_FAILURES).delete()
+    LoginFailure.objects.create(username="", address=address or None, at=now)
+
+
+def address_refusal(address: str | None) -> Refusal | None:
+    if not address:
+        return None
+    window = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    if LoginFailure.objects.filter(address=address, at__gt=window).count() >= (
+        settings.LOGIN_FAILURES_PER_ADDRESS
+    ):
+        return Refusal("address_throttled")
+    return None
 
 
 def record_success(username: str) -> None:

@@ -319,3 +319,21 @@ def sign_out_everywhere_view(request: HttpRequest) -> HttpResponse:
     auth.logout(request)
     request.session[ENDED] = "signed_out_everywhere"
     return HttpResponseRedirect(reverse("admin:login"))
+
+
+@never_cache
+def set_password_throttled(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The council admin's set-password (reset) link, throttled per address: a wrong or
+    used link counts as a failed attempt, and an address over the limit is refused."""
+    from config.admin_sites import SetPasswordConfirmView, council_admin_site
+
+    address = request.META.get("REMOTE_ADDR")
+    refusal = lockout.address_refusal(address)
+    if refusal is not None:
+        context = {"title": "Choose your password", "error": _refusal_message(refusal)}
+        return _page(request, "staffauth/base.html", context, status=429)
+    view = SetPasswordConfirmView.as_view(admin_site=council_admin_site)
+    response = view(request, uidb64=uidb64, token=token)
+    if getattr(response, "context_data", {}).get("validlink") is False:
+        lockout.record_address_failure(address)
+    return response

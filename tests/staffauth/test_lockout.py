@@ -123,3 +123,20 @@ def test_partnership_managers_are_locked_out_on_the_public_host_too(councils):
     assert attempt("localhost", "pm-lock", PASSWORD).status_code == 429
     with schema_context(councils.alpha.schema_name):
         assert not AccountLock.objects.exists()
+
+
+@override_settings(LOGIN_FAILURES_PER_ADDRESS=3)
+def test_wrong_set_password_links_are_throttled_per_address(councils):
+    for n in range(3):
+        wrong = Client(HTTP_HOST="alpha.localhost").get(
+            f"/admin/set-password/MQ/bad-token-{n}/", REMOTE_ADDR=OFFICE
+        )
+        assert wrong.status_code == 200 and b"new_password1" not in wrong.content
+    refused = Client(HTTP_HOST="alpha.localhost").get(
+        "/admin/set-password/MQ/bad-token/", REMOTE_ADDR=OFFICE
+    )
+    assert refused.status_code == 429 and b"from your network" in refused.content
+    elsewhere = Client(HTTP_HOST="alpha.localhost").get(
+        "/admin/set-password/MQ/bad-token/", REMOTE_ADDR="198.51.100.3"
+    )
+    assert elsewhere.status_code == 200
