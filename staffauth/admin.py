@@ -25,9 +25,29 @@ class SignInSettingsForm(forms.ModelForm):
         help_text="Stored encrypted. Leave empty to keep the secret already saved.",
     )
 
+    issuer = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label="Issuer URL",
+        help_text=SignInSettings._meta.get_field("issuer").help_text,
+    )
+
     class Meta:
         model = SignInSettings
-        fields = "__all__"
+        fields = [
+            "mode",
+            "two_factor_for_admins",
+            "two_factor_for_operators",
+            "idle_minutes",
+            "absolute_hours",
+            "sso_enabled",
+            "provider_name",
+            "issuer",
+            "client_id",
+            "create_users",
+            "roles_claim",
+            "role_mapping",
+        ]
 
     def clean(self):
         cleaned = super().clean()

@@ -169,6 +169,9 @@ class LoginFailure(models.Model):
     class Meta:
         indexes = [models.Index(fields=["address", "at"], name="login_failure_address_at")]
 
+    def __str__(self) -> str:
+        return f"Failed sign-in at {self.at:%Y-%m-%d %H:%M}"
+
 
 class AccountLock(models.Model):
     """An account locked after too many failed sign-ins, until `locked_until` or an unlock."""

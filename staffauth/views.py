@@ -34,7 +34,7 @@ PENDING_SECONDS = 300
 ENDED = "staffauth_ended"  # why the last session ended, for the login page
 SSO_NEXT = "staffauth_sso_next"
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-WRONG_PASSWORD = (
+BAD_CREDENTIALS = (
     "Please enter the correct username and password for a staff account. "
     "Note that both fields may be case-sensitive."
 )
@@ -163,7 +163,7 @@ def login(request: HttpRequest) -> HttpResponse:
         lock = lockout.record_failure(username, address)
         if lock is not None:
             return refuse(_refusal_message(lock), status=429, locked=True)
-        return refuse(sso_only, status=403) if sso_required else refuse(WRONG_PASSWORD)
+        return refuse(sso_only, status=403) if sso_required else refuse(BAD_CREDENTIALS)
     if sso_required and not policy.is_break_glass(user):
         return refuse(sso_only, status=403)
     lockout.record_success(username)

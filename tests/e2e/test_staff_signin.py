@@ -44,7 +44,10 @@ def new_page(browser):
 
 
 def test_sso_into_the_console_through_the_councils_provider(
-    councils, daphne_server, browser, provider
+    councils,
+    daphne_server,
+    browser,
+    provider,  # noqa: F811 (the fixture imported above)
 ):
     configure_sso(councils.alpha, provider, port=daphne_server.port)
     operator_in(councils.alpha, "alex", email="alex@alpha.gov.uk")

@@ -55,9 +55,7 @@ def configure_sso(
     """Register the council's client with the provider and enter it in its settings."""
     host = council.hosts[0] + (f":{port}" if port else "")
     secret = f"secret-of-{council.slug}"
-    provider.register(
-        REALM, client_id_of(council), secret, f"http://{host}/auth/sso/callback/"
-    )
+    provider.register(REALM, client_id_of(council), secret, f"http://{host}/auth/sso/callback/")
     sign_in_rules(
         council,
         sso_enabled=True,

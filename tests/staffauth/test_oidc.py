@@ -144,7 +144,10 @@ def test_council_as_code_state_and_session_are_worthless_at_council_b(councils, 
 
     # A's whole redirect replayed at B: B's session holds no such state.
     at_beta = Client(HTTP_HOST="beta.localhost")
-    assert callback(at_beta, back_to_alpha.replace("alpha.localhost", "beta.localhost")).status_code == 400
+    assert (
+        callback(at_beta, back_to_alpha.replace("alpha.localhost", "beta.localhost")).status_code
+        == 400
+    )
     # A's code with B's own state: B redeems it with B's client, and the provider refuses.
     back_to_beta = start(at_beta)
     beta_state = parse_qs(urlsplit(back_to_beta).query)["state"][0]

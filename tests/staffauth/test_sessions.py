@@ -32,9 +32,7 @@ def signed_in(council, username: str) -> Client:
 
 def age_session(council, client: Client, **fields) -> None:
     with schema_context(council.schema_name):
-        StaffSession.objects.filter(session_key=client.cookies["sessionid"].value).update(
-            **fields
-        )
+        StaffSession.objects.filter(session_key=client.cookies["sessionid"].value).update(**fields)
 
 
 def test_a_session_idle_past_the_councils_limit_ends_with_a_message(councils):
