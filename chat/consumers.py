@@ -444,6 +444,10 @@ class OperatorConsumer(ChatSocket):
             return await self.refuse(4403, "forbidden", "Only council staff can use the console.")
         self.operator = lookup.operator
         self.session_key = morsel.value
+        if not await in_council(
+            council, console_session_alive_unsafe, self.session_key, self.operator.id, True
+        ):  # past the council's idle or absolute limit (staffauth.sessions)
+            return await self.refuse(4401, "login_required", "Your session has ended.")
         self.active = False  # a frame from the operator since the last session check
         await self.join(groups.queue_group(council.id))
         await self.join(groups.operator_group(council.id, self.operator.id))

@@ -18,7 +18,13 @@ from routing.models import OperatorPresence
 from staffauth.models import StaffSession
 from tests.admin.factories import council_admin, operator
 from tests.factories import PASSWORD, accepted_chat_in, operator_in
-from tests.sockets import login_session, next_of_type, open_socket, operator_socket
+from tests.sockets import (
+    expect_refused,
+    login_session,
+    next_of_type,
+    open_socket,
+    operator_socket,
+)
 from tests.staffauth.conftest import password_login, sign_in_rules
 
 pytestmark = pytest.mark.usefixtures("signin")
@@ -221,3 +227,19 @@ def test_presence_is_offline_after_sign_out_everywhere(councils):
     client.post("/admin/sign-out-everywhere/")
     with schema_context(councils.alpha.schema_name):
         assert OperatorPresence.objects.get(user_id=sam.id).status == "offline"
+
+
+async def test_a_console_cannot_open_with_a_session_past_its_limit(councils):
+    alpha = councils.alpha
+    await sync_to_async(operator_in)(alpha, "sam")
+    session = await login_session(alpha, "sam")
+
+    @sync_to_async
+    def idle() -> None:
+        with schema_context(alpha.schema_name):
+            StaffSession.objects.filter(session_key=session).update(
+                last_seen_at=timezone.now() - timedelta(hours=1)
+            )
+
+    await idle()
+    await expect_refused(operator_socket(alpha, session), 4401, "login_required")
