@@ -8,12 +8,19 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django_tenants.utils import schema_context
 
 from config.admin_sites import CouncilUserAdmin, council_admin_site, public_admin_site
 from routing.admin import SingletonAdmin
 from staffauth import lockout, twofactor
-from staffauth.models import AccountLock, SignInSettings, StaffSession
+from staffauth.models import AccountLock, CouncilSignIn, SignInSettings, StaffSession
 from staffauth.secrets import encrypt_secret
+from staffauth.services import break_glass_account_reset
 from staffauth.sessions import sign_out_everywhere
 
 
@@ -213,3 +220,69 @@ public_admin_site.register(User, ManagerUserAdmin)
 for site in (council_admin_site, public_admin_site):
     site.register(AccountLock, AccountLockAdmin)
     site.register(StaffSession, StaffSessionAdmin)
+
+
+@admin.register(CouncilSignIn, site=public_admin_site)
+class CouncilSignInAdmin(admin.ModelAdmin):
+    """Partnership managers set up a council's sign-in for it (the same settings as the
+    council admin's own page, saved in the council's schema) and hold its break-glass
+    account."""
+
+    list_display = ["name", "slug", "sign_in"]
+    actions = ["create_break_glass"]
+    search_fields = ["name", "slug"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="staff sign-in")
+    def sign_in(self, obj) -> str:
+        with schema_context(obj.schema_name):
+            rules = SignInSettings.objects.filter(pk=1).first()
+        if rules is None:
+            return "defaults (passwords, two-factor for admins)"
+        sso = f"single sign-on with {rules.provider_name}" if rules.sso_ready else "passwords"
+        return f"{rules.get_mode_display()}: {sso}"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        council = get_object_or_404(CouncilSignIn, pk=object_id)
+        if not self.has_change_permission(request, council):
+            raise PermissionDenied
+        with schema_context(council.schema_name):
+            rules = SignInSettings.current()
+            form = SignInSettingsForm(request.POST or None, instance=rules)
+            if request.method == "POST" and form.is_valid():
+                form.save()
+                self.message_user(request, f"Saved {council.name}'s staff sign-in.")
+                return HttpResponseRedirect(
+                    reverse(f"{self.admin_site.name}:staffauth_councilsignin_changelist")
+                )
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"Staff sign-in of {council.name}",
+                "form": form,
+                "council": council,
+                "redirect_uri": f"https://{council.domains.order_by('-is_primary').first()}"
+                "/auth/sso/callback/",
+                "secret_saved": bool(rules.client_secret_encrypted),
+                "opts": self.model._meta,
+            }
+            return TemplateResponse(request, "staffauth/manager_sign_in.html", context)
+
+    @admin.action(description="Create a break-glass account (shows its password once)")
+    def create_break_glass(self, request, queryset):
+        made = [
+            (council.name, break_glass_account_reset(schema_name=council.schema_name))
+            for council in queryset
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Break-glass accounts",
+            "made": made,
+            "opts": self.model._meta,
+        }
+        # Rendered straight away: the password is never stored in a message or the session.
+        return TemplateResponse(request, "staffauth/break_glass_made.html", context)
