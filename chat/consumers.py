@@ -476,8 +476,19 @@ class OperatorConsumer(ChatSocket):
                 await self.signed_out("session_ended")
                 return
 
+    # Frames a person causes: they count as activity for the council's idle timeout. The
+    # console's own timers (followups each minute, resume and sync after reconnecting) do not.
+    ACTIVITY_FRAMES = frozenset(
+        {"accept", "message", "end", "typing", "presence", "transfer", "note", "handle"}
+    )
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
-        self.active = True  # the console in use counts as activity for the idle timeout
+        if not self.active and text_data and len(text_data) <= settings.FRAME_MAX_BYTES:
+            try:
+                kind = json.loads(text_data).get("type")
+            except (ValueError, AttributeError):
+                kind = None
+            self.active = kind in self.ACTIVITY_FRAMES
         await super().receive(text_data, bytes_data)
 
     async def signed_out(self, reason: str) -> None:

@@ -68,7 +68,7 @@ def client_for(rules: SignInSettings) -> DjangoOAuth2App:
         client_kwargs={
             "scope": "openid email profile",
             "code_challenge_method": "S256",
-            "timeout": HTTP_TIMEOUT,
+            "default_timeout": HTTP_TIMEOUT,  # every request to the provider
         },
     )
     with _clients_lock:

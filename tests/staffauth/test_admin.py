@@ -62,9 +62,9 @@ def test_a_manager_enters_a_councils_provider_and_only_that_council_gets_it(
         assert decrypt_secret(rules.client_secret_encrypted) == "s3cret-value"
     with schema_context(councils.alpha.schema_name):
         assert not SignInSettings.objects.exists()
-    assert b"Sign in with Microsoft" in Client(HTTP_HOST="beta.localhost").get(
-        "/admin/login/"
-    ).content
+    assert (
+        b"Sign in with Microsoft" in Client(HTTP_HOST="beta.localhost").get("/admin/login/").content
+    )
 
 
 def test_a_manager_creates_a_break_glass_account_and_sees_its_password_once(
@@ -75,9 +75,11 @@ def test_a_manager_creates_a_break_glass_account_and_sees_its_password_once(
         {"action": "create_break_glass", "_selected_action": [councils.gamma.id]},
     )
     assert response.status_code == 200
-    password = re.search(
-        rb'data-testid="break-glass-password">([^<]+)<', response.content
-    ).group(1).decode()
+    password = (
+        re.search(rb'data-testid="break-glass-password">([^<]+)<', response.content)
+        .group(1)
+        .decode()
+    )
     with schema_context(councils.gamma.schema_name):
         assert StaffAccount.objects.get(user__username="break-glass").break_glass
     sign_in_rules(councils.gamma, two_factor_for_admins=False)

@@ -162,6 +162,38 @@ async def test_signing_out_closes_that_sessions_console_only(councils):
 
 
 @override_settings(OPERATOR_HEARTBEAT_SECONDS=0.2)
+async def test_the_consoles_own_polling_does_not_keep_an_idle_session_alive(councils):
+    alpha = councils.alpha
+    await sync_to_async(sign_in_rules)(alpha, idle_minutes=5)
+    await sync_to_async(operator_in)(alpha, "sam")
+    session = await login_session(alpha, "sam")
+    console = operator_socket(alpha, session)
+    await open_socket(console)
+
+    @sync_to_async
+    def idle_since() -> timedelta:
+        with schema_context(alpha.schema_name):
+            rows = StaffSession.objects.filter(session_key=session)
+            rows.update(last_seen_at=timezone.now() - timedelta(minutes=4))
+            return timezone.now() - rows.get().last_seen_at
+
+    await idle_since()
+    await console.send_json_to({"type": "followups"})  # the console's timer, not a person
+    await next_of_type(console, "followups")
+    while not await console.receive_nothing(timeout=0.7):  # heartbeats pass
+        assert (await console.receive_output())["type"] == "websocket.send"
+
+    @sync_to_async
+    def seen() -> timedelta:
+        with schema_context(alpha.schema_name):
+            row = StaffSession.objects.get(session_key=session)
+            return timezone.now() - row.last_seen_at
+
+    assert await seen() >= timedelta(minutes=4)  # not touched: still idle for 4 minutes
+    await console.disconnect()
+
+
+@override_settings(OPERATOR_HEARTBEAT_SECONDS=0.2)
 async def test_the_console_closes_when_its_session_passes_the_councils_limit(councils):
     alpha = councils.alpha
     await sync_to_async(sign_in_rules)(alpha, absolute_hours=1)
@@ -201,8 +233,8 @@ async def test_an_operator_busy_in_the_console_is_not_idle(councils):
             )
 
     await idle_for(4)
-    await console.send_json_to({"type": "sync"})  # the operator does something
-    await next_of_type(console, "hello")
+    await console.send_json_to({"type": "presence", "status": "online"})  # a person's frame
+    await next_of_type(console, "presence")
     # Heartbeats pass (0.2 s each) and the session lives: nothing but ordinary frames.
     while not await console.receive_nothing(timeout=0.7):
         assert (await console.receive_output())["type"] == "websocket.send"
