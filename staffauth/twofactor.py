@@ -4,6 +4,7 @@ and one-use recovery codes. Devices live in the user's own schema, like the user
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 
 import segno
 from django.db import transaction
@@ -57,32 +58,37 @@ def new_recovery_codes(user) -> list[str]:
     return codes
 
 
-def waiting_after_wrong_codes(user) -> bool:
+def setup_waiting_after_wrong_code(user) -> bool:
     """django-otp's throttle: after a wrong code the next is not checked for a while
     (1 s, then 2, 4, ...), so codes cannot be guessed quickly."""
-    for model in (TOTPDevice, StaticDevice):
-        for device in model.objects.filter(user=user):
-            allowed, _ = device.verify_is_allowed()
-            if not allowed:
-                return True
-    return False
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device is not None and not device.verify_is_allowed()[0]
 
 
-def verify_second_factor(user, token: str):
-    """The device that accepts `token` (an app code, or a recovery code, used up), or None.
+@dataclass(frozen=True)
+class Verification:
+    device: object | None  # the device that accepted the code
+    throttled: bool  # no device checked it: each waits after recent wrong codes
 
-    django-otp's own throttling (growing delays after failures) applies per device.
+
+def verify_second_factor(user, token: str) -> Verification:
+    """An app code, or a recovery code (used up), checked against the user's devices.
+
+    django-otp's throttle (growing delays after wrong codes) applies per device; a device
+    still waiting does not check the code at all.
     """
     token = (token or "").strip().replace(" ", "")
+    throttled = False
     if not token:
-        return None
+        return Verification(None, False)
     with transaction.atomic():
         for model in (TOTPDevice, StaticDevice):
             for device in model.objects.select_for_update().filter(user=user, confirmed=True):
-                allowed, _ = device.verify_is_allowed()
-                if allowed and device.verify_token(token):
-                    return device
-    return None
+                if not device.verify_is_allowed()[0]:
+                    throttled = True
+                elif device.verify_token(token):
+                    return Verification(device, False)
+    return Verification(None, throttled)
 
 
 def remove_two_factor(user) -> None:

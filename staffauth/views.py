@@ -206,10 +206,11 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING, None)
             context.update(error=_refusal_message(refusal), locked=True)
             return _page(request, "staffauth/two_factor.html", context, status=429)
-        if twofactor.waiting_after_wrong_codes(user):
+        verification = twofactor.verify_second_factor(user, form.cleaned_data["code"])
+        device = verification.device
+        if device is None and verification.throttled:  # not checked: not a failure
             context["error"] = WAIT_AFTER_WRONG_CODES
             return _page(request, "staffauth/two_factor.html", context)
-        device = twofactor.verify_second_factor(user, form.cleaned_data["code"])
         if device is not None:
             request.session.pop(PENDING, None)
             lockout.record_success(user.get_username())
@@ -242,7 +243,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         "secret": twofactor.secret_base32(device),
     }
     if request.method == "POST" and form.is_valid():
-        if twofactor.waiting_after_wrong_codes(user):
+        if twofactor.setup_waiting_after_wrong_code(user):
             context["error"] = WAIT_AFTER_WRONG_CODES
             return _page(request, "staffauth/two_factor_setup.html", context)
         codes = twofactor.confirm_app_device(user, form.cleaned_data["code"])
