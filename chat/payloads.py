@@ -6,7 +6,10 @@ from chat.models import Conversation, Enquiry, Message
 
 
 def message_payload(message: Message) -> dict[str, Any]:
-    return {
+    """A stored message on the wire. `extra` (what a kind of message carries beyond its
+    text: an assistant answer's links, an attachment) is present only when not empty, so
+    plain messages keep their shape."""
+    payload = {
         "conversation": str(message.conversation_id),
         "seq": message.seq,
         "author": message.author,
@@ -15,6 +18,9 @@ def message_payload(message: Message) -> dict[str, Any]:
         "client_id": message.client_id,
         "sent_at": message.created_at.isoformat().replace("+00:00", "Z"),
     }
+    if message.extra:
+        payload["extra"] = message.extra
+    return payload
 
 
 def iso_utc(value) -> str | None:

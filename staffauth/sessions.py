@@ -138,14 +138,14 @@ def sign_out_everywhere(*, user_id: int, reason: str = "signed_out_everywhere") 
 
 
 def requeue_operator_chats(*, user_id: int) -> None:
-    """The operator goes offline and their chats return to the queue (routing's own path,
-    as when they set themselves offline). Nothing on public."""
+    """The operator goes offline and their chats return to the queue (chat.actions'
+    presence_set, as when they set themselves offline). Nothing on public."""
     council_id = _council_id()
     if council_id is None:
         return
+    from chat.actions.presence import presence_set
     from councils.sites import council_ref_by_id
     from routing.models import OperatorPresence
-    from routing.presence import presence_set
 
     if not OperatorPresence.objects.filter(user_id=user_id).exists():
         return
