@@ -32,6 +32,7 @@ COPY outbox ./outbox
 COPY social ./social
 COPY privacy ./privacy
 COPY reports ./reports
+COPY staffauth ./staffauth
 COPY templates ./templates
 COPY locale ./locale
 # Static files collected at build time (settings need a key, not a database).

@@ -34,6 +34,8 @@ from privacy.audit import console_opened
 from reliability.sockets import ResilientSocket
 from reliability.validation import InvalidInput, loads_checked
 
+from staffauth.sessions import console_session_alive_unsafe
+
 logger = logging.getLogger(__name__)
 
 CLIENT_ID_MAX = 64
@@ -576,6 +578,12 @@ class OperatorConsumer(ChatSocket):
         if lookup.outcome == "not_staff" or lookup.operator is None:
             return await self.refuse(4403, "forbidden", "Only council staff can use the console.")
         self.operator = lookup.operator
+        self.session_key = morsel.value
+        if not await in_council(
+            council, console_session_alive_unsafe, self.session_key, self.operator.id, True
+        ):  # past the council's idle or absolute limit (staffauth.sessions)
+            return await self.refuse(4401, "login_required", "Your session has ended.")
+        self.active = False  # a frame from the operator since the last session check
         await self.join(groups.queue_group(council.id))
         await self.join(groups.operator_group(council.id, self.operator.id))
         await in_council(
@@ -586,7 +594,8 @@ class OperatorConsumer(ChatSocket):
 
     async def beat(self) -> None:
         """Keep this operator's presence fresh while the socket is open (a failed beat, the
-        database away, is logged and the next one tried)."""
+        database away, is logged and the next one tried), and end the socket with its session
+        (the council's idle and absolute limits: staffauth.sessions)."""
         while True:
             await asyncio.sleep(settings.OPERATOR_HEARTBEAT_SECONDS)
             try:
@@ -595,6 +604,46 @@ class OperatorConsumer(ChatSocket):
                 )
             except RETRYABLE as exc:
                 logger.warning("operator heartbeat failed: %r", type(exc))
+                continue
+            active, self.active = self.active, False
+            try:
+                alive = await in_council(
+                    self.council,
+                    console_session_alive_unsafe,
+                    self.session_key,
+                    self.operator.id,
+                    active,
+                )
+            except RETRYABLE as exc:
+                logger.warning("operator session check failed: %r", type(exc))
+                continue
+            if not alive:
+                await self.signed_out("session_ended")
+                return
+
+    # Frames a person causes: they count as activity for the council's idle timeout. The
+    # console's own timers (followups each minute, resume and sync after reconnecting) do not.
+    ACTIVITY_FRAMES = frozenset(
+        {"accept", "message", "end", "typing", "presence", "transfer", "note", "handle"}
+    )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        if not self.active and text_data and len(text_data) <= settings.FRAME_MAX_BYTES:
+            try:  # the same checked parse as the frame's own (no RecursionError from nesting)
+                kind = loads_checked(text_data).get("type")
+            except (InvalidInput, AttributeError):
+                kind = None
+            self.active = kind in self.ACTIVITY_FRAMES
+        await super().receive(text_data, bytes_data)
+
+    async def signed_out(self, reason: str) -> None:
+        await self.send_frame(frames.signed_out(reason))
+        await self.close(code=4401)
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        """Sign-out, sign-out everywhere or a disabled account (staffauth.sessions)."""
+        if event.get("session_key") in (None, self.session_key):
+            await self.signed_out(str(event.get("reason") or "signed_out"))
 
     async def on_exit(self) -> None:
         """However the socket ends (a close, a crash, shutdown), its heartbeat ends with it,

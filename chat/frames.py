@@ -195,3 +195,9 @@ def attachments(conversation: str, seq: int, items: list[dict[str, Any]]) -> Fra
 
 def handled(kind: str, item_id: str) -> Frame:
     return {"type": "handled", "kind": kind, "id": item_id}
+
+
+def signed_out(reason: str) -> Frame:
+    """The operator's session ended (sign-out, everywhere, disabled, a limit): the socket
+    closes with 4401 after it (staffauth.sessions)."""
+    return {"type": "signed_out", "reason": reason}

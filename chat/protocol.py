@@ -383,6 +383,20 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
                 ),
             },
         ),
+        # The socket's session ended (staffauth.sessions); the server then closes with 4401.
+        "signed_out": _frame(
+            "signed_out",
+            {
+                "reason": {
+                    "enum": [
+                        "signed_out",
+                        "signed_out_everywhere",
+                        "account_disabled",
+                        "session_ended",
+                    ]
+                }
+            },
+        ),
         "error": _error({"conversation": STRING, "client_id": STRING, "id": STRING}),
     }
     return {

@@ -57,6 +57,12 @@ SHARED_APPS = [
     # The public half of social/: which council owns a Page or WhatsApp number, and the raw
     # webhook inbox (docs/social.md).
     "social.hub",
+    # Staff sign-in (docs/security.md): partnership managers' two-factor devices, lockouts
+    # and sessions live in public; each council's in its own schema (TENANT_APPS below).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "staffauth",
 ]
 if DEMO:
     SHARED_APPS.append("demo")  # no models: only commands, templates, views
@@ -75,6 +81,10 @@ TENANT_APPS = [
     "social",
     "privacy",
     "reports",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "staffauth",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -95,6 +105,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Idle and absolute session limits per council, sign-out-everywhere (staffauth/sessions.py).
+    "staffauth.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -216,6 +228,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+
+# Staff sign-in (docs/security.md). Client secrets of councils' identity providers are
+# encrypted with Fernet: SSO_FERNET_KEYS is a comma-separated list of keys (the first
+# encrypts, all decrypt, so keys rotate); generate one with
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
+# Without it (development only) a key is derived from SECRET_KEY.
+SSO_FERNET_KEYS = env.list("SSO_FERNET_KEYS", default=[])
+# Failed sign-ins: this many per account in the window lock that account for LOCKOUT_SECONDS;
+# per client address the limit is far higher, since a contact centre shares one address.
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=100)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+# Partnership managers (public admin) always use two-factor. Only the test settings turn this
+# off, for the tests written before two-factor existed; it is not read from the environment.
+PARTNERSHIP_MANAGERS_TWO_FACTOR = True
+# A council without its own sign-in settings row requires two-factor of its admins.
+COUNCIL_ADMINS_TWO_FACTOR_DEFAULT = True
+# Session limits for councils without their own settings, and for the public admin.
+STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=30)
+STAFF_SESSION_ABSOLUTE_HOURS = env.int("STAFF_SESSION_ABSOLUTE_HOURS", default=12)
 
 # Host-only cookies: a session on one council's host is worthless on another's.
 SESSION_COOKIE_DOMAIN = None

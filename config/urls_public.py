@@ -1,14 +1,18 @@
 """URLs of the public host (partnership managers)."""
 
 from django.conf import settings
-from django.urls import path
+from django.urls import include, path
 
 from config.admin_sites import public_admin_site
 from config.favicon import favicon
 from config.health import healthz
 from social.webhooks import meta_webhook
+from staffauth import views as staffauth_views
 
 urlpatterns = [
+    # Staff sign-in (lockout, two-factor, single sign-on) replaces the admin's own login.
+    path("admin/login/", staffauth_views.login, name="staff-login"),
+    path("", include("staffauth.urls")),
     path("admin/", public_admin_site.urls),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),

@@ -30,6 +30,7 @@ from councils.onboarding import CouncilSpec, council_onboard, roles_ensure
 from demo.pages import DEMO_DEPARTMENTS, DemoDepartment
 from routing.models import Closure, Department, OpeningHours, ServicePage
 from social.demo import seed_social_demo
+from staffauth.demo import DemoTwoFactor, demo_council_sign_in, demo_manager_two_factor
 from widgets.models import OfflineLink, PrechatField, WidgetSettings
 
 WASTE = DemoDepartment("waste", "Waste and recycling", ())
@@ -92,6 +93,7 @@ WEEKDAYS = range(5)
 class SeedReport:
     councils_created: list[str] = field(default_factory=list)
     councils_kept: list[str] = field(default_factory=list)
+    manager_two_factor: DemoTwoFactor | None = None
 
 
 def seed_demo(*, password: str) -> SeedReport:
@@ -126,8 +128,10 @@ def seed_demo(*, password: str) -> SeedReport:
             _seed_council_schema(encoded, slug=spec.slug, branding=created)
             # Messenger and WhatsApp for West Dorset and Somerset (social/demo.py).
             seed_social_demo(council_id=council.pk, slug=spec.slug)
+            demo_council_sign_in()  # admins without two-factor in the demo (staffauth/demo.py)
     _seed_partnership_routing(partnership)
-    _user_ensure(MANAGER_USERNAME, "Pat", "Manager", encoded, superuser=True)
+    manager, _ = _user_ensure(MANAGER_USERNAME, "Pat", "Manager", encoded, superuser=True)
+    report.manager_two_factor = demo_manager_two_factor(manager)
     return report
 
 

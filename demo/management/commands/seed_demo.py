@@ -43,5 +43,12 @@ class Command(BaseCommand):
             f"Operators {usernames} on every council host; partnership manager "
             f"{MANAGER_USERNAME!r} on the public host."
         )
+        if report.manager_two_factor is not None:
+            two_factor = report.manager_two_factor
+            self.stdout.write(
+                f"{MANAGER_USERNAME!r} signs in with two-factor: add the key {two_factor.secret} "
+                "to an authenticator app, or use a recovery code (one use each, new every "
+                f"seed): {' '.join(two_factor.recovery_codes[:5])}"
+            )
         if generated or not settings.DEMO_PASSWORD:
             self.stdout.write(self.style.WARNING(f"Demo password: {password}"))
