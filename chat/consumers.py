@@ -33,7 +33,6 @@ from councils.tenancy import in_council, in_public
 from privacy.audit import console_opened
 from reliability.sockets import ResilientSocket
 from reliability.validation import InvalidInput, loads_checked
-
 from staffauth.sessions import console_session_alive_unsafe
 
 logger = logging.getLogger(__name__)
