@@ -1,4 +1,5 @@
-"""The protocol contract, checked on every websocket frame the test suite sends or receives.
+"""The protocol contract, checked on every websocket frame the test suite sends or receives,
+and on every widget HTTP answer (and every request the server accepted).
 
 `chat.protocol` holds a JSON Schema for every frame of both sockets in both directions. This
 plugin (loaded by tests/conftest.py) wraps the websocket test client, so any frame the
@@ -13,8 +14,10 @@ import json
 
 import pytest
 from channels.testing import WebsocketCommunicator
+from django.test import Client
 
 from chat.protocol import validate_client_frame, validate_server_frame
+from widgets.protocol import endpoint_for, validate_request, validate_response
 
 
 def _socket_kind(comm: WebsocketCommunicator) -> str | None:
@@ -61,3 +64,28 @@ def protocol_contract(request, monkeypatch):
 
     monkeypatch.setattr(WebsocketCommunicator, "send_to", checked_send_to)
     monkeypatch.setattr(WebsocketCommunicator, "receive_from", checked_receive_from)
+
+    generic = Client.generic
+
+    def checked_generic(self, method, path, data="", content_type="", *args, **kwargs):
+        response = generic(self, method, path, data, content_type, *args, **kwargs)
+        endpoint = endpoint_for(method, path.split("?")[0])
+        if endpoint is None or method == "OPTIONS":
+            return response
+        body = json.loads(response.content) if response.content else None
+        problem = validate_response(endpoint, response.status_code, body)
+        assert problem is None, (
+            f"{endpoint} {response.status_code} breaks widgets/protocol.py: {problem[:300]}\n"
+            f"{repr(body)[:300]}"
+        )
+        if 200 <= response.status_code < 300 and method == "POST":
+            raw = data.decode() if isinstance(data, bytes) else data
+            request_body = json.loads(raw) if raw else {}
+            problem = validate_request(endpoint, request_body)
+            assert problem is None, (
+                f"{endpoint} accepted a request widgets/protocol.py refuses: {problem[:300]}\n"
+                f"{repr(request_body)[:300]}"
+            )
+        return response
+
+    monkeypatch.setattr(Client, "generic", checked_generic)
