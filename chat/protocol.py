@@ -172,7 +172,9 @@ FOLLOWUP_LISTS = {
 
 
 def _error(optional: dict[str, Any]) -> dict[str, Any]:
-    return _frame("error", {"code": STRING, "detail": STRING}, optional)
+    # `retry`: true when the same frame may simply be sent again in a moment (the database
+    # was unavailable), false for a server failure (reliability, docs/reliability.md).
+    return _frame("error", {"code": STRING, "detail": STRING}, {**optional, "retry": BOOLEAN})
 
 
 def _message_frame(with_conversation: bool) -> dict[str, Any]:
@@ -362,6 +364,15 @@ def validate_client_frame(socket: Socket, frame: Any) -> str | None:
     """None when `frame` (parsed JSON) is a valid client → server frame of this socket;
     otherwise what is wrong with it, in one sentence."""
     return _validate(socket, "client", frame)
+
+
+def client_frame_errors(socket: Socket, frame: dict[str, Any]) -> list[Any]:
+    """The jsonschema errors of a client frame of a known type (shallowest first); the
+    consumers refuse those that mean a wrong shape (reliability, chat/consumers.py)."""
+    validator = _validator(socket, "client", frame["type"])
+    if validator is None:
+        return []
+    return sorted(validator.iter_errors(frame), key=lambda e: len(e.absolute_path))
 
 
 def validate_server_frame(socket: Socket, frame: Any) -> str | None:

@@ -214,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
         "--owner-pid", type=int, help="owner pid of that session (default: this process)"
     )
     args = parser.parse_args(argv)
+    # daphne and Celery inherit these: the demo's pages and seed (demo/), plain http with a
+    # development key (config/settings.py). `make demo` sets them too.
+    os.environ.setdefault("DEMO", "1")
+    os.environ.setdefault("DEBUG", "1")
     port = int(os.environ.get("PORT", "8000"))
     owner_pid = args.owner_pid or os.getpid()
 
@@ -223,7 +227,10 @@ def main(argv: list[str] | None = None) -> int:
         Child(
             "daphne",
             [
-                tool("daphne"),
+                # daphne with a drain on SIGTERM (1012 to every socket): reliability/serve.py.
+                sys.executable,
+                "-m",
+                "reliability.serve",
                 "-b",
                 "127.0.0.1",
                 "-p",

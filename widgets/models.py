@@ -6,12 +6,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
+from config.singleton import SingletonModel
 from widgets.contrast import MIN_CONTRAST, contrast_ratio
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB, e.g. #1d4f91.")
 
 
-class WidgetSettings(models.Model):
+class WidgetSettings(SingletonModel):
     """The council's branding and widget behaviour: one row per council schema (pk 1)."""
 
     class Position(models.TextChoices):
@@ -112,11 +113,6 @@ class WidgetSettings(models.Model):
             )
         if self.default_language == self.Language.WELSH and not self.offer_welsh:
             raise ValidationError({"default_language": "Offer Welsh to make it the default."})
-
-    @classmethod
-    def current(cls) -> WidgetSettings:
-        """This council's settings (created with defaults on first use)."""
-        return cls.objects.get_or_create(pk=1)[0]
 
 
 class PrechatField(models.Model):

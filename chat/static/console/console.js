@@ -967,6 +967,12 @@
     error: function (f) {
       var text = errorText(f);
       var id = f.conversation, p = id && chats.get(id);
+      if (f.code === 'unavailable' && f.retry) { // the server could not store it just now: send it again
+        var body = p && f.client_id && p.outbox && p.outbox.get(f.client_id);
+        if (body) setTimeout(function () { send({ type: 'message', conversation: id, client_id: f.client_id, body: body }); }, 1000 + Math.random() * 2000);
+        else flash(p ? p.notice : queueNotice, text);
+        return;
+      }
       if (f.id && (followups.missed.has(f.id) || followups.enquiry.has(f.id))) { // a follow-up was refused
         var kind = followups.missed.has(f.id) ? 'missed' : 'enquiry';
         if (f.code === 'already_handled' || f.code === 'not_found') followupRemove(kind, f.id);
@@ -1064,6 +1070,14 @@
           noticeEl.textContent = '';
           noticeEl.appendChild(el('a', { href: LOGIN_URL, text: 'Your session has ended. Sign in again.' }));
         }
+        return;
+      }
+      // 1012: the server is restarting (a redeploy), 1013/4503: try again later. Come back soon,
+      // at a random moment within a few seconds, so every console does not reconnect at once.
+      if (e.code === 1012 || e.code === 1013 || e.code === 4503) {
+        setConn('offline', 'Server restarting. Reconnecting…');
+        clearTimeout(timer); tries = 0;
+        timer = setTimeout(connect, 500 + Math.random() * 4500);
         return;
       }
       setConn('offline', 'Connection lost. Reconnecting…');

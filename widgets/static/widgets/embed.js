@@ -722,6 +722,11 @@
         note(T('passed_to', { name: f.council && f.council.name ? f.council.name : T('another_council') }));
       } else if (f.type === 'error' && f.code === 'conversation_ended') {
         finish();
+      } else if (f.type === 'error' && f.code === 'unavailable' && f.retry && f.client_id) {
+        // the server could not store it just now: send it again in a moment (same client_id)
+        (sess.outbox || []).forEach(function (m) {
+          if (m.client_id === f.client_id) setTimeout(function () { raw({ type: 'message', client_id: m.client_id, body: m.body }); }, 1000 + Math.random() * 2000);
+        });
       } else if (f.type === 'error' && f.client_id && /^body_/.test(f.code)) {
         if (pending[f.client_id]) pending[f.client_id].lastChild.textContent = T('not_sent');
         drop(f.client_id);
@@ -740,8 +745,15 @@
         return;
       }
       statusLine.textContent = T('reconnecting');
+      // 1012: the server is restarting (a redeploy), 1013/4503: try again later. Come back soon,
+      // at a random moment within a few seconds, so every widget does not reconnect at once.
+      if (e.code === 1012 || e.code === 1013 || e.code === 4503) { soon(); return; }
       retry();
     };
+  }
+  function soon() {
+    clearTimeout(timer); tries = 0;
+    timer = setTimeout(connect, 500 + Math.random() * 4500);
   }
   function retry() {
     clearTimeout(timer);

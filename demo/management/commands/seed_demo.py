@@ -1,4 +1,4 @@
-"""python manage.py seed_demo: the demo councils, hosts, departments and logins."""
+"""python manage.py seed_demo: the demo councils, hosts, departments and logins (DEMO=1)."""
 
 import secrets
 from pathlib import Path
@@ -6,13 +6,16 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from councils.demo import MANAGER_USERNAME, OPERATORS, seed_demo
+from demo.seed import MANAGER_USERNAME, OPERATORS, seed_demo
 
 PASSWORD_FILE = Path(settings.BASE_DIR) / ".local" / "demo_password"
 
 
 class Command(BaseCommand):
-    help = "Create or update the demo councils (idempotent). Password: DEMO_PASSWORD or random."
+    help = (
+        "Create what is missing of the demo (never changes what exists). "
+        "Password of new logins: DEMO_PASSWORD or random."
+    )
 
     def handle(self, *args, **options) -> None:
         password = settings.DEMO_PASSWORD
@@ -29,8 +32,12 @@ class Command(BaseCommand):
         report = seed_demo(password=password)
         self.stdout.write(
             f"Councils created: {len(report.councils_created)}, "
-            f"updated: {len(report.councils_updated)}."
+            f"already there (left as they are): {len(report.councils_kept)}."
         )
+        if report.councils_kept:
+            self.stdout.write(
+                "Logins that already existed keep their password (make clean starts afresh)."
+            )
         usernames = ", ".join(OPERATORS)
         self.stdout.write(
             f"Operators {usernames} on every council host; partnership manager "
