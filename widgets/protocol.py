@@ -1,14 +1,15 @@
-"""The widget's HTTP API as JSON Schema (draft 2020-12): request and response bodies.
+"""The widget's HTTP API as JSON Schema (draft 2020-12): every endpoint's answers, and its
+request body's schema (the one the view checks first: `widgets.schemas`).
 
 The websocket frames are in `chat.protocol`; docs/protocol.md documents both. The test suite
-checks every answer of a widget endpoint it receives, and every request the server accepted
-(a 2xx answer), against these schemas (tests/protocol.py).
+checks every answer of a widget endpoint it receives against these schemas
+(tests/protocol.py), and that every endpoint here is named in docs/protocol.md.
 
-additionalProperties policy: request bodies and the answers of the chat endpoints are closed
-(a field the server does not read, or sends without documenting it, fails). `GET
-/widget/config` and `/widget/availability` answers are open below their top-level keys: they
-carry the council's own settings and texts, which grow with the admin's options, and the
-widget ignores what it does not know.
+additionalProperties policy: the answers of the chat endpoints are closed (a field sent
+without documenting it fails). `GET /widget/config` and `/widget/availability` answers are
+open below their top-level keys: they carry the council's own settings and texts, which grow
+with the admin's options, and the widget ignores what it does not know. Request bodies ignore
+unknown keys (widgets/schemas.py says why).
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ import re
 from functools import cache
 from typing import Any
 
-from django.conf import settings
 from jsonschema import Draft202012Validator
 
 from chat.protocol import UUID_PATTERN
+from widgets import schemas
 
 STRING = {"type": "string"}
 NULLABLE_STRING = {"type": ["string", "null"]}
@@ -47,6 +48,17 @@ ERRORS = _obj(
     {"council": STRING},
 )
 ERROR = _obj({"error": STRING}, {"detail": STRING})
+# reliability/validation.py's refusal of a hostile body (docs/protocol.md, hostile input).
+INVALID_INPUT = _obj(
+    {
+        "error": {"const": "invalid_input"},
+        "detail": STRING,
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": STRING}},
+    }
+)
+UNAVAILABLE = _obj(
+    {"error": {"enum": ["unavailable", "busy"]}, "detail": STRING, "retry": {"const": True}}
+)
 RATE_LIMITED = _obj(
     {"error": {"const": "rate_limited"}, "detail": STRING, "retry_after": {"type": "integer"}}
 )
@@ -72,24 +84,8 @@ AVAILABILITY = {
 }
 
 
-def _start_fields() -> dict[str, Any]:
-    """What a chat or an enquiry is started with (widgets.forms.ConversationStartForm)."""
-    return {
-        "name": {"type": "string", "maxLength": 100},
-        "message": {"type": "string", "maxLength": settings.MESSAGE_MAX_CHARS},
-        "department": {"type": ["string", "null"], "maxLength": 50},
-        "council": {"type": ["string", "null"], "maxLength": 50},
-        "page_url": {"type": ["string", "null"], "maxLength": 2000},
-        "postcode": {"type": ["string", "null"], "maxLength": 16},
-        "language": {"enum": ["en", "cy", "", None]},
-        "fields": {"type": ["object", "null"]},
-    }
-
-
 def _endpoints() -> dict[str, dict[str, Any]]:
     """{"METHOD path pattern": {"request": schema or None, "responses": {status: schema}}}."""
-    start = _start_fields()
-    token = {"token": STRING}
     after_chat = {400: ERRORS, 401: ERROR, 403: ERROR, 404: ERROR, 429: RATE_LIMITED}
     return {
         "GET /widget/config": {
@@ -133,10 +129,7 @@ def _endpoints() -> dict[str, dict[str, Any]]:
             },
         },
         "POST /widget/conversations": {
-            "request": _obj(
-                {"name": start["name"], "message": start["message"]},
-                {k: v for k, v in start.items() if k not in {"name", "message"}},
-            ),
+            "request": schemas.CHAT_START,
             "responses": {
                 201: _obj(
                     {
@@ -157,30 +150,19 @@ def _endpoints() -> dict[str, dict[str, Any]]:
             },
         },
         "POST /widget/enquiries": {
-            "request": _obj(
-                {"name": start["name"], "message": start["message"]},
-                {
-                    **{k: v for k, v in start.items() if k not in {"name", "message"}},
-                    "email": {"type": ["string", "null"], "maxLength": 254},
-                    "phone": {"type": ["string", "null"], "maxLength": 30},
-                    "reason": {"enum": ["closed", "no_operator_online", "queue_full", "", None]},
-                },
-            ),
+            "request": schemas.ENQUIRY,
             "responses": {201: _obj({"enquiry": UUID}), 400: ERRORS, 403: ERROR, 429: RATE_LIMITED},
         },
         "POST /widget/conversations/<uuid>/rating": {
-            "request": _obj(
-                {"rating": {"type": "integer", "minimum": 1, "maximum": 5}},
-                {"comment": {"type": ["string", "null"], "maxLength": 2000}, **token},
-            ),
+            "request": schemas.RATING,
             "responses": {204: None, **after_chat},
         },
         "POST /widget/conversations/<uuid>/transcript": {
-            "request": _obj({"email": {"type": "string", "maxLength": 254}}, token),
+            "request": schemas.TRANSCRIPT,
             "responses": {204: None, **after_chat},
         },
         "POST /widget/conversations/<uuid>/end": {
-            "request": _obj({}, {"quick_exit": {"type": "boolean"}, **token}),
+            "request": schemas.END,
             "responses": {204: None, **after_chat},
         },
     }
@@ -199,11 +181,16 @@ def _pattern(key: str) -> re.Pattern[str]:
 
 @cache
 def endpoints() -> dict[str, dict[str, Any]]:
-    # Any endpoint: an unknown host or address (404), the wrong method (405).
-    return {
-        key: {**spec, "responses": {404: ERROR, 405: ERROR, **spec["responses"]}}
-        for key, spec in _endpoints().items()
-    }
+    # Any endpoint: an unknown host or address (404), the wrong method (405), the database
+    # away or the process busy (503); any POST: a hostile body (400 invalid_input).
+    common = {404: ERROR, 405: ERROR, 503: UNAVAILABLE}
+    out = {}
+    for key, spec in _endpoints().items():
+        responses = {**common, **spec["responses"]}
+        if 400 in responses:
+            responses[400] = {"anyOf": [responses[400], INVALID_INPUT]}
+        out[key] = {**spec, "responses": responses}
+    return out
 
 
 def endpoint_for(method: str, path: str) -> str | None:
