@@ -180,5 +180,18 @@ def followup_handled(kind: str, item_id: str, by: str) -> Frame:
     return {"type": "followup_handled", "kind": kind, "id": item_id, "by": by}
 
 
+def delivery(conversation: str, seq: int, state: str, error: str = "") -> Frame:
+    """A social reply's delivery state (social/): sent, delivered, read or failed."""
+    frame: Frame = {"type": "delivery", "conversation": conversation, "seq": seq, "state": state}
+    if error:
+        frame["error"] = error
+    return frame
+
+
+def attachments(conversation: str, seq: int, items: list[dict[str, Any]]) -> Frame:
+    """A social message's attachments were fetched or refused (social/media.py)."""
+    return {"type": "attachments", "conversation": conversation, "seq": seq, "attachments": items}
+
+
 def handled(kind: str, item_id: str) -> Frame:
     return {"type": "handled", "kind": kind, "id": item_id}

@@ -33,6 +33,7 @@ def conversation_payload(conversation: Conversation, preview: str = "") -> dict[
     return {
         "id": str(conversation.id),
         "status": conversation.status,
+        "channel": conversation.channel,
         "visitor_name": conversation.visitor.name,
         "department": conversation.department.slug if conversation.department else None,
         "department_name": conversation.department.name if conversation.department else None,

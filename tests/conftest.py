@@ -21,7 +21,8 @@ from django_tenants.utils import schema_context
 
 from chat.broadcast import wait_until_sent
 from councils.models import Council
-from councils.services import council_ensure, partnership_ensure
+from councils.onboarding import CouncilSpec, council_onboard
+from councils.services import partnership_ensure
 from councils.sites import CouncilRef, clear_site_cache, council_ref
 from routing.models import Department, ServicePage
 from tests.protocol import protocol_contract  # noqa: F401  (every websocket frame checked)
@@ -99,9 +100,17 @@ class TestCouncils:
 
 
 def _make_council(name: str, slug: str, partnership=None) -> CouncilRef:
-    council, _ = council_ensure(
-        name=name, slug=slug, hosts=[f"{slug}.localhost"], partnership=partnership
+    """Through the production onboarding path (schema cloned from the base, roles, branding),
+    without the first admin's invitation."""
+    spec = CouncilSpec(
+        name=name,
+        slug=slug,
+        hosts=(f"{slug}.localhost",),
+        admin_email=f"admin@{slug}.example.invalid",
+        partnership_slug=partnership.slug if partnership else "",
+        departments=("Parking",),
     )
+    council = council_onboard(spec, invite=False).council
     council.allowed_origins = f"www.{slug}.gov.uk\nhttps://secure.{slug}.gov.uk"
     council.save()
     with schema_context(council.schema_name):

@@ -126,7 +126,10 @@ def council_widget(
             "greeting": _in(language, branding.greeting, branding.greeting_cy),
             "launcher_text": _in(language, branding.launcher_text, branding.launcher_text_cy),
             "launcher_position": branding.launcher_position,
-            "privacy_notice_url": branding.privacy_notice_url,
+            "privacy_notice_url": _in(
+                language, branding.privacy_notice_url, branding.privacy_notice_url_cy
+            ),
+            "lawful_basis": _in(language, branding.lawful_basis, branding.lawful_basis_cy),
             "offline": {
                 "mode": branding.offline_mode,
                 "message": _in(language, branding.offline_message, branding.offline_message_cy),

@@ -24,7 +24,7 @@ from councils.tenancy import council_schema
 from routing.availability import queue_refusal
 from routing.selectors import department_for_chat
 from widgets.forms import check_configured_fields
-from widgets.models import PrechatField
+from widgets.models import PrechatField, WidgetSettings
 from widgets.selectors import next_open_text
 
 
@@ -179,17 +179,42 @@ def visitor_council(*, site: Site, token: str, conversation_id: UUID) -> Council
     return council
 
 
+# What the council's widget settings switch off is refused here too, not only hidden in the
+# widget: a script can POST without the widget.
+END_OF_CHAT_REFUSALS = {
+    "rating": ("rating_enabled", "rating_disabled", "This council does not ask for ratings."),
+    "transcript": (
+        "transcript_enabled",
+        "transcript_disabled",
+        "This council does not send transcripts by email.",
+    ),
+}
+
+
+def end_of_chat_offered_check(*, council: CouncilRef, what: str) -> None:
+    """Raise WidgetChatRefused (403) unless the council offers `what` ("rating" or
+    "transcript") at the end of a chat (WidgetSettings.rating_enabled, transcript_enabled)."""
+    flag, code, detail = END_OF_CHAT_REFUSALS[what]
+    with council_schema(council.schema_name):
+        if not getattr(WidgetSettings.current(), flag):
+            raise WidgetChatRefused.error(403, code, detail)
+
+
 def conversation_rate(
     *, council: CouncilRef, conversation_id: UUID, rating: int, comment: str
 ) -> None:
-    """Store the visitor's verdict (a later one replaces an earlier one)."""
+    """Store the visitor's verdict (a later one replaces an earlier one), if the council asks
+    for ratings (WidgetChatRefused otherwise)."""
+    end_of_chat_offered_check(council=council, what="rating")
     with council_schema(council.schema_name):
         conversation_rate_unsafe(conversation_id=conversation_id, rating=rating, comment=comment)
 
 
 def transcript_request(*, council: CouncilRef, conversation_id: UUID, email: str) -> None:
     """Remember where to send the transcript and email it after commit, from the council's
-    schema (tenant-schemas-celery runs the task there)."""
+    schema (tenant-schemas-celery runs the task there); WidgetChatRefused if the council
+    sends no transcripts."""
+    end_of_chat_offered_check(council=council, what="transcript")
     with council_schema(council.schema_name):
         transcript_request_unsafe(conversation_id=conversation_id, email=email)
 

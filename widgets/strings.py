@@ -123,7 +123,7 @@ def _strings() -> dict[str, str]:
         "err_rating": _("Choose a rating from 1 to 5."),
         "transcript_label": _("Email me a copy of this chat (optional)"),
         "transcript_send": _("Email transcript"),
-        "transcript_sent": _("We have emailed a copy of this chat to {email}."),
+        "transcript_sent": _("We will email a copy of this chat to {email} shortly."),
         "err_send": _("Sorry, that did not work. Please try again."),
     }
 

@@ -389,29 +389,3 @@ def test_the_base_schema_is_migrated_again_when_a_migration_is_missing_from_it(c
 
     assert base_pending_migrations() == 0
     assert base_schema_prepare(force_check=True) is False
-
-
-def test_the_demo_seed_makes_alex_a_council_admin_and_sam_an_operator(new_councils):
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import make_password
-
-    from councils.demo import _seed_council_schema
-
-    new_councils.append("demo-check")
-    council = council_onboard(
-        CouncilSpec(
-            name="Demo", slug="demo-check", hosts=("demo-check.localhost",), admin_email="d@d.uk"
-        )
-    ).council
-    with schema_context(council.schema_name):
-        _seed_council_schema(make_password(PASSWORD))
-        users = {u.username: u for u in get_user_model().objects.prefetch_related("groups")}
-        assert [g.name for g in users["alex"].groups.all()] == [COUNCIL_ADMINS]
-        assert [g.name for g in users["sam"].groups.all()] == [OPERATORS]
-        assert not users["alex"].is_superuser
-    connection.set_schema_to_public()
-    alex = log_in("demo-check.localhost", "alex", PASSWORD)
-    assert alex.get("/admin/routing/department/").status_code == 200
-    sam = log_in("demo-check.localhost", "sam", PASSWORD)
-    assert sam.get("/console/").status_code == 200
-    assert sam.get("/admin/routing/department/").status_code == 403

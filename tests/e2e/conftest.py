@@ -44,7 +44,10 @@ def daphne_server(councils, tmp_path_factory) -> LiveServer:
     port = _free_port()
     log = tmp_path_factory.mktemp("daphne") / "daphne.log"
     env = dict(
-        os.environ, DATABASE_URL=_database_url(), DJANGO_SETTINGS_MODULE="config.test_settings"
+        os.environ,
+        DATABASE_URL=_database_url(),
+        DJANGO_SETTINGS_MODULE="config.test_settings",
+        DEMO="1",  # the tests open the demo's council pages, which carry the widget
     )
     with log.open("wb") as out:
         process = subprocess.Popen(

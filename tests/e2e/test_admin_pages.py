@@ -181,22 +181,3 @@ def test_the_set_password_page_passes_axe_and_sets_the_password(councils, daphne
     page.fill("#id_password", "a-long-new-passphrase-42")
     page.click("input[type=submit]")
     expect(page.locator("#user-tools")).to_be_visible()
-
-
-def test_the_service_report_passes_axe_and_shows_the_councils_ratings(
-    councils, daphne_server, browser
-):
-    alpha = councils.alpha
-    council_admin(alpha)
-    chat = chat_in(alpha, name=SCRIPT)
-    with schema_context(alpha.schema_name):
-        Conversation.objects.filter(id=chat.id).update(rating=4, outcome="resolved")
-    page = signed_in(browser, daphne_server.url, "alpha.localhost", "chief")
-
-    page.click("text=Service report")  # listed with the chats on the admin's home page
-
-    expect(page.locator("[data-testid=report-chats]")).to_have_text("1")
-    expect(page.locator("[data-testid=report-rating]")).to_contain_text("Average rating 4.0")
-    expect(page.locator("[data-testid=report-outcomes]")).to_contain_text("Resolved")
-    assert_accessible(page, "service report")
-    screenshot(page, "service-report")

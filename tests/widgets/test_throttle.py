@@ -127,3 +127,25 @@ def test_given_one_chat_then_its_transcript_can_be_mailed_only_a_few_times(
 def test_a_malformed_rate_setting_is_named_in_the_error(text):
     with pytest.raises(ValueError, match="count"):
         Rate.parse(text)
+
+
+def test_given_redis_is_away_then_the_limiter_fails_open_with_a_log_line_and_chats_start(
+    councils, limits, settings, caplog
+):
+    """Issue 12: with Redis down, new chats, enquiries and transcripts answered 500."""
+    from widgets import throttle
+
+    limits(chat="1/600")
+    dead = "redis://127.0.0.1:55499/0"  # nothing listens there (this suite's own port range)
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": dead},
+    }
+    throttle._last_fail_open_log = 0.0
+    address = an_address()
+    with caplog.at_level("WARNING", logger="widgets.throttle"):
+        answers = [start_chat("alpha.localhost", address, f"Jo {i}").status_code for i in (1, 2)]
+    assert answers == [201, 201]
+    assert any("failing open" in r.getMessage() for r in caplog.records)
+    assert not any(address in r.getMessage() for r in caplog.records)  # no personal data
+    with schema_context(councils.alpha.schema_name):
+        assert Conversation.objects.count() == 2

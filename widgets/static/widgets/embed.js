@@ -36,6 +36,7 @@
     '[aria-invalid=true]{border-color:#d4351c}.err{color:#d4351c;font-weight:700;margin:2px 0}' +
     '.sum{border:3px solid #d4351c;padding:8px}.sum p{margin:0;font-weight:700}.sum ul{margin:4px 0 0;padding-left:20px;color:#d4351c}' +
     '.note,.greet{background:#f3f2f1;border-left:4px solid #505a5f;padding:8px;margin:0}' +
+    '.privacy{font-size:.9em;margin:0}' +
     '.btn{background:var(--b);color:var(--t);border:2px solid var(--b);border-radius:4px;padding:10px 14px;font-weight:700;cursor:pointer}.btn:disabled{opacity:.6;cursor:default}' +
     '.sec{background:#f3f2f1;color:#0b0c0c;border:1px solid #505a5f}' +
     '.status{padding:6px 12px;background:#f3f2f1;border-bottom:1px solid #b1b4b6;margin:0;font-size:14px}' +
@@ -268,6 +269,14 @@
   function privacyLink(url) {
     return el('a', { href: url, target: '_blank', rel: 'noopener noreferrer', text: T('privacy') });
   }
+  function privacyNote(c) { // the council's lawful basis, and its notice unless a consent question links it
+    if (!c) return null;
+    var linked = (c.fields || []).some(function (f) { return f.kind === 'consent'; });
+    var link = c.privacy_notice_url && !linked ? privacyLink(c.privacy_notice_url) : null;
+    if (!c.lawful_basis && !link) return null;
+    return el('p', { class: 'privacy', 'data-testid': 'cc-privacy' },
+      [c.lawful_basis ? document.createTextNode(c.lawful_basis + (link ? ' ' : '')) : null, link]);
+  }
   function custom(f) { // one of the council's own pre-chat questions
     var name = 'fields.' + f.key, label = f.label + (f.required || f.kind === 'consent' ? '' : ' ' + T('optional'));
     var c = current(), hint = f.help_text || '', ctl;
@@ -335,7 +344,7 @@
       partnership ? field('department', T('service'), deptSel, 'cc-service') : field('department', T('department'), deptSel, 'cc-department'),
       partnership ? field('postcode', T('postcode_optional'), postIn, 'cc-postcode', T('postcode_hint')) : null]
       .concat(extra, [field('message', T('question'), q, 'cc-question'), picker,
-        c && c.privacy_notice_url && !(c.fields || []).some(function (f) { return f.kind === 'consent'; }) ? el('p', {}, [privacyLink(c.privacy_notice_url)]) : null,
+        privacyNote(c),
         el('div', {}, [start])]));
     var form = el('form', { novalidate: true }, [
       notice ? el('p', { class: 'note', role: 'status', text: notice }) : null,
@@ -722,6 +731,11 @@
         note(T('passed_to', { name: f.council && f.council.name ? f.council.name : T('another_council') }));
       } else if (f.type === 'error' && f.code === 'conversation_ended') {
         finish();
+      } else if (f.type === 'error' && f.code === 'unavailable' && f.retry && f.client_id) {
+        // the server could not store it just now: send it again in a moment (same client_id)
+        (sess.outbox || []).forEach(function (m) {
+          if (m.client_id === f.client_id) setTimeout(function () { raw({ type: 'message', client_id: m.client_id, body: m.body }); }, 1000 + Math.random() * 2000);
+        });
       } else if (f.type === 'error' && f.client_id && /^body_/.test(f.code)) {
         if (pending[f.client_id]) pending[f.client_id].lastChild.textContent = T('not_sent');
         drop(f.client_id);
@@ -740,8 +754,15 @@
         return;
       }
       statusLine.textContent = T('reconnecting');
+      // 1012: the server is restarting (a redeploy), 1013/4503: try again later. Come back soon,
+      // at a random moment within a few seconds, so every widget does not reconnect at once.
+      if (e.code === 1012 || e.code === 1013 || e.code === 4503) { soon(); return; }
       retry();
     };
+  }
+  function soon() {
+    clearTimeout(timer); tries = 0;
+    timer = setTimeout(connect, 500 + Math.random() * 4500);
   }
   function retry() {
     clearTimeout(timer);
