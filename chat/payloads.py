@@ -6,7 +6,7 @@ from chat.models import Conversation, Enquiry, Message
 
 
 def message_payload(message: Message) -> dict[str, Any]:
-    return {
+    payload = {
         "conversation": str(message.conversation_id),
         "seq": message.seq,
         "author": message.author,
@@ -15,6 +15,13 @@ def message_payload(message: Message) -> dict[str, Any]:
         "client_id": message.client_id,
         "sent_at": message.created_at.isoformat().replace("+00:00", "Z"),
     }
+    if message.author == Message.Author.BOT:  # the assistant's answer (docs/assistant.md)
+        extra = message.extra or {}
+        payload["answer_key"] = extra.get("answer_key")
+        payload["links"] = extra.get("links", [])
+        payload["suggestions"] = extra.get("suggestions", [])
+        payload["safety"] = bool(extra.get("safety", False))
+    return payload
 
 
 def iso_utc(value) -> str | None:

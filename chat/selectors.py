@@ -79,7 +79,7 @@ def active_list_for_operator(user_id: int) -> list[dict[str, Any]]:
 # messages after that. Every reconnect runs it on the one ORM thread (bench B2).
 _VISITOR_VIEW_SQL = """
 SELECT c.id, c.status, c.last_seq, u.username, u.first_name, u.last_name,
-       m.seq, m.author, m.author_name, m.body, m.client_id, m.created_at
+       m.seq, m.author, m.author_name, m.body, m.client_id, m.created_at, m.extra
   FROM {conversation} AS c
   LEFT JOIN {user} AS u ON u.id = c.operator_id
   LEFT JOIN {message} AS m
@@ -130,9 +130,10 @@ def visitor_view_with_messages(
                 body=body,
                 client_id=client_id,
                 created_at=created_at,
+                extra=extra or {},
             )
         )
-        for *_view, seq, author, author_name, body, client_id, created_at in rows
+        for *_view, seq, author, author_name, body, client_id, created_at, extra in rows
         if seq is not None
     ]
     view = VisitorView(id=cid, status=status, last_seq=last_seq, operator=operator)

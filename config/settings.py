@@ -47,6 +47,7 @@ TENANT_APPS = [
     "routing",
     "chat",
     "widgets",
+    "assistant",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django_tenants.utils import schema_context
 
+from assistant.demo import seed_assistant_demo
 from councils.onboarding import roles_ensure
 from councils.services import council_ensure, partnership_ensure
 from routing.models import Department, ServicePage
@@ -76,6 +77,7 @@ def seed_demo(*, password: str) -> SeedReport:
         (report.councils_created if created else report.councils_updated).append(council_slug)
         with schema_context(council.schema_name):
             _seed_council_schema(encoded)
+            seed_assistant_demo(council_slug)  # issue 14: knowledge, synonyms, mode
     _seed_partnership_routing(partnership)
     _ensure_user(MANAGER_USERNAME, "Pat", "Manager", encoded, superuser=True)
     return report

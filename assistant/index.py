@@ -1,0 +1,65 @@
+"""The search index of a council's knowledge: phrasings' vectors and the terms' weights.
+
+Rebuilt whole (it is small: a few hundred phrasings) whenever knowledge or synonyms change,
+inside the caller's transaction, so a question never meets half an index.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from assistant.models import Phrasing, Synonym
+from assistant.text import content_text, synonym_groups
+
+# Term weight: how much a word says about which answer is meant (inverse document frequency
+# over entries, so an entry with many phrasings does not make its words look common).
+_TERMS_SQL = """
+DELETE FROM assistant_term;
+INSERT INTO assistant_term (language, lexeme, weight)
+SELECT p.language, l.lexeme,
+       ln(1 + n.entries::float / count(DISTINCT p.entry_id))
+  FROM assistant_phrasing p
+  JOIN assistant_knowledgeentry e ON e.id = p.entry_id AND e.enabled
+  CROSS JOIN LATERAL unnest(tsvector_to_array(p.search)) AS l(lexeme)
+  JOIN (SELECT language, count(*) AS entries FROM assistant_knowledgeentry
+         WHERE enabled GROUP BY language) n ON n.language = p.language
+ GROUP BY p.language, l.lexeme, n.entries;
+UPDATE assistant_phrasing p
+   SET weight = coalesce((SELECT sum(t.weight)
+                            FROM unnest(tsvector_to_array(p.search)) AS l(lexeme)
+                            JOIN assistant_term t
+                              ON t.lexeme = l.lexeme AND t.language = p.language), 0);
+"""
+
+_VECTOR_SQL = """
+UPDATE assistant_phrasing
+   SET search = to_tsvector(CASE WHEN language = 'cy' THEN 'simple' ELSE 'english' END::regconfig,
+                            unaccent(expanded))
+"""
+
+
+def search_config(language: str) -> str:
+    """PostgreSQL has no Welsh configuration: `simple` (no stemming) with unaccent."""
+    return "simple" if language == "cy" else "english"
+
+
+def groups_by_language() -> dict[str, list]:
+    rows: dict[str, list[str]] = {"en": [], "cy": []}
+    for synonym in Synonym.objects.all():
+        rows.setdefault(synonym.language, []).append(synonym.terms)
+    return {language: synonym_groups(lines) for language, lines in rows.items()}
+
+
+def reindex_unsafe() -> None:
+    """Recompute every phrasing's vector and every term's weight. Precondition: in the
+    council's schema (and, for a consistent view, in the caller's transaction)."""
+    groups = groups_by_language()
+    phrasings = list(Phrasing.objects.select_related("entry").only("id", "text", "entry__language"))
+    for phrasing in phrasings:
+        language = phrasing.entry.language
+        phrasing.language = language
+        phrasing.expanded = content_text(phrasing.text, language, groups.get(language, []))
+    Phrasing.objects.bulk_update(phrasings, ["language", "expanded"], batch_size=500)
+    with connection.cursor() as cursor:
+        cursor.execute(_VECTOR_SQL)
+        cursor.execute(_TERMS_SQL)
