@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from assistant.index import groups_by_language, search_config
-from assistant.models import KnowledgeEntry
+from assistant.index import groups_by_language, search_config, vocabulary
 from assistant.text import content_text
 
 
@@ -70,8 +69,9 @@ class MatchResult:
         if not self.candidates or self.score < threshold:
             return False
         if len(self.candidates) > 1 and self.candidates[1].score > self.score - tuning.margin:
-            # Two answers nearly equally likely: a guess would be wrong half the time.
-            return self.score >= min(1.0, threshold + 0.25)
+            # Two answers nearly equally likely: a guess would be wrong half the time, so
+            # the resident gets both as suggestions instead.
+            return False
         return True
 
 
@@ -103,7 +103,7 @@ SELECT e.id, e.key, p.text, p.weight, tsvector_to_array(p.search)
 
 def answer_language(language: str) -> str:
     """Welsh questions use the Welsh knowledge when the council has some, else English."""
-    if language == "cy" and KnowledgeEntry.objects.filter(language="cy", enabled=True).exists():
+    if language == "cy" and "cy" in vocabulary().languages:
         return "cy"
     return "en"
 

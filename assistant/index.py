@@ -6,10 +6,16 @@ inside the caller's transaction, so a question never meets half an index.
 
 from __future__ import annotations
 
-from django.db import connection
+from dataclasses import dataclass
 
-from assistant.models import Phrasing, Synonym
-from assistant.text import content_text, synonym_groups
+from django.db import connection, transaction
+
+from assistant.models import KnowledgeEntry, Phrasing, Synonym
+from assistant.text import SynonymGroup, content_text, synonym_groups_for
+from councils.local_cache import ExpiringCache
+from councils.tenancy import council_schema
+
+VOCABULARY_CACHE_SECONDS = 10
 
 # Term weight: how much a word says about which answer is meant (inverse document frequency
 # over entries, so an entry with many phrasings does not make its words look common).
@@ -43,17 +49,44 @@ def search_config(language: str) -> str:
     return "simple" if language == "cy" else "english"
 
 
-def groups_by_language() -> dict[str, list]:
+@dataclass(frozen=True)
+class Vocabulary:
+    """Per council, what every question needs before its search: the synonym groups and
+    which languages have knowledge. Kept per process for a few seconds (like the widget's
+    config); a reindex in this process clears it."""
+
+    groups: dict[str, list[SynonymGroup]]
+    languages: frozenset[str]
+
+
+_vocabularies: ExpiringCache[str, Vocabulary] = ExpiringCache(VOCABULARY_CACHE_SECONDS, 1000)
+
+
+def _load_vocabulary(schema: str) -> Vocabulary:
     rows: dict[str, list[str]] = {"en": [], "cy": []}
     for synonym in Synonym.objects.all():
         rows.setdefault(synonym.language, []).append(synonym.terms)
-    return {language: synonym_groups(lines) for language, lines in rows.items()}
+    groups = {language: synonym_groups_for(lines, language) for language, lines in rows.items()}
+    languages = frozenset(
+        KnowledgeEntry.objects.filter(enabled=True).values_list("language", flat=True).distinct()
+    )
+    return Vocabulary(groups, languages)
+
+
+def vocabulary() -> Vocabulary:
+    """Precondition: in the council's schema."""
+    schema = connection.schema_name
+    return _vocabularies.get_or_load(schema, _load_vocabulary)
+
+
+def groups_by_language() -> dict[str, list[SynonymGroup]]:
+    return vocabulary().groups
 
 
 def reindex_unsafe() -> None:
     """Recompute every phrasing's vector and every term's weight. Precondition: in the
     council's schema (and, for a consistent view, in the caller's transaction)."""
-    groups = groups_by_language()
+    groups = _load_vocabulary(connection.schema_name).groups
     phrasings = list(Phrasing.objects.select_related("entry").only("id", "text", "entry__language"))
     for phrasing in phrasings:
         language = phrasing.entry.language
@@ -63,3 +96,10 @@ def reindex_unsafe() -> None:
     with connection.cursor() as cursor:
         cursor.execute(_VECTOR_SQL)
         cursor.execute(_TERMS_SQL)
+    schema = connection.schema_name
+
+    def _refresh() -> None:
+        with council_schema(schema):
+            _vocabularies.reload(schema, _load_vocabulary)
+
+    transaction.on_commit(_refresh)

@@ -7,6 +7,7 @@ silently stops matching).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -68,6 +69,15 @@ TEXT_SPEAK = {
     "appt": "appointment",
     "dept": "department",
     "cyngor": "cyngor",
+    # Negation carries meaning the stop-word lists throw away ("bin not collected" is a
+    # missed bin, not bin day): it becomes a word of its own on both sides.
+    "not": "miss",
+    "never": "miss",
+    "missed": "miss",
+    "missing": "miss",
+    "nt": "miss",
+    "ddim": "miss",
+    "heb": "miss",
 }
 
 # Words that carry no topic in a chat message ("hi, pls can u help me with…"), dropped
@@ -148,17 +158,32 @@ def apply_synonyms(tokens: Sequence[str], groups: Sequence[SynonymGroup]) -> lis
 def expand_text_speak(tokens: Iterable[str]) -> list[str]:
     out: list[str] = []
     for token in tokens:
-        out.extend(TEXT_SPEAK.get(token, token).split())
+        for part in TEXT_SPEAK.get(token, token).split():  # "didnt" → "did not" → "did miss"
+            out.append(TEXT_SPEAK.get(part, part) if part != token else part)
     return out
+
+
+def _content_tokens(text: str, language: str) -> list[str]:
+    filler = FILLER_CY if language == "cy" else FILLER_EN
+    return [t for t in expand_text_speak(words(text)) if t not in filler]
+
+
+def synonym_groups_for(rows: Iterable[str], language: str) -> list[SynonymGroup]:
+    """Groups with filler words taken out of every term, as questions will be."""
+    groups = []
+    for row in rows:
+        terms = [tuple(_content_tokens(t, language)) for t in row.split(",")]
+        terms = [t for t in terms if t]
+        if len(terms) >= 2:
+            groups.append(SynonymGroup(terms[0], tuple(terms[1:])))
+    return groups
 
 
 def content_text(text: str, language: str, groups: Sequence[SynonymGroup]) -> str:
     """The words that matter, synonyms read as the council's own word: what is indexed for
-    a phrasing and searched for a question."""
-    tokens = apply_synonyms(expand_text_speak(words(text)), groups)
-    filler = FILLER_CY if language == "cy" else FILLER_EN
-    kept = [t for t in tokens if t not in filler]
-    return " ".join(kept)
+    a phrasing and searched for a question. Filler goes first, so "hole in road" meets the
+    synonym "hole in the road"."""
+    return " ".join(apply_synonyms(_content_tokens(text, language), groups))
 
 
 # ---- safety -------------------------------------------------------------------------------
@@ -188,6 +213,7 @@ abuse
 abused
 abusing
 abuser
+abusive
 domestic violence
 violence
 violent
@@ -282,6 +308,7 @@ anymwybodol
 """
 
 
+@functools.lru_cache(maxsize=256)
 def trigger_list(extra: str = "") -> list[tuple[str, ...]]:
     """The built-in triggers in both languages plus the council's own (one a line)."""
     lines = [*DEFAULT_TRIGGERS_EN.splitlines(), *DEFAULT_TRIGGERS_CY.splitlines()]
@@ -311,28 +338,40 @@ def osa_distance(a: str, b: str, limit: int = 3) -> int:
     return previous[-1]
 
 
-def _word_matches(token: str, trigger: str) -> bool:
+_SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "ers", "ive", "ful")
+
+
+def _word_matches(token: str, trigger: str, in_phrase: bool) -> bool:
+    """Exact, an ending added ("harming", "abused"), or a typing slip: one edit in a word of
+    5 to 7 letters, two from 8. Short words alone ("gas", "fire") only exactly, so "fine"
+    is never "fire"; inside a phrase ("gas leak") a 4-letter word may have one slip."""
     if token == trigger:
         return True
-    if len(trigger) < 5:  # "gas", "fire", "gun": exact only, or "fires"/"guns"
-        return token == trigger + "s"
+    if token.startswith(trigger) and token[len(trigger) :] in _SUFFIXES:
+        return True
+    if len(trigger) < 4 or (len(trigger) == 4 and not in_phrase):
+        return False
     allowed = 1 if len(trigger) < 8 else 2
+    if abs(len(token) - len(trigger)) > allowed:
+        return False
+    if token[0] != trigger[0] and token[-1] != trigger[-1]:
+        return False  # cheap test first: a slip rarely changes both ends
     return osa_distance(token, trigger, allowed) <= allowed
 
 
 def safety_trigger(text: str, triggers: Sequence[tuple[str, ...]]) -> str | None:
     """The trigger a message contains (words in order, each allowing a typing slip), or None."""
     tokens = words(text)
-    joined = [*tokens]
     for trigger in triggers:
         n = len(trigger)
-        for i in range(len(joined) - n + 1):
-            if all(_word_matches(joined[i + k], trigger[k]) for k in range(n)):
+        phrase = n > 1
+        for i in range(len(tokens) - n + 1):
+            if all(_word_matches(tokens[i + k], trigger[k], phrase) for k in range(n)):
                 return " ".join(trigger)
         # "self-harm" typed as "selfharm", "cam-drin" as "camdrin"
-        if n > 1:
+        if phrase:
             glued = "".join(trigger)
-            if any(_word_matches(t, glued) for t in tokens):
+            if any(_word_matches(t, glued, False) for t in tokens):
                 return " ".join(trigger)
     return None
 
