@@ -32,9 +32,9 @@ from assistant.text import content_text
 class Tuning:
     """The matcher's knobs, chosen on the shipped evaluation set (docs/assistant.md)."""
 
-    fuzzy_min: float = 0.45  # trigram similarity a misspelt word needs to count as a term
-    unknown_weight: float = 2.0  # what a word the knowledge has never seen weighs
-    beta: float = 1.2  # recall (the question explained) weighs more than precision
+    fuzzy_min: float = 0.4  # trigram similarity a misspelt word needs to count as a term
+    unknown_weight: float = 1.0  # what a word the knowledge has never seen weighs
+    beta: float = 0.8  # precision (the phrasing covered) weighs a little more than recall
     margin: float = 0.04  # a second entry this close to the best makes it ambiguous
 
 
@@ -68,11 +68,9 @@ class MatchResult:
     def confident(self, threshold: float, tuning: Tuning = TUNING) -> bool:
         if not self.candidates or self.score < threshold:
             return False
-        if len(self.candidates) > 1 and self.candidates[1].score > self.score - tuning.margin:
-            # Two answers nearly equally likely: a guess would be wrong half the time, so
-            # the resident gets both as suggestions instead.
-            return False
-        return True
+        # Two answers nearly equally likely: a guess would be wrong half the time, so the
+        # resident gets both as suggestions instead.
+        return len(self.candidates) < 2 or self.candidates[1].score <= self.score - tuning.margin
 
 
 _TERMS_SQL = """

@@ -181,8 +181,10 @@ def knowledge_import(text: str, *, replace: bool = False) -> ImportReport:
     if replace:
         keep = {(r.key, r.language) for r in rows}
         gone = [e.pk for k, e in existing.items() if k not in keep]
-        report.removed = KnowledgeEntry.objects.filter(pk__in=gone).delete()[1].get(
-            "assistant.KnowledgeEntry", 0
+        report.removed = (
+            KnowledgeEntry.objects.filter(pk__in=gone)
+            .delete()[1]
+            .get("assistant.KnowledgeEntry", 0)
         )
     reindex_unsafe()
     return report
@@ -191,9 +193,7 @@ def knowledge_import(text: str, *, replace: bool = False) -> ImportReport:
 def knowledge_export(entries: Iterable[KnowledgeEntry] | None = None) -> str:
     """The council's knowledge in the import format (round-trips)."""
     if entries is None:
-        entries = KnowledgeEntry.objects.prefetch_related("phrasings").select_related(
-            "department"
-        )
+        entries = KnowledgeEntry.objects.prefetch_related("phrasings").select_related("department")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)

@@ -68,7 +68,7 @@ class AssistantSettings(models.Model):
         "emergency message. The built-in list is always used as well.",
     )
     threshold = models.FloatField(
-        default=0.5,
+        default=0.6,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="The confidence an answer needs (0 to 1). Below it the assistant says it "
         "is not sure and offers a person. Calibrated in docs/assistant.md.",
@@ -165,6 +165,9 @@ class Term(models.Model):
             GinIndex(fields=["lexeme"], name="term_lexeme_trgm", opclasses=["gin_trgm_ops"]),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.lexeme} ({self.language})"
+
 
 class Synonym(models.Model):
     """Words residents use for the same thing; every one is read as the first."""
@@ -218,3 +221,6 @@ class Turn(models.Model):
                 name="turn_conversation_seq",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.answer_key}".strip()

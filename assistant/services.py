@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from assistant.engine import TUNING, MatchResult, Tuning, match_unsafe
-from assistant.index import groups_by_language
 from assistant.models import AssistantSettings, KnowledgeEntry, Turn
 from assistant.text import asks_for_person, safety_trigger, trigger_list
 from chat import groups
@@ -95,9 +94,7 @@ def _entry(key: str, language: str) -> KnowledgeEntry | None:
 def _suggestions(match: MatchResult, skip: set[int]) -> list[str]:
     """Up to three other entries the question came near, as their first phrasing."""
     ids = [
-        c.entry_id
-        for c in match.candidates
-        if c.entry_id not in skip and c.score >= SUGGESTION_MIN
+        c.entry_id for c in match.candidates if c.entry_id not in skip and c.score >= SUGGESTION_MIN
     ][:MAX_SUGGESTIONS]
     if not ids:
         return []
@@ -177,7 +174,6 @@ def evaluate_unsafe(
     `SAFETY`) must get the emergency message; `HANDOFF` rows a handoff.
     """
     settings = AssistantSettings.current()
-    groups_cache = groups_by_language()
     in_scope = right = wrong = not_sure = 0
     safety_total = safety_caught = 0
     latencies: list[float] = []
@@ -219,7 +215,7 @@ def evaluate_unsafe(
     def pct(p: float) -> float:
         if not latencies:
             return 0.0
-        return latencies[min(len(latencies) - 1, int(round(p * (len(latencies) - 1))))]
+        return latencies[min(len(latencies) - 1, round(p * (len(latencies) - 1)))]
 
     return {
         "questions": len(rows),
@@ -348,10 +344,14 @@ def _handoff_locked(
     """
     department = _handoff_department(conversation)
     refusal = queue_refusal(department)
-    if refusal is not None and department is not None and refusal.reason != "closed":
+    if (
+        refusal is not None
+        and department is not None
+        and refusal.reason != "closed"
+        and queue_refusal(None) is None
+    ):
         # The answer's team is not there: anyone at the council will do.
-        if queue_refusal(None) is None:
-            department, refusal = None, None
+        department, refusal = None, None
     if refusal is not None:
         Turn.objects.create(
             conversation=conversation,
@@ -420,23 +420,6 @@ def _respond_locked(
             _append_bot_unsafe(council, conversation, handing, name)
         return Outcome(status=outcome.status, reply=reply)
     return Outcome(status=conversation.status, reply=reply)
-
-
-def assistant_takes_chat(department: Department | None, refusal) -> bool:
-    """Whether a new chat goes to the assistant: always in mode `first`, and in
-    `out_of_hours` when it would otherwise get the offline window. In the council's schema."""
-    settings = AssistantSettings.current()
-    if settings.mode == AssistantSettings.Mode.FIRST:
-        return True
-    if settings.mode == AssistantSettings.Mode.OUT_OF_HOURS:
-        return refusal is not None and refusal.reason in ("closed", "no_operator_online")
-    return False
-
-
-def assistant_available() -> bool:
-    """Whether the widget may offer chat although nobody is online: the assistant would
-    take it (mode first or out_of_hours). In the council's schema."""
-    return AssistantSettings.current().mode != AssistantSettings.Mode.OFF
 
 
 @transaction.atomic

@@ -71,10 +71,10 @@ class Command(BaseCommand):
             self.stdout.write(f"accuracy: {result['accuracy']:.1%}")
             self.stdout.write(f"false-answer rate: {result['false_answer_rate']:.1%}")
             self.stdout.write(f"not-sure rate: {result['not_sure_rate']:.1%}")
+            self.stdout.write(f"safety caught: {result['safety_caught']}/{result['safety_total']}")
             self.stdout.write(
-                f"safety caught: {result['safety_caught']}/{result['safety_total']}"
+                f"latency p50: {result['p50_ms']:.1f} ms  p99: {result['p99_ms']:.1f} ms"
             )
-            self.stdout.write(f"latency p50: {result['p50_ms']:.1f} ms  p99: {result['p99_ms']:.1f} ms")
             if options["failures"]:
                 for failure in result["failures"]:
                     self.stdout.write(f"  {failure}")

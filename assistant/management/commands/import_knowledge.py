@@ -36,9 +36,7 @@ class Command(BaseCommand):
             except KnowledgeImportError as exc:
                 for error in exc.errors:
                     self.stderr.write(error)
-                raise CommandError(
-                    f"{len(exc.errors)} bad row(s): nothing was imported."
-                ) from exc
+                raise CommandError(f"{len(exc.errors)} bad row(s): nothing was imported.") from exc
         self.stdout.write(
             f"{council.slug}: {report.created} created, {report.updated} updated, "
             f"{report.removed} removed."
