@@ -510,7 +510,11 @@ isio marw
 cam drin
 camdrin
 cham drin
+chamdrin
+gam drin
 gamdrin
+ngham drin
+nghamdrin
 trais
 treisio
 ymosod
@@ -598,8 +602,10 @@ def safety_trigger(text: str, triggers: Sequence[tuple[str, ...]]) -> str | None
                 return " ".join(trigger)
         # "self-harm" typed as "selfharm", "cam-drin" as "camdrin"
         if phrase:
-            glued = "".join(trigger)
-            if any(_word_matches(t, glued, False) for t in tokens):
+            glued = "".join(trigger)  # exactly, or with an ending: "bonfire" is not "onfire"
+            if any(
+                t == glued or (t.startswith(glued) and t[len(glued) :] in _SUFFIXES) for t in tokens
+            ):
                 return " ".join(trigger)
     return None
 
