@@ -55,8 +55,8 @@ def assistant_report(start: datetime, end: datetime, *, top: int = 10) -> dict[s
         .count()
     )
     feedback = turns.aggregate(
-        helpful=Count("id", filter=Q(helpful=True)),
-        not_helpful=Count("id", filter=Q(helpful=False)),
+        yes=Count("id", filter=Q(helpful=True)),
+        no=Count("id", filter=Q(helpful=False)),
     )
     kinds = dict(turns.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
     unanswered = list(
@@ -74,7 +74,7 @@ def assistant_report(start: datetime, end: datetime, *, top: int = 10) -> dict[s
         "not_sure": kinds.get(Turn.Kind.NOT_SURE, 0),
         "safety": kinds.get(Turn.Kind.SAFETY, 0),
         "offline": kinds.get(Turn.Kind.OFFLINE, 0),
-        "helpful": feedback["helpful"],
-        "not_helpful": feedback["not_helpful"],
+        "helpful": feedback["yes"],
+        "not_helpful": feedback["no"],
         "top_unanswered": unanswered,
     }

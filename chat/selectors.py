@@ -4,6 +4,7 @@ schema is current then (django-tenants #164)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -130,7 +131,8 @@ def visitor_view_with_messages(
                 body=body,
                 client_id=client_id,
                 created_at=created_at,
-                extra=extra or {},
+                # raw SQL: Django's psycopg setup hands jsonb over as text
+                extra=json.loads(extra) if isinstance(extra, str) else (extra or {}),
             )
         )
         for *_view, seq, author, author_name, body, client_id, created_at, extra in rows

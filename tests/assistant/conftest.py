@@ -22,8 +22,8 @@ report-pothole,en,report a pothole|there is a hole in the road,\
 Report a pothole online with a photo.,https://alpha.example/potholes,Report a pothole,highways
 bin-day,en,when is my bin collection day|what day are my bins collected,\
 Check your bin day with your postcode.,,,
-markup,en,show me the markup answer,"<img src=x onerror=alert(1)><script>alert(2)</script> Read this",\
-,,
+markup,en,show me the markup answer,\
+"<img src=x onerror=alert(1)><script>alert(2)</script> Read this",,,
 pay-parking-fine,cy,talu dirwy parcio|talu tocyn parcio,Talwch eich PCN ar-lein.,,,parking
 """
 BETA_KNOWLEDGE = """key,language,questions,answer,link_url,link_text,department
