@@ -710,7 +710,7 @@
       node = el('div', { class: 'msg system' }, [el('p', { class: 'body', text: m.body })]);
     } else {
       node = el('div', { class: 'msg ' + m.author }, [
-        el('span', { class: 'who', text: m.name || (m.author === 'visitor' ? p.conv.visitor_name : m.author) }),
+        el('span', { class: 'who', text: m.author === 'bot' ? (m.name || 'Assistant') + ' \u00b7 automated assistant' + (m.safety ? ' \u00b7 safety message' : m.answer_key ? ' \u00b7 ' + m.answer_key : ' \u00b7 not sure') : m.name || (m.author === 'visitor' ? p.conv.visitor_name : m.author) }),
         el('p', { class: 'body', text: m.body }),
         el('span', { class: 'state', text: clock(m.sent_at) }),
         m.author === 'operator' ? el('span', { class: 'receipt', 'data-testid': 'receipt' }) : null
