@@ -142,3 +142,30 @@ def test_an_answer_with_markup_is_shown_as_text_and_never_runs(
     expect(answer).to_contain_text("<img src=x onerror=")
     assert answer.locator("img").count() == 0
     assert page.title() != "pwned"
+
+
+def test_the_assistants_admin_pages_pass_axe(councils, daphne_server, browser, purbeck_like):
+    from tests.admin.factories import council_admin
+    from tests.e2e.test_admin_pages import signed_in
+
+    council_admin(councils.alpha)
+    page = signed_in(browser, daphne_server.url, "alpha.localhost", "chief")
+    for path, what in (
+        ("/admin/assistant/knowledgeentry/", "knowledge list with the try box"),
+        (
+            "/admin/assistant/knowledgeentry/try/?question=pay+my+pcn&language=en",
+            "a tried question",
+        ),
+        ("/admin/assistant/assistantsettings/1/change/", "assistant settings"),
+        ("/admin/assistant/turn/", "the assistant's report"),
+        ("/admin/assistant/synonym/", "synonyms"),
+    ):
+        page.goto(daphne_server.url("alpha.localhost", path))
+        expect(page.locator("#content")).to_be_visible()
+        assert axe_violations(page) == [], what
+    page.goto(
+        daphne_server.url(
+            "alpha.localhost", "/admin/assistant/knowledgeentry/try/?question=pay+my+pcn"
+        )
+    )
+    expect(page.locator("[data-testid=try-result]")).to_contain_text("pay-parking-fine")
