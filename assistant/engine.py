@@ -36,6 +36,8 @@ class Tuning:
     unknown_weight: float = 1.0  # what a word the knowledge has never seen weighs
     beta: float = 0.8  # precision (the phrasing covered) weighs a little more than recall
     margin: float = 0.04  # a second entry this close to the best makes it ambiguous
+    union: bool = True  # an entry's phrasings explain a question between them
+    family: float = 0.5  # worth of a word of the same family ("complain"/"complaint")
 
 
 TUNING = Tuning()
@@ -79,7 +81,7 @@ WITH q AS (
     FROM unnest(tsvector_to_array(to_tsvector(%(cfg)s::regconfig, unaccent(%(text)s)))) AS lex
 )
 SELECT q.lex, t.lexeme, t.weight,
-       CASE WHEN t.lexeme = q.lex THEN 1.0 ELSE similarity(t.lexeme, q.lex) END
+       CASE WHEN t.lexeme = q.lex THEN 1.0 ELSE similarity(t.lexeme, q.lex) END, false
   FROM q
   LEFT JOIN LATERAL (
         SELECT lexeme, weight FROM assistant_term
@@ -87,6 +89,14 @@ SELECT q.lex, t.lexeme, t.weight,
            AND (lexeme = q.lex OR (length(q.lex) >= 4 AND lexeme %% q.lex))
          ORDER BY (lexeme = q.lex) DESC, similarity(lexeme, q.lex) DESC
          LIMIT 1) t ON true
+UNION ALL
+-- Words of one family the stemmer keeps apart ("complain" / "complaint"): a stem that
+-- begins another, both at least five letters, counts for a little less.
+SELECT q.lex, t.lexeme, t.weight, %(family)s, true
+  FROM q JOIN assistant_term t
+    ON t.language = %(lang)s AND t.lexeme <> q.lex
+   AND length(q.lex) >= 5 AND length(t.lexeme) >= 5
+   AND (t.lexeme LIKE q.lex || '%%' OR q.lex LIKE t.lexeme || '%%')
 """
 
 _CANDIDATES_SQL = """
@@ -119,35 +129,79 @@ def match_unsafe(
         return result
     with connection.cursor() as cursor:
         cursor.execute(
-            _TERMS_SQL, {"cfg": search_config(language), "text": normalised, "lang": language}
+            _TERMS_SQL,
+            {
+                "cfg": search_config(language),
+                "text": normalised,
+                "lang": language,
+                "family": tuning.family,
+            },
         )
-        query_terms: dict[str, float] = {}
-        total = 0.0
-        for lex, lexeme, weight, similarity in cursor.fetchall():
-            if lexeme is not None and similarity >= tuning.fuzzy_min:
-                contribution = weight * (1.0 if lexeme == lex else similarity)
-                query_terms[lexeme] = max(query_terms.get(lexeme, 0.0), contribution)
-                total += contribution
-                if lexeme != lex:
-                    result.corrections[lex] = lexeme
-            else:
-                total += tuning.unknown_weight
-        if not query_terms:
+        # Each word of the question: the terms it may stand for, with what each is worth.
+        word_terms: dict[str, dict[str, float]] = {}
+        term_weight: dict[str, float] = {}
+        for lex, lexeme, weight, similarity, related in cursor.fetchall():
+            options = word_terms.setdefault(lex, {})
+            if lexeme is None or similarity < tuning.fuzzy_min:
+                continue
+            options[lexeme] = max(options.get(lexeme, 0.0), weight * similarity)
+            term_weight[lexeme] = weight
+            if lexeme != lex and not related:
+                result.corrections[lex] = lexeme
+        total = sum(
+            max(options.values()) if options else tuning.unknown_weight
+            for options in word_terms.values()
+        )
+        if not term_weight:
             return result
-        cursor.execute(_CANDIDATES_SQL, {"lang": language, "lexemes": list(query_terms)})
+        cursor.execute(_CANDIDATES_SQL, {"lang": language, "lexemes": list(term_weight)})
         rows = cursor.fetchall()
-    best: dict[int, Candidate] = {}
     beta2 = tuning.beta**2
+
+    def f_score(precision: float, recall: float) -> float:
+        if not precision or not recall:
+            return 0.0
+        return (1 + beta2) * precision * recall / (beta2 * precision + recall)
+
+    def explained(lexemes: set[str]) -> tuple[float, set[str]]:
+        """How much of the question these lexemes explain, and which of them did."""
+        got, used = 0.0, set()
+        for options in word_terms.values():
+            hits = [
+                (value, term)
+                for term, value in options.items()
+                if term in lexemes and term not in used  # two words, one term: counted once
+            ]
+            if hits:
+                value, term = max(hits)
+                got += value
+                used.add(term)
+        return got, used
+
+    # Per entry: the best single phrasing, and the question's words the entry's phrasings
+    # explain between them ("got a ticket on my car, how do I pay" meets "parking ticket"
+    # in one phrasing and "pay" in another). Precision stays that of the best phrasing.
+    best: dict[int, Candidate] = {}
+    covered: dict[int, set[str]] = {}
+    best_precision: dict[int, float] = {}
     for entry_id, key, text, phrasing_weight, lexemes in rows:
-        matched = [lex for lex in lexemes if lex in query_terms]
-        got = sum(query_terms[lex] for lex in matched)
+        lexeme_set = set(lexemes)
+        got, _used = explained(lexeme_set)
         recall = got / total if total else 0.0
         precision = min(1.0, got / phrasing_weight) if phrasing_weight else 0.0
-        if not recall or not precision:
-            continue
-        score = (1 + beta2) * precision * recall / (beta2 * precision + recall)
+        covered.setdefault(entry_id, set()).update(lexeme_set)
+        best_precision[entry_id] = max(best_precision.get(entry_id, 0.0), precision)
+        score = f_score(precision, recall)
         current = best.get(entry_id)
-        if current is None or score > current.score:
+        if score and (current is None or score > current.score):
             best[entry_id] = Candidate(key=key, entry_id=entry_id, score=score, phrasing=text)
+    if tuning.union:
+        for entry_id, candidate in list(best.items()):
+            recall = explained(covered[entry_id])[0] / total
+            union = f_score(best_precision[entry_id], recall)
+            if union > candidate.score:
+                best[entry_id] = Candidate(
+                    key=candidate.key, entry_id=entry_id, score=union, phrasing=candidate.phrasing
+                )
     result.candidates = sorted(best.values(), key=lambda c: (-c.score, c.key))
     return result

@@ -68,7 +68,7 @@ class AssistantSettings(models.Model):
         "emergency message. The built-in list is always used as well.",
     )
     threshold = models.FloatField(
-        default=0.6,
+        default=0.59,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="The confidence an answer needs (0 to 1). Below it the assistant says it "
         "is not sure and offers a person. Calibrated in docs/assistant.md.",
