@@ -206,7 +206,7 @@ def evaluate_unsafe(
             not_sure += 1
             if expected:
                 failures.append(
-                    f"not sure: {question!r} ({expected}) score={reply.score:.2f} "
+                    f"not sure: {question!r} ({expected}) score={(reply.score or 0.0):.2f} "
                     f"near={reply.phrasing!r}"
                 )
     total = len(rows) - safety_total
