@@ -20,6 +20,7 @@ No text is generated: the answer is the entry's, verbatim.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -51,6 +52,16 @@ class Candidate:
     phrasing: str
 
 
+@dataclass(frozen=True)
+class EntryText:
+    """What is sent when an entry answers: read with the candidates, in the same query."""
+
+    answer: str
+    links: list[dict[str, str]]
+    department_id: int | None
+    first_phrasing: str
+
+
 @dataclass
 class MatchResult:
     question: str
@@ -58,6 +69,7 @@ class MatchResult:
     normalised: str
     candidates: list[Candidate] = field(default_factory=list)
     corrections: dict[str, str] = field(default_factory=dict)
+    entries: dict[int, EntryText] = field(default_factory=dict)
 
     @property
     def best(self) -> Candidate | None:
@@ -100,7 +112,9 @@ SELECT q.lex, t.lexeme, t.weight, %(family)s, true
 """
 
 _CANDIDATES_SQL = """
-SELECT e.id, e.key, p.text, p.weight, tsvector_to_array(p.search)
+SELECT e.id, e.key, p.text, p.weight, tsvector_to_array(p.search),
+       e.answer, e.links::text, e.department_id,
+       (SELECT f.text FROM assistant_phrasing f WHERE f.entry_id = e.id ORDER BY f.id LIMIT 1)
   FROM assistant_phrasing p
   JOIN assistant_knowledgeentry e ON e.id = p.entry_id
  WHERE e.enabled AND p.language = %(lang)s
@@ -184,7 +198,9 @@ def match_unsafe(
     best: dict[int, Candidate] = {}
     covered: dict[int, set[str]] = {}
     best_precision: dict[int, float] = {}
-    for entry_id, key, text, phrasing_weight, lexemes in rows:
+    for entry_id, key, text, phrasing_weight, lexemes, answer, links, department, first in rows:
+        if entry_id not in result.entries:
+            result.entries[entry_id] = EntryText(answer, json.loads(links), department, first)
         lexeme_set = set(lexemes)
         got, _used = explained(lexeme_set)
         recall = got / total if total else 0.0

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from assistant.models import KnowledgeEntry, Phrasing, Synonym
+from assistant.models import AssistantSettings, KnowledgeEntry, Phrasing, Synonym
 from assistant.text import SynonymGroup, content_text, synonym_groups_for
 from councils.local_cache import ExpiringCache
 from councils.tenancy import council_schema
@@ -57,6 +57,7 @@ class Vocabulary:
 
     groups: dict[str, list[SynonymGroup]]
     languages: frozenset[str]
+    settings: AssistantSettings  # read-only snapshot: threshold, texts, extra triggers
 
 
 _vocabularies: ExpiringCache[str, Vocabulary] = ExpiringCache(VOCABULARY_CACHE_SECONDS, 1000)
@@ -70,13 +71,18 @@ def _load_vocabulary(schema: str) -> Vocabulary:
     languages = frozenset(
         KnowledgeEntry.objects.filter(enabled=True).values_list("language", flat=True).distinct()
     )
-    return Vocabulary(groups, languages)
+    return Vocabulary(groups, languages, AssistantSettings.current())
 
 
 def vocabulary() -> Vocabulary:
     """Precondition: in the council's schema."""
     schema = connection.schema_name
     return _vocabularies.get_or_load(schema, _load_vocabulary)
+
+
+def forget_vocabularies() -> None:
+    """This process's copies are stale (the council's assistant settings were saved)."""
+    _vocabularies.clear()
 
 
 def groups_by_language() -> dict[str, list[SynonymGroup]]:

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assistant.engine import TUNING, MatchResult, Tuning, match_unsafe
+from assistant.index import vocabulary
 from assistant.models import AssistantSettings, KnowledgeEntry, Turn
 from assistant.text import asks_for_person, safety_trigger, trigger_list
 from chat import groups
@@ -87,25 +88,13 @@ class Reply:
         }
 
 
-def _entry(key: str, language: str) -> KnowledgeEntry | None:
-    return KnowledgeEntry.objects.filter(key=key, language=language, enabled=True).first()
-
-
 def _suggestions(match: MatchResult, skip: set[int]) -> list[str]:
     """Up to three other entries the question came near, as their first phrasing."""
-    ids = [
-        c.entry_id for c in match.candidates if c.entry_id not in skip and c.score >= SUGGESTION_MIN
+    return [
+        match.entries[c.entry_id].first_phrasing
+        for c in match.candidates
+        if c.entry_id not in skip and c.score >= SUGGESTION_MIN
     ][:MAX_SUGGESTIONS]
-    if not ids:
-        return []
-    first: dict[int, str] = {}
-    for entry_id, text in (
-        KnowledgeEntry.objects.filter(id__in=ids)
-        .values_list("id", "phrasings__text")
-        .order_by("id", "phrasings__id")
-    ):
-        first.setdefault(entry_id, text)
-    return [first[i] for i in ids if first.get(i)]
 
 
 def decide_unsafe(
@@ -119,7 +108,7 @@ def decide_unsafe(
 ) -> Reply:
     """The reply to one message: safety first, then a request for a person, then the
     knowledge. Precondition: in the council's schema. Stores nothing."""
-    settings = settings or AssistantSettings.current()
+    settings = settings or vocabulary().settings
     language = "cy" if language == "cy" else "en"
     trigger = safety_trigger(question, trigger_list(settings.extra_safety_triggers))
     if trigger:
@@ -138,20 +127,19 @@ def decide_unsafe(
     match = match_unsafe(question, language, groups=groups, tuning=tuning)
     best = match.best
     if best is not None and match.confident(threshold, tuning):
-        entry = _entry(best.key, match.language)
-        if entry is not None:
-            return Reply(
-                kind="answer",
-                body=entry.answer,
-                answer_key=entry.key,
-                links=list(entry.links),
-                suggestions=_suggestions(match, {entry.id}),
-                score=best.score,
-                threshold=threshold,
-                phrasing=best.phrasing,
-                department_id=entry.department_id,
-                language=language,
-            )
+        entry = match.entries[best.entry_id]
+        return Reply(
+            kind="answer",
+            body=entry.answer,
+            answer_key=best.key,
+            links=list(entry.links),
+            suggestions=_suggestions(match, {best.entry_id}),
+            score=best.score,
+            threshold=threshold,
+            phrasing=best.phrasing,
+            department_id=entry.department_id,
+            language=language,
+        )
     suggestions = _suggestions(match, set())
     return Reply(
         kind="not_sure",
@@ -173,7 +161,7 @@ def evaluate_unsafe(
     any answer to an out-of-scope question (over all questions). Safety rows (expected key
     `SAFETY`) must get the emergency message; `HANDOFF` rows a handoff.
     """
-    settings = AssistantSettings.current()
+    settings = vocabulary().settings
     in_scope = right = wrong = not_sure = 0
     safety_total = safety_caught = 0
     latencies: list[float] = []

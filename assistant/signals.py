@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 
-from assistant.models import KnowledgeEntry, Phrasing, Synonym
+from assistant.models import AssistantSettings, KnowledgeEntry, Phrasing, Synonym
 
 
 def _reindex_on_commit(**_kwargs) -> None:
@@ -26,6 +26,14 @@ def _reindex_on_commit(**_kwargs) -> None:
     _run.assistant_reindex = schema  # type: ignore[attr-defined]
     transaction.on_commit(_run)
 
+
+def _forget_settings(**_kwargs) -> None:
+    from assistant.index import forget_vocabularies
+
+    forget_vocabularies()
+
+
+post_save.connect(_forget_settings, sender=AssistantSettings, dispatch_uid="assistant-settings")
 
 for _model in (KnowledgeEntry, Phrasing, Synonym):
     post_save.connect(

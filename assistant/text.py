@@ -430,6 +430,21 @@ want to die
 wanna die
 self harm
 selfharm
+hurt herself
+hurt himself
+hurt themselves
+harm herself
+harm himself
+kill herself
+kill himself
+going to hurt me
+will hurt me
+hurt me
+kill me
+dont want to be alive
+not want to be alive
+dont want to live
+no reason to live
 harm myself
 hurt myself
 hurting myself
@@ -540,17 +555,30 @@ anymwybodol
 """
 
 
+class TriggerSet(tuple):
+    """The triggers, with an index by the first and last letter of their first word: a
+    word that matches (exactly, with an ending, or with a slip) keeps one of the two, so a
+    message is compared with a few triggers instead of all of them."""
+
+    index: dict[str, list[int]]
+
+
 @functools.lru_cache(maxsize=256)
-def trigger_list(extra: str = "") -> list[tuple[str, ...]]:
+def trigger_list(extra: str = "") -> TriggerSet:
     """The built-in triggers in both languages plus the council's own (one a line)."""
     lines = [*DEFAULT_TRIGGERS_EN.splitlines(), *DEFAULT_TRIGGERS_CY.splitlines()]
     lines += extra.splitlines()
-    found = []
+    found: list[tuple[str, ...]] = []
     for line in lines:
         tokens = tuple(words(line))
         if tokens and tokens not in found:
             found.append(tokens)
-    return found
+    triggers = TriggerSet(found)
+    triggers.index = {}
+    for position, trigger in enumerate(found):
+        for key in {"^" + trigger[0][0], trigger[0][-1] + "$"}:
+            triggers.index.setdefault(key, []).append(position)
+    return triggers
 
 
 def osa_distance(a: str, b: str, limit: int = 3) -> int:
@@ -594,6 +622,13 @@ def _word_matches(token: str, trigger: str, in_phrase: bool) -> bool:
 def safety_trigger(text: str, triggers: Sequence[tuple[str, ...]]) -> str | None:
     """The trigger a message contains (words in order, each allowing a typing slip), or None."""
     tokens = words(text)
+    index = getattr(triggers, "index", None)
+    if index is not None:
+        near: set[int] = set()
+        for token in tokens:
+            near.update(index.get("^" + token[0], ()))
+            near.update(index.get(token[-1] + "$", ()))
+        triggers = [triggers[i] for i in sorted(near)]
     for trigger in triggers:
         n = len(trigger)
         phrase = n > 1
