@@ -460,9 +460,7 @@ def visitor_message(
     conversation = Conversation.objects.get(id=conversation_id)  # row locked by the insert
     if not stored.created or conversation.status != Conversation.Status.BOT:
         return Outcome(status=conversation.status, stored=stored)
-    outcome = _respond_locked(
-        council, conversation, stored.payload["body"], AssistantSettings.current()
-    )
+    outcome = _respond_locked(council, conversation, stored.payload["body"], vocabulary().settings)
     return Outcome(
         status=outcome.status, stored=stored, reply=outcome.reply, offline=outcome.offline
     )
