@@ -66,14 +66,16 @@ def availability(
     bot = assistant_takes_chat(department, refusal)
     if bot:
         refusal = None
-    return {
+    answer = {
         "online": refusal is None,
-        "assistant": bot,
         "reason": refusal.reason if refusal else None,
         "next_open": next_open.isoformat() if next_open else None,
         "next_open_text": next_open_text(next_open, language),
         "hours": hours,
     }
+    if bot:
+        answer["assistant"] = True
+    return answer
 
 
 def _choices(raw: str, language: str) -> list[dict[str, str]]:

@@ -69,7 +69,7 @@ def test_mode_first_answers_the_question_at_once_as_seq_2(councils):
 
 def test_mode_first_says_chat_is_available_with_nobody_online(councils):
     assert availability()["online"] is True
-    assert availability()["assistant"] is True
+    assert availability()["assistant"] is True  # only present when true
     config = Client(HTTP_HOST="alpha.localhost").get("/widget/config").json()
     assert config["council"]["assistant"]["disclosure"] == (
         "I'm an automated assistant. You can ask for a person at any time."
