@@ -9,14 +9,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # pg_trgm and unaccent come from councils/0004 (a shared app's migration, run in the
+    # public schema before any council's); no dependency on it, since a tenant schema
+    # records shared migrations too and must not need them in any order (docs/assistant.md).
 
     initial = True
 
     dependencies = [
         ('chat', '0006_conversation_channel_message_extra'),
         ('routing', '0003_department_email_department_name_cy_and_more'),
-        # pg_trgm and unaccent, created once in the public schema (docs/assistant.md)
-        ('councils', '0004_assistant_search_extensions'),
     ]
 
     operations = [
