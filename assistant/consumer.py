@@ -9,6 +9,7 @@ from typing import Any
 
 from assistant import services
 from assistant.services import visitor_message
+from chat import frames
 from councils.tenancy import in_council
 
 __all__ = ["on_feedback", "on_handoff", "visitor_message"]
@@ -37,4 +38,4 @@ async def on_feedback(socket, frame: dict[str, Any]) -> None:
         seq=frame.get("seq"),
         helpful=frame.get("helpful"),
     )
-    await socket.send_frame({"type": "feedback", "seq": frame["seq"], "helpful": frame["helpful"]})
+    await socket.send_frame(frames.feedback(frame["seq"], frame["helpful"]))

@@ -1,6 +1,6 @@
 """The assistant in a chat: deciding a reply, storing it, handing off, feedback.
 
-Every function here runs inside the council's schema. Writes follow chat/services.py: the
+Every function here runs inside the council's schema. Writes follow chat/actions: the
 conversation row is locked, messages are appended with the next seq, and everything is
 announced after commit.
 """
@@ -13,30 +13,20 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.utils import timezone
 
 from assistant.engine import TUNING, MatchResult, Tuning, match_unsafe
 from assistant.index import vocabulary
 from assistant.models import AssistantSettings, KnowledgeEntry, Turn
 from assistant.text import asks_for_person, safety_trigger, trigger_list
-from chat import groups
-from chat.broadcast import send_on_commit
+from chat import frames
+from chat.actions.assistant import bot_conversation_start_unsafe, conversation_handoff_unsafe
+from chat.actions.messages import clean_body, message_create, message_store_unsafe
 from chat.errors import ChatError
-from chat.models import Conversation, Message, Visitor
-from chat.queue import announce_positions_on_commit
-from chat.selectors import conversation_summary, prechat_email
-from chat.services import (
-    announce_message_on_commit,
-    announce_status_on_commit,
-    clean_body,
-    dispatch_on_commit,
-    message_create,
-)
+from chat.models import Conversation, Message
 from councils.sites import CouncilRef
 from routing.availability import queue_refusal
 from routing.models import Department
 
-SAFETY_PRIORITY = 2  # ahead of chats put back in the queue (priority 1)
 MAX_SUGGESTIONS = 3
 SUGGESTION_MIN = 0.2
 
@@ -232,29 +222,22 @@ def _lock(conversation_id: UUID) -> Conversation:
 
 def _append_bot_unsafe(
     council: CouncilRef, conversation: Conversation, reply: Reply, name: str
-) -> Message:
-    """Store the assistant's message with the next seq and announce it after commit.
+) -> int:
+    """Store the assistant's message with the next seq (the one message writer, with its
+    `extra`) and announce it after commit; returns its seq.
 
-    Precondition: in a transaction holding the conversation's row lock. (The single
-    message writer of chat/actions will take `extra` itself; until then it is set here.)
+    Precondition: in a transaction holding the conversation's row lock.
     """
-    now = timezone.now()
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_seq=conversation.last_seq + 1, last_message_at=now
-    )
-    conversation.last_seq += 1
-    message = Message.objects.create(
-        conversation=conversation,
-        seq=conversation.last_seq,
+    stored = message_store_unsafe(
+        council,
+        conversation.id,
         author=Message.Author.BOT,
+        body=clean_body(reply.body),
         author_name=name,
-        body=reply.body,
-        client_id=None,
-        created_at=now,
         extra=reply.extra,
     )
-    announce_message_on_commit(council, message)
-    return message
+    conversation.last_seq = stored.seq
+    return stored.seq
 
 
 @dataclass(frozen=True)
@@ -288,18 +271,19 @@ def offline_frame(council: CouncilRef, department: Department | None, language: 
     )
     hours = availability(department, widget["language"])
     offline = widget["offline"]
-    return {
-        "type": "offline",
-        "reason": refusal.reason,
-        "mode": offline["mode"],
-        "message": offline["message"],
-        "detail": refusal.detail,
-        "links": offline["links"],
-        "contact_form": offline["mode"] == "contact",
-        "hours": hours["hours"],
-        "next_open": hours["next_open"],
-        "next_open_text": hours["next_open_text"],
-    }
+    return frames.offline(
+        refusal.reason,
+        {
+            "mode": offline["mode"],
+            "message": offline["message"],
+            "detail": refusal.detail,
+            "links": offline["links"],
+            "contact_form": offline["mode"] == "contact",
+            "hours": hours["hours"],
+            "next_open": hours["next_open"],
+            "next_open_text": hours["next_open_text"],
+        },
+    )
 
 
 def _handoff_department(conversation: Conversation) -> Department | None:
@@ -353,27 +337,13 @@ def _handoff_locked(
                 refusal.reason, offline_frame(council, department, conversation.language, refusal)
             ),
         )
-    conversation.status = Conversation.Status.QUEUED
-    conversation.queued_at = timezone.now()
-    conversation.priority = SAFETY_PRIORITY if safety else 0
-    fields = ["status", "queued_at", "priority"]
-    if department is not None and conversation.department_id != department.id:
-        conversation.department = department
-        fields.append("department")
-    conversation.save(update_fields=fields)
+    conversation_handoff_unsafe(council, conversation, department=department, safety=safety)
     Turn.objects.create(
         conversation=conversation,
         kind=Turn.Kind.HANDOFF,
         question=question,
         language=conversation.language,
     )
-    announce_status_on_commit(council, conversation, None)
-    send_on_commit(
-        groups.queue_group(council.id),
-        {"type": "queue.add", "conversation": conversation_summary(conversation.id)},
-    )
-    announce_positions_on_commit(council)
-    dispatch_on_commit(council)
     return Outcome(status=conversation.status)
 
 
@@ -389,10 +359,10 @@ def _respond_locked(
         if outcome.offline is None:
             _append_bot_unsafe(council, conversation, reply, name)
         return Outcome(status=outcome.status, reply=reply, offline=outcome.offline)
-    message = _append_bot_unsafe(council, conversation, reply, name)
+    seq = _append_bot_unsafe(council, conversation, reply, name)
     Turn.objects.create(
         conversation=conversation,
-        seq=message.seq,
+        seq=seq,
         kind=reply.kind,
         question=question,
         language=language,
@@ -423,28 +393,18 @@ def bot_chat_start(
     routed_by: dict[str, Any] | None = None,
 ) -> tuple[Conversation, Outcome]:
     """Open a chat with the assistant: the question is seq 1, the answer seq 2."""
-    body = clean_body(message)
-    visitor = Visitor.objects.create(name=name, email=prechat_email(prechat))
-    conversation = Conversation.objects.create(
-        visitor=visitor,
-        status=Conversation.Status.BOT,
+    conversation = bot_conversation_start_unsafe(
+        council,
+        name=name,
+        message=message,
         department=department,
         page_url=page_url,
-        prechat=prechat or {},
+        prechat=prechat,
         language=language,
-        routed_by=routed_by or {},
-        last_seq=1,
-        last_message_at=timezone.now(),
+        routed_by=routed_by,
     )
-    Message.objects.create(
-        conversation=conversation,
-        seq=1,
-        author=Message.Author.VISITOR,
-        author_name=name,
-        body=body,
-        client_id=None,
-    )
-    outcome = _respond_locked(council, conversation, body, AssistantSettings.current())
+    body = clean_body(message)
+    outcome = _respond_locked(council, conversation, body, vocabulary().settings)
     return conversation, outcome
 
 
@@ -452,7 +412,7 @@ def bot_chat_start(
 def visitor_message(
     *, council: CouncilRef, conversation_id: UUID, body: Any, client_id: str
 ) -> Outcome:
-    """Store a visitor's message (chat.services.message_create) and, while the assistant
+    """Store a visitor's message (chat.actions.messages.message_create) and, while the assistant
     has the chat, answer it in the same transaction."""
     stored = message_create(
         council=council, conversation_id=conversation_id, body=body, client_id=client_id

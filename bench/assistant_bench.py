@@ -69,7 +69,7 @@ def make_chats(slug: str, count: int, bot: bool) -> list[tuple[str, str]]:
     from django.db import connection
 
     from assistant.services import bot_chat_start
-    from chat.services import conversation_start
+    from chat.actions.lifecycle import conversation_start
     from chat.tokens import visitor_token_issue
     from councils.sites import council_ref_by_slug
     from councils.tenancy import council_schema

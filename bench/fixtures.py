@@ -36,8 +36,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
 
+from chat.actions.lifecycle import conversation_accept, conversation_start  # noqa: E402
 from chat.models import Conversation  # noqa: E402
-from chat.services import OperatorRef, conversation_accept, conversation_start  # noqa: E402
+from chat.operators import OperatorRef  # noqa: E402
 from chat.tokens import visitor_token_issue  # noqa: E402
 from councils.models import Council  # noqa: E402
 from councils.services import council_ensure  # noqa: E402

@@ -158,7 +158,7 @@ def insert_baseline(council, repeat: int) -> dict:
 def new_chats(council, count: int) -> None:
     from django_tenants.utils import schema_context
 
-    from chat.services import conversation_start
+    from chat.actions.lifecycle import conversation_start
 
     with schema_context(council.schema_name):
         for _ in range(count):
@@ -179,8 +179,8 @@ def refresh_presence(council) -> None:
 def r2_assign(council, repeat: int) -> dict:
     from django_tenants.utils import schema_context
 
+    from chat.actions.assignment import assign_conversation
     from chat.models import Conversation
-    from routing.assignment import assign_conversation
 
     new_chats(council, repeat)
     refresh_presence(council)
@@ -200,7 +200,7 @@ def _dispatcher(council, deadline: float, counter) -> None:
     from django.db import connection
     from django_tenants.utils import schema_context
 
-    from routing.assignment import dispatch_queue
+    from chat.actions.assignment import dispatch_queue
 
     with schema_context(council.schema_name):
         while time.monotonic() < deadline:

@@ -598,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
     manage(env, "migrate_schemas", "--noinput")
     fixtures_path = WORK / "fixtures.json"
     WORK.mkdir(parents=True, exist_ok=True)
-    log("bench data (councils through council_ensure, chats through chat.services)")
+    log("bench data (councils through council_ensure, chats through chat.actions)")
     with (WORK / "fixtures.log").open("ab") as fixtures_log:
         subprocess.run(
             [PY, "-m", "bench.fixtures", str(fixtures_path), "--idle", str(plan.idle_chats)],

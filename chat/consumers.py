@@ -19,7 +19,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from assistant import consumer as assistant_consumer
-from chat import groups, selectors, services
+from chat import frames, groups, selectors
+from chat.actions import followups, lifecycle, messages, notes, presence, transfers
 from chat.errors import ChatError
 from chat.operators import operator_for_session_unsafe
 from chat.queue import QueueState, queue_position_of
@@ -27,8 +28,6 @@ from chat.tokens import TokenExpired, TokenInvalid, visitor_token_issue, visitor
 from councils.middleware import header
 from councils.sites import CouncilRef, council_ref_by_id, council_ref_by_slug
 from councils.tenancy import in_council, in_public
-from routing import presence, transfers
-from routing.transfers import transferred_to
 
 CLIENT_ID_MAX = 64
 
@@ -73,6 +72,7 @@ class ChatSocket(AsyncWebsocketConsumer):
 
     council: CouncilRef
     handlers: dict[str, str] = {}
+    audience: frames.Audience
 
     async def connect(self) -> None:
         self.joined: set[str] = set()
@@ -86,7 +86,7 @@ class ChatSocket(AsyncWebsocketConsumer):
 
     async def refuse(self, code: int, error: str, detail: str) -> None:
         await self.accept()
-        await self.send_frame({"type": "error", "code": error, "detail": detail})
+        await self.send_frame(frames.error(error, detail))
         await self.close(code=code)
 
     async def join(self, group: str) -> None:
@@ -107,11 +107,26 @@ class ChatSocket(AsyncWebsocketConsumer):
     # and after each call, so these hops do nothing but queue. Measured in bench B2: with
     # them, a reconnect storm queued thousands of them ahead of every handshake
     # (docs/performance.md).
+    #
+    # Group messages carrying a frame (`chat.frames.to_group`) go to `frame_<type>` where a
+    # socket adds logic, and are otherwise forwarded as they are.
     async def dispatch(self, message: dict[str, Any]) -> None:
         handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
+        if handler is not None:
+            await handler(message)
+        elif message["type"].startswith("frame."):
+            await self.forward(message)
+        else:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+
+    async def forward(self, event: dict[str, Any]) -> None:
+        """Send a group's frame on, unless it is meant for the other kind of socket."""
+        if event.get("to", self.audience) == self.audience:
+            await self.send_frame(self.outgoing(event["frame"]))
+
+    def outgoing(self, frame: dict[str, Any]) -> dict[str, Any]:
+        """A group's frame as this socket sends it."""
+        return frame
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         await self.disconnect(message.get("code", 1005))
@@ -121,7 +136,7 @@ class ChatSocket(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps(frame, separators=(",", ":")))
 
     async def send_error(self, code: str, detail: str, **extra: Any) -> None:
-        await self.send_frame({"type": "error", "code": code, "detail": detail, **extra})
+        await self.send_frame(frames.error(code, detail, **extra))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         if text_data is None:
@@ -154,13 +169,13 @@ class ChatSocket(AsyncWebsocketConsumer):
             await self.send_error(err.code, err.detail, **extra)
 
     def message_frame(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return {"type": "message", **payload}
+        return self.outgoing(frames.message(payload))
 
-    async def deliver(self, payload: dict[str, Any]) -> None:
+    async def deliver(self, frame: dict[str, Any]) -> None:
         """Send one stored message unless already sent; fill any gap from PostgreSQL first."""
-        conversation = payload["conversation"]
+        conversation = frame["conversation"]
         sent = self.delivered.get(conversation, 0)
-        seq = payload["seq"]
+        seq = frame["seq"]
         if seq <= sent:
             return
         if seq > sent + 1:
@@ -171,7 +186,7 @@ class ChatSocket(AsyncWebsocketConsumer):
                     await self.send_frame(self.message_frame(missed))
                     self.delivered[conversation] = missed["seq"]
             return
-        await self.send_frame(self.message_frame(payload))
+        await self.send_frame(self.outgoing(frame))
         self.delivered[conversation] = seq
 
     async def replay(self, conversation: UUID, after_seq: int) -> int:
@@ -189,13 +204,15 @@ class ChatSocket(AsyncWebsocketConsumer):
             self.delivered[key] = max(self.delivered.get(key, 0), messages[-1]["seq"])
         return last_seq
 
-    # Channel-layer events shared by both sockets.
-    async def chat_message(self, event: dict[str, Any]) -> None:
-        await self.deliver(event["message"])
+    # Frames from groups where a socket adds logic.
+    async def frame_message(self, event: dict[str, Any]) -> None:
+        await self.deliver(event["frame"])
 
 
 class VisitorConsumer(ChatSocket):
     """/ws/visitor/<conversation>/?token=…: one resident in one chat."""
+
+    audience = "visitor"
 
     handlers = {
         "message": "on_message",
@@ -254,27 +271,20 @@ class VisitorConsumer(ChatSocket):
             return await self.close(code=4404)
         self.delivered[str(self.conversation)] = view.last_seq
         await self.send_frame(
-            {
-                "type": "hello",
-                "conversation": str(view.id),
-                "status": view.status,
-                "last_seq": view.last_seq,
-                "operator": view.operator,
-            }
+            frames.visitor_hello(str(view.id), view.status, view.last_seq, view.operator)
         )
         if after_seq is not None:
             for payload in replay:
                 await self.send_frame(self.message_frame(payload))
-            await self.send_frame({"type": "resumed", "last_seq": view.last_seq})
+            await self.send_frame(frames.resumed(view.last_seq))
         if moved:
             await self.send_transferred()
         if view.status == "queued":
             await self.send_queue_position()
 
-    def message_frame(self, payload: dict[str, Any]) -> dict[str, Any]:
-        frame = {"type": "message", **payload}
-        frame.pop("conversation")
-        return frame
+    def outgoing(self, frame: dict[str, Any]) -> dict[str, Any]:
+        """This socket is one conversation: its frames do not name it."""
+        return {key: value for key, value in frame.items() if key != "conversation"}
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         client_id = _client_id(frame)
@@ -287,7 +297,7 @@ class VisitorConsumer(ChatSocket):
             body=frame.get("body"),
             client_id=client_id,
         )
-        await self.send_frame({"type": "ack", "client_id": client_id, "seq": outcome.stored.seq})
+        await self.send_frame(frames.ack(client_id, outcome.stored.seq))
         if outcome.offline is not None:
             await self.send_frame(outcome.offline.frame)
 
@@ -299,10 +309,10 @@ class VisitorConsumer(ChatSocket):
 
     async def on_resume(self, frame: dict[str, Any]) -> None:
         last = await self.replay(self.conversation, _after_seq(frame))
-        await self.send_frame({"type": "resumed", "last_seq": last})
+        await self.send_frame(frames.resumed(last))
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
-        await services.typing_relay(
+        await messages.typing_relay(
             council=self.council,
             conversation_id=self.conversation,
             active=bool(frame.get("active")),
@@ -312,7 +322,7 @@ class VisitorConsumer(ChatSocket):
     async def on_end(self, frame: dict[str, Any]) -> None:
         await in_council(
             self.council,
-            services.conversation_end,
+            lifecycle.conversation_end,
             council=self.council,
             conversation_id=self.conversation,
         )
@@ -320,7 +330,7 @@ class VisitorConsumer(ChatSocket):
     async def on_read(self, frame: dict[str, Any]) -> None:
         await in_council(
             self.council,
-            services.conversation_mark_read,
+            messages.conversation_mark_read,
             council=self.council,
             conversation_id=self.conversation,
             seq=frame.get("seq"),
@@ -328,7 +338,7 @@ class VisitorConsumer(ChatSocket):
 
     async def follow_transfer(self, old: CouncilRef) -> CouncilRef | None:
         """The council a chat moved to from `old` (same partnership), now this socket's."""
-        new_id = await in_council(old, transferred_to, self.conversation)
+        new_id = await in_council(old, selectors.transferred_to, self.conversation)
         if new_id is None:
             return None
         new = await in_public(council_ref_by_id, new_id)
@@ -348,13 +358,9 @@ class VisitorConsumer(ChatSocket):
         port = (header(self.scope, b"host") or "").rpartition(":")[2]
         netloc = f"{host}:{port}" if port.isdigit() else host
         scheme = "wss" if self.scope.get("scheme") == "wss" else "ws"
+        websocket = f"{scheme}://{netloc}/ws/visitor/{self.conversation}/?token={token}"
         await self.send_frame(
-            {
-                "type": "transferred",
-                "council": {"slug": self.council.slug, "name": self.council.name},
-                "token": token,
-                "websocket": f"{scheme}://{netloc}/ws/visitor/{self.conversation}/?token={token}",
-            }
+            frames.transferred(self.council.slug, self.council.name, token, websocket)
         )
 
     async def move_to_new_council(self) -> bool:
@@ -377,9 +383,8 @@ class VisitorConsumer(ChatSocket):
         await self.replay(self.conversation, self.delivered.get(str(self.conversation), 0))
         view = await in_council(self.council, selectors.visitor_view, self.conversation)
         if view is not None:
-            await self.send_frame(
-                {"type": "status", "status": view.status, "operator": view.operator}
-            )
+            status = frames.status(str(self.conversation), view.status, view.operator)
+            await self.send_frame(self.outgoing(status))
             if view.status == "queued":
                 await self.send_queue_position()
 
@@ -395,33 +400,22 @@ class VisitorConsumer(ChatSocket):
             return
         self.last_position = found
         position, wait = found
-        await self.send_frame({"type": "queue", "position": position, "estimated_wait_s": wait})
+        await self.send_frame(frames.queue_position(position, wait))
 
     async def chat_queue(self, event: dict[str, Any]) -> None:
         await self.send_position(QueueState.from_event(event).position_of(self.conversation))
 
-    async def chat_status(self, event: dict[str, Any]) -> None:
-        await self.send_frame(
-            {"type": "status", "status": event["status"], "operator": event["operator"]}
-        )
-        if event["status"] == "queued":  # back in the queue: where, and hear changes again
+    async def frame_status(self, event: dict[str, Any]) -> None:
+        await self.forward(event)
+        if event["frame"]["status"] == "queued":  # back in the queue: where, and hear changes
             self.last_position = None
             await self.send_queue_position()
-
-    async def chat_typing(self, event: dict[str, Any]) -> None:
-        if event["author"] == "operator":
-            await self.send_frame(
-                {
-                    "type": "typing",
-                    "author": "operator",
-                    "name": event["name"],
-                    "active": event["active"],
-                }
-            )
 
 
 class OperatorConsumer(ChatSocket):
     """/ws/operator/: one operator's console on their council's host."""
+
+    audience = "operator"
 
     handlers = {
         "accept": "on_accept",
@@ -483,17 +477,12 @@ class OperatorConsumer(ChatSocket):
         )
         for conversation in context["active"]:
             await self.watch(conversation)
-        await self.send_frame(
-            {
-                "type": "hello",
-                "operator": {
-                    "id": self.operator.id,
-                    "username": self.operator.username,
-                    "name": self.operator.name,
-                },
-                **context,
-            }
-        )
+        operator = {
+            "id": self.operator.id,
+            "username": self.operator.username,
+            "name": self.operator.name,
+        }
+        await self.send_frame(frames.operator_hello(operator, context))
 
     async def watch(self, conversation: dict[str, Any]) -> None:
         await self.join(groups.conversation_group(self.council.id, conversation["id"]))
@@ -504,34 +493,27 @@ class OperatorConsumer(ChatSocket):
         # operator's other tabs, and `operator_accepted` skips chats already watched.
         summary = await in_council(
             self.council,
-            services.conversation_accept,
+            lifecycle.conversation_accept,
             council=self.council,
             conversation_id=_uuid(frame.get("conversation")),
             operator=self.operator,
         )
         await self.watch(summary)
-        await self.send_frame({"type": "accepted", "conversation": summary, "reason": "accepted"})
+        await self.send_frame(frames.accepted(summary, "accepted"))
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         conversation = _uuid(frame.get("conversation"))
         client_id = _client_id(frame)
         stored = await in_council(
             self.council,
-            services.message_create,
+            messages.message_create,
             council=self.council,
             conversation_id=conversation,
             body=frame.get("body"),
             client_id=client_id,
             operator=self.operator,
         )
-        await self.send_frame(
-            {
-                "type": "ack",
-                "conversation": str(conversation),
-                "client_id": client_id,
-                "seq": stored.seq,
-            }
-        )
+        await self.send_frame(frames.ack(client_id, stored.seq, str(conversation)))
 
     async def on_end(self, frame: dict[str, Any]) -> None:
         outcome = frame.get("outcome", "")
@@ -541,7 +523,7 @@ class OperatorConsumer(ChatSocket):
             raise FrameError("invalid_frame", "outcome must be one of the listed outcomes.")
         await in_council(
             self.council,
-            services.conversation_end,
+            lifecycle.conversation_end,
             council=self.council,
             conversation_id=_uuid(frame.get("conversation")),
             operator=self.operator,
@@ -556,15 +538,13 @@ class OperatorConsumer(ChatSocket):
         ):
             raise ChatError("not_found", "No such conversation among your chats.")
         last = await self.replay(conversation, after)
-        await self.send_frame(
-            {"type": "resumed", "conversation": str(conversation), "last_seq": last}
-        )
+        await self.send_frame(frames.resumed(last, str(conversation)))
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
         conversation = _uuid(frame.get("conversation"))
         if groups.conversation_group(self.council.id, conversation) not in self.joined:
             raise ChatError("not_assigned", "This chat is not assigned to you.")
-        await services.typing_relay(
+        await messages.typing_relay(
             council=self.council,
             conversation_id=conversation,
             active=bool(frame.get("active")),
@@ -636,7 +616,7 @@ class OperatorConsumer(ChatSocket):
         client_id = _client_id(frame)
         payload, _ = await in_council(
             self.council,
-            services.note_create,
+            notes.note_create,
             council=self.council,
             conversation_id=conversation,
             operator=self.operator,
@@ -644,7 +624,7 @@ class OperatorConsumer(ChatSocket):
             client_id=client_id,
         )
         # Answer directly (the layer is only a doorbell); the console de-duplicates by id.
-        await self.send_frame({"type": "note", **payload})
+        await self.send_frame(frames.note(payload))
 
     async def on_context(self, frame: dict[str, Any]) -> None:
         conversation = _uuid(frame.get("conversation"))
@@ -653,11 +633,11 @@ class OperatorConsumer(ChatSocket):
         ):
             raise ChatError("not_found", "No such conversation among your chats.")
         context = await in_council(self.council, selectors.conversation_context, conversation)
-        await self.send_frame({"type": "context", "conversation": str(conversation), **context})
+        await self.send_frame(frames.context(str(conversation), context))
 
     async def on_followups(self, frame: dict[str, Any]) -> None:
         followups = await in_council(self.council, selectors.followup_list)
-        await self.send_frame({"type": "followups", **followups})
+        await self.send_frame(frames.followups(followups))
 
     async def on_handle(self, frame: dict[str, Any]) -> None:
         kind = frame.get("kind")
@@ -668,7 +648,7 @@ class OperatorConsumer(ChatSocket):
         if kind == "enquiry":
             await in_council(
                 self.council,
-                services.enquiry_mark_handled,
+                followups.enquiry_mark_handled,
                 council=self.council,
                 enquiry_id=item,
                 operator=self.operator,
@@ -677,7 +657,7 @@ class OperatorConsumer(ChatSocket):
         elif kind == "missed":
             await in_council(
                 self.council,
-                services.missed_mark_handled,
+                followups.missed_mark_handled,
                 council=self.council,
                 conversation_id=item,
                 operator=self.operator,
@@ -685,110 +665,29 @@ class OperatorConsumer(ChatSocket):
             )
         else:
             raise FrameError("invalid_frame", "kind must be enquiry or missed.")
-        await self.send_frame({"type": "handled", "kind": kind, "id": str(item)})
+        await self.send_frame(frames.handled(kind, str(item)))
 
-    # Channel-layer events.
-    async def operator_read(self, event: dict[str, Any]) -> None:
-        await self.send_frame(
-            {"type": "read", "conversation": event["conversation"], "seq": event["seq"]}
-        )
-
-    async def operator_note(self, event: dict[str, Any]) -> None:
-        await self.send_frame({"type": "note", **event["note"]})
-
-    async def followup_add(self, event: dict[str, Any]) -> None:
-        await self.send_frame(
-            {"type": "followup_add", "kind": event["kind"], "item": event["item"]}
-        )
-
-    async def followup_handled(self, event: dict[str, Any]) -> None:
-        await self.send_frame(
-            {
-                "type": "followup_handled",
-                "kind": event["kind"],
-                "id": event["id"],
-                "by": event["by"],
-            }
-        )
-
-    async def queue_add(self, event: dict[str, Any]) -> None:
-        await self.send_frame({"type": "queue_add", "conversation": event["conversation"]})
-
-    async def queue_remove(self, event: dict[str, Any]) -> None:
-        await self.send_frame(
-            {
-                "type": "queue_remove",
-                "conversation": event["conversation"],
-                "reason": event["reason"],
-            }
-        )
-
-    async def operator_accepted(self, event: dict[str, Any]) -> None:
-        group = groups.conversation_group(self.council.id, event["conversation"]["id"])
-        if group in self.joined:
+    # Frames from groups where this socket adds logic; the rest are forwarded as they are.
+    async def frame_accepted(self, event: dict[str, Any]) -> None:
+        """A chat became mine: watch it, unless this tab already does (it accepted it)."""
+        summary = event["frame"]["conversation"]
+        if groups.conversation_group(self.council.id, summary["id"]) in self.joined:
             return
-        await self.watch(event["conversation"])
-        await self.send_frame(
-            {
-                "type": "accepted",
-                "conversation": event["conversation"],
-                "reason": event.get("reason", "accepted"),
-            }
-        )
+        await self.watch(summary)
+        await self.forward(event)
 
-    async def operator_removed(self, event: dict[str, Any]) -> None:
-        group = groups.conversation_group(self.council.id, event["conversation"])
+    async def frame_chat_removed(self, event: dict[str, Any]) -> None:
+        """A chat is no longer mine: stop hearing it."""
+        conversation = event["frame"]["conversation"]
+        group = groups.conversation_group(self.council.id, conversation)
         if group in self.joined:
             await self.channel_layer.group_discard(group, self.channel_name)
             self.joined.discard(group)
-        self.delivered.pop(event["conversation"], None)
-        await self.send_frame(
-            {
-                "type": "chat_removed",
-                "conversation": event["conversation"],
-                "reason": event["reason"],
-            }
-        )
-
-    async def operator_presence(self, event: dict[str, Any]) -> None:
-        await self.send_frame(
-            {
-                "type": "presence",
-                "status": event["status"],
-                "active": event["active"],
-                "max_chats": event["max_chats"],
-            }
-        )
-
-    async def operators_changed(self, event: dict[str, Any]) -> None:
-        await self.send_frame({"type": "operators", "operators": event["operators"]})
-
-    async def chat_queue(self, event: dict[str, Any]) -> None:
-        """Queue positions are for visitors; operators see the queue itself."""
+        self.delivered.pop(conversation, None)
+        await self.forward(event)
 
     async def chat_transferred(self, event: dict[str, Any]) -> None:
-        """The operator side learns of a transfer through `operator.removed`."""
-
-    async def chat_status(self, event: dict[str, Any]) -> None:
-        await self.send_frame(
-            {
-                "type": "status",
-                "conversation": event["conversation"],
-                "status": event["status"],
-                "operator": event["operator"],
-            }
-        )
-
-    async def chat_typing(self, event: dict[str, Any]) -> None:
-        if event["author"] == "visitor":
-            await self.send_frame(
-                {
-                    "type": "typing",
-                    "conversation": event["conversation"],
-                    "author": "visitor",
-                    "active": event["active"],
-                }
-            )
+        """The operator side learns of a transfer through `chat_removed`."""
 
 
 class UnknownPathConsumer(ChatSocket):

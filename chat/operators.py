@@ -15,7 +15,19 @@ from django.conf import settings
 from django.contrib.auth import get_user
 
 from chat.payloads import operator_display_name
-from chat.services import OperatorRef
+
+
+@dataclass(frozen=True)
+class OperatorRef:
+    """The operator an action is done by or for: what actions and frames need of a user."""
+
+    id: int
+    username: str
+    name: str
+
+
+def operator_ref(user) -> OperatorRef:
+    return OperatorRef(id=user.id, username=user.username, name=operator_display_name(user))
 
 
 @dataclass
@@ -39,6 +51,4 @@ def operator_for_session_unsafe(session_key: str | None) -> OperatorLookup:
         return OperatorLookup("anonymous")
     if not user.is_staff:
         return OperatorLookup("not_staff")
-    return OperatorLookup(
-        "ok", OperatorRef(id=user.id, username=user.username, name=operator_display_name(user))
-    )
+    return OperatorLookup("ok", operator_ref(user))

@@ -6,6 +6,10 @@ from chat.models import Conversation, Enquiry, Message
 
 
 def message_payload(message: Message) -> dict[str, Any]:
+    """A stored message on the wire. `extra` (what a kind of message carries beyond its
+    text: an assistant answer's links, an attachment) is present only when not empty, so
+    plain messages keep their shape. An assistant message also carries its `answer_key`,
+    `links`, `suggestions` and `safety` at the top level (docs/protocol.md, Assistant)."""
     payload = {
         "conversation": str(message.conversation_id),
         "seq": message.seq,
@@ -15,6 +19,8 @@ def message_payload(message: Message) -> dict[str, Any]:
         "client_id": message.client_id,
         "sent_at": message.created_at.isoformat().replace("+00:00", "Z"),
     }
+    if message.extra:
+        payload["extra"] = message.extra
     if message.author == Message.Author.BOT:  # the assistant's answer (docs/assistant.md)
         extra = message.extra or {}
         payload["answer_key"] = extra.get("answer_key")

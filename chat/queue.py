@@ -11,11 +11,8 @@ from uuid import UUID
 from django.db.models import F
 from django.utils import timezone
 
-from chat import groups
-from chat.coalesce import defer
 from chat.models import Conversation
-from councils.sites import CouncilRef
-from councils.tenancy import council_schema
+from routing.models import OperatorPresence
 
 DEFAULT_TYPICAL_WAIT_S = 120  # until there is enough history to say better
 MIN_SAMPLES = 5
@@ -83,34 +80,13 @@ class QueueState:
 
 
 def queue_state() -> QueueState:
-    from routing.capacity import fresh_since
-    from routing.models import OperatorPresence
-
     order = [cid.hex for cid in queued_ids_in_order()]
     if not order:
         return QueueState(order=[], free_operators=0, typical_wait_s=DEFAULT_TYPICAL_WAIT_S)
-    online = OperatorPresence.objects.filter(
-        status=OperatorPresence.Status.ONLINE, last_seen__gte=fresh_since()
-    ).count()
+    online = OperatorPresence.objects.available().count()
     return QueueState(order=order, free_operators=online, typical_wait_s=typical_wait_s())
 
 
 def queue_position_of(conversation_id: UUID) -> tuple[int, int] | None:
     """(position, estimated wait) of one queued chat, or None when it is not queued."""
     return queue_state().position_of(conversation_id)
-
-
-def announce_positions_on_commit(council: CouncilRef) -> None:
-    """After commit, send the new queue order once to all of the council's queued visitors;
-    each socket works out its own position (one Redis message, not one per visitor)."""
-    from django.db import transaction
-
-    from chat.broadcast import send_now
-
-    def _announce() -> None:
-        with council_schema(council.schema_name):
-            state = queue_state()
-        send_now(groups.waiting_group(council.id), state.event())
-
-    if not defer(f"queue:{council.id}", _announce):
-        transaction.on_commit(_announce)

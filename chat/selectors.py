@@ -4,15 +4,24 @@ schema is current then (django-tenants #164)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 
-from chat.models import CannedResponse, Conversation, Enquiry, Message, Note
+from chat.models import (
+    CannedResponse,
+    Conversation,
+    ConversationTransfer,
+    Enquiry,
+    Message,
+    Note,
+)
 from chat.payloads import (
     conversation_payload,
     enquiry_payload,
@@ -20,6 +29,10 @@ from chat.payloads import (
     message_payload,
     operator_display_name,
 )
+from councils.models import Council
+from routing.capacity import load_of, operator_loads
+from routing.selectors import department_list
+from widgets.models import PrechatField
 
 
 @dataclass(frozen=True)
@@ -95,8 +108,6 @@ def visitor_view_with_messages(
 ) -> tuple[VisitorView | None, list[dict[str, Any]]]:
     """The chat as its visitor sees it and, unless `after_seq` is None, every message after
     it in order; (None, []) when there is no such chat. One snapshot, one statement."""
-    from django.contrib.auth import get_user_model
-
     user_model = get_user_model()
     sql = _VISITOR_VIEW_SQL.format(
         conversation=Conversation._meta.db_table,
@@ -121,6 +132,7 @@ def visitor_view_with_messages(
         operator = operator_display_name(
             user_model(username=username, first_name=first_name, last_name=last_name)
         )
+    extra_field = Message._meta.get_field("extra")
     messages = [
         message_payload(
             Message(
@@ -131,8 +143,7 @@ def visitor_view_with_messages(
                 body=body,
                 client_id=client_id,
                 created_at=created_at,
-                # raw SQL: Django's psycopg setup hands jsonb over as text
-                extra=json.loads(extra) if isinstance(extra, str) else (extra or {}),
+                extra=extra_field.from_db_value(extra, None, connection),
             )
         )
         for *_view, seq, author, author_name, body, client_id, created_at, extra in rows
@@ -171,10 +182,6 @@ def message_list_after_with_last_seq(
 
 def console_context(user_id: int, council) -> dict[str, Any]:
     """What an operator's console needs on (re)connect, read in one go."""
-    from councils.models import Council
-    from routing.capacity import load_of, operator_loads
-    from routing.selectors import department_list
-
     fellow_members = []
     if council.partnership_id:
         fellow_members = [
@@ -308,11 +315,6 @@ def prechat_email(prechat: dict[str, Any] | None) -> str:
 
     Precondition: in the council's schema (the questions are the council's own).
     """
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
-    from widgets.models import PrechatField
-
     if not prechat:
         return ""
     keys = PrechatField.objects.filter(kind=PrechatField.Kind.EMAIL).values_list("key", flat=True)
@@ -325,3 +327,13 @@ def prechat_email(prechat: dict[str, Any] | None) -> str:
                 continue
             return value.strip()[:254]
     return ""
+
+
+def transferred_to(conversation_id: UUID) -> int | None:
+    """The council a chat left this council for, if it did. Call in the old council's schema."""
+    record = (
+        ConversationTransfer.objects.filter(conversation_id=conversation_id, direction="out")
+        .order_by("-created_at")
+        .first()
+    )
+    return record.other_council_id if record else None

@@ -151,7 +151,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     "routing-sweep": {
-        "task": "routing.tasks.sweep_all_councils",
+        "task": "chat.tasks.sweep_all_councils",
         "schedule": env.float("ROUTING_SWEEP_SECONDS", default=15.0),
     },
 }

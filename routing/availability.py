@@ -8,7 +8,6 @@ from datetime import datetime
 from django.utils import timezone
 
 from chat.models import Conversation
-from routing.capacity import fresh_since
 from routing.hours import Schedule, schedule_for
 from routing.models import Department, OperatorPresence, RoutingSettings
 
@@ -49,12 +48,7 @@ def queue_refusal(
                 "Sorry, all our advisers are busy and the queue is full. Please try again "
                 "later, or use the other ways to contact us.",
             )
-    online = OperatorPresence.objects.filter(
-        status=OperatorPresence.Status.ONLINE,
-        last_seen__gte=fresh_since(),
-        user__is_active=True,
-        user__is_staff=True,
-    )
+    online = OperatorPresence.objects.available()
     if department is not None and department.members.exists():
         online = online.filter(user__departments=department)
     if not online.exists():

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
-from django.utils import timezone
 
-from routing.models import OperatorPresence, RoutingSettings
+from chat.models import Conversation
+from chat.payloads import operator_display_name
+from routing.models import OperatorPresence, RoutingSettings, fresh_since
 
 
 @dataclass(frozen=True)
@@ -28,18 +27,11 @@ class Load:
         return {"status": self.status, "active": self.active, "max_chats": self.max_chats}
 
 
-def fresh_since(now: datetime | None = None) -> datetime:
-    """Presence older than this has no live console behind it."""
-    return (now or timezone.now()) - timedelta(seconds=settings.OPERATOR_GRACE_SECONDS)
-
-
 def presence_for(user_id: int) -> OperatorPresence:
     return OperatorPresence.objects.get_or_create(user_id=user_id)[0]
 
 
 def active_count(user_id: int) -> int:
-    from chat.models import Conversation
-
     return Conversation.objects.filter(operator_id=user_id, status="active").count()
 
 
@@ -73,18 +65,8 @@ def lock_load_unsafe(
     )
 
 
-def is_available(presence: OperatorPresence, now: datetime | None = None) -> bool:
-    return (
-        presence.status == OperatorPresence.Status.ONLINE
-        and presence.last_seen is not None
-        and presence.last_seen >= fresh_since(now)
-    )
-
-
 def operator_loads() -> list[dict]:
     """Every staff operator of the council with presence and load, for consoles' lists."""
-    from chat.payloads import operator_display_name
-
     routing = RoutingSettings.current()
     users = (
         get_user_model()

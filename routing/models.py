@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 
 class Department(models.Model):
@@ -148,6 +153,34 @@ class RoutingSettings(models.Model):
         return cls.objects.get_or_create(pk=1)[0]
 
 
+def fresh_since(now: datetime | None = None) -> datetime:
+    """Presence older than this has no live console behind it."""
+    return (now or timezone.now()) - timedelta(seconds=settings.OPERATOR_GRACE_SECONDS)
+
+
+class OperatorPresenceQuerySet(models.QuerySet):
+    def available(self, now: datetime | None = None) -> OperatorPresenceQuerySet:
+        """Operators who can be given a chat now: online, seen within the grace period, and
+        still active staff. The one definition: assignment, the queue estimate, the widget's
+        availability and the console all use it, so they cannot disagree."""
+        return self.filter(
+            status=OperatorPresence.Status.ONLINE,
+            last_seen__gte=fresh_since(now),
+            user__is_active=True,
+            user__is_staff=True,
+        )
+
+    def with_active_count(self) -> OperatorPresenceQuerySet:
+        """Annotate `active`: how many active chats each operator holds."""
+        return self.annotate(
+            active=Count("user__conversations", filter=Q(user__conversations__status="active"))
+        )
+
+    def with_room(self, default_max_chats: int) -> OperatorPresenceQuerySet:
+        """Those below their chat limit (their own, else the council's `default_max_chats`)."""
+        return self.with_active_count().filter(active__lt=Coalesce("max_chats", default_max_chats))
+
+
 class OperatorPresence(models.Model):
     """An operator's availability, load limit and skills."""
 
@@ -170,6 +203,8 @@ class OperatorPresence(models.Model):
         help_text="Overrides the council's limit for this operator.",
     )
     speaks_welsh = models.BooleanField(default=False)
+
+    objects = OperatorPresenceQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "operator presence"

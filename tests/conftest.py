@@ -20,6 +20,7 @@ from councils.models import Council
 from councils.services import council_ensure, partnership_ensure
 from councils.sites import CouncilRef, clear_site_cache, council_ref
 from routing.models import Department, ServicePage
+from tests.protocol import protocol_contract  # noqa: F401  (every websocket frame checked)
 
 # Wiped after every test: chats, and the routing state that tests change (presence, settings).
 CHAT_TABLES = (

@@ -10,7 +10,9 @@ import factory
 from django.contrib.auth import get_user_model
 from django_tenants.utils import schema_context
 
-from chat.services import OperatorRef, conversation_accept, conversation_start
+from chat.actions.lifecycle import conversation_accept, conversation_start
+from chat.broadcast import wait_until_sent
+from chat.operators import OperatorRef
 from chat.tokens import visitor_token_issue
 from councils.sites import CouncilRef
 from routing.models import Department
@@ -86,4 +88,6 @@ def accepted_chat_in(council: CouncilRef, operator: OperatorRef, **kwargs) -> St
     chat = chat_in(council, **kwargs)
     with schema_context(council.schema_name):
         conversation_accept(council=council, conversation_id=chat.id, operator=operator)
+    # Its announcements reach Redis before any socket the test opens next joins a group.
+    wait_until_sent()
     return chat

@@ -10,22 +10,23 @@ from uuid import UUID
 from django.db import transaction
 
 from assistant.selectors import assistant_takes_chat
-from chat import groups
-from chat.broadcast import send_on_commit
+from chat.actions.assignment import dispatch_queue
+from chat.actions.feedback import conversation_rate as conversation_rate_unsafe
+from chat.actions.feedback import transcript_request as transcript_request_unsafe
+from chat.actions.followups import enquiry_store_unsafe
+from chat.actions.lifecycle import conversation_end, conversation_start
 from chat.errors import ChatError
 from chat.models import Conversation, Enquiry
-from chat.payloads import enquiry_payload
-from chat.services import conversation_end, conversation_start
 from chat.tokens import TokenInvalid, visitor_token_issue, visitor_token_read
 from councils.partnership_routing import RouteRequest, partnership_rules, route_chat
 from councils.services import record_routing_decision
 from councils.sites import CouncilRef, Site
 from councils.tenancy import council_schema
-from routing.assignment import dispatch_queue
 from routing.availability import queue_refusal
 from routing.selectors import department_for_chat
 from widgets.forms import check_configured_fields
 from widgets.models import PrechatField
+from widgets.selectors import next_open_text
 
 
 class WidgetChatRefused(Exception):
@@ -197,8 +198,6 @@ def _assistant_chat_start(
 
 
 def _offline_body(refusal, language: str) -> dict[str, Any]:
-    from widgets.selectors import next_open_text
-
     return {
         "error": "offline",
         "reason": refusal.reason,
@@ -235,33 +234,22 @@ def conversation_rate(
 ) -> None:
     """Store the visitor's verdict (a later one replaces an earlier one)."""
     with council_schema(council.schema_name):
-        Conversation.objects.filter(id=conversation_id).update(
-            rating=rating, rating_comment=comment
-        )
+        conversation_rate_unsafe(conversation_id=conversation_id, rating=rating, comment=comment)
 
 
 def transcript_request(*, council: CouncilRef, conversation_id: UUID, email: str) -> None:
     """Remember where to send the transcript and email it after commit, from the council's
     schema (tenant-schemas-celery runs the task there)."""
-    from chat.tasks import send_transcript_task
-
-    with council_schema(council.schema_name), transaction.atomic():
-        Conversation.objects.filter(id=conversation_id).update(
-            transcript_email=email, transcript_sent_at=None
-        )
-        transaction.on_commit(lambda: send_transcript_task.delay(str(conversation_id), email))
+    with council_schema(council.schema_name):
+        transcript_request_unsafe(conversation_id=conversation_id, email=email)
 
 
 def conversation_end_by_visitor(
     *, council: CouncilRef, conversation_id: UUID, quick_exit: bool = False
 ) -> None:
     """The visitor ended the chat (End chat, or the quick exit, which counts as the system)."""
-    with council_schema(council.schema_name), transaction.atomic():
-        conversation_end(council=council, conversation_id=conversation_id)
-        if quick_exit:
-            Conversation.objects.filter(id=conversation_id).update(
-                ended_by=Conversation.EndedBy.SYSTEM
-            )
+    with council_schema(council.schema_name):
+        conversation_end(council=council, conversation_id=conversation_id, quick_exit=quick_exit)
 
 
 def enquiry_create(*, site: Site, form: dict[str, Any], prechat: dict[str, Any]) -> Enquiry:
@@ -270,8 +258,6 @@ def enquiry_create(*, site: Site, form: dict[str, Any], prechat: dict[str, Any])
     On a partnership host the council comes from the visitor's pick or the routing rules,
     as for a chat; with neither, 400 asks for the council.
     """
-    from chat.tasks import send_enquiry_task
-
     destination = destination_for(site=site, form=form)
     council = destination.council
     department_slug, strict = destination.department_slug, destination.strict_department
@@ -283,7 +269,8 @@ def enquiry_create(*, site: Site, form: dict[str, Any], prechat: dict[str, Any])
         )
         if department_error:
             raise WidgetChatRefused.field("department", department_error)
-        enquiry = Enquiry.objects.create(
+        enquiry = enquiry_store_unsafe(
+            council,
             name=form["name"].strip(),
             email=form["email"],
             phone=form["phone"],
@@ -293,12 +280,5 @@ def enquiry_create(*, site: Site, form: dict[str, Any], prechat: dict[str, Any])
             language=form["language"] or "en",
             prechat=prechat,
             reason=form["reason"] or Enquiry.Reason.CLOSED,
-        )
-        enquiry_id = str(enquiry.id)
-        transaction.on_commit(lambda: send_enquiry_task.delay(enquiry_id))
-        # Every console of the council lists it for follow-up at once.
-        send_on_commit(
-            groups.queue_group(council.id),
-            {"type": "followup.add", "kind": "enquiry", "item": enquiry_payload(enquiry)},
         )
     return enquiry

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django_tenants.utils import schema_context
 
+from chat.actions.lifecycle import conversation_mark_missed_unsafe
 from chat.models import CannedResponse, Conversation, Enquiry, Visitor
-from chat.services import conversation_mark_missed_unsafe
 from councils.sites import CouncilRef
 from routing.models import Department
 

@@ -76,6 +76,7 @@ async def test_when_the_visitor_has_read_up_to_a_seq_then_it_is_stored_and_the_o
         await comm.disconnect()
 
 
+@pytest.mark.invalid_frames  # refused frames on purpose (tests/protocol.py)
 async def test_read_receipts_never_go_backwards_nor_past_the_last_message(councils):
     alex = await make_operator(councils.alpha, "alex")
     chat = await start_accepted_chat(councils.alpha, alex)  # seqs 1 (question) and 2 (joined)
@@ -167,6 +168,7 @@ async def test_hello_lists_the_councils_canned_responses_with_their_department(c
     await operator.disconnect()
 
 
+@pytest.mark.invalid_frames  # refused frames on purpose (tests/protocol.py)
 async def test_when_an_operator_ends_with_an_outcome_then_the_wrap_up_is_stored(councils):
     alex = await make_operator(councils.alpha, "alex")
     chat = await start_accepted_chat(councils.alpha, alex)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
+from chat.actions.lifecycle import conversation_start
 from chat.models import Conversation
 from chat.selectors import earlier_conversations
-from chat.services import conversation_start
 from widgets.models import PrechatField
 
 pytestmark = pytest.mark.usefixtures("committed")

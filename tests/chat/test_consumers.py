@@ -268,6 +268,7 @@ async def test_when_a_client_id_is_sent_twice_then_the_same_ack_comes_back_and_o
         ('{"type": "message", "client_id": "e", "body": "' + "y" * 17000 + '"}', "frame_too_large"),
     ],
 )
+@pytest.mark.invalid_frames  # refused frames on purpose (tests/protocol.py)
 async def test_when_a_visitor_sends_a_bad_frame_then_an_error_names_it_and_nothing_is_stored(
     councils, raw, code
 ):
@@ -285,6 +286,7 @@ async def test_when_a_visitor_sends_a_bad_frame_then_an_error_names_it_and_nothi
     await visitor.disconnect()
 
 
+@pytest.mark.invalid_frames  # refused frames on purpose (tests/protocol.py)
 async def test_when_a_visitor_sends_a_binary_frame_then_it_is_refused_politely(councils):
     chat = await start_chat(councils.alpha)
     visitor = await joined_visitor(chat)

@@ -10,11 +10,12 @@ import pytest
 from channels.layers import get_channel_layer
 from django_tenants.utils import schema_context
 
+from chat.actions.lifecycle import conversation_end
+from chat.actions.messages import message_create
 from chat.broadcast import send_now, wait_until_sent
 from chat.errors import ChatError
 from chat.models import Conversation, Message
 from chat.selectors import message_list_after_with_last_seq
-from chat.services import conversation_end, message_create
 from tests.factories import accepted_chat_in, chat_in, operator_in
 
 pytestmark = pytest.mark.usefixtures("manual_assignment")

@@ -9,9 +9,10 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from chat.actions.lifecycle import conversation_accept, conversation_end
+from chat.actions.messages import message_create
 from chat.errors import ChatError
 from chat.models import Conversation, Message
-from chat.services import conversation_accept, conversation_end, message_create
 from tests.factories import accepted_chat_in, chat_in, operator_in
 
 pytestmark = pytest.mark.usefixtures("manual_assignment")

@@ -10,8 +10,10 @@ from django.core import mail
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from chat.actions.lifecycle import conversation_accept
+from chat.actions.messages import message_create
 from chat.models import Conversation, Message
-from chat.services import OperatorRef, conversation_accept, message_create
+from chat.operators import OperatorRef
 from councils.models import Council
 from councils.sites import council_ref
 from tests.conftest import put_online

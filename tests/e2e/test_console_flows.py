@@ -18,8 +18,8 @@ from django.test import Client
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
+from chat.actions.lifecycle import conversation_end
 from chat.models import Conversation, Enquiry
-from chat.services import conversation_end
 from routing.models import OperatorPresence
 from tests.chat.console_factories import canned_in, enquiry_in, give_email, mark_missed
 from tests.e2e.axe import axe_violations

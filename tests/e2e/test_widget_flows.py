@@ -20,8 +20,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
+from chat.actions.lifecycle import conversation_accept, conversation_end
+from chat.actions.messages import message_create
 from chat.models import Conversation, Enquiry
-from chat.services import conversation_accept, conversation_end, message_create
 from config.celery import app
 from routing.models import OperatorPresence
 from tests.conftest import set_routing

@@ -10,10 +10,10 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from chat.actions.assignment import dispatch_queue
+from chat.actions.lifecycle import conversation_accept, conversation_end
 from chat.errors import ChatError
 from chat.models import Conversation
-from chat.services import conversation_accept, conversation_end
-from routing.assignment import dispatch_queue
 from routing.models import OperatorPresence
 from tests.conftest import put_online, set_routing
 from tests.factories import chat_in, operator_in
@@ -119,7 +119,7 @@ def test_only_department_members_get_its_chats(councils):
 
 
 def test_a_welsh_chat_goes_to_a_welsh_speaker_and_waits_for_one_if_the_council_says_so(councils):
-    from chat.services import conversation_start
+    from chat.actions.lifecycle import conversation_start
 
     alpha = councils.alpha
     put_online(alpha, "alex")

@@ -45,6 +45,7 @@ async def test_opening_the_console_makes_the_operator_online_and_queued_chats_co
     await console.disconnect()
 
 
+@pytest.mark.invalid_frames  # refused frames on purpose (tests/protocol.py)
 async def test_an_away_operator_gets_no_new_chats_until_back_online(councils):
     alpha = councils.alpha
     alex = await sync_to_async(operator_in)(alpha, "alex")

@@ -9,11 +9,11 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from chat.actions.lifecycle import conversation_accept, conversation_end
+from chat.actions.sweeps import sweep_council
 from chat.models import Conversation, Message
 from chat.queue import estimate_wait_s
-from chat.services import conversation_accept, conversation_end
 from routing.models import OperatorPresence
-from routing.sweeps import sweep_council
 from tests.conftest import put_online, set_routing
 from tests.factories import chat_in, operator_in
 from tests.sockets import (
@@ -121,7 +121,7 @@ def test_a_chat_waiting_too_long_becomes_missed_and_stays_for_follow_up(councils
 
 
 def test_an_accepted_chat_not_answered_in_time_goes_back_to_the_queue(councils):
-    from chat.services import message_create
+    from chat.actions.messages import message_create
 
     alpha = councils.alpha
     set_routing(alpha, assignment_strategy="manual", unanswered_after_seconds=120)
@@ -184,7 +184,7 @@ async def test_a_dropped_operators_chats_go_to_the_front_and_visitors_are_told(c
 
 
 def test_an_operator_going_offline_hands_back_their_chats_at_once(councils):
-    from routing.presence import presence_set
+    from chat.actions.presence import presence_set
 
     alpha = councils.alpha
     put_online(alpha, "alex")
@@ -197,7 +197,7 @@ def test_an_operator_going_offline_hands_back_their_chats_at_once(councils):
 
 
 async def test_a_burst_of_assignments_reaches_waiting_visitors_as_one_final_position(councils):
-    from routing.assignment import dispatch_queue
+    from chat.actions.assignment import dispatch_queue
 
     alpha = councils.alpha
     set_routing_async = sync_to_async(set_routing)

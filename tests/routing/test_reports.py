@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from chat.actions.lifecycle import conversation_start
 from chat.models import Conversation
-from chat.services import conversation_start
 from routing.reports import wait_times_by_language
 
 pytestmark = pytest.mark.usefixtures("manual_assignment")

@@ -87,6 +87,7 @@ async def test_a_chat_transferred_to_an_online_colleague_becomes_theirs(councils
         await comm.disconnect()
 
 
+@pytest.mark.invalid_frames  # refused frames on purpose (tests/protocol.py)
 async def test_a_transfer_to_an_operator_who_is_away_or_full_is_refused(councils):
     alpha = councils.alpha
     alex = await sync_to_async(operator_in)(alpha, "alex")

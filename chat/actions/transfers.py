@@ -14,23 +14,22 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from chat import groups
+from chat import frames, groups
+from chat.actions.announce import announce_load_on_commit, announce_positions_on_commit
+from chat.actions.assignment import conversation_assign_unsafe, dispatch_on_commit
+from chat.actions.lifecycle import conversation_requeue_unsafe
+from chat.actions.messages import system_message_unsafe
 from chat.broadcast import send_on_commit
 from chat.errors import ChatError
 from chat.models import Conversation, ConversationTransfer, Message, Visitor
+from chat.operators import OperatorRef, operator_ref
 from chat.payloads import operator_display_name
-from chat.queue import announce_positions_on_commit
 from chat.selectors import conversation_summary
-from chat.services import (
-    OperatorRef,
-    announce_load_on_commit,
-    conversation_assign_unsafe,
-    conversation_requeue_unsafe,
-    dispatch_on_commit,
-)
 from councils.sites import CouncilRef
 from routing.capacity import lock_load_unsafe
 from routing.models import Department, OperatorPresence
+
+_NOT_COPIED_FIELDS = {"id", "conversation", "author_user"}
 
 
 def _lock_my_chat_unsafe(conversation_id: UUID, operator: OperatorRef) -> Conversation:
@@ -60,10 +59,10 @@ def transfer_to_operator(
     load = lock_load_unsafe(target.id)
     if load.status != OperatorPresence.Status.ONLINE or not load.has_room:
         raise ChatError("not_available", f"{operator_display_name(target)} cannot take it now.")
-    to = OperatorRef(id=target.id, username=target.username, name=operator_display_name(target))
-    send_on_commit(
+    to = operator_ref(target)
+    frames.send_frame_on_commit(
         groups.operator_group(council.id, operator.id),
-        {"type": "operator.removed", "conversation": str(conversation.id), "reason": "transferred"},
+        frames.chat_removed(str(conversation.id), "transferred"),
     )
     summary = conversation_assign_unsafe(council, conversation, to, reason="transfer")
     announce_load_on_commit(council, operator.id)
@@ -137,28 +136,17 @@ def transfer_to_council(
         },
         **moved_fields,
     )
+    # Every column is copied (extra included), except the author's user: users are per
+    # council, so the old council's user id means nothing (or someone else) here.
+    copied = [f.attname for f in Message._meta.concrete_fields if f.name not in _NOT_COPIED_FIELDS]
     Message.objects.bulk_create(
-        Message(
-            conversation=moved,
-            seq=m.seq,
-            author=m.author,
-            author_user=None,
-            author_name=m.author_name,
-            body=m.body,
-            client_id=m.client_id,
-            created_at=m.created_at,
-        )
-        for m in messages
+        Message(conversation=moved, **{name: getattr(m, name) for name in copied}) for m in messages
     )
-    from chat.services import announce_message_on_commit, append_message_unsafe
-
-    note = append_message_unsafe(
+    system_message_unsafe(
+        to_council,
         moved,
-        author=Message.Author.SYSTEM,
-        author_name="",
-        body=f"{operator.name} passed your chat to {to_council.name}. "
+        f"{operator.name} passed your chat to {to_council.name}. "
         "You're at the front of their queue.",
-        client_id=None,
     )
     ConversationTransfer.objects.create(
         conversation_id=moved.id,
@@ -192,25 +180,12 @@ def transfer_to_council(
             "council_id": to_council.id,
         },
     )
-    send_on_commit(
+    frames.send_frame_on_commit(
         groups.operator_group(council.id, operator.id),
-        {"type": "operator.removed", "conversation": str(conversation_id), "reason": "transferred"},
+        frames.chat_removed(str(conversation_id), "transferred"),
     )
     announce_load_on_commit(council, operator.id)
     dispatch_on_commit(council)
-    announce_message_on_commit(to_council, note)
-    send_on_commit(
-        groups.queue_group(to_council.id), {"type": "queue.add", "conversation": summary}
-    )
+    frames.send_frame_on_commit(groups.queue_group(to_council.id), frames.queue_add(summary))
     announce_positions_on_commit(to_council)
     dispatch_on_commit(to_council)
-
-
-def transferred_to(conversation_id: UUID) -> int | None:
-    """The council a chat left this council for, if it did. Call in the old council's schema."""
-    record = (
-        ConversationTransfer.objects.filter(conversation_id=conversation_id, direction="out")
-        .order_by("-created_at")
-        .first()
-    )
-    return record.other_council_id if record else None

@@ -18,13 +18,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from chat.actions.announce import announce_positions_on_commit
+from chat.actions.assignment import dispatch_on_commit
+from chat.actions.lifecycle import conversation_mark_missed_unsafe, conversation_requeue_unsafe
 from chat.models import Conversation
-from chat.queue import announce_positions_on_commit
-from chat.services import (
-    conversation_mark_missed_unsafe,
-    conversation_requeue_unsafe,
-    dispatch_on_commit,
-)
 from councils.sites import CouncilRef
 from routing.models import OperatorPresence, RoutingSettings
 

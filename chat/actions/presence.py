@@ -8,8 +8,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from chat.actions.announce import announce_load_on_commit
+from chat.actions.assignment import dispatch_on_commit
+from chat.actions.sweeps import requeue_operator_chats_unsafe
 from chat.errors import ChatError
-from chat.services import announce_load_on_commit, dispatch_on_commit
 from councils.sites import CouncilRef
 from routing.capacity import Load, load_of, presence_for
 from routing.models import OperatorPresence
@@ -48,8 +50,6 @@ def presence_set(*, council: CouncilRef, user_id: int, status: str) -> Load:
     presence.last_seen = timezone.now()
     presence.save(update_fields=["status", "last_seen"])
     if status == OperatorPresence.Status.OFFLINE:
-        from routing.sweeps import requeue_operator_chats_unsafe
-
         requeue_operator_chats_unsafe(council, user_id, reason="requeued")
     announce_load_on_commit(council, user_id)
     if status == OperatorPresence.Status.ONLINE:

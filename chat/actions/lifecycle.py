@@ -1,0 +1,219 @@
+"""A chat's life: started, accepted, requeued, missed, ended.
+
+Each change is stored first and announced after commit. Callers run these inside the
+council's schema and pass the council's `CouncilRef`, whose id scopes every group name.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+
+from chat import frames, groups
+from chat.actions.announce import (
+    announce_load_on_commit,
+    announce_positions_on_commit,
+    announce_status_on_commit,
+)
+from chat.actions.assignment import conversation_assign_unsafe, dispatch_on_commit
+from chat.actions.messages import clean_body, message_store_unsafe, system_message_unsafe
+from chat.errors import ChatError
+from chat.models import Conversation, Message, Visitor
+from chat.operators import OperatorRef
+from chat.payloads import operator_display_name
+from chat.selectors import conversation_summary, prechat_email
+from councils.sites import CouncilRef
+from routing.capacity import lock_load_unsafe
+from routing.models import Department
+
+MISSED_TEXT = "Sorry, no one could answer in time. The council will follow up."
+IDLE_TEXT = "The chat was closed after a long time with no messages."
+
+
+@transaction.atomic
+def conversation_start(
+    *,
+    council: CouncilRef,
+    name: str,
+    message: str,
+    department: Department | None,
+    page_url: str = "",
+    prechat: dict[str, Any] | None = None,
+    language: str = Conversation.Language.ENGLISH,
+    routed_by: dict[str, Any] | None = None,
+) -> tuple[Conversation, dict[str, Any]]:
+    """Open a chat in the council's queue with the visitor's question stored as seq 1.
+
+    Operators are not chosen here: callers run `chat.actions.assignment.dispatch_queue`
+    after the commit, in its own transactions.
+    """
+    body = clean_body(message)
+    # The email lets the console list the visitor's earlier chats with this council.
+    visitor = Visitor.objects.create(name=name, email=prechat_email(prechat))
+    conversation = Conversation.objects.create(
+        visitor=visitor,
+        department=department,
+        page_url=page_url,
+        prechat=prechat or {},
+        language=language,
+        routed_by=routed_by or {},
+    )
+    # Not announced: nobody has joined the chat's group before its token is handed out.
+    stored = message_store_unsafe(
+        council,
+        conversation.id,
+        author=Message.Author.VISITOR,
+        body=body,
+        author_name=name,
+        announce=False,
+    )
+    conversation.last_seq = stored.seq
+    summary = conversation_summary(conversation.id)
+    frames.send_frame_on_commit(groups.queue_group(council.id), frames.queue_add(summary))
+    announce_positions_on_commit(council)
+    return conversation, summary
+
+
+@transaction.atomic
+def conversation_accept(
+    *, council: CouncilRef, conversation_id: UUID, operator: OperatorRef
+) -> dict[str, Any]:
+    """Give a queued chat to `operator`, who picked it from the queue.
+
+    Exactly one of several racing operators wins (the conversation row lock), and an
+    operator at their limit is refused (their presence row lock, taken second).
+    """
+    conversation = Conversation.objects.select_for_update().filter(id=conversation_id).first()
+    if conversation is None:
+        raise ChatError("not_found", "No such conversation.")
+    if conversation.status != Conversation.Status.QUEUED:
+        raise ChatError("already_taken", "Another operator has already taken this chat.")
+    load = lock_load_unsafe(operator.id)
+    if not load.has_room:
+        raise ChatError("at_capacity", f"You already have {load.active} of {load.max_chats} chats.")
+    return conversation_assign_unsafe(council, conversation, operator, reason="accepted")
+
+
+def conversation_requeue_unsafe(
+    council: CouncilRef,
+    conversation: Conversation,
+    *,
+    visitor_text: str,
+    removed_reason: str,
+    department: Department | None = None,
+) -> None:
+    """Put an active chat back at the front of the queue, telling visitor and operator.
+
+    Precondition: in a transaction holding the conversation's row lock.
+    """
+    previous_operator_id = conversation.operator_id
+    conversation.status = Conversation.Status.QUEUED
+    conversation.operator_id = None
+    conversation.priority = 1
+    conversation.queued_at = timezone.now()
+    fields = ["status", "operator", "priority", "queued_at"]
+    if department is not None:
+        conversation.department = department
+        fields.append("department")
+    conversation.save(update_fields=fields)
+    system_message_unsafe(council, conversation, visitor_text)
+    announce_status_on_commit(council, conversation, None)
+    if previous_operator_id:
+        frames.send_frame_on_commit(
+            groups.operator_group(council.id, previous_operator_id),
+            frames.chat_removed(str(conversation.id), removed_reason),
+        )
+    frames.send_frame_on_commit(
+        groups.queue_group(council.id), frames.queue_add(conversation_summary(conversation.id))
+    )
+    announce_positions_on_commit(council)
+    announce_load_on_commit(council, previous_operator_id)
+    dispatch_on_commit(council)
+
+
+def conversation_mark_missed_unsafe(council: CouncilRef, conversation: Conversation) -> None:
+    """Nobody answered in time: keep the chat for follow-up and tell the visitor and consoles.
+
+    Precondition: in a transaction holding the conversation's row lock; it is queued.
+    """
+    conversation.status = Conversation.Status.MISSED
+    conversation.save(update_fields=["status"])
+    system_message_unsafe(council, conversation, MISSED_TEXT)
+    announce_status_on_commit(council, conversation, None)
+    frames.send_frame_on_commit(
+        groups.queue_group(council.id), frames.queue_remove(str(conversation.id), "missed")
+    )
+
+
+@transaction.atomic
+def conversation_end(
+    *,
+    council: CouncilRef,
+    conversation_id: UUID,
+    operator: OperatorRef | None = None,
+    idle: bool = False,
+    quick_exit: bool = False,
+    outcome: str = "",
+) -> None:
+    """End a chat: by its operator, by the system when idle, otherwise by its visitor.
+
+    `quick_exit`: the visitor left by the quick exit, recorded as ended by the system.
+    `outcome` is the operator's wrap-up (Conversation.Outcome); an empty one is allowed.
+    """
+    if outcome and outcome not in Conversation.Outcome.values:
+        raise ChatError("invalid_outcome", "Choose one of the listed outcomes.")
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("operator", "visitor")
+        .filter(id=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        raise ChatError("not_found", "No such conversation.")
+    if operator is not None and conversation.operator_id != operator.id:
+        raise ChatError("not_assigned", "This chat is not assigned to you.")
+    if conversation.status == Conversation.Status.ENDED:
+        return
+    was_queued = conversation.status == Conversation.Status.QUEUED
+    conversation.status = Conversation.Status.ENDED
+    conversation.ended_at = timezone.now()
+    if operator is not None:
+        conversation.ended_by = Conversation.EndedBy.OPERATOR
+    elif idle or quick_exit:
+        conversation.ended_by = Conversation.EndedBy.SYSTEM
+    else:
+        conversation.ended_by = Conversation.EndedBy.VISITOR
+    conversation.outcome = outcome
+    conversation.save(update_fields=["status", "ended_at", "ended_by", "outcome"])
+    if idle:
+        text = IDLE_TEXT
+    else:
+        text = f"{operator.name if operator else conversation.visitor.name} ended the chat."
+    system_message_unsafe(council, conversation, text)
+    current = operator_display_name(conversation.operator) if conversation.operator else None
+    announce_status_on_commit(council, conversation, current)
+    if was_queued:
+        frames.send_frame_on_commit(
+            groups.queue_group(council.id), frames.queue_remove(str(conversation.id), "ended")
+        )
+        announce_positions_on_commit(council)
+    elif conversation.operator_id:
+        announce_load_on_commit(council, conversation.operator_id)
+        dispatch_on_commit(council)
+
+
+def end_idle_conversations(*, council: CouncilRef, idle_seconds: int) -> int:
+    """End chats with no message for `idle_seconds`, telling both sides. Returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=idle_seconds)
+    idle_ids = list(
+        Conversation.objects.exclude(status=Conversation.Status.ENDED)
+        .filter(last_message_at__lt=cutoff)
+        .values_list("id", flat=True)
+    )
+    for conversation_id in idle_ids:
+        conversation_end(council=council, conversation_id=conversation_id, idle=True)
+    return len(idle_ids)
