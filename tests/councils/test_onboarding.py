@@ -373,9 +373,9 @@ def test_two_councils_onboarded_at_the_same_time_both_get_their_schema(new_counc
 
 
 def test_the_base_schema_is_migrated_again_when_a_migration_is_missing_from_it(committed):
-    from councils.onboarding import base_pending_migrations, base_schema_prepare
-
     from django.db.migrations.loader import MigrationLoader
+
+    from councils.onboarding import base_pending_migrations, base_schema_prepare
 
     assert base_pending_migrations() == 0
     # The latest councils migration (a leaf: an earlier one is not re-planned while a later
