@@ -33,6 +33,7 @@ COPY social ./social
 COPY privacy ./privacy
 COPY reports ./reports
 COPY staffauth ./staffauth
+COPY assistant ./assistant
 COPY templates ./templates
 COPY locale ./locale
 # Static files collected at build time (settings need a key, not a database).

@@ -20,6 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from assistant import consumer as assistant_consumer
 from chat import frames, groups, selectors
 from chat.actions import followups, lifecycle, messages, notes, presence, transfers
 from chat.errors import ChatError
@@ -357,6 +358,9 @@ class VisitorConsumer(ChatSocket):
         "typing": "on_typing",
         "end": "on_end",
         "read": "on_read",
+        # The council's assistant (issue 14, assistant/consumer.py)
+        "handoff": "on_handoff",
+        "feedback": "on_feedback",
     }
 
     async def open(self) -> None:
@@ -422,15 +426,24 @@ class VisitorConsumer(ChatSocket):
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         client_id = _client_id(frame)
-        stored = await in_council(
+        # Stored as ever; while the assistant has the chat it answers in the same transaction.
+        outcome = await in_council(
             self.council,
-            messages.message_create,
+            assistant_consumer.visitor_message,
             council=self.council,
             conversation_id=self.conversation,
             body=frame.get("body"),
             client_id=client_id,
         )
-        await self.send_frame(frames.ack(client_id, stored.seq))
+        await self.send_frame(frames.ack(client_id, outcome.stored.seq))
+        if outcome.offline is not None:
+            await self.send_frame(outcome.offline.frame)
+
+    async def on_handoff(self, frame: dict[str, Any]) -> None:
+        await assistant_consumer.on_handoff(self, frame)
+
+    async def on_feedback(self, frame: dict[str, Any]) -> None:
+        await assistant_consumer.on_feedback(self, frame)
 
     async def on_resume(self, frame: dict[str, Any]) -> None:
         last = await self.replay(self.conversation, _after_seq(frame))

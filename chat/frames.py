@@ -114,6 +114,18 @@ def transferred(council_slug: str, council_name: str, token: str, websocket: str
     }
 
 
+def offline(reason: str, offer: dict[str, Any]) -> Frame:
+    """The visitor asked the assistant for a person and nobody can take the chat: what the
+    council's offline window offers (`offer`: mode, message, detail, links, contact_form,
+    hours, next_open, next_open_text; built by `assistant.services.offline_frame`)."""
+    return {"type": "offline", "reason": reason, **offer}
+
+
+def feedback(seq: int, helpful: bool) -> Frame:
+    """The visitor's verdict on the assistant's answer at `seq` is stored."""
+    return {"type": "feedback", "seq": seq, "helpful": helpful}
+
+
 # ---- Operator socket ------------------------------------------------------------------
 
 

@@ -86,7 +86,14 @@ def _defs() -> dict[str, Any]:
                 "client_id": _nullable(STRING),
                 "sent_at": TIME,
             },
-            {"extra": OPEN_OBJECT},
+            {
+                "extra": OPEN_OBJECT,
+                # An assistant message (author "bot"): docs/protocol.md, Assistant.
+                "answer_key": _nullable(STRING),
+                "links": _array(_obj({"url": STRING, "text": STRING})),
+                "suggestions": {"type": "array", "items": STRING, "maxItems": 3},
+                "safety": BOOLEAN,
+            },
         ),
         "summary": _obj(
             {
@@ -199,7 +206,8 @@ def _error(optional: dict[str, Any]) -> dict[str, Any]:
 
 def _message_frame(with_conversation: bool) -> dict[str, Any]:
     fields = dict(_defs()["message"]["properties"])
-    extra = {"extra": fields.pop("extra")}
+    optional = ("extra", "answer_key", "links", "suggestions", "safety")
+    extra = {name: fields.pop(name) for name in optional}
     if with_conversation:
         fields = {"conversation": _ref("uuid"), **fields}
     return _frame("message", fields, extra)
@@ -214,6 +222,11 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
         "typing": _frame("typing", {"active": BOOLEAN}),
         "end": _frame("end", {}),
         "read": _frame("read", {"seq": COUNT}),
+        # The council's assistant (docs/protocol.md, Assistant)
+        "handoff": _frame("handoff", {}),
+        "feedback": _frame(
+            "feedback", {"seq": {"type": "integer", "minimum": 1}, "helpful": BOOLEAN}
+        ),
     }
     operator_client = {
         "accept": _frame("accept", {"conversation": uuid}),
@@ -276,6 +289,21 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
             "transferred",
             {"council": _ref("slug_name"), "token": STRING, "websocket": STRING},
         ),
+        "offline": _frame(
+            "offline",
+            {
+                "reason": {"enum": ["closed", "no_operator_online", "queue_full"]},
+                "mode": {"enum": ["hours", "contact", "links"]},
+                "message": STRING,
+                "detail": STRING,
+                "links": _array(_obj({"title": STRING, "url": STRING})),
+                "contact_form": BOOLEAN,
+                "hours": _array(OPEN_OBJECT),
+                "next_open": _nullable(STRING),
+                "next_open_text": STRING,
+            },
+        ),
+        "feedback": _frame("feedback", {"seq": COUNT, "helpful": BOOLEAN}),
         "error": _error({"client_id": STRING}),
     }
     operator_server = {

@@ -19,6 +19,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django_tenants.utils import schema_context, schema_exists
 
+from assistant.demo import seed_assistant_demo
 from councils.models import (
     Council,
     Partnership,
@@ -129,6 +130,7 @@ def seed_demo(*, password: str) -> SeedReport:
             # Messenger and WhatsApp for West Dorset and Somerset (social/demo.py).
             seed_social_demo(council_id=council.pk, slug=spec.slug)
             demo_council_sign_in()  # admins without two-factor in the demo (staffauth/demo.py)
+            seed_assistant_demo(spec.slug)  # knowledge, synonyms and mode (assistant/demo.py)
     _seed_partnership_routing(partnership)
     manager, _ = _user_ensure(MANAGER_USERNAME, "Pat", "Manager", encoded, superuser=True)
     report.manager_two_factor = demo_manager_two_factor(manager)

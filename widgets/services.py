@@ -9,6 +9,7 @@ from uuid import UUID
 
 from django.db import transaction
 
+from assistant.selectors import assistant_takes_chat
 from chat.actions.assignment import dispatch_queue
 from chat.actions.feedback import conversation_rate as conversation_rate_unsafe
 from chat.actions.feedback import transcript_request as transcript_request_unsafe
@@ -54,6 +55,7 @@ class WidgetChat:
     last_seq: int
     routed_by: dict[str, Any]
     token: str
+    offline: dict[str, Any] | None = None  # the assistant's chat, a person asked for, none there
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ def widget_chat_start(*, site: Site, form: dict[str, Any], prechat: dict[str, An
         if department_error:
             raise WidgetChatRefused.field("department", department_error)
         refusal = queue_refusal(department)
+        if assistant_takes_chat(department, refusal):  # issue 14: the council's assistant
+            return _assistant_chat_start(site, council, department, form, prechat, routed_by)
         if refusal is not None:
             raise WidgetChatRefused(409, _offline_body(refusal, form["language"] or "en"))
         try:
@@ -144,6 +148,52 @@ def widget_chat_start(*, site: Site, form: dict[str, Any], prechat: dict[str, An
         last_seq=summary["last_seq"],
         routed_by=routed_by,
         token=visitor_token_issue(council_id=council.id, conversation_id=conversation.id),
+    )
+
+
+def _assistant_chat_start(
+    site: Site,
+    council: CouncilRef,
+    department,
+    form: dict[str, Any],
+    prechat: dict[str, Any],
+    routed_by: dict[str, Any],
+) -> WidgetChat:
+    """The assistant takes the chat: the question is seq 1 and its answer seq 2."""
+    from assistant.services import bot_chat_start
+
+    try:
+        conversation, outcome = bot_chat_start(
+            council=council,
+            name=form["name"].strip(),
+            message=form["message"],
+            department=department,
+            page_url=form["page_url"],
+            prechat=prechat,
+            language=form["language"] or "en",
+            routed_by=routed_by,
+        )
+    except ChatError as err:
+        raise WidgetChatRefused.field("message", err.detail) from err
+    if site.partnership is not None:
+        record_routing_decision(
+            partnership_id=site.partnership.id,
+            council_id=council.id,
+            conversation_id=conversation.id,
+            routed_by=routed_by,
+            service_slug=form["department"],
+            postcode=form["postcode"],
+            page_url=form["page_url"],
+        )
+    return WidgetChat(
+        conversation_id=str(conversation.id),
+        council=council,
+        department_slug=department.slug if department else None,
+        status=outcome.status,
+        last_seq=conversation.last_seq,
+        routed_by=routed_by,
+        token=visitor_token_issue(council_id=council.id, conversation_id=conversation.id),
+        offline=outcome.offline.frame if outcome.offline else None,
     )
 
 

@@ -120,22 +120,19 @@ def conversation_create(request: HttpRequest) -> HttpResponseBase:
     websocket = (
         f"{scheme}://{request.get_host()}/ws/visitor/{chat.conversation_id}/?token={chat.token}"
     )
-    return with_cors(
-        request,
-        JsonResponse(
-            {
-                "conversation": chat.conversation_id,
-                "token": chat.token,
-                "websocket": websocket,
-                "council": chat.council.slug,
-                "department": chat.department_slug,
-                "status": chat.status,
-                "last_seq": chat.last_seq,
-                "routed_by": chat.routed_by,
-            },
-            status=201,
-        ),
-    )
+    body = {
+        "conversation": chat.conversation_id,
+        "token": chat.token,
+        "websocket": websocket,
+        "council": chat.council.slug,
+        "department": chat.department_slug,
+        "status": chat.status,
+        "last_seq": chat.last_seq,
+        "routed_by": chat.routed_by,
+    }
+    if chat.offline is not None:  # asked the assistant for a person; nobody is there
+        body["offline"] = chat.offline
+    return with_cors(request, JsonResponse(body, status=201))
 
 
 @csrf_exempt

@@ -794,7 +794,7 @@
     } else {
       var echo = m.extra && m.extra.echo; // sent from the council's Facebook Page itself
       node = el('div', { class: 'msg ' + (echo ? 'operator echo' : m.author) }, [
-        el('span', { class: 'who', text: m.name || (m.author === 'visitor' ? p.conv.visitor_name : m.author) }),
+        el('span', { class: 'who', text: m.author === 'bot' ? (m.name || 'Assistant') + ' \u00b7 automated assistant' + (m.safety ? ' \u00b7 safety message' : m.answer_key ? ' \u00b7 ' + m.answer_key : ' \u00b7 not sure') : m.name || (m.author === 'visitor' ? p.conv.visitor_name : m.author) }),
         el('p', { class: 'body', text: m.body }),
         el('span', { class: 'state', text: clock(m.sent_at) }),
         m.author === 'operator' ? el('span', { class: 'receipt', 'data-testid': 'receipt' }) : null
