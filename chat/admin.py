@@ -23,6 +23,7 @@ class ConversationAdmin(admin.ModelAdmin):
     list_display = [
         "visitor",
         "status",
+        "channel",
         "department",
         "operator",
         "outcome",
@@ -30,7 +31,7 @@ class ConversationAdmin(admin.ModelAdmin):
         "created_at",
         "ended_at",
     ]
-    list_filter = ["status", "department", "outcome", "operator", "created_at"]
+    list_filter = ["status", "channel", "department", "outcome", "operator", "created_at"]
     list_select_related = ["visitor", "department", "operator"]
     search_fields = ["visitor__name", "visitor__email", "messages__body"]
     search_help_text = "Search the visitor's name or email and the words of every message."
@@ -39,7 +40,10 @@ class ConversationAdmin(admin.ModelAdmin):
     # Legal holds and erasure (privacy/); opening and searching are audited.
     actions = [privacy.place_legal_hold, privacy.release_legal_hold, privacy.erase_resident]
     fieldsets = [
-        (None, {"fields": ["visitor", "visitor_email", "status", "department", "operator"]}),
+        (
+            None,
+            {"fields": ["visitor", "visitor_email", "status", "channel", "department", "operator"]},
+        ),
         ("How it went", {"fields": ["outcome", "ended_by", "rating", "rating_comment"]}),
         (
             "Details",

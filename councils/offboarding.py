@@ -72,7 +72,12 @@ def council_export_unsafe(council: Council) -> dict:
     with schema_context(council.schema_name):
         for model in _tenant_models():
             label = model._meta.label_lower
-            tables[label] = serializers.serialize("python", model._default_manager.order_by("pk"))
+            rows = serializers.serialize("python", model._default_manager.order_by("pk"))
+            # Credentials stay behind (social connections' tokens): `EXPORT_EXCLUDE` on a model.
+            for row in rows:
+                for name in getattr(model, "EXPORT_EXCLUDE", ()):
+                    row["fields"].pop(name, None)
+            tables[label] = rows
     connection.set_schema_to_public()
     return {
         "format": EXPORT_FORMAT,

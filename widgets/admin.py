@@ -3,8 +3,7 @@
 from django.contrib import admin
 from django.db import models
 
-from config.admin_sites import council_admin_site
-from routing.admin import SingletonAdmin
+from config.admin_sites import SingletonAdmin, council_admin_site
 from widgets.contrast import contrast_ratio
 from widgets.models import OfflineLink, PrechatField, WidgetSettings
 

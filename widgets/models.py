@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
+from config.singleton import SingletonModel
 from widgets.contrast import MIN_CONTRAST, contrast_ratio
 
 # The pre-chat form's short lawful-basis text, until a council words its own (UK GDPR
@@ -23,7 +24,7 @@ LAWFUL_BASIS_CY = (
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB, e.g. #1d4f91.")
 
 
-class WidgetSettings(models.Model):
+class WidgetSettings(SingletonModel):
     """The council's branding and widget behaviour: one row per council schema (pk 1)."""
 
     class Position(models.TextChoices):
@@ -138,11 +139,6 @@ class WidgetSettings(models.Model):
             )
         if self.default_language == self.Language.WELSH and not self.offer_welsh:
             raise ValidationError({"default_language": "Offer Welsh to make it the default."})
-
-    @classmethod
-    def current(cls) -> WidgetSettings:
-        """This council's settings (created with defaults on first use)."""
-        return cls.objects.get_or_create(pk=1)[0]
 
 
 class PrechatField(models.Model):
