@@ -73,3 +73,33 @@ def test_erasure_by_social_id_leaves_no_trace_of_the_resident(councils):
     assert result.counts["conversations"] == 1
     assert traces(councils.alpha.schema_name, ["wombat", "wanda", WA_ID, "7700900456"]) == []
     assert traces(councils.beta.schema_name, ["wombat"])
+
+
+def test_downloading_a_residents_attachment_is_audited(councils):
+    from django.core.files.base import ContentFile
+    from django.test import Client
+    from django.utils import timezone
+
+    from privacy.models import AuditEntry
+    from tests.admin.factories import council_admin
+
+    plant_whatsapp(councils.alpha)
+    with schema_context(councils.alpha.schema_name):
+        media = SocialMedia.objects.get()
+        media.file.save(f"private/{councils.alpha.schema_name}/t.png", ContentFile(b"png"))
+        media.content_type, media.fetched_at = "image/png", timezone.now()
+        media.save()
+    chief = council_admin(councils.alpha)
+    client = Client(HTTP_HOST="alpha.localhost")
+    with schema_context(councils.alpha.schema_name):
+        from django.contrib.auth import get_user_model
+
+        client.force_login(get_user_model().objects.get(pk=chief.id))
+
+    assert client.get(f"/social/media/{media.pk}/").status_code == 200
+
+    with schema_context(councils.alpha.schema_name):
+        entry = AuditEntry.objects.get(action="media_viewed")
+        assert (entry.object_type, entry.object_id, entry.actor_name) == (
+            "social_media", str(media.pk), "chief",
+        )  # fmt: skip
