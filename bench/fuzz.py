@@ -168,7 +168,7 @@ async def fuzz_while_measuring(
 ) -> dict[str, Any]:
     operator = operators[healthy.operator]
     quiet_from = time.monotonic()
-    await asyncio.sleep(10)
+    await asyncio.sleep(20)
     quiet = healthy_latencies(healthy_visitor, operator, healthy, quiet_from, time.monotonic())
     visitor_frames = collect(frame_strategy(VISITOR_TYPES), frames_total // 2, 1)
     operator_frames = collect(frame_strategy(OPERATOR_TYPES), frames_total - frames_total // 2, 2)
