@@ -134,6 +134,8 @@ async def scenario(scale, chats, operator_logins, daphnes, pg, redis_server, url
 
     async def recovered(label: str) -> None:
         since = time.monotonic()
+        for visitor in visitors:  # a probe from every chat now, so the wait is the server's
+            visitor.probe()
         recovery[label] = await wait_live_again(
             visitors, operators, since, chats, timeout=max(30, 3 * scale.interval + 20)
         )
@@ -161,26 +163,29 @@ async def scenario(scale, chats, operator_logins, daphnes, pg, redis_server, url
         daphnes[0] = new
         events.append(f"redeploy {n + 1}: old daphne drained and exited in {drained:.1f} s")
         await recovered(f"redeploy {n + 1}")
-    flooding = asyncio.ensure_future(
-        config_flood(cluster.ports[-1], "wessex.localhost", scale.config_requests, concurrency=16)
-    )
+
+    def flood_now():
+        return config_flood(
+            cluster.ports[-1], "wessex.localhost", scale.config_requests, concurrency=16
+        )
+
     if not scale.fuzz_frames:
         fuzz = {}
+        flood = await flood_now()
     else:
         from bench.fuzz import fuzz_while_measuring
 
-        fuzz_chat, fuzz_session = fuzz
-        fuzz = await fuzz_while_measuring(
+        fuzz_chat, fuzz_session, inputs = fuzz
+        fuzz, flood = await fuzz_while_measuring(
             cluster,
             chats[1],
             visitors[1],
             operators,
             fuzz_chat,
             fuzz_session,
-            frames_total=scale.fuzz_frames,
-            posts_total=scale.fuzz_frames // 5,
+            inputs,
+            flood_now,
         )
-    flood = await flooding
     await recovered("config flood and fuzz")
     # Settle: no new messages; every unacked one is retried until acked, every side resumes.
     for visitor in visitors:
@@ -232,7 +237,11 @@ def test_through_redis_restarts_and_a_postgresql_crash_nothing_acked_is_lost(cou
     random.seed(12)
     began = time.monotonic()
     chats, operator_logins = make_chats(councils, scale)
-    fuzz = make_fuzz_chat(councils) if scale.fuzz_frames else None
+    fuzz = None
+    if scale.fuzz_frames:
+        from bench.fuzz import fuzz_inputs
+
+        fuzz = (*make_fuzz_chat(councils), fuzz_inputs(scale.fuzz_frames, scale.fuzz_frames // 10))
     timings = {"chats made": time.monotonic() - began}
     pg = OwnPostgres().init().start()
     redis_server = OwnRedis().start()
