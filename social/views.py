@@ -7,6 +7,7 @@ from uuid import UUID
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 
+from privacy import audit
 from social.media import ALLOWED_TYPES
 from social.models import SocialMedia
 
@@ -22,6 +23,12 @@ def media_download(request: HttpRequest, media_id: UUID) -> HttpResponse:
     media = SocialMedia.objects.filter(pk=media_id, fetched_at__isnull=False).first()
     if media is None or not media.file or media.content_type not in ALLOWED_TYPES:
         raise Http404("No such attachment.")
+    audit.record(
+        actor=audit.Actor.of_user(request.user, source="admin"),
+        action=audit.Action.MEDIA_VIEWED,
+        object_type="social_media",
+        object_id=media.pk,
+    )
     name = f"{media.kind}-{str(media.id)[:8]}{ALLOWED_TYPES[media.content_type]}"
     response = FileResponse(
         media.file.open("rb"), as_attachment=True, filename=name, content_type=media.content_type
