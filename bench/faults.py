@@ -16,7 +16,8 @@ Definitions (docs/reliability.md):
   frame, discarded by the clients as the real ones do);
 * seq reused: an acked seq that now holds another message (what a lossy crash leaves);
 * out of order: a message frame whose seq skipped over one not yet received;
-* seconds to live again: after each fault, until every chat has carried a new message.
+* seconds to live again: after each fault, until every chat has carried a message sent
+  right after it (each visitor sends a probe when the fault ends).
 """
 
 from __future__ import annotations
@@ -176,6 +177,16 @@ class Visitor:
             return
         with contextlib.suppress(ConnectionClosed):
             await ws.send(json.dumps({"type": "message", "client_id": client_id, "body": body}))
+
+    def probe(self) -> None:
+        """Send one message now (recovery timing: every chat speaks right after a fault)."""
+        if self.sending:
+            self.counter += 1
+            client_id = f"{self.name}-{self.counter}"
+            self.outbox[client_id] = f"probe {self.counter} from {self.name}"
+            self.sent_time[client_id] = time.monotonic()
+            self.tally.sent += 1
+            self.resend(client_id)
 
     async def send_loop(self, stop: asyncio.Event, interval: float) -> None:
         await asyncio.sleep(random.random() * interval)

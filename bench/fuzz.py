@@ -156,6 +156,17 @@ def healthy_latencies(
     return out
 
 
+def fuzz_inputs(frames_total: int, posts_total: int) -> tuple[list[str], list[str], list[str]]:
+    """Generated before the run: hypothesis is CPU-heavy, and generating while clients wait
+    on the same event loop would inflate every latency measured (visitor frames, operator
+    frames, POST bodies)."""
+    return (
+        collect(frame_strategy(VISITOR_TYPES), frames_total // 2, 1),
+        collect(frame_strategy(OPERATOR_TYPES), frames_total - frames_total // 2, 2),
+        collect(VALUE.map(json.dumps), posts_total, 3),
+    )
+
+
 async def fuzz_while_measuring(
     cluster,
     healthy: ChatSpec,
@@ -163,20 +174,20 @@ async def fuzz_while_measuring(
     operators: dict[str, Operator],
     fuzz_chat: ChatSpec,
     fuzz_operator_session: str,
-    frames_total: int,
-    posts_total: int,
-) -> dict[str, Any]:
+    inputs: tuple[list[str], list[str], list[str]],
+    alongside,
+) -> tuple[dict[str, Any], Any]:
+    """The healthy chat's quiet p99 over 20 s, then the fuzz (and `alongside`, a coroutine
+    function: the config flood) while its p99 is measured again."""
     operator = operators[healthy.operator]
     quiet_from = time.monotonic()
-    await asyncio.sleep(10)
+    await asyncio.sleep(20)
     quiet = healthy_latencies(healthy_visitor, operator, healthy, quiet_from, time.monotonic())
-    visitor_frames = collect(frame_strategy(VISITOR_TYPES), frames_total // 2, 1)
-    operator_frames = collect(frame_strategy(OPERATOR_TYPES), frames_total - frames_total // 2, 2)
-    bodies = collect(VALUE.map(json.dumps), posts_total, 3)
+    visitor_frames, operator_frames, bodies = inputs
     port = cluster.pick()
     host = f"{fuzz_chat.council_host}:{port}"
     fuzz_from = time.monotonic()
-    visitor_outcome, operator_outcome, post_outcome = await asyncio.gather(
+    visitor_outcome, operator_outcome, post_outcome, beside = await asyncio.gather(
         fuzz_socket(
             f"ws://{host}/ws/visitor/{fuzz_chat.conversation}/?token={fuzz_chat.token}",
             port,
@@ -191,6 +202,7 @@ async def fuzz_while_measuring(
             headers={"Cookie": f"sessionid={fuzz_operator_session}"},
         ),
         fuzz_posts(port, fuzz_chat, bodies),
+        alongside(),
     )
     fuzzed = healthy_latencies(healthy_visitor, operator, healthy, fuzz_from, time.monotonic())
     return {
@@ -202,7 +214,7 @@ async def fuzz_while_measuring(
         "healthy_p99_quiet_s": p99(quiet),
         "healthy_p99_fuzzed_s": p99(fuzzed),
         "healthy_samples": [len(quiet), len(fuzzed)],
-    }
+    }, beside
 
 
 async def fuzz_posts(port: int, chat: ChatSpec, bodies: list[str]) -> Counter:
