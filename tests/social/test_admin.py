@@ -120,7 +120,7 @@ def test_the_service_report_and_the_history_show_each_chats_channel(social):
     client = admin_client(social.alpha, "chief")
     report = client.get("/admin/report/")
     assert report.status_code == 200
-    assert b"report-channels" in report.content and b"WhatsApp" in report.content
+    assert b"report-by_channel" in report.content and b"WhatsApp" in report.content
     history = client.get("/admin/chat/conversation/?channel__exact=whatsapp")
     assert history.status_code == 200
     with schema_context(social.alpha.schema_name):
