@@ -29,12 +29,15 @@ COPY widgets ./widgets
 COPY demo ./demo
 COPY reliability ./reliability
 COPY outbox ./outbox
+COPY social ./social
 COPY templates ./templates
 COPY locale ./locale
 # Static files collected at build time (settings need a key, not a database).
 RUN SECRET_KEY=build-only-not-used-at-run-time python manage.py collectstatic --noinput \
-    && python -m compileall -q config councils chat routing widgets demo reliability outbox \
-    && mkdir /exports && chown app:app /exports
+    && python -m compileall -q config councils chat routing widgets demo reliability outbox social \
+    && mkdir /exports /media && chown app:app /exports /media
+# Residents' Messenger and WhatsApp attachments (private, per council: docs/social.md).
+ENV MEDIA_ROOT=/media
 
 # Runs as an unprivileged user; it owns nothing in /app, so the code cannot be changed at
 # run time. Offboarding's exports go to COUNCIL_EXPORT_DIR (a volume in compose.yaml).
