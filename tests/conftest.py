@@ -72,20 +72,65 @@ def tenant_tables_to_empty() -> list[str]:
 
 
 def empty_tenant_tables(councils: TestCouncils) -> None:
-    """Empty the tables of every test council in one statement.
+    """Empty the tables of every test council that hold rows, in one statement.
 
     TRUNCATE, not DELETE: it is what an append-only table (an audit log whose trigger refuses
     DELETE) still allows, and DELETE triggers do not fire for it. No CASCADE: should a kept
     table come to reference an emptied one, PostgreSQL refuses loudly instead of silently
     emptying the kept table too.
+
+    Only the tables with rows are truncated (one probe of every table first), with every
+    table that references them (PostgreSQL refuses to truncate a referenced table alone):
+    TRUNCATE gives each table new files, which cost seconds per test for the ~200 tables of
+    the test councils, while most tests write to a handful.
     """
-    qualified = ", ".join(
+    relations = [
         f'"{council.schema_name}"."{table}"'
         for council in councils.all()
         for table in tenant_tables_to_empty()
+    ]
+    probe = " UNION ALL ".join(
+        f"SELECT {index} WHERE EXISTS (SELECT 1 FROM {relation})"  # noqa: S608 (our tables)
+        for index, relation in enumerate(relations)
     )
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {qualified}")
+        cursor.execute(probe)
+        used = {relations[row[0]] for row in cursor.fetchall()}
+        if not used:
+            return
+        referencing = _referencing_relations(tuple(relations))
+        pending = list(used)
+        while pending:  # every table that references one being emptied, transitively
+            for other in referencing.get(pending.pop(), ()):
+                if other not in used:
+                    used.add(other)
+                    pending.append(other)
+        cursor.execute(f"TRUNCATE {', '.join(sorted(used))}")
+
+
+@functools.cache
+def _referencing_relations(relations: tuple[str, ...]) -> dict[str, set[str]]:
+    """For each of `relations`, those of them with a foreign key to it (from the catalogue)."""
+    wanted = set(relations)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT '"' || fn.nspname || '"."' || f.relname || '"',
+                   '"' || tn.nspname || '"."' || t.relname || '"'
+              FROM pg_constraint c
+              JOIN pg_class f ON f.oid = c.conrelid
+              JOIN pg_namespace fn ON fn.oid = f.relnamespace
+              JOIN pg_class t ON t.oid = c.confrelid
+              JOIN pg_namespace tn ON tn.oid = t.relnamespace
+             WHERE c.contype = 'f'
+            """
+        )
+        rows = cursor.fetchall()
+    referencing: dict[str, set[str]] = {}
+    for source, target in rows:
+        if source in wanted and target in wanted:
+            referencing.setdefault(target, set()).add(source)
+    return referencing
 
 
 @dataclass(frozen=True)
