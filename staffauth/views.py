@@ -22,6 +22,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
+from config.admin_sites import council_admin_site, public_admin_site
+from councils.admin import SetPasswordConfirmView
 from staffauth import lockout, oidc, policy, twofactor
 from staffauth.forms import CodeForm, PasswordSignInForm
 from staffauth.models import SignInSettings, StaffSession
@@ -50,8 +52,6 @@ HEX = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def _admin_site(request: HttpRequest):
-    from config.admin_sites import council_admin_site, public_admin_site
-
     return council_admin_site if request.site_ref.council is not None else public_admin_site
 
 
@@ -326,8 +326,6 @@ def sign_out_everywhere_view(request: HttpRequest) -> HttpResponse:
 def set_password_throttled(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     """The council admin's set-password (reset) link, throttled per address: a wrong or
     used link counts as a failed attempt, and an address over the limit is refused."""
-    from config.admin_sites import SetPasswordConfirmView, council_admin_site
-
     address = request.META.get("REMOTE_ADDR")
     refusal = lockout.address_refusal(address)
     if refusal is not None:
