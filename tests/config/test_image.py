@@ -90,7 +90,7 @@ def test_the_image_serves_the_welsh_widget_and_finds_its_templates_and_static_fi
         "from widgets.strings import widget_strings\n"
         f"assert str(settings.BASE_DIR) == {str(image_app)!r}, settings.BASE_DIR\n"
         "print(widget_strings('cy')['start'])\n"
-        "get_template('console/index.html'); get_template('admin/routing/service_report.html')\n"
+        "get_template('console/index.html'); get_template('reports/council_report.html')\n"
         "print(bool(finders.find('widgets/embed.js')), bool(finders.find('console/console.js')))\n",
     )
     assert result.returncode == 0, result.stderr
