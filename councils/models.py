@@ -208,15 +208,3 @@ class RoutingDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conversation_id} → {self.council_id}: {self.label}"
-
-
-class CouncilSignIn(Council):
-    """Councils as the partnership managers' admin lists them for staff sign-in
-    (staffauth/admin.py edits each council's SignInSettings row in its schema). Here, not in
-    staffauth, because a model of a public-schema app must not be a tenant app's migration
-    dependency: council schemas never record councils' migrations."""
-
-    class Meta:
-        proxy = True
-        verbose_name = "council's staff sign-in"
-        verbose_name_plural = "councils' staff sign-in"

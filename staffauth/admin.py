@@ -16,10 +16,9 @@ from django.urls import reverse
 from django_tenants.utils import schema_context
 
 from config.admin_sites import CouncilUserAdmin, council_admin_site, public_admin_site
-from councils.models import CouncilSignIn
 from routing.admin import SingletonAdmin
 from staffauth import lockout, twofactor
-from staffauth.models import AccountLock, SignInSettings, StaffSession
+from staffauth.models import AccountLock, CouncilSignIn, SignInSettings, StaffSession
 from staffauth.secrets import encrypt_secret
 from staffauth.services import break_glass_account_reset
 from staffauth.sessions import sign_out_everywhere
@@ -259,7 +258,7 @@ class CouncilSignInAdmin(admin.ModelAdmin):
                 form.save()
                 self.message_user(request, f"Saved {council.name}'s staff sign-in.")
                 return HttpResponseRedirect(
-                    reverse(f"{self.admin_site.name}:councils_councilsignin_changelist")
+                    reverse(f"{self.admin_site.name}:staffauth_councilsignin_changelist")
                 )
             context = {
                 **self.admin_site.each_context(request),

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from councils.models import Council
+
 
 class SignInSettings(models.Model):
     """How a council's staff sign in: one row per council schema (pk 1).
@@ -211,3 +213,13 @@ class StaffSession(models.Model):
 
     def __str__(self) -> str:
         return f"Session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CouncilSignIn(Council):
+    """Councils as the partnership managers' admin lists them for staff sign-in: each
+    council's SignInSettings row (in its schema) edited from the public admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "council's staff sign-in"
+        verbose_name_plural = "councils' staff sign-in"

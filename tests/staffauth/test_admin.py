@@ -35,7 +35,7 @@ def manager_client(signin) -> Client:
 def test_a_manager_enters_a_councils_provider_and_only_that_council_gets_it(
     councils, manager_client
 ):
-    url = f"/admin/councils/councilsignin/{councils.beta.id}/change/"
+    url = f"/admin/staffauth/councilsignin/{councils.beta.id}/change/"
     page = manager_client.get(url)
     assert page.status_code == 200 and b"beta.localhost/auth/sso/callback/" in page.content
     response = manager_client.post(
@@ -71,7 +71,7 @@ def test_a_manager_creates_a_break_glass_account_and_sees_its_password_once(
     councils, manager_client
 ):
     response = manager_client.post(
-        "/admin/councils/councilsignin/",
+        "/admin/staffauth/councilsignin/",
         {"action": "create_break_glass", "_selected_action": [councils.gamma.id]},
     )
     assert response.status_code == 200
@@ -90,5 +90,5 @@ def test_a_manager_creates_a_break_glass_account_and_sees_its_password_once(
 
 def test_a_council_admin_cannot_see_the_managers_page(councils):
     assert Client(HTTP_HOST="alpha.localhost").get(
-        "/admin/councils/councilsignin/"
+        "/admin/staffauth/councilsignin/"
     ).status_code in (302, 404)
