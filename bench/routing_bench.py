@@ -52,6 +52,7 @@ def setup_django() -> None:
     os.environ["DATABASE_URL"] = bench_database_url()
     os.environ.setdefault("CHANNEL_LAYER_PREFIX", "ccroutingbench")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECRET_KEY", "routing-bench-only-not-secret-0123456789")
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -3,6 +3,8 @@ and Celery queue, so a run never disturbs the demo or the tests."""
 
 import os
 
+os.environ.setdefault("SECRET_KEY", "bench-only-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz")
+
 from config.settings import *  # noqa: F403
 from config.settings import CACHES, CHANNEL_LAYERS
 

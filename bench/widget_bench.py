@@ -159,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         CHANNEL_LAYER_PREFIX="ccwidgetbench",
         CACHE_PREFIX="ccwidgetbench",
         DEMO_PASSWORD="widget-bench-only",  # noqa: S106 (a throwaway bench database)
+        DEMO="1",  # the demo's pages carry the widget it measures
+        DEBUG="1",  # plain http on loopback, like `make demo`
         PYTHONPATH=str(ROOT),
     )
     manage = [sys.executable, "manage.py"]

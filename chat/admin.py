@@ -11,6 +11,7 @@ from django.http import Http404
 
 from chat.models import CannedResponse, Conversation, Enquiry
 from config.admin_sites import council_admin_site
+from privacy import admin_hooks as privacy
 
 
 def _sees_every_chat(request) -> bool:
@@ -22,6 +23,7 @@ class ConversationAdmin(admin.ModelAdmin):
     list_display = [
         "visitor",
         "status",
+        "channel",
         "department",
         "operator",
         "outcome",
@@ -29,14 +31,19 @@ class ConversationAdmin(admin.ModelAdmin):
         "created_at",
         "ended_at",
     ]
-    list_filter = ["status", "department", "outcome", "operator", "created_at"]
+    list_filter = ["status", "channel", "department", "outcome", "operator", "created_at"]
     list_select_related = ["visitor", "department", "operator"]
     search_fields = ["visitor__name", "visitor__email", "messages__body"]
     search_help_text = "Search the visitor's name or email and the words of every message."
     date_hierarchy = "created_at"
     change_form_template = "admin/chat/conversation/transcript.html"
+    # Legal holds and erasure (privacy/); opening and searching are audited.
+    actions = [privacy.place_legal_hold, privacy.release_legal_hold, privacy.erase_resident]
     fieldsets = [
-        (None, {"fields": ["visitor", "visitor_email", "status", "department", "operator"]}),
+        (
+            None,
+            {"fields": ["visitor", "visitor_email", "status", "channel", "department", "operator"]},
+        ),
         ("How it went", {"fields": ["outcome", "ended_by", "rating", "rating_comment"]}),
         (
             "Details",
@@ -80,10 +87,21 @@ class ConversationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_hold_permission(self, request) -> bool:
+        return privacy.has_hold_permission(request)
+
+    def has_erase_permission(self, request) -> bool:
+        return privacy.has_erase_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        privacy.audit_search(request, "conversation")
+        return super().changelist_view(request, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         conversation = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if conversation is not None:
+            privacy.audit_opened(request, "conversation", conversation.pk)
             extra["transcript"] = list(
                 conversation.messages.order_by("seq").values(
                     "seq", "author", "author_name", "body", "created_at"
@@ -134,3 +152,12 @@ class EnquiryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def changelist_view(self, request, extra_context=None):
+        privacy.audit_search(request, "enquiry")
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and self.get_object(request, object_id) is not None:
+            privacy.audit_opened(request, "enquiry", object_id)
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
@@ -17,23 +18,57 @@ from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
+from assistant import consumer as assistant_consumer
 from chat import frames, groups, selectors
 from chat.actions import followups, lifecycle, messages, notes, presence, transfers
 from chat.errors import ChatError
 from chat.operators import operator_for_session_unsafe
+from chat.protocol import client_frame_errors
 from chat.queue import QueueState, queue_position_of
 from chat.tokens import TokenExpired, TokenInvalid, visitor_token_issue, visitor_token_read
 from councils.middleware import header
 from councils.sites import CouncilRef, council_ref_by_id, council_ref_by_slug
 from councils.tenancy import in_council, in_public
+from privacy.audit import console_opened
+from reliability.sockets import ResilientSocket
+from reliability.validation import InvalidInput, loads_checked
 from staffauth.sessions import console_session_alive_unsafe
 
+logger = logging.getLogger(__name__)
+
 CLIENT_ID_MAX = 64
+# Close codes after a failure in open(): 4503 "unavailable, reconnect soon" (the database
+# was away), 4500 "server error". daphne lets applications send only 1000 and 3000-4999.
+CLOSE_UNAVAILABLE = 4503
+CLOSE_SERVER_ERROR = 4500
+RETRYABLE = (OperationalError, InterfaceError)
+# What an error frame may echo back, per socket (chat/protocol.py's error schemas).
+ECHO_FIELDS = {"visitor": ("client_id",), "operator": ("conversation", "client_id", "id")}
 
 
 class FrameError(ChatError):
     pass
+
+
+# The schema checks a consumer applies itself before its handler: a value of the wrong type
+# (a list where text belongs, an object as a transfer target's slug), too many items. The
+# rest (lengths, enums, unknown fields) the handlers check with their own error codes
+# (`body_too_long`, …), which clients act on.
+SHAPE_VALIDATORS = {"type", "maxItems", "maxProperties"}
+
+
+def shape_problem(socket: str, frame: dict[str, Any]) -> str | None:
+    """A sentence for the first shape error of `frame` by chat/protocol.py, or None."""
+    for error in client_frame_errors(socket, frame):
+        if error.validator in SHAPE_VALIDATORS:
+            where = ".".join(str(part) for part in error.absolute_path) or "the frame"
+            expected = error.validator_value
+            if error.validator == "type":
+                return f"{where} must be of type {expected}."
+            return f"{where} has too many items."
+    return None
 
 
 def _uuid(value: Any, field: str = "conversation") -> UUID:
@@ -67,37 +102,75 @@ def _after_seq(frame: dict[str, Any]) -> int:
     return value
 
 
-class ChatSocket(AsyncWebsocketConsumer):
-    """Frame parsing, errors and in-order, de-duplicated delivery shared by both sockets."""
+class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
+    """Frame parsing, errors and in-order, de-duplicated delivery shared by both sockets.
+
+    ResilientSocket (reliability/sockets.py) keeps the socket through Redis outages, and
+    every frame's failure is answered with an error frame: nothing a client sends, and no
+    database or layer error, ends the socket with 1011 (docs/reliability.md).
+    """
 
     council: CouncilRef
     handlers: dict[str, str] = {}
     audience: frames.Audience
+    accepted = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.background: set[asyncio.Task] = set()
 
     async def connect(self) -> None:
-        self.joined: set[str] = set()
         # conversation id -> highest seq sent on this socket; messages at or below it are
         # never sent again, and a gap is filled from PostgreSQL before anything later.
         self.delivered: dict[str, int] = {}
-        await self.open()
+        try:
+            await self.open()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await self.fail_open(exc)
+
+    async def accept(self, subprotocol: str | None = None, headers=None) -> None:
+        if not self.accepted:
+            self.accepted = True
+            await super().accept(subprotocol, headers)
+
+    async def fail_open(self, exc: Exception) -> None:
+        """Anything that went wrong in open(): say so and close at once (never hang)."""
+        retry = isinstance(exc, RETRYABLE)
+        if retry:
+            logger.warning("socket open failed, database unavailable: %r", type(exc))
+        else:
+            logger.exception("socket open failed")
+        await self.accept()
+        if retry:
+            await self.send_unavailable({})
+        else:
+            await self.send_internal_error({})
+        await self.close(code=CLOSE_UNAVAILABLE if retry else CLOSE_SERVER_ERROR)
+
+    async def send_unavailable(self, echo: dict[str, Any]) -> None:
+        detail = "The service is restarting. Try again in a moment."
+        await self.send_error("unavailable", detail, retry=True, **echo)
+
+    async def send_internal_error(self, echo: dict[str, Any]) -> None:
+        await self.send_error("internal_error", "Something went wrong.", retry=False, **echo)
 
     async def open(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
     async def refuse(self, code: int, error: str, detail: str) -> None:
+        """Accept (if not yet), say why in one error frame, close with `code`."""
         await self.accept()
         await self.send_frame(frames.error(error, detail))
         await self.close(code=code)
 
     async def join(self, group: str) -> None:
         if group not in self.joined:
-            # Noted first, so a socket cancelled mid-join still leaves the group on disconnect.
-            self.joined.add(group)
-            await self.channel_layer.group_add(group, self.channel_name)
+            await super().join(group)  # never raises: re-joined when Redis is back
 
     async def disconnect(self, code: int) -> None:
-        for group in getattr(self, "joined", ()):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.cleanup()  # also runs on a crash or cancellation (ResilientSocket)
 
     # Channels 4.2+ runs `close_old_connections` through `sync_to_async` before every
     # handler and again on disconnect: a hop through the one ORM thread for every frame,
@@ -112,12 +185,50 @@ class ChatSocket(AsyncWebsocketConsumer):
     # socket adds logic, and are otherwise forwarded as they are.
     async def dispatch(self, message: dict[str, Any]) -> None:
         handler = getattr(self, get_handler_name(message), None)
-        if handler is not None:
-            await handler(message)
-        elif message["type"].startswith("frame."):
-            await self.forward(message)
-        else:
+        if handler is None and not message["type"].startswith("frame."):
             raise ValueError(f"No handler for message type {message['type']}")
+        if message["type"].startswith("websocket."):
+            return await handler(message)  # connect and receive handle their own errors
+        try:
+            if handler is not None:
+                await handler(message)
+            else:
+                await self.forward(message)
+        except (asyncio.CancelledError, StopConsumer):
+            raise
+        except Exception as exc:
+            # A group's frame we could not forward (the gap fill's read failed): the socket
+            # stays, and fills the gap from PostgreSQL in a moment.
+            logger.warning("event %s not forwarded (%r): resync soon", message["type"], exc)
+            self.resync_soon()
+
+    def resync_soon(self, delay: float = 2.0) -> None:
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            if self.exited:
+                return
+            try:
+                async with self.delivery_lock:
+                    await self.resync()
+            except Exception as exc:
+                logger.warning("resync failed (%r): trying again", type(exc))
+                self.resync_soon(min(delay * 2, 30))
+
+        task = asyncio.ensure_future(later())
+        self.background.add(task)  # a reference, so the task is not collected mid-way
+        task.add_done_callback(self.background.discard)
+
+    async def resync(self) -> None:
+        """Send what PostgreSQL has that this socket has not (after a Redis outage).
+
+        Precondition: the delivery lock is held."""
+        for conversation, sent in list(self.delivered.items()):
+            for missed in await in_council(
+                self.council, selectors.message_list_after, UUID(conversation), sent
+            ):
+                if missed["seq"] > self.delivered.get(conversation, 0):
+                    await self.send_frame(self.message_frame(missed))
+                    self.delivered[conversation] = missed["seq"]
 
     async def forward(self, event: dict[str, Any]) -> None:
         """Send a group's frame on, unless it is meant for the other kind of socket."""
@@ -142,37 +253,60 @@ class ChatSocket(AsyncWebsocketConsumer):
         if text_data is None:
             return await self.send_error("binary_not_supported", "Send JSON text frames.")
         if len(text_data) > settings.FRAME_MAX_BYTES // 4 and (
-            len(text_data.encode()) > settings.FRAME_MAX_BYTES
+            len(text_data.encode("utf-8", "surrogatepass")) > settings.FRAME_MAX_BYTES
         ):
             return await self.send_error(
                 "frame_too_large", f"A frame can be at most {settings.FRAME_MAX_BYTES} bytes."
             )
         try:
-            frame = json.loads(text_data)
-        except ValueError:
-            return await self.send_error("invalid_json", "The frame is not valid JSON.")
+            # Depth, NUL, lone surrogates, number bounds (reliability/validation.py).
+            frame = loads_checked(text_data)
+        except InvalidInput as err:
+            code = "invalid_json" if err.code == "invalid_json" else "invalid_frame"
+            return await self.send_error(code, err.detail)
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             return await self.send_error("invalid_frame", "A frame is a JSON object with a type.")
         handler = self.handlers.get(frame["type"])
         if handler is None:
             return await self.send_error("unknown_type", f"Unknown frame type {frame['type']!r}.")
+        problem = shape_problem(self.audience, frame)
+        if problem:
+            return await self.send_error("invalid_frame", problem, **self.echo(frame))
         try:
             await getattr(self, handler)(frame)
+        except (asyncio.CancelledError, StopConsumer):
+            raise
         except ChatError as err:
-            extra = {}
-            if "conversation" in frame and isinstance(frame["conversation"], str):
-                extra["conversation"] = frame["conversation"]
-            if "client_id" in frame and isinstance(frame["client_id"], str):
-                extra["client_id"] = frame["client_id"]
-            if frame["type"] == "handle" and isinstance(frame.get("id"), str):
-                extra["id"] = frame["id"]
-            await self.send_error(err.code, err.detail, **extra)
+            await self.send_error(err.code, err.detail, **self.echo(frame))
+        except InvalidInput as err:
+            await self.send_error("invalid_frame", err.detail, **self.echo(frame))
+        except RETRYABLE as exc:
+            logger.warning("frame %r not handled, database unavailable: %r", frame["type"], exc)
+            await self.send_unavailable(self.echo(frame))
+        except Exception:
+            logger.exception("frame %r not handled", frame["type"])
+            await self.send_internal_error(self.echo(frame))
+
+    def echo(self, frame: dict[str, Any]) -> dict[str, Any]:
+        """What lets a client match an error to what it sent (the fields its socket's
+        error frame carries)."""
+        extra = {}
+        for name in ECHO_FIELDS[self.audience]:
+            if name == "id" and frame["type"] != "handle":
+                continue
+            if isinstance(frame.get(name), str):
+                extra[name] = frame[name]
+        return extra
 
     def message_frame(self, payload: dict[str, Any]) -> dict[str, Any]:
         return self.outgoing(frames.message(payload))
 
     async def deliver(self, frame: dict[str, Any]) -> None:
         """Send one stored message unless already sent; fill any gap from PostgreSQL first."""
+        async with self.delivery_lock:  # a resync may be sending this conversation's seqs
+            await self.deliver_unlocked(frame)
+
+    async def deliver_unlocked(self, frame: dict[str, Any]) -> None:
         conversation = frame["conversation"]
         sent = self.delivered.get(conversation, 0)
         seq = frame["seq"]
@@ -194,6 +328,10 @@ class ChatSocket(AsyncWebsocketConsumer):
 
         A client claiming more than exists learns the true last seq rather than its own.
         """
+        async with self.delivery_lock:
+            return await self.replay_unlocked(conversation, after_seq)
+
+    async def replay_unlocked(self, conversation: UUID, after_seq: int) -> int:
         messages, last_seq = await in_council(
             self.council, selectors.message_list_after_with_last_seq, conversation, after_seq
         )
@@ -220,6 +358,9 @@ class VisitorConsumer(ChatSocket):
         "typing": "on_typing",
         "end": "on_end",
         "read": "on_read",
+        # The council's assistant (issue 14, assistant/consumer.py)
+        "handoff": "on_handoff",
+        "feedback": "on_feedback",
     }
 
     async def open(self) -> None:
@@ -250,8 +391,8 @@ class VisitorConsumer(ChatSocket):
         # 5 s handshake timeout, and a handshake thrown away after its work was queued is
         # work done for nobody (bench B2). Joining first means nothing stored after the read
         # below is missed; the read runs once, with the replay when `after_seq` was given.
-        await self.join(groups.conversation_group(council.id, self.conversation))
         await self.accept()
+        await self.join(groups.conversation_group(council.id, self.conversation))
         view, replay = await in_council(
             council, selectors.visitor_view_with_messages, self.conversation, after_seq
         )
@@ -285,15 +426,24 @@ class VisitorConsumer(ChatSocket):
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         client_id = _client_id(frame)
-        stored = await in_council(
+        # Stored as ever; while the assistant has the chat it answers in the same transaction.
+        outcome = await in_council(
             self.council,
-            messages.message_create,
+            assistant_consumer.visitor_message,
             council=self.council,
             conversation_id=self.conversation,
             body=frame.get("body"),
             client_id=client_id,
         )
-        await self.send_frame(frames.ack(client_id, stored.seq))
+        await self.send_frame(frames.ack(client_id, outcome.stored.seq))
+        if outcome.offline is not None:
+            await self.send_frame(outcome.offline.frame)
+
+    async def on_handoff(self, frame: dict[str, Any]) -> None:
+        await assistant_consumer.on_handoff(self, frame)
+
+    async def on_feedback(self, frame: dict[str, Any]) -> None:
+        await assistant_consumer.on_feedback(self, frame)
 
     async def on_resume(self, frame: dict[str, Any]) -> None:
         last = await self.replay(self.conversation, _after_seq(frame))
@@ -357,9 +507,7 @@ class VisitorConsumer(ChatSocket):
         old = self.council
         if await self.follow_transfer(old) is None:
             return False
-        old_group = groups.conversation_group(old.id, self.conversation)
-        await self.channel_layer.group_discard(old_group, self.channel_name)
-        self.joined.discard(old_group)
+        await self.leave(groups.conversation_group(old.id, self.conversation))
         await self.join(groups.conversation_group(self.council.id, self.conversation))
         return True
 
@@ -418,6 +566,7 @@ class OperatorConsumer(ChatSocket):
         "context": "on_context",
         "followups": "on_followups",
         "handle": "on_handle",
+        "template": "on_template",
     }
 
     async def open(self) -> None:
@@ -427,6 +576,10 @@ class OperatorConsumer(ChatSocket):
         if not council.is_own_origin(header(self.scope, b"origin")):
             return await self.refuse(4403, "origin_not_allowed", "Open the console from its page.")
         self.council = council
+        # Accepted before the session lookup, as the visitor's socket is before its read: a
+        # database that is slow or away then answers with an error frame and a close at
+        # once (fail_open), not a handshake left hanging for 30 s (issue 12).
+        await self.accept()
         cookies = SimpleCookie(header(self.scope, b"cookie") or "")
         morsel = cookies.get(settings.SESSION_COOKIE_NAME)
         lookup = await in_council(
@@ -445,7 +598,6 @@ class OperatorConsumer(ChatSocket):
         self.active = False  # a frame from the operator since the last session check
         await self.join(groups.queue_group(council.id))
         await self.join(groups.operator_group(council.id, self.operator.id))
-        await self.accept()
         await in_council(
             council, presence.operator_connected, council=council, user_id=self.operator.id
         )
@@ -453,19 +605,30 @@ class OperatorConsumer(ChatSocket):
         await self.send_hello()
 
     async def beat(self) -> None:
-        """Keep this operator's presence fresh while the socket is open, and end the socket
-        with its session (the council's idle and absolute limits: staffauth.sessions)."""
+        """Keep this operator's presence fresh while the socket is open (a failed beat, the
+        database away, is logged and the next one tried), and end the socket with its session
+        (the council's idle and absolute limits: staffauth.sessions)."""
         while True:
             await asyncio.sleep(settings.OPERATOR_HEARTBEAT_SECONDS)
-            await in_council(self.council, presence.operator_heartbeat, user_id=self.operator.id)
+            try:
+                await in_council(
+                    self.council, presence.operator_heartbeat, user_id=self.operator.id
+                )
+            except RETRYABLE as exc:
+                logger.warning("operator heartbeat failed: %r", type(exc))
+                continue
             active, self.active = self.active, False
-            alive = await in_council(
-                self.council,
-                console_session_alive_unsafe,
-                self.session_key,
-                self.operator.id,
-                active,
-            )
+            try:
+                alive = await in_council(
+                    self.council,
+                    console_session_alive_unsafe,
+                    self.session_key,
+                    self.operator.id,
+                    active,
+                )
+            except RETRYABLE as exc:
+                logger.warning("operator session check failed: %r", type(exc))
+                continue
             if not alive:
                 await self.signed_out("session_ended")
                 return
@@ -478,9 +641,9 @@ class OperatorConsumer(ChatSocket):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         if not self.active and text_data and len(text_data) <= settings.FRAME_MAX_BYTES:
-            try:
-                kind = json.loads(text_data).get("type")
-            except (ValueError, AttributeError):
+            try:  # the same checked parse as the frame's own (no RecursionError from nesting)
+                kind = loads_checked(text_data).get("type")
+            except (InvalidInput, AttributeError):
                 kind = None
             self.active = kind in self.ACTIVITY_FRAMES
         await super().receive(text_data, bytes_data)
@@ -494,12 +657,18 @@ class OperatorConsumer(ChatSocket):
         if event.get("session_key") in (None, self.session_key):
             await self.signed_out(str(event.get("reason") or "signed_out"))
 
-    async def disconnect(self, code: int) -> None:
+    async def on_exit(self) -> None:
+        """However the socket ends (a close, a crash, shutdown), its heartbeat ends with it,
+        so a crashed console can no longer keep its operator online for ever (issue 12)."""
         heartbeat = getattr(self, "heartbeat", None)
         if heartbeat is not None:
             heartbeat.cancel()
             await in_council(self.council, presence.operator_disconnected, user_id=self.operator.id)
-        await super().disconnect(code)
+
+    async def resync(self) -> None:
+        """After a Redis outage: a fresh hello (queue, chats, presence), then missed messages."""
+        await self.send_hello()
+        await super().resync()
 
     async def send_hello(self) -> None:
         context = await in_council(
@@ -534,6 +703,10 @@ class OperatorConsumer(ChatSocket):
     async def on_message(self, frame: dict[str, Any]) -> None:
         conversation = _uuid(frame.get("conversation"))
         client_id = _client_id(frame)
+        # A Messenger reply after 24 hours goes tagged HUMAN_AGENT (social/, docs/social.md).
+        tag = frame.get("tag")
+        if tag is not None and tag != "human_agent":
+            raise FrameError("invalid_frame", "tag must be human_agent.")
         stored = await in_council(
             self.council,
             messages.message_create,
@@ -542,6 +715,24 @@ class OperatorConsumer(ChatSocket):
             body=frame.get("body"),
             client_id=client_id,
             operator=self.operator,
+            outbound={"tag": tag} if tag else None,
+        )
+        await self.send_frame(frames.ack(client_id, stored.seq, str(conversation)))
+
+    async def on_template(self, frame: dict[str, Any]) -> None:
+        """Send an approved WhatsApp template (social/): allowed outside the 24 hours."""
+        from social.outbound import template_send
+
+        conversation = _uuid(frame.get("conversation"))
+        client_id = _client_id(frame)
+        stored = await in_council(
+            self.council,
+            template_send,
+            council=self.council,
+            conversation_id=conversation,
+            operator=self.operator,
+            client_id=client_id,
+            template_id=frame.get("template"),
         )
         await self.send_frame(frames.ack(client_id, stored.seq, str(conversation)))
 
@@ -663,6 +854,7 @@ class OperatorConsumer(ChatSocket):
         ):
             raise ChatError("not_found", "No such conversation among your chats.")
         context = await in_council(self.council, selectors.conversation_context, conversation)
+        await in_council(self.council, console_opened, self.operator, conversation)  # audit
         await self.send_frame(frames.context(str(conversation), context))
 
     async def on_followups(self, frame: dict[str, Any]) -> None:
@@ -711,8 +903,7 @@ class OperatorConsumer(ChatSocket):
         conversation = event["frame"]["conversation"]
         group = groups.conversation_group(self.council.id, conversation)
         if group in self.joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
-            self.joined.discard(group)
+            await self.leave(group)
         self.delivered.pop(conversation, None)
         await self.forward(event)
 

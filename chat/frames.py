@@ -114,6 +114,18 @@ def transferred(council_slug: str, council_name: str, token: str, websocket: str
     }
 
 
+def offline(reason: str, offer: dict[str, Any]) -> Frame:
+    """The visitor asked the assistant for a person and nobody can take the chat: what the
+    council's offline window offers (`offer`: mode, message, detail, links, contact_form,
+    hours, next_open, next_open_text; built by `assistant.services.offline_frame`)."""
+    return {"type": "offline", "reason": reason, **offer}
+
+
+def feedback(seq: int, helpful: bool) -> Frame:
+    """The visitor's verdict on the assistant's answer at `seq` is stored."""
+    return {"type": "feedback", "seq": seq, "helpful": helpful}
+
+
 # ---- Operator socket ------------------------------------------------------------------
 
 
@@ -178,6 +190,19 @@ def followup_add(kind: str, item: dict[str, Any]) -> Frame:
 
 def followup_handled(kind: str, item_id: str, by: str) -> Frame:
     return {"type": "followup_handled", "kind": kind, "id": item_id, "by": by}
+
+
+def delivery(conversation: str, seq: int, state: str, error: str = "") -> Frame:
+    """A social reply's delivery state (social/): sent, delivered, read or failed."""
+    frame: Frame = {"type": "delivery", "conversation": conversation, "seq": seq, "state": state}
+    if error:
+        frame["error"] = error
+    return frame
+
+
+def attachments(conversation: str, seq: int, items: list[dict[str, Any]]) -> Frame:
+    """A social message's attachments were fetched or refused (social/media.py)."""
+    return {"type": "attachments", "conversation": conversation, "seq": seq, "attachments": items}
 
 
 def handled(kind: str, item_id: str) -> Frame:

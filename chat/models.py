@@ -141,6 +141,13 @@ class Message(models.Model):
                 fields=["conversation", "client_id"], name="message_client_id_unique"
             ),
         ]
+        indexes = [
+            # Which chats the assistant answered (reports' "assistant" channel): a small index
+            # of the bot's messages only (docs/reports.md, bench/reports_bench.py).
+            models.Index(
+                fields=["conversation"], condition=models.Q(author="bot"), name="message_bot_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.conversation_id}#{self.seq}"

@@ -8,7 +8,8 @@ from chat.models import Conversation, Enquiry, Message
 def message_payload(message: Message) -> dict[str, Any]:
     """A stored message on the wire. `extra` (what a kind of message carries beyond its
     text: an assistant answer's links, an attachment) is present only when not empty, so
-    plain messages keep their shape."""
+    plain messages keep their shape. An assistant message also carries its `answer_key`,
+    `links`, `suggestions` and `safety` at the top level (docs/protocol.md, Assistant)."""
     payload = {
         "conversation": str(message.conversation_id),
         "seq": message.seq,
@@ -20,6 +21,12 @@ def message_payload(message: Message) -> dict[str, Any]:
     }
     if message.extra:
         payload["extra"] = message.extra
+    if message.author == Message.Author.BOT:  # the assistant's answer (docs/assistant.md)
+        extra = message.extra or {}
+        payload["answer_key"] = extra.get("answer_key")
+        payload["links"] = extra.get("links", [])
+        payload["suggestions"] = extra.get("suggestions", [])
+        payload["safety"] = bool(extra.get("safety", False))
     return payload
 
 
@@ -33,6 +40,7 @@ def conversation_payload(conversation: Conversation, preview: str = "") -> dict[
     return {
         "id": str(conversation.id),
         "status": conversation.status,
+        "channel": conversation.channel,
         "visitor_name": conversation.visitor.name,
         "department": conversation.department.slug if conversation.department else None,
         "department_name": conversation.department.name if conversation.department else None,

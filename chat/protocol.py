@@ -86,7 +86,14 @@ def _defs() -> dict[str, Any]:
                 "client_id": _nullable(STRING),
                 "sent_at": TIME,
             },
-            {"extra": OPEN_OBJECT},
+            {
+                "extra": OPEN_OBJECT,
+                # An assistant message (author "bot"): docs/protocol.md, Assistant.
+                "answer_key": _nullable(STRING),
+                "links": _array(_obj({"url": STRING, "text": STRING})),
+                "suggestions": {"type": "array", "items": STRING, "maxItems": 3},
+                "safety": BOOLEAN,
+            },
         ),
         "summary": _obj(
             {
@@ -108,8 +115,28 @@ def _defs() -> dict[str, Any]:
                 "first_response_at": _nullable(TIME),
                 "visitor_read_seq": COUNT,
                 "visitor_email": STRING,
+                "channel": {"enum": list(Conversation.Channel.values)},
             },
-            {"queue_position": {"type": "integer", "minimum": 1}},
+            {
+                "queue_position": {"type": "integer", "minimum": 1},
+                # Messenger and WhatsApp chats (social/): the reply window and templates.
+                "social": _obj(
+                    {"window_closes_at": _nullable(TIME)},
+                    {
+                        "human_agent_until": TIME,
+                        "templates": _array(
+                            _obj(
+                                {
+                                    "id": {"type": "integer"},
+                                    "name": STRING,
+                                    "language": STRING,
+                                    "body": STRING,
+                                }
+                            )
+                        ),
+                    },
+                ),
+            },
         ),
         "operator_row": _obj(
             {
@@ -172,12 +199,15 @@ FOLLOWUP_LISTS = {
 
 
 def _error(optional: dict[str, Any]) -> dict[str, Any]:
-    return _frame("error", {"code": STRING, "detail": STRING}, optional)
+    # `retry`: true when the same frame may simply be sent again in a moment (the database
+    # was unavailable), false for a server failure (reliability, docs/reliability.md).
+    return _frame("error", {"code": STRING, "detail": STRING}, {**optional, "retry": BOOLEAN})
 
 
 def _message_frame(with_conversation: bool) -> dict[str, Any]:
     fields = dict(_defs()["message"]["properties"])
-    extra = {"extra": fields.pop("extra")}
+    optional = ("extra", "answer_key", "links", "suggestions", "safety")
+    extra = {name: fields.pop(name) for name in optional}
     if with_conversation:
         fields = {"conversation": _ref("uuid"), **fields}
     return _frame("message", fields, extra)
@@ -192,10 +222,22 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
         "typing": _frame("typing", {"active": BOOLEAN}),
         "end": _frame("end", {}),
         "read": _frame("read", {"seq": COUNT}),
+        # The council's assistant (docs/protocol.md, Assistant)
+        "handoff": _frame("handoff", {}),
+        "feedback": _frame(
+            "feedback", {"seq": {"type": "integer", "minimum": 1}, "helpful": BOOLEAN}
+        ),
     }
     operator_client = {
         "accept": _frame("accept", {"conversation": uuid}),
-        "message": _frame("message", {"conversation": uuid, "client_id": client_id, "body": body}),
+        "message": _frame(
+            "message",
+            {"conversation": uuid, "client_id": client_id, "body": body},
+            {"tag": {"const": "human_agent"}},
+        ),
+        "template": _frame(
+            "template", {"conversation": uuid, "client_id": client_id, "template": COUNT}
+        ),
         "end": _frame("end", {"conversation": uuid}, {"outcome": _nullable(outcome)}),
         "resume": _frame("resume", {"conversation": uuid}, {"after_seq": COUNT}),
         "typing": _frame("typing", {"conversation": uuid, "active": BOOLEAN}),
@@ -247,6 +289,21 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
             "transferred",
             {"council": _ref("slug_name"), "token": STRING, "websocket": STRING},
         ),
+        "offline": _frame(
+            "offline",
+            {
+                "reason": {"enum": ["closed", "no_operator_online", "queue_full"]},
+                "mode": {"enum": ["hours", "contact", "links"]},
+                "message": STRING,
+                "detail": STRING,
+                "links": _array(_obj({"title": STRING, "url": STRING})),
+                "contact_form": BOOLEAN,
+                "hours": _array(OPEN_OBJECT),
+                "next_open": _nullable(STRING),
+                "next_open_text": STRING,
+            },
+        ),
+        "feedback": _frame("feedback", {"seq": COUNT, "helpful": BOOLEAN}),
         "error": _error({"client_id": STRING}),
     }
     operator_server = {
@@ -322,6 +379,38 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
             {"kind": {"enum": ["enquiry", "missed"]}, "id": uuid, "by": STRING},
         ),
         "handled": _frame("handled", {"kind": {"enum": ["enquiry", "missed"]}, "id": uuid}),
+        "delivery": _frame(
+            "delivery",
+            {
+                "conversation": uuid,
+                "seq": COUNT,
+                "state": {"enum": ["queued", "sent", "delivered", "read", "failed"]},
+            },
+            {"error": STRING},
+        ),
+        "attachments": _frame(
+            "attachments",
+            {
+                "conversation": uuid,
+                "seq": COUNT,
+                "attachments": _array(
+                    _obj(
+                        {
+                            "id": uuid,
+                            "kind": STRING,
+                            "state": {"enum": ["pending", "stored", "failed"]},
+                        },
+                        {
+                            "url": STRING,
+                            "name": STRING,
+                            "content_type": STRING,
+                            "size": COUNT,
+                            "error": STRING,
+                        },
+                    )
+                ),
+            },
+        ),
         # The socket's session ended (staffauth.sessions); the server then closes with 4401.
         "signed_out": _frame(
             "signed_out",
@@ -376,6 +465,15 @@ def validate_client_frame(socket: Socket, frame: Any) -> str | None:
     """None when `frame` (parsed JSON) is a valid client → server frame of this socket;
     otherwise what is wrong with it, in one sentence."""
     return _validate(socket, "client", frame)
+
+
+def client_frame_errors(socket: Socket, frame: dict[str, Any]) -> list[Any]:
+    """The jsonschema errors of a client frame of a known type (shallowest first); the
+    consumers refuse those that mean a wrong shape (reliability, chat/consumers.py)."""
+    validator = _validator(socket, "client", frame["type"])
+    if validator is None:
+        return []
+    return sorted(validator.iter_errors(frame), key=lambda e: len(e.absolute_path))
 
 
 def validate_server_frame(socket: Socket, frame: Any) -> str | None:

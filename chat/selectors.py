@@ -14,6 +14,7 @@ from django.core.validators import validate_email
 from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 
+from chat import channel_hooks
 from chat.models import (
     CannedResponse,
     Conversation,
@@ -60,6 +61,8 @@ def _summaries(qs) -> list[dict[str, Any]]:
         row["visitor_read_seq"] = c.visitor_read_seq
         row["visitor_email"] = c.visitor.email
         rows.append(row)
+    # Chats on other channels (Messenger, WhatsApp) carry that channel's fields too.
+    channel_hooks.extend_summaries(rows)
     return rows
 
 

@@ -12,10 +12,18 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from councils.middleware import WebsocketSiteMiddleware  # noqa: E402
+from reliability.capacity import HttpConcurrencyLimit  # noqa: E402
+from reliability.proxies import TrustedProxyMiddleware  # noqa: E402
+from social.asgi import webhook_body_limit  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": WebsocketSiteMiddleware(URLRouter(websocket_urlpatterns)),
-    }
+# The client address comes from X-Forwarded-For only behind TRUSTED_PROXIES (daphne runs
+# without --proxy-headers, which believes anyone's header).
+application = TrustedProxyMiddleware(
+    ProtocolTypeRouter(
+        {
+            # At most HTTP_MAX_CONCURRENCY requests in Django at once (a connection each).
+            "http": HttpConcurrencyLimit(webhook_body_limit(django_asgi_app)),
+            "websocket": WebsocketSiteMiddleware(URLRouter(websocket_urlpatterns)),
+        }
+    )
 )

@@ -1,12 +1,19 @@
-"""CouncilChat settings: one module, read from the environment, with dev defaults.
+"""CouncilChat settings: one module, read from the environment, safe by default.
 
-Every value a deployment changes comes from an environment variable (django-environ);
-the defaults are what `make demo` and `make test` need on a developer's machine.
+Every value a deployment changes comes from an environment variable (django-environ).
+Without any, this is a production configuration: DEBUG off, SECRET_KEY required, secure
+cookies, HSTS and a Content-Security-Policy. `make demo` sets DEBUG=1 and DEMO=1; the tests
+use config/test_settings.py (docs/operations.md lists every variable).
 """
 
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
+
+from config.static_headers import add_static_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -15,14 +22,23 @@ env_file = BASE_DIR / ".env"
 if env_file.exists():
     environ.Env.read_env(env_file)
 
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str(
-    "SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789"
-)
+DEBUG = env.bool("DEBUG", default=False)
+# The demo (demo/): seed data and the pretend council websites, installed and routed only
+# with DEMO=1. Also lenient abuse limits, as one tester plays many residents.
+DEMO = env.bool("DEMO", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
+            "string (e.g. the output of `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'`), or set DEBUG=1 on a development machine."
+        )
+    SECRET_KEY = "dev-only-insecure-key-not-for-production-0123456789"  # noqa: S105
 # Council hosts are data (Domain rows), so Host validation happens in the tenant middleware;
 # ALLOWED_HOSTS is a coarse outer fence.
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[".localhost", "localhost", "127.0.0.1"])
-# Hosts that serve the public schema (partnership managers' admin, the demo index).
+# Hosts that serve the public schema (partnership managers' admin, the demo's index).
 PUBLIC_HOSTS = env.list("PUBLIC_HOSTS", default=["localhost", "127.0.0.1"])
 
 SHARED_APPS = [
@@ -36,6 +52,11 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.staticfiles",
     "channels",
+    "csp",
+    "reliability",
+    # The public half of social/: which council owns a Page or WhatsApp number, and the raw
+    # webhook inbox (docs/social.md).
+    "social.hub",
     # Staff sign-in (docs/security.md): partnership managers' two-factor devices, lockouts
     # and sessions live in public; each council's in its own schema (TENANT_APPS below).
     "django_otp",
@@ -43,6 +64,8 @@ SHARED_APPS = [
     "django_otp.plugins.otp_static",
     "staffauth",
 ]
+if DEMO:
+    SHARED_APPS.append("demo")  # no models: only commands, templates, views
 # Each council's schema holds its own users, sessions, departments and chats.
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -53,10 +76,16 @@ TENANT_APPS = [
     "routing",
     "chat",
     "widgets",
+    "outbox",
+    # Facebook Messenger and WhatsApp connections, residents and message states per council.
+    "social",
+    "privacy",
+    "reports",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "staffauth",
+    "assistant",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -72,6 +101,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "councils.middleware.CouncilHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -108,9 +138,17 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/councilchat")
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
-# Persistent connections: channels' database_sync_to_async closes only stale ones, so a
-# connection is reused across consumer calls instead of opened per call.
+# A PostgreSQL that does not answer fails a connection attempt in seconds, not minutes.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+# Persistent connections: channels' database_sync_to_async closes only stale ones, so the
+# consumers' one ORM thread reuses its connection instead of opening one per call. HTTP
+# requests each run in a thread of their own under ASGI, so theirs are closed when the
+# request ends, and at most HTTP_MAX_CONCURRENCY run at once: a web process holds at most
+# HTTP_MAX_CONCURRENCY + 1 connections (reliability/capacity.py, docs/operations.md).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
+HTTP_MAX_CONCURRENCY = env.int("HTTP_MAX_CONCURRENCY", default=20)
+# A request waiting longer than this for its turn is answered 503 with Retry-After.
+HTTP_QUEUE_WAIT_SECONDS = env.float("HTTP_QUEUE_WAIT_SECONDS", default=10.0)
 # Off by default: with health checks on, every database_sync_to_async call (every socket's
 # ORM work, on the one ORM thread) first sends a `SELECT 1`, measured at 0.1-0.2 ms of wall
 # time and ~0.07 ms of CPU per call here (docs/performance.md). Without them, a connection
@@ -135,7 +173,10 @@ CHANNEL_LAYERS = {
             "prefix": CHANNEL_LAYER_PREFIX,
             "capacity": 1000,
             "expiry": 60,
-            "group_expiry": 86400,
+            # Short: every live socket re-joins its groups every third of this
+            # (reliability/sockets.py), so a membership of a socket that died without
+            # leaving lapses within minutes instead of a day (issue 12).
+            "group_expiry": env.int("CHANNEL_GROUP_EXPIRY", default=300),
         },
     }
 }
@@ -148,6 +189,8 @@ CACHES = {
         # Prefixes every key with the current schema so councils never share cache entries.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        # Redis away or stuck must not hang a request: the rate limiter then fails open.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }
 
@@ -161,9 +204,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "chat.tasks.end_idle_conversations_in_all_councils",
         "schedule": 300.0,
     },
+    "outbox-sweep": {
+        "task": "outbox.tasks.sweep_outbox_in_all_councils",
+        "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
+    },
+    "social-inbox-sweep": {
+        "task": "social.tasks.sweep_social",
+        "schedule": env.float("SOCIAL_SWEEP_SECONDS", default=30.0),
+    },
     "routing-sweep": {
         "task": "chat.tasks.sweep_all_councils",
         "schedule": env.float("ROUTING_SWEEP_SECONDS", default=15.0),
+    },
+    # Each council's retention schedule (privacy/), nightly at 02:30 (Celery beat's clock, UTC).
+    "privacy-retention": {
+        "task": "privacy.tasks.apply_retention_in_all_councils",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 
@@ -202,9 +258,45 @@ SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# TLS ends at a proxy or load balancer in front of daphne, which says so in this header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if not DEBUG else None
+# HSTS on every https response outside DEBUG (a year). Not for subdomains by default: a
+# council's chat host is often a subdomain of a council domain we do not run.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Off by default: the proxy redirects http, and the container's health check speaks http.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# `manage.py check --deploy` warns of these three choices, made on purpose (above).
+SILENCED_SYSTEM_CHECKS = [
+    "security.W005",  # HSTS without includeSubDomains: council domains are not ours
+    "security.W008",  # no SSL redirect in Django: the proxy redirects
+    "security.W021",  # no HSTS preload: the councils' domains, their decision
+]
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4) on every response: our pages, the admin and the
+# widget's endpoints. Scripts only from files on our own host (no inline script, no eval:
+# console.js, embed.js and Django's admin are files). Styles may be inline: the admin's and
+# the widget preview's style attributes, and the widget's <style> in its shadow root on a
+# council's page; a style cannot run code. Images from https (a council's logo URL).
+# connect-src 'self' covers the same host's wss:// sockets (CSP level 3).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "https:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -218,6 +310,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = True  # serve straight from the apps, no collectstatic needed in dev
 WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_ADD_HEADERS_FUNCTION = add_static_headers  # nosniff on static files
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Chat rules.
@@ -235,13 +328,13 @@ WIDGET_CONFIG_CACHE_SECONDS = env.float("WIDGET_CONFIG_CACHE_SECONDS", default=1
 
 # Abuse limits on the widget's public POSTs, as "count/seconds" (widgets/throttle.py): per
 # visitor address and site, and for transcripts also per chat ("transcript-each").
-# With DEBUG (the demo, where one tester plays many residents) the defaults are lenient.
+# With DEMO (where one tester plays many residents) the defaults are lenient.
 WIDGET_RATE_LIMITS = {
-    "chat": env.str("WIDGET_RATE_CHATS", default="1000/600" if DEBUG else "10/600"),
-    "enquiry": env.str("WIDGET_RATE_ENQUIRIES", default="1000/600" if DEBUG else "5/600"),
-    "transcript": env.str("WIDGET_RATE_TRANSCRIPTS", default="1000/600" if DEBUG else "10/3600"),
+    "chat": env.str("WIDGET_RATE_CHATS", default="1000/600" if DEMO else "10/600"),
+    "enquiry": env.str("WIDGET_RATE_ENQUIRIES", default="1000/600" if DEMO else "5/600"),
+    "transcript": env.str("WIDGET_RATE_TRANSCRIPTS", default="1000/600" if DEMO else "10/3600"),
     "transcript-each": env.str(
-        "WIDGET_RATE_TRANSCRIPTS_PER_CHAT", default="20/86400" if DEBUG else "3/86400"
+        "WIDGET_RATE_TRANSCRIPTS_PER_CHAT", default="20/86400" if DEMO else "3/86400"
     ),
 }
 
@@ -279,3 +372,44 @@ OPERATOR_HEARTBEAT_SECONDS = env.int("OPERATOR_HEARTBEAT_SECONDS", default=20)
 OPERATOR_GRACE_SECONDS = env.int("OPERATOR_GRACE_SECONDS", default=60)
 # How often Celery beat sweeps every council for missed, unanswered and orphaned chats.
 ROUTING_SWEEP_SECONDS = env.float("ROUTING_SWEEP_SECONDS", default=15.0)
+
+# The outbox (outbox/services.py): emails and other outbound sends, recorded with the change
+# that needs them and retried until sent. A send not marked sent this long after it was
+# recorded (or after its last failed attempt, doubling up to the maximum) is delivered by the
+# sweep; after OUTBOX_MAX_ATTEMPTS it is given up and logged. Sent rows are kept a week.
+OUTBOX_HANDLERS = {
+    "transcript_email": "chat.actions.emails.send_transcript_item",
+    "enquiry_email": "chat.actions.emails.send_enquiry_item",
+}
+OUTBOX_RETRY_AFTER_SECONDS = env.float("OUTBOX_RETRY_AFTER_SECONDS", default=60.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
+OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=7)
+
+# Load balancers and proxies whose X-Forwarded-For / X-Forwarded-Proto we believe (addresses
+# or networks, comma-separated). The client is the right-most hop that is not one of them
+# (reliability/proxies.py); run daphne without --proxy-headers, which trusts anyone's header.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# Facebook Messenger and WhatsApp (social/, docs/social.md). With no app secret every webhook
+# POST is refused (403) and with no verify token every subscription check is refused.
+META_APP_SECRET = env.str("META_APP_SECRET", default="")
+META_VERIFY_TOKEN = env.str("META_VERIFY_TOKEN", default="")
+# Meta's current Graph API version (v26.0, July 2026); tests and the demo use a stand-in.
+META_GRAPH_URL = env.str("META_GRAPH_URL", default="https://graph.facebook.com/v26.0").rstrip("/")
+# Hosts media may be downloaded from besides the Graph host itself: WhatsApp's media URLs
+# (lookaside.fbsbx.com) and Messenger's attachment CDN (a leading dot: any subdomain).
+META_MEDIA_HOSTS = env.list("META_MEDIA_HOSTS", default=["lookaside.fbsbx.com", ".fbcdn.net"])
+# Fernet key (urlsafe base64 of 32 bytes) for Page and WhatsApp tokens at rest; when empty
+# one is derived from SECRET_KEY (fine for development; set your own in production).
+SOCIAL_TOKEN_KEY = env.str("SOCIAL_TOKEN_KEY", default="")
+SOCIAL_WEBHOOK_MAX_BYTES = 1024 * 1024
+SOCIAL_MEDIA_MAX_BYTES = env.int("SOCIAL_MEDIA_MAX_BYTES", default=16 * 1024 * 1024)
+# Outbound retries: first after this many seconds, doubling, until the give-up time.
+SOCIAL_SEND_RETRY_BASE_SECONDS = env.float("SOCIAL_SEND_RETRY_BASE_SECONDS", default=2.0)
+SOCIAL_SEND_GIVE_UP_SECONDS = env.float("SOCIAL_SEND_GIVE_UP_SECONDS", default=900.0)
+SOCIAL_GRAPH_TIMEOUT_SECONDS = env.float("SOCIAL_GRAPH_TIMEOUT_SECONDS", default=10.0)
+# Residents' attachments, per council under MEDIA_ROOT/private/<schema>/ (never served
+# statically: only social/views.media_download, to that council's staff).
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
+MEDIA_URL = "/media-not-served/"

@@ -1,7 +1,14 @@
 """Test overrides: isolate this run's channel groups, cache keys and task queue."""
 
 import os
+import tempfile
 import uuid
+from pathlib import Path
+
+# Before the settings read the environment (live servers the tests start inherit these):
+# production settings need a key, and the tests use the demo's pages (demo/, DEMO=1).
+os.environ.setdefault("SECRET_KEY", "test-only-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("DEMO", "1")
 
 from config.settings import *  # noqa: F403
 from config.settings import CACHES, CHANNEL_LAYERS
@@ -18,6 +25,10 @@ DEBUG = False
 SECURE_COOKIES = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# The test servers speak plain http on loopback, as `make demo` does.
+COUNCIL_URL_SCHEME = "http"
+COUNCIL_URL_PORT = os.environ.get("PORT", "8000")
+WHITENOISE_AUTOREFRESH = True  # static files served straight from the apps, as edited
 # Tests change settings and read the config straight back; tests/widgets/test_config_cache.py
 # turns the cache on.
 WIDGET_CONFIG_CACHE_SECONDS = 0
@@ -28,6 +39,11 @@ WIDGET_RATE_LIMITS = {
     "transcript": "100000/60",
     "transcript-each": "100000/60",
 }
+# Social: a known app secret and verify token, quick retries, media in a temporary folder.
+META_APP_SECRET = "test-app-secret"  # noqa: S105 - test only
+META_VERIFY_TOKEN = "test-verify-token"  # noqa: S105 - test only
+SOCIAL_SEND_RETRY_BASE_SECONDS = 0.2
+MEDIA_ROOT = Path(tempfile.gettempdir()) / f"cctest-media-{RUN_ID}"
 # Tests written before staff two-factor log council admins and managers in with a password;
 # tests/staffauth turns two-factor on per council (and for managers) where it is under test.
 PARTNERSHIP_MANAGERS_TWO_FACTOR = False

@@ -1,5 +1,6 @@
-"""URLs of a council's host: its widget API, console, admin and demo pages."""
+"""URLs of a council's host: its widget API, console, admin (and the demo's pages)."""
 
+from django.conf import settings
 from django.urls import include, path
 
 from chat.views import console
@@ -7,7 +8,6 @@ from config.admin_sites import council_admin_site
 from config.favicon import favicon
 from config.health import healthz
 from staffauth import views as staffauth_views
-from widgets import views as widget_views
 
 urlpatterns = [
     # Staff sign-in (lockout, two-factor, single sign-on) replaces the admin's own login.
@@ -23,6 +23,14 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("widget/", include("widgets.urls")),
-    path("", widget_views.demo_index, name="demo-index"),
-    path("<path:path>", widget_views.demo_service_page, name="demo-page"),
+    # Residents' Messenger and WhatsApp attachments, for staff (social/views.py).
+    path("social/", include("social.urls")),
 ]
+
+if settings.DEMO:  # the demo's pretend council website, a catch-all: last
+    from demo.urls import site_patterns
+
+    urlpatterns += site_patterns
+
+# Database outages answer 503 with Retry-After, not 500 (reliability/views.py).
+handler500 = "reliability.views.server_error"

@@ -1,15 +1,21 @@
-"""URLs of a partnership's shared host: the widget API and the demo pages."""
+"""URLs of a partnership's shared host: the widget API (and the demo's pages)."""
 
+from django.conf import settings
 from django.urls import include, path
 
 from config.favicon import favicon
 from config.health import healthz
-from widgets import views as widget_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("widget/", include("widgets.urls")),
-    path("", widget_views.demo_index, name="demo-index"),
-    path("<path:path>", widget_views.demo_service_page, name="demo-page"),
 ]
+
+if settings.DEMO:  # the demo's pretend partnership website, a catch-all: last
+    from demo.urls import site_patterns
+
+    urlpatterns += site_patterns
+
+# Database outages answer 503 with Retry-After, not 500 (reliability/views.py).
+handler500 = "reliability.views.server_error"

@@ -1,11 +1,12 @@
 """URLs of the public host (partnership managers)."""
 
+from django.conf import settings
 from django.urls import include, path
-from django.views.generic import TemplateView
 
 from config.admin_sites import public_admin_site
 from config.favicon import favicon
 from config.health import healthz
+from social.webhooks import meta_webhook
 from staffauth import views as staffauth_views
 
 urlpatterns = [
@@ -15,5 +16,14 @@ urlpatterns = [
     path("admin/", public_admin_site.urls),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
-    path("", TemplateView.as_view(template_name="demo/public_index.html"), name="home"),
+    # Meta's Messenger and WhatsApp webhooks, for every council (social/webhooks.py).
+    path("webhooks/meta", meta_webhook, name="meta-webhook"),
 ]
+
+if settings.DEMO:
+    from demo.urls import public_patterns
+
+    urlpatterns += public_patterns
+
+# Database outages answer 503 with Retry-After, not 500 (reliability/views.py).
+handler500 = "reliability.views.server_error"

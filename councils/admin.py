@@ -1,12 +1,20 @@
+"""The partnership managers' admin (public site): councils, hosts, partnerships and their
+routing, and its users; and the council site's set-password pages of onboarding."""
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import AdminSite
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 
-from config.admin_sites import public_admin_site
+from config.admin_sites import AdminPage, council_admin_site, public_admin_site
 from councils.models import (
     Council,
     Domain,
@@ -21,7 +29,66 @@ from councils.onboarding import (
     DEFAULT_BRAND_COLOUR,
     DEFAULT_DEPARTMENTS,
     CouncilSpec,
+    CouncilTokenGenerator,
     council_onboard,
+)
+
+public_admin_site.register(User, UserAdmin)
+public_admin_site.register(Group, GroupAdmin)
+
+
+# --- the council site's set-password pages (links sent by onboarding) ---------------------
+
+
+class SetPasswordConfirmView(auth_views.PasswordResetConfirmView):
+    """The first admin's set-password link (and any later reset link) on a council host.
+
+    Tokens are checked with the council's own generator (salted with its schema name).
+    """
+
+    admin_site: AdminSite | None = None
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("admin:set_password_complete")
+    post_reset_login = False
+
+    def dispatch(self, *args, **kwargs):
+        self.token_generator = CouncilTokenGenerator(connection.schema_name)
+        return super().dispatch(*args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.admin_site.each_context(self.request))
+        context["title"] = "Choose your password"
+        return context
+
+
+class SetPasswordCompleteView(auth_views.PasswordResetCompleteView):
+    admin_site: AdminSite | None = None
+    template_name = "registration/password_reset_complete.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.admin_site.each_context(self.request))
+        context["title"] = "Password set"
+        context["login_url"] = reverse_lazy("admin:login")
+        return context
+
+
+council_admin_site.register_page(
+    AdminPage(
+        route="set-password/<uidb64>/<token>/",
+        name="set_password_confirm",
+        make_view=lambda site: SetPasswordConfirmView.as_view(admin_site=site),
+        login_required=False,
+    )
+)
+council_admin_site.register_page(
+    AdminPage(
+        route="set-password/done/",
+        name="set_password_complete",
+        make_view=lambda site: SetPasswordCompleteView.as_view(admin_site=site),
+        login_required=False,
+    )
 )
 
 

@@ -45,7 +45,12 @@ def _tenant_models():
     """Every model stored in a council's schema (TENANT_APPS), in dependency-friendly order."""
     labels = [app.rsplit(".", 1)[-1] for app in settings.TENANT_APPS]
     for label in labels:
-        yield from apps.get_app_config(label).get_models()
+        # Only models with a table of their own (privacy.PrivacyTools only carries permissions).
+        yield from (
+            model
+            for model in apps.get_app_config(label).get_models()
+            if model._meta.managed and not model._meta.proxy
+        )
 
 
 def council_export_unsafe(council: Council) -> dict:
@@ -67,7 +72,12 @@ def council_export_unsafe(council: Council) -> dict:
     with schema_context(council.schema_name):
         for model in _tenant_models():
             label = model._meta.label_lower
-            tables[label] = serializers.serialize("python", model._default_manager.order_by("pk"))
+            rows = serializers.serialize("python", model._default_manager.order_by("pk"))
+            # Credentials stay behind (social connections' tokens): `EXPORT_EXCLUDE` on a model.
+            for row in rows:
+                for name in getattr(model, "EXPORT_EXCLUDE", ()):
+                    row["fields"].pop(name, None)
+            tables[label] = rows
     connection.set_schema_to_public()
     return {
         "format": EXPORT_FORMAT,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from django_tenants.utils import schema_context, schema_exists
 
-from councils.models import Council, Domain, Partnership
-from widgets.models import WidgetSettings
+from councils.models import Council, Partnership
+from councils.onboarding import CouncilSpec, council_onboard
 
 
 @transaction.atomic
@@ -26,33 +25,23 @@ def council_ensure(
     hosts: Iterable[str],
     partnership: Partnership | None = None,
     brand_colour: str = "#1d4f91",
-    logo_url: str = "",
 ) -> tuple[Council, bool]:
-    """Create the council (its schema cloned from the migrated base), or update its details.
-
-    Idempotent. The schema and the council's row are made in one transaction (see
-    councils/onboarding.py); a row left without a schema by an older, failed run gets one.
-    """
-    from councils.onboarding import base_schema_prepare, council_create
-
-    existing = Council.objects.filter(slug=slug).first()
-    created = existing is None or not schema_exists(existing.schema_name)
-    if created:
-        base_schema_prepare()  # outside the transaction: migrating the base commits
-    with transaction.atomic():
-        council = council_create(name=name, slug=slug, partnership=partnership)
-        with schema_context(council.schema_name):
-            branding = WidgetSettings.current()
-            if created or (brand_colour, logo_url) != ("#1d4f91", ""):
-                branding.brand_colour, branding.logo_url = brand_colour, logo_url
-                branding.full_clean()
-                branding.save()
-        hosts = [h.lower() for h in hosts]
-        for index, host in enumerate(hosts):
-            Domain.objects.update_or_create(
-                domain=host, defaults={"tenant": council, "is_primary": index == 0}
-            )
-    return council, created
+    """The council, made through the production onboarding path if it does not exist yet
+    (councils.onboarding.council_onboard, without an invitation); for one that exists, its
+    name, partnership and hosts are brought up to date and nothing else changes (its branding
+    is its admins'). For the benchmarks' fixtures; returns (council, created)."""
+    result = council_onboard(
+        CouncilSpec(
+            name=name,
+            slug=slug,
+            hosts=tuple(hosts),
+            admin_email=f"admin@{slug}.example.invalid",
+            partnership_slug=partnership.slug if partnership else "",
+            brand_colour=brand_colour,
+        ),
+        invite=False,
+    )
+    return result.council, result.created
 
 
 def record_routing_decision(

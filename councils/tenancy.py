@@ -9,6 +9,7 @@ schema explicitly through `council_schema`, and async code reaches the ORM only 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
@@ -17,6 +18,8 @@ from channels.db import database_sync_to_async
 from django.db import connection
 
 from councils.sites import CouncilRef
+
+logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -64,7 +67,8 @@ async def in_public(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) ->
 def send_to_every_council(task) -> int:
     """Queue `task` once per council, each sent from inside that council's schema so
     tenant-schemas-celery runs it there. Councils whose schema is not created yet (being
-    onboarded) are skipped. Returns how many were sent."""
+    onboarded) are skipped with a warning, and the others still get theirs. Returns how many
+    were sent."""
     from django_tenants.utils import schema_context, schema_exists
 
     from councils.models import Council
@@ -72,6 +76,9 @@ def send_to_every_council(task) -> int:
     sent = 0
     for schema_name in Council.objects.values_list("schema_name", flat=True):
         if not schema_exists(schema_name):
+            logger.warning(
+                "%s: skipped council %s, its schema does not exist", task.name, schema_name
+            )
             continue
         with schema_context(schema_name):
             task.delay()

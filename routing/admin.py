@@ -1,14 +1,15 @@
-"""A council's teams, hours, closures, operators' capacity and routing choices."""
+"""A council's teams, hours, closures, operators (users, capacity) and routing choices,
+and the service report."""
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.db import models
-from django.http import HttpResponseRedirect
-from django.urls import reverse
 
-from config.admin_sites import council_admin_site
+from config.admin_sites import SingletonAdmin, council_admin_site
+from councils.onboarding import COUNCIL_ADMINS, OPERATORS
 from routing.models import (
     Closure,
     Department,
@@ -17,26 +18,6 @@ from routing.models import (
     RoutingSettings,
     ServicePage,
 )
-
-
-class SingletonAdmin(admin.ModelAdmin):
-    """A one-row-per-council settings model: the list goes straight to its only row."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        obj = self.model.current()  # created with defaults on first visit
-        opts = self.model._meta
-        url = reverse(
-            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]
-        )
-        return HttpResponseRedirect(url)
 
 
 # Inlines are stacked, not tabular: Django's tabular inline leaves its inputs without labels
@@ -117,3 +98,58 @@ class OperatorPresenceAdmin(admin.ModelAdmin):
     list_editable = ["max_chats", "speaks_welsh"]
     readonly_fields = ["status", "last_seen", "last_assigned_at"]
     fields = ["user", "max_chats", "speaks_welsh", "status", "last_seen", "last_assigned_at"]
+
+
+ROLE_GROUPS = (COUNCIL_ADMINS, OPERATORS)
+
+
+@admin.register(User, site=council_admin_site)
+class CouncilUserAdmin(UserAdmin):
+    """The council's operators and admins.
+
+    Only a superuser sees superuser status and per-user permissions: a council admin gives
+    access through the two groups, and cannot make anyone (themselves included) a superuser.
+    """
+
+    list_display = ["username", "email", "first_name", "last_name", "is_active", "roles"]
+    list_filter = ["is_active", "groups"]
+
+    @admin.display(description="roles")
+    def roles(self, obj) -> str:
+        return ", ".join(g.name for g in obj.groups.all()) or "-"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).prefetch_related("groups")
+        if not request.user.is_superuser:
+            # A council admin cannot open (and so not reset the password of) a superuser.
+            queryset = queryset.filter(is_superuser=False)
+        return queryset
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        limited = []
+        for title, options in fieldsets:
+            fields = [
+                f
+                for f in options["fields"]
+                if f not in {"is_superuser", "user_permissions", "last_login", "date_joined"}
+            ]
+            limited.append((title, {**options, "fields": fields}))
+        return limited
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Both roles sign in through the admin's login page (also the console's), which
+        # needs staff status: putting someone in a role gives it.
+        user = form.instance
+        if not user.is_staff and user.groups.filter(name__in=ROLE_GROUPS).exists():
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+
+    def get_inlines(self, request, obj):
+        return [OperatorPresenceInline] if obj is not None else []
+
+
+council_admin_site.register(Group, GroupAdmin)

@@ -11,6 +11,8 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from config.singleton import SingletonModel
+
 
 class Department(models.Model):
     name = models.CharField(max_length=120)
@@ -94,7 +96,7 @@ class Closure(models.Model):
         return f"{self.date:%d %b %Y}: {self.reason or 'closed'}"
 
 
-class RoutingSettings(models.Model):
+class RoutingSettings(SingletonModel):
     """The council's routing choices: one row per council schema (pk 1)."""
 
     class Strategy(models.TextChoices):
@@ -146,11 +148,6 @@ class RoutingSettings(models.Model):
 
     def __str__(self) -> str:
         return "Routing settings"
-
-    @classmethod
-    def current(cls) -> RoutingSettings:
-        """This council's settings (created with defaults on first use)."""
-        return cls.objects.get_or_create(pk=1)[0]
 
 
 def fresh_since(now: datetime | None = None) -> datetime:

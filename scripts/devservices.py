@@ -66,6 +66,12 @@ VALKEY_DIR = LOCAL / "valkey"
 VALKEY_PIDFILE = VALKEY_DIR / "valkey.pid"
 VALKEY_LOG = VALKEY_DIR / "valkey.log"
 
+# An ack promises the message is stored, and `make demo` may well be what a small council
+# runs. With synchronous_commit=off a crash lost 4 to 6 acked messages and reused their seq
+# numbers (issue 12, docs/reliability.md); fsync=off would lose them on an OS crash.
+# tests/reliability/test_faults.py crashes a server started with these options.
+PG_DURABILITY_OPTIONS = "-c fsync=on -c synchronous_commit=on"
+
 HOST = "127.0.0.1"
 DEFAULT_PG_PORT = 54329
 DEFAULT_REDIS_PORT = 63799
@@ -502,8 +508,8 @@ def pg_start() -> tuple[int, int]:
         # Running but not answering on its port (an old EMBEDDED_PG_PORT?): restart it.
         log(f"restarting the embedded PostgreSQL (pid {stale}) on port {port}")
         pg_stop(stale)
-    # Dev/test server: TCP on loopback only, no unix socket, no fsync.
-    options = f"-h {HOST} -p {port} -k '' -c fsync=off -c synchronous_commit=off"
+    # TCP on loopback only, no unix socket; durable (PG_DURABILITY_OPTIONS).
+    options = f"-h {HOST} -p {port} -k '' {PG_DURABILITY_OPTIONS}"
     log(f"starting the embedded PostgreSQL on {HOST}:{port}")
     try:
         start = [str(pg_ctl), "-D", str(PG_DATA), "-l", str(PG_LOG), "-w", "-t", "60"]
@@ -521,6 +527,20 @@ def pg_start() -> tuple[int, int]:
     if not pid:
         raise ServiceError("PostgreSQL started but wrote no postmaster.pid")
     return pid, port
+
+
+def pg_warn_if_not_durable(url: str) -> None:
+    """An embedded server started by an older devservices ran with synchronous_commit=off:
+    say so (restarting it under a running demo would be worse); `make services-down` fixes it.
+    """
+    with contextlib.suppress(Exception), pg_connect(url) as conn:
+        for name in ("synchronous_commit", "fsync"):
+            value = conn.execute(f"SHOW {name}").fetchone()[0]
+            if value == "off":
+                log(
+                    f"WARNING: the embedded PostgreSQL runs with {name}=off, so a crash can "
+                    "lose acked messages; run `make services-down` once to restart it durably"
+                )
 
 
 def pg_stop(pid: int | None = None) -> None:
@@ -783,6 +803,7 @@ def up(session: str | None, owner_pid: int | None) -> dict[str, str]:
                     save_state(state)
                 if name == "postgres":
                     pg_ensure_database(pg_embedded_url(port))
+                    pg_warn_if_not_durable(pg_embedded_url(port))
                 state[name] = entry
                 urls[name] = embedded_url(name, port)
         except BaseException:

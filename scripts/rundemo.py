@@ -154,6 +154,31 @@ def demo_password() -> str | None:
     return password or None
 
 
+def social_setup() -> int | None:
+    """Messenger and WhatsApp for the demo (docs/social.md): META_APP_SECRET and
+    META_VERIFY_TOKEN from the environment, else generated once and kept in
+    .local/meta_secrets; META_GRAPH_URL from the environment, else the Graph API stand-in
+    this script starts. Returns the stand-in's port, or None when META_GRAPH_URL is set."""
+    import json
+    import secrets
+
+    path = LOCAL / "meta_secrets"
+    kept = {}
+    with contextlib.suppress(OSError, ValueError):
+        kept = json.loads(path.read_text())
+    for name in ("META_APP_SECRET", "META_VERIFY_TOKEN"):
+        if not os.environ.get(name, "").strip():
+            os.environ[name] = kept.get(name) or secrets.token_urlsafe(24)
+            kept[name] = os.environ[name]
+    path.write_text(json.dumps(kept))
+    path.chmod(0o600)
+    if os.environ.get("META_GRAPH_URL", "").strip():
+        return None
+    standin_port = int(os.environ.get("GRAPH_STANDIN_PORT", "8765"))
+    os.environ["META_GRAPH_URL"] = f"http://127.0.0.1:{standin_port}/v26.0"
+    return standin_port
+
+
 def print_banner(port: int, ready: bool) -> None:
     password = demo_password() or "(printed by `manage.py seed_demo` above)"
     p = f":{port}"
@@ -171,6 +196,15 @@ def print_banner(port: int, ready: bool) -> None:
     say("  alex (council admin) and sam (operator) on every council host (dorset,")
     say(f"  christchurch, somerset, ... .localhost{p}); partnership manager 'manager' on")
     say(f"  http://localhost{p}/admin/. Mail (transcripts, enquiries) is printed in this log.")
+    say("")
+    say("  Messenger and WhatsApp (docs/social.md): play a resident at")
+    say(
+        f"  http://west-dorset.localhost{p}/demo/social/ or http://somerset.localhost{p}/demo/social/"
+    )
+    say(f"  Webhook: http://localhost{p}/webhooks/meta")
+    say(f"  Graph API: {os.environ.get('META_GRAPH_URL')}")
+    say(f"  META_APP_SECRET={os.environ.get('META_APP_SECRET')}")
+    say(f"  META_VERIFY_TOKEN={os.environ.get('META_VERIFY_TOKEN')}")
     say("")
     say("  Ctrl-C stops daphne, the worker and the embedded PostgreSQL/Redis it started.")
     say("=" * 76)
@@ -214,16 +248,24 @@ def main(argv: list[str] | None = None) -> int:
         "--owner-pid", type=int, help="owner pid of that session (default: this process)"
     )
     args = parser.parse_args(argv)
+    # daphne and Celery inherit these: the demo's pages and seed (demo/), plain http with a
+    # development key (config/settings.py). `make demo` sets them too.
+    os.environ.setdefault("DEMO", "1")
+    os.environ.setdefault("DEBUG", "1")
     port = int(os.environ.get("PORT", "8000"))
     owner_pid = args.owner_pid or os.getpid()
 
     LOCAL.mkdir(exist_ok=True)
+    standin_port = social_setup()  # before the children start: they inherit the settings
     celery = [tool("celery"), "-A", "config", "worker", "-B", "-l", "info", "--concurrency", "2"]
     children = [
         Child(
             "daphne",
             [
-                tool("daphne"),
+                # daphne with a drain on SIGTERM (1012 to every socket): reliability/serve.py.
+                sys.executable,
+                "-m",
+                "reliability.serve",
                 "-b",
                 "127.0.0.1",
                 "-p",
@@ -245,6 +287,13 @@ def main(argv: list[str] | None = None) -> int:
             [*celery, "--schedule-filename", str(LOCAL / "celerybeat-schedule")],
         ),
     ]
+    if standin_port is not None:
+        children.append(
+            Child(
+                "graph stand-in",
+                [sys.executable, "-m", "social.graph_standin", "--port", str(standin_port)],
+            )
+        )
     stop = {"requested": False, "signal": None}
 
     def on_signal(signum, _frame):

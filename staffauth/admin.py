@@ -15,8 +15,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django_tenants.utils import schema_context
 
-from config.admin_sites import CouncilUserAdmin, council_admin_site, public_admin_site
-from routing.admin import SingletonAdmin
+from config.admin_sites import council_admin_site, public_admin_site
+from routing.admin import CouncilUserAdmin, SingletonAdmin
 from staffauth import lockout, twofactor
 from staffauth.models import AccountLock, CouncilSignIn, SignInSettings, StaffSession
 from staffauth.secrets import encrypt_secret

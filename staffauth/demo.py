@@ -24,8 +24,8 @@ class DemoTwoFactor:
 
 
 def demo_council_sign_in() -> None:
-    """Run in a demo council's schema."""
-    SignInSettings.objects.update_or_create(
+    """Run in a demo council's schema; what an admin has changed since is kept."""
+    SignInSettings.objects.get_or_create(
         pk=1, defaults={"two_factor_for_admins": False, "two_factor_for_operators": False}
     )
 

@@ -1,13 +1,17 @@
-"""Test councils are created once per run and committed; chats are wiped after each test.
+"""Test councils are created once per run and committed; their tables are emptied after each test.
 
 Consumers and live servers use their own database connections, so test data must really be
 committed: we never use pytest-django's per-test transaction or its transactional flush
 (which would delete the council rows in public: django-tenants #472). Instead every test
-that touches the database gets the session's councils and an emptied set of chat tables.
+that touches the database gets the session's councils, and afterwards every table of every
+tenant app is emptied in each test council, except the few rows made once per run
+(KEPT_BETWEEN_TESTS). The list is derived from the models, so a new model's rows never leak
+into the next test.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pytest
@@ -17,18 +21,71 @@ from django_tenants.utils import schema_context
 
 from chat.broadcast import wait_until_sent
 from councils.models import Council
-from councils.services import council_ensure, partnership_ensure
+from councils.onboarding import CouncilSpec, council_onboard
+from councils.services import partnership_ensure
 from councils.sites import CouncilRef, clear_site_cache, council_ref
 from routing.models import Department, ServicePage
 from tests.protocol import protocol_contract  # noqa: F401  (every websocket frame checked)
 
-# Wiped after every test: chats, and the routing state that tests change (presence, settings).
-CHAT_TABLES = (
-    "chat_message, chat_note, chat_conversation, chat_visitor, chat_conversationtransfer, "
-    "chat_enquiry, chat_cannedresponse, routing_operatorpresence, routing_routingsettings, "
-    "routing_closure, routing_openinghours, widgets_widgetsettings, widgets_prechatfield, "
-    "widgets_offlinelink"
+# Rows made once per run that tests rely on, kept between tests: what migrations and
+# onboarding put in every council's schema (content types, permissions, the staff groups) and
+# the test councils' departments and service page (_make_council). Every other table of a
+# tenant app is emptied after each test, users and sessions included; an auto-created
+# many-to-many table is kept only when both of its ends are.
+KEPT_BETWEEN_TESTS = frozenset(
+    {
+        "contenttypes.contenttype",
+        "auth.permission",
+        "auth.group",
+        "routing.department",
+        "routing.servicepage",
+    }
 )
+
+
+@functools.cache
+def tenant_tables_to_empty() -> list[str]:
+    """The tables emptied after each test: every concrete model of settings.TENANT_APPS
+    (m2m tables included) whose rows are not KEPT_BETWEEN_TESTS."""
+    from django.apps import apps
+    from django.conf import settings
+
+    configs = {
+        entry: config
+        for config in apps.get_app_configs()
+        for entry in (config.name, f"{type(config).__module__}.{type(config).__qualname__}")
+    }
+    tables: set[str] = set()
+    for entry in settings.TENANT_APPS:
+        for model in configs[entry].get_models(include_auto_created=True):
+            meta = model._meta
+            if meta.proxy or not meta.managed:
+                continue  # no table of its own, or one Django does not manage
+            if meta.auto_created:
+                ends = {f.related_model._meta.label_lower for f in meta.fields if f.is_relation}
+                if ends <= KEPT_BETWEEN_TESTS:
+                    continue
+            elif meta.label_lower in KEPT_BETWEEN_TESTS:
+                continue
+            tables.add(meta.db_table)
+    return sorted(tables)
+
+
+def empty_tenant_tables(councils: TestCouncils) -> None:
+    """Empty the tables of every test council in one statement.
+
+    TRUNCATE, not DELETE: it is what an append-only table (an audit log whose trigger refuses
+    DELETE) still allows, and DELETE triggers do not fire for it. No CASCADE: should a kept
+    table come to reference an emptied one, PostgreSQL refuses loudly instead of silently
+    emptying the kept table too.
+    """
+    qualified = ", ".join(
+        f'"{council.schema_name}"."{table}"'
+        for council in councils.all()
+        for table in tenant_tables_to_empty()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {qualified}")
 
 
 @dataclass(frozen=True)
@@ -43,9 +100,17 @@ class TestCouncils:
 
 
 def _make_council(name: str, slug: str, partnership=None) -> CouncilRef:
-    council, _ = council_ensure(
-        name=name, slug=slug, hosts=[f"{slug}.localhost"], partnership=partnership
+    """Through the production onboarding path (schema cloned from the base, roles, branding),
+    without the first admin's invitation."""
+    spec = CouncilSpec(
+        name=name,
+        slug=slug,
+        hosts=(f"{slug}.localhost",),
+        admin_email=f"admin@{slug}.example.invalid",
+        partnership_slug=partnership.slug if partnership else "",
+        departments=("Parking",),
     )
+    council = council_onboard(spec, invite=False).council
     council.allowed_origins = f"www.{slug}.gov.uk\nhttps://secure.{slug}.gov.uk"
     council.save()
     with schema_context(council.schema_name):
@@ -142,13 +207,12 @@ def staffed(manual_assignment):
 
 @pytest.fixture
 def committed(councils, django_db_blocker):
-    """Database access with real commits; chat tables of every test council emptied after."""
+    """Database access with real commits; every test council's tables emptied after
+    (empty_tenant_tables)."""
     with django_db_blocker.unblock():
         yield councils
-        for council in councils.all():
-            with schema_context(council.schema_name), connection.cursor() as cursor:
-                cursor.execute(f"TRUNCATE {CHAT_TABLES} CASCADE")
         connection.set_schema_to_public()
+        empty_tenant_tables(councils)
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
-"""The protocol contract, checked on every websocket frame the test suite sends or receives.
+"""The protocol contract, checked on every websocket frame the test suite sends or receives,
+and on every answer of a widget HTTP endpoint.
 
 `chat.protocol` holds a JSON Schema for every frame of both sockets in both directions. This
 plugin (loaded by tests/conftest.py) wraps the websocket test client, so any frame the
@@ -13,8 +14,10 @@ import json
 
 import pytest
 from channels.testing import WebsocketCommunicator
+from django.test import Client
 
 from chat.protocol import validate_client_frame, validate_server_frame
+from widgets.protocol import endpoint_for, validate_response
 
 
 def _socket_kind(comm: WebsocketCommunicator) -> str | None:
@@ -61,3 +64,20 @@ def protocol_contract(request, monkeypatch):
 
     monkeypatch.setattr(WebsocketCommunicator, "send_to", checked_send_to)
     monkeypatch.setattr(WebsocketCommunicator, "receive_from", checked_receive_from)
+
+    generic = Client.generic
+
+    def checked_generic(self, method, path, data="", content_type="", *args, **kwargs):
+        response = generic(self, method, path, data, content_type, *args, **kwargs)
+        endpoint = endpoint_for(method, path.split("?")[0])
+        if endpoint is None or method == "OPTIONS":
+            return response
+        body = json.loads(response.content) if response.content else None
+        problem = validate_response(endpoint, response.status_code, body)
+        assert problem is None, (
+            f"{endpoint} {response.status_code} breaks widgets/protocol.py: {problem[:300]}\n"
+            f"{repr(body)[:300]}"
+        )
+        return response
+
+    monkeypatch.setattr(Client, "generic", checked_generic)

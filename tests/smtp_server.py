@@ -9,12 +9,13 @@
 from __future__ import annotations
 
 import socket
-import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from tests.polling import poll_until
 
 
 class Collector:
@@ -53,7 +54,8 @@ def smtp_outbox(settings) -> list[EmailMessage]:
 
 
 def wait_for_mail(outbox: list[EmailMessage], count: int = 1, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while len(outbox) < count:
-        assert time.monotonic() < deadline, f"expected {count} message(s), got {len(outbox)}"
-        time.sleep(0.05)
+    poll_until(
+        lambda: len(outbox) >= count,
+        f"{count} message(s) in the outbox",
+        timeout=timeout,
+    )

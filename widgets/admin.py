@@ -3,8 +3,7 @@
 from django.contrib import admin
 from django.db import models
 
-from config.admin_sites import council_admin_site
-from routing.admin import SingletonAdmin
+from config.admin_sites import SingletonAdmin, council_admin_site
 from widgets.contrast import contrast_ratio
 from widgets.models import OfflineLink, PrechatField, WidgetSettings
 
@@ -39,7 +38,17 @@ class WidgetSettingsAdmin(SingletonAdmin):
             },
         ),
         ("Languages", {"fields": ["offer_welsh", "default_language"]}),
-        ("Privacy", {"fields": ["privacy_notice_url"]}),
+        (
+            "Privacy",
+            {
+                "fields": [
+                    "privacy_notice_url",
+                    "privacy_notice_url_cy",
+                    "lawful_basis",
+                    "lawful_basis_cy",
+                ]
+            },
+        ),
         (
             "Out of hours",
             {"fields": ["offline_mode", "offline_message", "offline_message_cy"]},

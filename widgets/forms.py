@@ -101,7 +101,10 @@ def check_configured_fields(answers: dict[str, Any], fields: list) -> dict[str, 
                 ]
             continue
         problem = None
-        if field.kind == "email":
+        if field.kind in ("email", "phone", "postcode", "choice") and not isinstance(text, str):
+            # A number or true where text is asked for (validate_email(7) raised TypeError).
+            problem = "Answer this question with text."
+        elif field.kind == "email":
             try:
                 validate_email(text)
             except ValidationError:

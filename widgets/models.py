@@ -6,12 +6,25 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
+from config.singleton import SingletonModel
 from widgets.contrast import MIN_CONTRAST, contrast_ratio
+
+# The pre-chat form's short lawful-basis text, until a council words its own (UK GDPR
+# Article 6(1)(e), public task, is what most councils rely on for answering enquiries).
+LAWFUL_BASIS = (
+    "We use what you tell us to answer your enquiry, as part of our public task. "
+    "Our privacy notice says how long we keep it and what your rights are."
+)
+LAWFUL_BASIS_CY = (
+    "Rydym yn defnyddio'r hyn a ddywedwch wrthym i ateb eich ymholiad, fel rhan o'n tasg "
+    "gyhoeddus. Mae ein hysbysiad preifatrwydd yn dweud am ba hyd rydym yn ei gadw a beth "
+    "yw eich hawliau."
+)
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB, e.g. #1d4f91.")
 
 
-class WidgetSettings(models.Model):
+class WidgetSettings(SingletonModel):
     """The council's branding and widget behaviour: one row per council schema (pk 1)."""
 
     class Position(models.TextChoices):
@@ -63,6 +76,20 @@ class WidgetSettings(models.Model):
     privacy_notice_url = models.URLField(
         blank=True, help_text="Linked from the consent question and the pre-chat form."
     )
+    privacy_notice_url_cy = models.URLField(
+        blank=True,
+        verbose_name="privacy notice URL (Welsh)",
+        help_text="The Welsh-language notice; empty: the English one is linked.",
+    )
+    lawful_basis = models.CharField(
+        max_length=400,
+        blank=True,
+        default=LAWFUL_BASIS,
+        help_text="Shown above the start button: why the council may use what residents type.",
+    )
+    lawful_basis_cy = models.CharField(
+        max_length=400, blank=True, default=LAWFUL_BASIS_CY, verbose_name="lawful basis (Welsh)"
+    )
 
     # Out of hours
     offline_mode = models.CharField(
@@ -112,11 +139,6 @@ class WidgetSettings(models.Model):
             )
         if self.default_language == self.Language.WELSH and not self.offer_welsh:
             raise ValidationError({"default_language": "Offer Welsh to make it the default."})
-
-    @classmethod
-    def current(cls) -> WidgetSettings:
-        """This council's settings (created with defaults on first use)."""
-        return cls.objects.get_or_create(pk=1)[0]
 
 
 class PrechatField(models.Model):

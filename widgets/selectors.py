@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import override
 
+from assistant.selectors import assistant_takes_chat, assistant_widget
 from councils.local_cache import ExpiringCache
 from councils.partnership_routing import partnership_rules
 from councils.sites import CouncilRef, Site
@@ -61,13 +62,20 @@ def availability(
     days = weekday_names(language)
     hours = [{**span, "day": days[span["weekday"]]} for span in weekly_hours(schedule)]
     next_open = refusal.next_open if refusal else None
-    return {
+    # The council's assistant takes the chat (issue 14): chat is available with nobody online.
+    bot = assistant_takes_chat(department, refusal)
+    if bot:
+        refusal = None
+    answer = {
         "online": refusal is None,
         "reason": refusal.reason if refusal else None,
         "next_open": next_open.isoformat() if next_open else None,
         "next_open_text": next_open_text(next_open, language),
         "hours": hours,
     }
+    if bot:
+        answer["assistant"] = True
+    return answer
 
 
 def _choices(raw: str, language: str) -> list[dict[str, str]]:
@@ -126,7 +134,10 @@ def council_widget(
             "greeting": _in(language, branding.greeting, branding.greeting_cy),
             "launcher_text": _in(language, branding.launcher_text, branding.launcher_text_cy),
             "launcher_position": branding.launcher_position,
-            "privacy_notice_url": branding.privacy_notice_url,
+            "privacy_notice_url": _in(
+                language, branding.privacy_notice_url, branding.privacy_notice_url_cy
+            ),
+            "lawful_basis": _in(language, branding.lawful_basis, branding.lawful_basis_cy),
             "offline": {
                 "mode": branding.offline_mode,
                 "message": _in(language, branding.offline_message, branding.offline_message_cy),
@@ -141,6 +152,7 @@ def council_widget(
             "departments": departments,
             "department": department.slug if department else None,
             "availability": availability(department, language),
+            "assistant": assistant_widget(language),
         }
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from django.db import transaction
 
+from assistant.selectors import assistant_takes_chat
 from chat.actions.assignment import dispatch_queue
 from chat.actions.feedback import conversation_rate as conversation_rate_unsafe
 from chat.actions.feedback import transcript_request as transcript_request_unsafe
@@ -24,7 +25,7 @@ from councils.tenancy import council_schema
 from routing.availability import queue_refusal
 from routing.selectors import department_for_chat
 from widgets.forms import check_configured_fields
-from widgets.models import PrechatField
+from widgets.models import PrechatField, WidgetSettings
 from widgets.selectors import next_open_text
 
 
@@ -54,6 +55,7 @@ class WidgetChat:
     last_seq: int
     routed_by: dict[str, Any]
     token: str
+    offline: dict[str, Any] | None = None  # the assistant's chat, a person asked for, none there
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ def widget_chat_start(*, site: Site, form: dict[str, Any], prechat: dict[str, An
         if department_error:
             raise WidgetChatRefused.field("department", department_error)
         refusal = queue_refusal(department)
+        if assistant_takes_chat(department, refusal):  # issue 14: the council's assistant
+            return _assistant_chat_start(site, council, department, form, prechat, routed_by)
         if refusal is not None:
             raise WidgetChatRefused(409, _offline_body(refusal, form["language"] or "en"))
         try:
@@ -147,6 +151,52 @@ def widget_chat_start(*, site: Site, form: dict[str, Any], prechat: dict[str, An
     )
 
 
+def _assistant_chat_start(
+    site: Site,
+    council: CouncilRef,
+    department,
+    form: dict[str, Any],
+    prechat: dict[str, Any],
+    routed_by: dict[str, Any],
+) -> WidgetChat:
+    """The assistant takes the chat: the question is seq 1 and its answer seq 2."""
+    from assistant.services import bot_chat_start
+
+    try:
+        conversation, outcome = bot_chat_start(
+            council=council,
+            name=form["name"].strip(),
+            message=form["message"],
+            department=department,
+            page_url=form["page_url"],
+            prechat=prechat,
+            language=form["language"] or "en",
+            routed_by=routed_by,
+        )
+    except ChatError as err:
+        raise WidgetChatRefused.field("message", err.detail) from err
+    if site.partnership is not None:
+        record_routing_decision(
+            partnership_id=site.partnership.id,
+            council_id=council.id,
+            conversation_id=conversation.id,
+            routed_by=routed_by,
+            service_slug=form["department"],
+            postcode=form["postcode"],
+            page_url=form["page_url"],
+        )
+    return WidgetChat(
+        conversation_id=str(conversation.id),
+        council=council,
+        department_slug=department.slug if department else None,
+        status=outcome.status,
+        last_seq=conversation.last_seq,
+        routed_by=routed_by,
+        token=visitor_token_issue(council_id=council.id, conversation_id=conversation.id),
+        offline=outcome.offline.frame if outcome.offline else None,
+    )
+
+
 def _offline_body(refusal, language: str) -> dict[str, Any]:
     return {
         "error": "offline",
@@ -179,17 +229,42 @@ def visitor_council(*, site: Site, token: str, conversation_id: UUID) -> Council
     return council
 
 
+# What the council's widget settings switch off is refused here too, not only hidden in the
+# widget: a script can POST without the widget.
+END_OF_CHAT_REFUSALS = {
+    "rating": ("rating_enabled", "rating_disabled", "This council does not ask for ratings."),
+    "transcript": (
+        "transcript_enabled",
+        "transcript_disabled",
+        "This council does not send transcripts by email.",
+    ),
+}
+
+
+def end_of_chat_offered_check(*, council: CouncilRef, what: str) -> None:
+    """Raise WidgetChatRefused (403) unless the council offers `what` ("rating" or
+    "transcript") at the end of a chat (WidgetSettings.rating_enabled, transcript_enabled)."""
+    flag, code, detail = END_OF_CHAT_REFUSALS[what]
+    with council_schema(council.schema_name):
+        if not getattr(WidgetSettings.current(), flag):
+            raise WidgetChatRefused.error(403, code, detail)
+
+
 def conversation_rate(
     *, council: CouncilRef, conversation_id: UUID, rating: int, comment: str
 ) -> None:
-    """Store the visitor's verdict (a later one replaces an earlier one)."""
+    """Store the visitor's verdict (a later one replaces an earlier one), if the council asks
+    for ratings (WidgetChatRefused otherwise)."""
+    end_of_chat_offered_check(council=council, what="rating")
     with council_schema(council.schema_name):
         conversation_rate_unsafe(conversation_id=conversation_id, rating=rating, comment=comment)
 
 
 def transcript_request(*, council: CouncilRef, conversation_id: UUID, email: str) -> None:
     """Remember where to send the transcript and email it after commit, from the council's
-    schema (tenant-schemas-celery runs the task there)."""
+    schema (tenant-schemas-celery runs the task there); WidgetChatRefused if the council
+    sends no transcripts."""
+    end_of_chat_offered_check(council=council, what="transcript")
     with council_schema(council.schema_name):
         transcript_request_unsafe(conversation_id=conversation_id, email=email)
 

@@ -123,8 +123,20 @@ def _strings() -> dict[str, str]:
         "err_rating": _("Choose a rating from 1 to 5."),
         "transcript_label": _("Email me a copy of this chat (optional)"),
         "transcript_send": _("Email transcript"),
-        "transcript_sent": _("We have emailed a copy of this chat to {email}."),
+        "transcript_sent": _("We will email a copy of this chat to {email} shortly."),
         "err_send": _("Sorry, that did not work. Please try again."),
+        # The council's assistant (issue 14)
+        "talk_to_person": _("Talk to a person"),
+        "assistant_label": _("Automated assistant"),
+        "assistant_disclosure": _(
+            "I'm an automated assistant. You can ask for a person at any time."
+        ),
+        "opens_new_tab": _("(opens in a new tab)"),
+        "suggestions_label": _("Related questions"),
+        "helpful_question": _("Did this answer help?"),
+        "helpful_yes": _("Yes"),
+        "helpful_no": _("No"),
+        "feedback_thanks": _("Thank you for your feedback."),
     }
 
 

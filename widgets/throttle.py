@@ -4,15 +4,26 @@ A chat, an enquiry or a transcript email can be asked for by anyone who can load
 page, so each is limited per visitor address and site; a transcript also per conversation, so
 one chat cannot be used to mail a stranger over and over. Limits come from settings
 (WIDGET_RATE_LIMITS, "count/seconds"); counts live in the cache, shared by every process.
+
+When Redis is away the limiter fails open, with a log line: a resident's chat matters more
+than an abuse limit, and refusing everything with a 500 while Redis restarts (issue 12) was
+the worse outage.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+# At most one "failing open" line per this many seconds per process (Redis may be away a while).
+FAIL_OPEN_LOG_EVERY_S = 10.0
+_last_fail_open_log = 0.0
 
 
 @dataclass(frozen=True)
@@ -52,17 +63,37 @@ def throttle_check(*, action: str, subject: str, rate: Rate | None = None) -> No
     now = int(time.time())
     window = now // rate.seconds
     key = f"throttle:{action}:{subject}:{window}"
-    # add() creates the counter with its expiry; incr() is atomic in Redis.
-    cache.add(key, 0, timeout=rate.seconds + 1)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: this is the window's first attempt
-        cache.set(key, 1, timeout=rate.seconds + 1)
-        count = 1
+        count = _count_attempt(key, rate)
+    except (RedisError, OSError) as exc:
+        _log_fail_open(action, exc)
+        return
     if count > rate.count:
         raise Throttled(retry_after=max(1, (window + 1) * rate.seconds - now))
 
 
+def _count_attempt(key: str, rate: Rate) -> int:
+    # add() creates the counter with its expiry; incr() is atomic in Redis.
+    cache.add(key, 0, timeout=rate.seconds + 1)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr: this is the window's first attempt
+        cache.set(key, 1, timeout=rate.seconds + 1)
+        return 1
+
+
+def _log_fail_open(action: str, exc: BaseException) -> None:
+    global _last_fail_open_log
+    now = time.monotonic()
+    if now - _last_fail_open_log >= FAIL_OPEN_LOG_EVERY_S:
+        _last_fail_open_log = now
+        # No subject: it holds the visitor's address (personal data stays out of logs).
+        logger.warning(
+            "rate limiter failing open for %r: the cache is unavailable (%r)", action, exc
+        )
+
+
 def client_address(request) -> str:
-    """The visitor's address as daphne saw it (behind a proxy, run daphne --proxy-headers)."""
+    """The visitor's address: the connecting peer, or behind TRUSTED_PROXIES the right-most
+    untrusted X-Forwarded-For hop (reliability.proxies; daphne runs without --proxy-headers)."""
     return request.META.get("REMOTE_ADDR") or "unknown"

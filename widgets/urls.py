@@ -23,7 +23,7 @@ urlpatterns = [
     ),
     path("enquiries", views.enquiry_create_view, name="widget-enquiries"),
     path("embed.js", views.embed_js, name="widget-embed"),
-    # Anything else under /widget/ is a JSON 404, never the demo pages' HTML (or their CSRF
-    # refusal of a POST).
+    # Anything else under /widget/ is a JSON 404, never a page's HTML (the demo's catch-all,
+    # or its CSRF refusal of a POST).
     re_path(r"^.*$", views.widget_not_found),
 ]

@@ -1,25 +1,23 @@
-"""The widget's HTTP endpoints: config, starting a chat, the embed script, demo pages."""
+"""The widget's HTTP endpoints: config, starting a chat, the embed script."""
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 from uuid import UUID
 
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
     JsonResponse,
 )
-from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from councils.sites import CouncilRef, Site
-from widgets.demo import DEMO_DEPARTMENTS, demo_page
+from reliability.validation import InvalidInput, parse_checked
+from widgets import schemas
 from widgets.forms import (
     ConversationStartForm,
     EnquiryForm,
@@ -33,6 +31,7 @@ from widgets.services import (
     WidgetChatRefused,
     conversation_end_by_visitor,
     conversation_rate,
+    end_of_chat_offered_check,
     enquiry_create,
     transcript_request,
     visitor_council,
@@ -109,7 +108,7 @@ def widget_availability(request: HttpRequest) -> HttpResponseBase:
 @csrf_exempt
 def conversation_create(request: HttpRequest) -> HttpResponseBase:
     """POST /widget/conversations: parse and validate, then `widget_chat_start`."""
-    valid = _validated_form(request, ConversationStartForm, "chat")
+    valid = _validated_form(request, ConversationStartForm, "chat", schemas.CHAT_START)
     if isinstance(valid, HttpResponseBase):
         return valid
     form, prechat = valid
@@ -121,22 +120,19 @@ def conversation_create(request: HttpRequest) -> HttpResponseBase:
     websocket = (
         f"{scheme}://{request.get_host()}/ws/visitor/{chat.conversation_id}/?token={chat.token}"
     )
-    return with_cors(
-        request,
-        JsonResponse(
-            {
-                "conversation": chat.conversation_id,
-                "token": chat.token,
-                "websocket": websocket,
-                "council": chat.council.slug,
-                "department": chat.department_slug,
-                "status": chat.status,
-                "last_seq": chat.last_seq,
-                "routed_by": chat.routed_by,
-            },
-            status=201,
-        ),
-    )
+    body = {
+        "conversation": chat.conversation_id,
+        "token": chat.token,
+        "websocket": websocket,
+        "council": chat.council.slug,
+        "department": chat.department_slug,
+        "status": chat.status,
+        "last_seq": chat.last_seq,
+        "routed_by": chat.routed_by,
+    }
+    if chat.offline is not None:  # asked the assistant for a person; nobody is there
+        body["offline"] = chat.offline
+    return with_cors(request, JsonResponse(body, status=201))
 
 
 @csrf_exempt
@@ -180,10 +176,12 @@ def _bad_request(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResp
     return with_cors(request, JsonResponse({"errors": errors}, status=400))
 
 
-def _json_post(request: HttpRequest) -> tuple[dict | None, HttpResponseBase | None]:
+def _json_post(request: HttpRequest, schema: dict) -> tuple[dict | None, HttpResponseBase | None]:
     """The JSON object body of a widget POST from an allowed origin, or the answer to send.
 
     Bodies are parsed whatever their Content-Type: navigator.sendBeacon sends text/plain.
+    Every body passes reliability.validation (depth, NUL, surrogates, number bounds) and its
+    endpoint's schema (widgets/schemas.py) before anything reads it: a clear 400, never a 500.
     """
     if request.method == "OPTIONS":
         return None, with_cors(request, HttpResponse(status=204))
@@ -195,22 +193,21 @@ def _json_post(request: HttpRequest) -> tuple[dict | None, HttpResponseBase | No
             status=403,
         )
     try:
-        data = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        data = None
-    if not isinstance(data, dict):
-        return None, _bad_request(request, {"__all__": ["Send a JSON object."]})
+        data = parse_checked(request.body or b"null", schema)
+    except InvalidInput as refused:
+        body = {"error": "invalid_input", "detail": refused.detail, "errors": refused.as_errors()}
+        return None, with_cors(request, JsonResponse(body, status=400))
     return data, None
 
 
 def _validated_form(
-    request: HttpRequest, form_class, action: str
+    request: HttpRequest, form_class, action: str, schema: dict
 ) -> tuple[dict, dict] | HttpResponseBase:
     """(cleaned form, pre-chat answers) of a chat or enquiry POST, or the answer to send.
 
     Only a valid request counts against the visitor's abuse limit.
     """
-    data, answer = _json_post(request)
+    data, answer = _json_post(request, schema)
     if answer is not None:
         return answer
     form = form_class(data={k: v for k, v in data.items() if k != "fields"})
@@ -235,9 +232,9 @@ def _visitor_token(request: HttpRequest, data: dict) -> str:
     return token if isinstance(token, str) else ""
 
 
-def _visitor_post(request: HttpRequest, conversation: UUID, form_class, act):
+def _visitor_post(request: HttpRequest, conversation: UUID, form_class, act, schema: dict):
     """Shared shape of the token-authorised POSTs about one chat."""
-    data, answer = _json_post(request)
+    data, answer = _json_post(request, schema)
     if answer is not None:
         return answer
     try:
@@ -256,6 +253,8 @@ def _visitor_post(request: HttpRequest, conversation: UUID, form_class, act):
         act(council, cleaned, data)
     except Throttled as throttled:
         return _too_many(request, throttled)
+    except WidgetChatRefused as refused:
+        return with_cors(request, JsonResponse(refused.body, status=refused.status))
     return with_cors(request, HttpResponse(status=204))
 
 
@@ -272,6 +271,7 @@ def conversation_rating(request: HttpRequest, conversation: UUID) -> HttpRespons
             rating=form["rating"],
             comment=form["comment"],
         ),
+        schemas.RATING,
     )
 
 
@@ -280,11 +280,13 @@ def conversation_transcript(request: HttpRequest, conversation: UUID) -> HttpRes
     """POST /widget/conversations/<uuid>/transcript {"email"}: emailed by a Celery task."""
 
     def send(council: CouncilRef, form: dict, _data: dict) -> None:
+        # Refused before it counts against the limits when the council sends no transcripts.
+        end_of_chat_offered_check(council=council, what="transcript")
         # Per address, and per chat: one chat must not become a way to mail a stranger.
         _throttle(request, "transcript", f"{council.id}:{conversation}")
         transcript_request(council=council, conversation_id=conversation, email=form["email"])
 
-    return _visitor_post(request, conversation, TranscriptForm, send)
+    return _visitor_post(request, conversation, TranscriptForm, send, schemas.TRANSCRIPT)
 
 
 @csrf_exempt
@@ -299,13 +301,14 @@ def conversation_end_view(request: HttpRequest, conversation: UUID) -> HttpRespo
             conversation_id=conversation,
             quick_exit=data.get("quick_exit") is True,
         ),
+        schemas.END,
     )
 
 
 @csrf_exempt
 def enquiry_create_view(request: HttpRequest) -> HttpResponseBase:
     """POST /widget/enquiries: contact details left while chat is unavailable."""
-    valid = _validated_form(request, EnquiryForm, "enquiry")
+    valid = _validated_form(request, EnquiryForm, "enquiry", schemas.ENQUIRY)
     if isinstance(valid, HttpResponseBase):
         return valid
     form, prechat = valid
@@ -329,34 +332,3 @@ def embed_js(request: HttpRequest) -> HttpResponse:
     response["Cache-Control"] = "public, max-age=300"
     response["Access-Control-Allow-Origin"] = "*"
     return response
-
-
-@require_GET
-def demo_index(request: HttpRequest) -> HttpResponse:
-    site: Site = request.site_ref
-    title = site.council.name if site.council else site.partnership.name
-    return render(
-        request,
-        "demo/index.html",
-        {"site_title": title, "site": site, "departments": DEMO_DEPARTMENTS},
-    )
-
-
-@require_GET
-def demo_service_page(request: HttpRequest, path: str) -> HttpResponse:
-    found = demo_page("/" + path.rstrip("/"))
-    if found is None:
-        raise Http404("No such page")
-    department, title, blurb = found
-    site: Site = request.site_ref
-    return render(
-        request,
-        "demo/page.html",
-        {
-            "site_title": site.council.name if site.council else site.partnership.name,
-            "site": site,
-            "department": department,
-            "title": title,
-            "blurb": blurb,
-        },
-    )

@@ -6,8 +6,9 @@ from uuid import UUID
 
 from django.db import transaction
 
+from chat.actions import emails
 from chat.models import Conversation
-from chat.tasks import send_transcript_task
+from outbox.services import outbox_add
 
 
 def conversation_rate(*, conversation_id: UUID, rating: int, comment: str) -> None:
@@ -20,12 +21,13 @@ def conversation_rate(*, conversation_id: UUID, rating: int, comment: str) -> No
 
 @transaction.atomic
 def transcript_request(*, conversation_id: UUID, email: str) -> None:
-    """Remember where to send the transcript and email it after commit.
+    """Remember where to send the transcript and record the send in the outbox, in one
+    transaction: a worker sends it after commit, the outbox's sweep if that task is lost.
 
     Precondition: in the council's schema, which tenant-schemas-celery hands to the task.
-    The address travels with the task (two quick requests must not both go to the second).
+    The address travels with the send (two quick requests must not both go to the second).
     """
     Conversation.objects.filter(id=conversation_id).update(
         transcript_email=email, transcript_sent_at=None
     )
-    transaction.on_commit(lambda: send_transcript_task.delay(str(conversation_id), email))
+    outbox_add(kind=emails.TRANSCRIPT, ref=str(conversation_id), payload={"email": email})

@@ -14,13 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from chat import frames, groups
+from chat.actions import emails
 from chat.actions.announce import announce_status_on_commit
 from chat.errors import ChatError
 from chat.models import Conversation, Enquiry, Note
 from chat.operators import OperatorRef
 from chat.payloads import enquiry_payload
-from chat.tasks import send_enquiry_task
 from councils.sites import CouncilRef
+from outbox.services import outbox_add
 
 
 def enquiry_store_unsafe(council: CouncilRef, **fields: Any) -> Enquiry:
@@ -30,8 +31,8 @@ def enquiry_store_unsafe(council: CouncilRef, **fields: Any) -> Enquiry:
     Precondition: inside a transaction, in the council's schema; `fields` are validated.
     """
     enquiry = Enquiry.objects.create(**fields)
-    enquiry_id = str(enquiry.id)
-    transaction.on_commit(lambda: send_enquiry_task.delay(enquiry_id))
+    # Recorded with the enquiry; a worker emails it, the outbox's sweep if that task is lost.
+    outbox_add(kind=emails.ENQUIRY, ref=str(enquiry.id))
     frames.send_frame_on_commit(
         groups.queue_group(council.id), frames.followup_add("enquiry", enquiry_payload(enquiry))
     )

@@ -45,8 +45,13 @@ def conversation_start(
     prechat: dict[str, Any] | None = None,
     language: str = Conversation.Language.ENGLISH,
     routed_by: dict[str, Any] | None = None,
+    channel: str = Conversation.Channel.WEB,
+    extra: dict[str, Any] | None = None,
 ) -> tuple[Conversation, dict[str, Any]]:
     """Open a chat in the council's queue with the visitor's question stored as seq 1.
+
+    `channel` is where the resident wrote from (a social channel: social/), `extra` what
+    their first message carries beyond its text (chat.models.Message.extra).
 
     Operators are not chosen here: callers run `chat.actions.assignment.dispatch_queue`
     after the commit, in its own transactions.
@@ -61,6 +66,7 @@ def conversation_start(
         prechat=prechat or {},
         language=language,
         routed_by=routed_by or {},
+        channel=channel,
     )
     # Not announced: nobody has joined the chat's group before its token is handed out.
     stored = message_store_unsafe(
@@ -69,6 +75,7 @@ def conversation_start(
         author=Message.Author.VISITOR,
         body=body,
         author_name=name,
+        extra=extra,
         announce=False,
     )
     conversation.last_seq = stored.seq

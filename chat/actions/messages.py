@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from chat import frames, groups
+from chat import channel_hooks, frames, groups
 from chat.errors import ChatError
 from chat.models import Conversation, Message
 from chat.operators import OperatorRef
@@ -62,7 +62,7 @@ UPDATE chat_conversation AS c
                                 THEN %(now)s ELSE c.first_response_at END
  WHERE c.id = %(conversation_id)s
 RETURNING c.last_seq, c.status, c.operator_id,
-          (SELECT v.name FROM chat_visitor AS v WHERE v.id = c.visitor_id)
+          (SELECT v.name FROM chat_visitor AS v WHERE v.id = c.visitor_id), c.channel
 """
 
 # Every concrete column of Message but its id. tests/chat/test_messages.py fails when the
@@ -121,6 +121,7 @@ def message_store_unsafe(
     client_id: str | None = None,
     extra: dict[str, Any] | None = None,
     announce: bool = True,
+    outbound: dict[str, Any] | None = None,
 ) -> StoredMessage:
     """Store one message with the conversation's next seq and announce it after commit
     (`announce=False` only where nobody can be listening yet: a chat being started).
@@ -133,6 +134,11 @@ def message_store_unsafe(
     Refused with ChatError: no such conversation; an operator's message in a chat that is not
     theirs; anything but a system message in an ended chat (unless it re-sends a stored
     client_id, answered with the stored copy).
+
+    An operator's message in a chat on another channel (Messenger, WhatsApp) also passes
+    that channel's hooks (chat.channel_hooks): they may refuse it (ChatError: nothing is
+    stored) and record it for sending in this transaction; `outbound` carries the channel's
+    options (a Messenger tag, a WhatsApp template).
 
     Precondition: inside an atomic block. When the message is not stored after all (a
     re-send), that innermost block is marked for rollback to undo the bump: callers that
@@ -151,15 +157,30 @@ def message_store_unsafe(
         row = cursor.fetchone()
         if row is None:
             raise ChatError("not_found", "No such conversation.")
-        seq, status, operator_id, visitor_name = row
+        seq, status, operator_id, visitor_name, channel = row
         if author == Message.Author.OPERATOR and operator_id != author_user_id:
             raise ChatError("not_assigned", "This chat is not assigned to you.")
+        hooks = None
+        if author == Message.Author.OPERATOR and channel != Conversation.Channel.WEB:
+            hooks = channel_hooks.hooks_for(channel)
+            if hooks is None:
+                raise ChatError("channel_unavailable", "Replies on this channel are not set up.")
+        elif outbound:
+            raise ChatError("invalid_frame", "Tags and templates are for social chats only.")
         if author != Message.Author.SYSTEM and status == Conversation.Status.ENDED:
             existing = _existing_message_unsafe(conversation_id, client_id) if client_id else None
             if existing is None:
                 raise ChatError("conversation_ended", "This chat has ended.")
             transaction.set_rollback(True)  # undo the bump
             return existing
+        extra = dict(extra or {})
+        if hooks is not None:
+            # A re-send is answered with the first copy before the channel is asked again.
+            existing = _existing_message_unsafe(conversation_id, client_id) if client_id else None
+            if existing is not None:
+                transaction.set_rollback(True)  # undo the bump
+                return existing
+            extra.update(hooks.reply_prepare(conversation_id, outbound or {}))
         message = Message(
             conversation_id=conversation_id,
             seq=seq,
@@ -180,6 +201,15 @@ def message_store_unsafe(
         transaction.set_rollback(True)  # undo the bump
         return existing
     message.id = inserted[0]
+    if hooks is not None:
+        hooks.reply_record(
+            council=council,
+            conversation_id=conversation_id,
+            message_id=message.id,
+            seq=seq,
+            body=body,
+            options=outbound or {},
+        )
     payload = message_payload(message)
     if announce:
         announce_message_on_commit(council, payload)
@@ -218,8 +248,11 @@ def message_create(
     client_id: str,
     operator: OperatorRef | None = None,
     extra: dict[str, Any] | None = None,
+    outbound: dict[str, Any] | None = None,
 ) -> StoredMessage:
-    """Store one visitor message (operator=None) or operator reply, idempotent on client_id."""
+    """Store one visitor message (operator=None) or operator reply, idempotent on client_id.
+
+    `outbound`: a social channel's options for an operator's reply (message_store_unsafe)."""
     text = clean_body(body)
     if operator is None:
         author, name, user_id = Message.Author.VISITOR, None, None
@@ -234,6 +267,7 @@ def message_create(
         author_user_id=user_id,
         client_id=client_id,
         extra=extra,
+        outbound=outbound,
     )
 
 

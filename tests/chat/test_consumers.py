@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import pytest
@@ -10,7 +9,9 @@ from asgiref.sync import sync_to_async
 from django_tenants.utils import schema_context
 
 from chat.models import Conversation, Message
+from chat.tokens import TokenExpired, visitor_token_read
 from tests.factories import accepted_chat_in, chat_in, operator_in
+from tests.polling import apoll_until
 from tests.sockets import (
     drain,
     expect_refused,
@@ -320,6 +321,14 @@ async def test_given_a_member_councils_token_when_used_on_the_partnership_host_t
     await visitor.disconnect()
 
 
+def token_has_expired(token: str) -> bool:
+    try:
+        visitor_token_read(token)
+    except TokenExpired:
+        return True
+    return False
+
+
 async def test_given_bad_or_missing_tokens_then_the_visitor_socket_closes_with_the_documented_code(
     councils, settings
 ):
@@ -340,7 +349,7 @@ async def test_given_bad_or_missing_tokens_then_the_visitor_socket_closes_with_t
         visitor_socket("not-a-uuid", chat.token, host="alpha.localhost"), 4403, "forbidden"
     )
     settings.VISITOR_TOKEN_MAX_AGE = 0
-    await asyncio.sleep(1.1)
+    await apoll_until(lambda: token_has_expired(chat.token), "the token to be older than 0 s")
     await expect_refused(
         visitor_socket(chat.id, chat.token, host="alpha.localhost"), 4401, "token_expired"
     )
@@ -589,9 +598,9 @@ async def test_given_a_host_answer_near_expiry_when_a_socket_connects_then_it_is
 
     visitor = await joined_visitor(chat)  # served from the cache at once...
     await visitor.disconnect()
-    for _ in range(50):  # ...while the answer is reloaded behind it
-        if not sites._sites.due_for_refresh("alpha.localhost"):
-            break
-        await asyncio.sleep(0.05)
-    assert not sites._sites.due_for_refresh("alpha.localhost")
+    await apoll_until(  # ...while the answer is reloaded behind it
+        lambda: not sites._sites.due_for_refresh("alpha.localhost"),
+        "the cached answer for alpha.localhost to be refreshed",
+        timeout=5,
+    )
     assert sites.site_for_host_if_cached("alpha.localhost")[1].council.id == councils.alpha.id

@@ -14,6 +14,7 @@ from chat.actions.messages import message_create
 from chat.errors import ChatError
 from chat.models import Conversation, Message
 from tests.factories import accepted_chat_in, chat_in, operator_in
+from tests.races import race_rounds
 
 pytestmark = pytest.mark.usefixtures("manual_assignment")
 
@@ -80,7 +81,7 @@ def test_given_the_same_client_id_sent_concurrently_then_exactly_one_row_is_stor
 def test_given_two_operators_racing_to_accept_then_exactly_one_wins_every_round(councils):
     alex = operator_in(councils.alpha, "alex")
     sam = operator_in(councils.alpha, "sam")
-    for _ in range(20):
+    for _ in range(race_rounds()):
         chat = chat_in(councils.alpha)
         barrier = threading.Barrier(2)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from chat.models import Conversation, Message
 from chat.tasks import end_idle_conversations_task
 from config.celery import app
 from tests.factories import chat_in
+from tests.polling import poll_until
 
 pytestmark = pytest.mark.usefixtures("committed")
 
@@ -42,10 +42,10 @@ def test_given_idle_chats_in_two_councils_when_one_council_sends_the_task_then_o
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         with schema_context(councils.alpha.schema_name):
             end_idle_conversations_task.delay(idle_seconds=3600)
-        deadline = time.monotonic() + 20
-        while status_of(councils.alpha, alpha_chat.id) != "ended":
-            assert time.monotonic() < deadline, "the worker never ended alpha's idle chat"
-            time.sleep(0.1)
+        poll_until(
+            lambda: status_of(councils.alpha, alpha_chat.id) == "ended",
+            "the worker to end alpha's idle chat",
+        )
 
     assert status_of(councils.beta, beta_chat.id) == "queued"
     assert status_of(councils.alpha, fresh_alpha_chat.id) == "queued"

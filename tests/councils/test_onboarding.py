@@ -373,15 +373,24 @@ def test_two_councils_onboarded_at_the_same_time_both_get_their_schema(new_counc
 
 
 def test_the_base_schema_is_migrated_again_when_a_migration_is_missing_from_it(committed):
+    from django.db.migrations.loader import MigrationLoader
+
     from councils.onboarding import base_pending_migrations, base_schema_prepare
 
     assert base_pending_migrations() == 0
+    # The latest councils migration (a leaf: an earlier one is not re-planned while a later
+    # one is recorded).
+    leaf = next(
+        name
+        for app, name in MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes()
+        if app == "councils"
+    )
     with connection.cursor() as cursor:
         # A councils migration changes nothing in a council schema (the router keeps it in
         # public), so forgetting its record stands in for a migration added by an upgrade.
         cursor.execute(
             "DELETE FROM council_base.django_migrations WHERE app = %s AND name = %s",
-            ["councils", "0003_remove_council_brand_colour_remove_council_logo_url"],
+            ["councils", leaf],
         )
     assert base_pending_migrations() == 1
 
@@ -389,29 +398,3 @@ def test_the_base_schema_is_migrated_again_when_a_migration_is_missing_from_it(c
 
     assert base_pending_migrations() == 0
     assert base_schema_prepare(force_check=True) is False
-
-
-def test_the_demo_seed_makes_alex_a_council_admin_and_sam_an_operator(new_councils):
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import make_password
-
-    from councils.demo import _seed_council_schema
-
-    new_councils.append("demo-check")
-    council = council_onboard(
-        CouncilSpec(
-            name="Demo", slug="demo-check", hosts=("demo-check.localhost",), admin_email="d@d.uk"
-        )
-    ).council
-    with schema_context(council.schema_name):
-        _seed_council_schema(make_password(PASSWORD))
-        users = {u.username: u for u in get_user_model().objects.prefetch_related("groups")}
-        assert [g.name for g in users["alex"].groups.all()] == [COUNCIL_ADMINS]
-        assert [g.name for g in users["sam"].groups.all()] == [OPERATORS]
-        assert not users["alex"].is_superuser
-    connection.set_schema_to_public()
-    alex = log_in("demo-check.localhost", "alex", PASSWORD)
-    assert alex.get("/admin/routing/department/").status_code == 200
-    sam = log_in("demo-check.localhost", "sam", PASSWORD)
-    assert sam.get("/console/").status_code == 200
-    assert sam.get("/admin/routing/department/").status_code == 403

@@ -44,7 +44,10 @@ def daphne_server(councils, tmp_path_factory) -> LiveServer:
     port = _free_port()
     log = tmp_path_factory.mktemp("daphne") / "daphne.log"
     env = dict(
-        os.environ, DATABASE_URL=_database_url(), DJANGO_SETTINGS_MODULE="config.test_settings"
+        os.environ,
+        DATABASE_URL=_database_url(),
+        DJANGO_SETTINGS_MODULE="config.test_settings",
+        DEMO="1",  # the tests open the demo's council pages, which carry the widget
     )
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -103,9 +106,34 @@ CHROMIUM_ARGS = [
 ]
 
 
+class ReducedMotionBrowser:
+    """A Playwright Browser whose new contexts and pages prefer reduced motion.
+
+    Animations make screenshots and axe scans depend on timing (axe sampled the widget's
+    panel mid-fade, with its colours half transparent, and reported low contrast now and
+    then). With `reduced_motion="reduce"` the widget and the console switch their animations
+    off (`@media (prefers-reduced-motion: reduce)`), so every page is in its final state at
+    once. A test can still ask for `reduced_motion="no-preference"` explicitly.
+    """
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_context(self, **options):
+        options.setdefault("reduced_motion", "reduce")
+        return self._browser.new_context(**options)
+
+    def new_page(self, **options):
+        options.setdefault("reduced_motion", "reduce")
+        return self._browser.new_page(**options)
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="module")
 def browser(daphne_server):
-    """Debian's Chromium through Playwright, one per test module."""
+    """Debian's Chromium through Playwright, one per test module, preferring reduced motion."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (see README)")
     # Playwright's sync API runs an event loop on this thread, which makes Django refuse the
@@ -114,7 +142,7 @@ def browser(daphne_server):
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
+            yield ReducedMotionBrowser(browser)
             browser.close()
     finally:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

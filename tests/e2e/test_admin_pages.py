@@ -1,10 +1,8 @@
 """The council admin and the partnership managers' admin in headless Chromium, scanned with
-axe-core (WCAG 2.2 AA). `DOCS_SCREENSHOTS=1` also refreshes docs/img/admin/."""
+axe-core (WCAG 2.2 AA). Screenshots go to artifacts/screenshots/admin/; `make screenshots`
+(DOCS_SCREENSHOTS=1) also refreshes docs/img/admin/."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -15,23 +13,17 @@ from playwright.sync_api import expect
 from chat.models import Conversation, Note
 from tests.admin.factories import council_admin, operator
 from tests.e2e.axe import axe_violations
+from tests.e2e.screenshots import save_screenshot
 from tests.factories import PASSWORD, accepted_chat_in, chat_in
 from widgets.models import WidgetSettings
 
 pytestmark = [pytest.mark.usefixtures("committed"), pytest.mark.browser]
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "artifacts" / "screenshots"
-DOCS_IMAGES = ROOT / "docs" / "img" / "admin"
 SCRIPT = "<script>alert(1)</script>"
 
 
 def screenshot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"admin-{name}.png", full_page=True)
-    if os.environ.get("DOCS_SCREENSHOTS"):
-        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=DOCS_IMAGES / f"{name}.png")  # the viewport, as a reader sees it
+    save_screenshot(page, "admin", name, full_page=True)
 
 
 def assert_accessible(page, what: str) -> None:
@@ -189,22 +181,3 @@ def test_the_set_password_page_passes_axe_and_sets_the_password(councils, daphne
     page.fill("#id_password", "a-long-new-passphrase-42")
     page.click("input[type=submit]")
     expect(page.locator("#user-tools")).to_be_visible()
-
-
-def test_the_service_report_passes_axe_and_shows_the_councils_ratings(
-    councils, daphne_server, browser
-):
-    alpha = councils.alpha
-    council_admin(alpha)
-    chat = chat_in(alpha, name=SCRIPT)
-    with schema_context(alpha.schema_name):
-        Conversation.objects.filter(id=chat.id).update(rating=4, outcome="resolved")
-    page = signed_in(browser, daphne_server.url, "alpha.localhost", "chief")
-
-    page.click("text=Service report")  # listed with the chats on the admin's home page
-
-    expect(page.locator("[data-testid=report-chats]")).to_have_text("1")
-    expect(page.locator("[data-testid=report-rating]")).to_contain_text("Average rating 4.0")
-    expect(page.locator("[data-testid=report-outcomes]")).to_contain_text("Resolved")
-    assert_accessible(page, "service report")
-    screenshot(page, "service-report")

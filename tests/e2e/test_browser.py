@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.axe import axe_violations
+from tests.e2e.screenshots import save_screenshot
 from tests.factories import PASSWORD, operator_in
 
 pytestmark = [pytest.mark.usefixtures("staffed"), pytest.mark.browser]
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
 def console_for(browser, daphne_server, council_host: str, username: str):
@@ -67,9 +65,8 @@ def test_a_resident_chats_with_an_operator_and_nothing_typed_becomes_markup(
     assert axe_violations(resident) == [], "chatting"
     assert axe_violations(console) == [], "console with a chat"
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    console.screenshot(path=str(ARTIFACTS / "console.png"))
-    resident.screenshot(path=str(ARTIFACTS / "widget-chatting.png"))
+    save_screenshot(console, "browser", "console", for_docs=False)
+    save_screenshot(resident, "browser", "widget-chatting", for_docs=False)
 
     # A reload keeps the conversation, each message shown once.
     resident.reload()

@@ -10,7 +10,6 @@ show read receipts and survive a dropped connection without losing or repeating 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -23,11 +22,11 @@ from chat.models import Conversation, Enquiry
 from routing.models import OperatorPresence
 from tests.chat.console_factories import canned_in, enquiry_in, give_email, mark_missed
 from tests.e2e.axe import axe_violations
+from tests.e2e.screenshots import save_screenshot
 from tests.factories import PASSWORD, chat_in, operator_in
 
 pytestmark = [pytest.mark.usefixtures("staffed"), pytest.mark.browser]
 
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots" / "console"
 # Test-only instruments, added before the console's own script runs: count beeps, record
 # desktop notifications, and keep hold of the console's sockets so a test can drop them.
 INSTRUMENTS = """
@@ -127,8 +126,7 @@ def seqs_shown(panel) -> list[int]:
 
 
 def shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    save_screenshot(page, "console", name)
 
 
 def test_two_operators_handle_three_visitors_with_canned_replies_notes_receipts_and_reconnect(

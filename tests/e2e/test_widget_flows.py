@@ -3,15 +3,15 @@ from the partnership page, one straight to Parking, every offline mode, a reload
 keyboard only, Welsh, a phone-sized screen, the quick exit and a strict CSP host page.
 
 axe-core scans each state (no WCAG 2.2 AA violations) and a screenshot of each state is written
-to docs/img/widget/. Operators act through the real chat services (their console is covered
-by test_browser.py); every broadcast reaches the widget through Redis as in production.
+to artifacts/screenshots/widget/ (`make screenshots` refreshes docs/img/widget/). Operators act
+through the real chat services (their console is covered by test_browser.py); every broadcast
+reaches the widget through Redis as in production.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -27,7 +27,9 @@ from config.celery import app
 from routing.models import OperatorPresence
 from tests.conftest import set_routing
 from tests.e2e.axe import axe_violations
+from tests.e2e.screenshots import save_screenshot
 from tests.factories import operator_in
+from tests.polling import poll_until
 from tests.smtp_server import smtp_outbox, wait_for_mail  # noqa: F401 (a fixture)
 from tests.widgets.factories import (
     closure_in,
@@ -40,7 +42,6 @@ from tests.widgets.fixtures import clean_hours  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.usefixtures("staffed", "clean_hours"), pytest.mark.browser]
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "img" / "widget"
 PARKING_PAGE = "/parking/pay-a-parking-fine"
 ATTACK = "<img src=x onerror=\"document.title='pwned'\">"
 
@@ -54,8 +55,7 @@ def visitor(browser, server, host: str, path: str = "/", **context):
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    save_screenshot(page, "widget", name)
 
 
 def clean_axe(page, state: str) -> None:
@@ -432,6 +432,19 @@ def test_on_a_phone_and_at_200_percent_zoom_the_panel_fits_the_screen_without_mo
     shot(page, name)
 
 
+def test_with_motion_allowed_the_panel_slides_in_and_axe_scans_it_once_still(
+    councils, daphne_server, browser
+):
+    """Other tests prefer reduced motion; here the panel animates, and the scan waits for it
+    (axe sampling the panel mid-fade used to report its half-transparent text)."""
+    page = visitor(
+        browser, daphne_server, "alpha.localhost", PARKING_PAGE, reduced_motion="no-preference"
+    )
+    page.click("[data-testid=cc-launcher]")
+    assert page.locator("#cc-panel").evaluate("e => getComputedStyle(e).animationName") == "up"
+    clean_axe(page, "the panel after its opening animation")
+
+
 # ---- quick exit and a strict CSP ----------------------------------------------------------
 
 
@@ -447,12 +460,12 @@ def test_quick_exit_ends_the_chat_and_leaves_for_a_neutral_page(councils, daphne
     page.wait_for_url(neutral)
     assert page.evaluate("() => Object.keys(localStorage).length") == 0
     with schema_context(councils.gamma.schema_name):
-        for _ in range(100):
-            ended = Conversation.objects.get(id=conversation_id)
-            if ended.status == "ended":
-                break
-            page.wait_for_timeout(100)
-        assert (ended.status, ended.ended_by) == ("ended", "system")
+        ended = poll_until(
+            lambda: Conversation.objects.filter(id=conversation_id, status="ended").first(),
+            "the quick exit to end the chat",
+            timeout=10,
+        )
+        assert ended.ended_by == "system"
 
     # Three presses of Shift do the same, with the panel closed; capitals typed are not presses.
     other = visitor(browser, daphne_server, "gamma.localhost", PARKING_PAGE)

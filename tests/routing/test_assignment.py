@@ -17,6 +17,7 @@ from chat.models import Conversation
 from routing.models import OperatorPresence
 from tests.conftest import put_online, set_routing
 from tests.factories import chat_in, operator_in
+from tests.races import race_rounds
 
 pytestmark = pytest.mark.usefixtures("committed")
 
@@ -175,11 +176,11 @@ def _race(fns) -> list:
         return list(pool.map(run, fns))
 
 
-def test_two_operators_accepting_one_chat_have_exactly_one_winner_in_100_rounds(councils):
+def test_two_operators_accepting_one_chat_have_exactly_one_winner_in_every_round(councils):
     alpha = councils.alpha
     set_routing(alpha, assignment_strategy="manual")
     alex, sam = operator_in(alpha, "alex"), operator_in(alpha, "sam")
-    for _ in range(100):
+    for _ in range(race_rounds()):
         chat = chat_in(alpha)
 
         def accept(operator, chat=chat):
@@ -199,13 +200,13 @@ def test_two_operators_accepting_one_chat_have_exactly_one_winner_in_100_rounds(
             conversation_end(council=alpha, conversation_id=chat.id, operator=winners[0])
 
 
-def test_two_chats_racing_for_one_operators_last_slot_have_exactly_one_winner_in_100_rounds(
+def test_two_chats_racing_for_one_operators_last_slot_have_exactly_one_winner_in_every_round(
     councils,
 ):
     alpha = councils.alpha
     set_routing(alpha, assignment_strategy="manual", max_chats_per_operator=1)
     alex = operator_in(alpha, "alex")
-    for _ in range(100):
+    for _ in range(race_rounds()):
         first, second = chat_in(alpha), chat_in(alpha)
 
         def accept(chat):

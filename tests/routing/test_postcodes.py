@@ -27,3 +27,36 @@ def test_a_valid_postcode_is_normalised_to_upper_case_with_one_space(raw, normal
 def test_a_malformed_postcode_is_refused_with_a_clear_message(raw):
     with pytest.raises(InvalidPostcode, match="Enter a real UK postcode"):
         parse_postcode(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "QA1 1AA",  # Q, V and X never start a postcode
+        "VE1 1AA",
+        "XM4 5HQ",
+        "DT1 1CA",  # C, I, K, M, O and V are never inward letters
+        "DT1 1AI",
+        "DT1 1KA",
+        "DT1 1AM",
+        "DT1 1OA",
+        "DT1 1AV",
+        "AI1 1AA",  # I, J and Z are never second
+        "EJ1 1AA",
+        "CZ1 1AA",
+        "W1L 1AA",  # L is not a third-position letter (A9A)
+        "SW1C 1AA",  # C is not a fourth-position letter (AA9A)
+        "QA1",  # nor as an outward-only district
+        "XX",
+    ],
+)
+def test_a_postcode_the_uk_never_issues_is_refused(raw):
+    with pytest.raises(InvalidPostcode, match="Enter a real UK postcode"):
+        parse_postcode(raw)
+
+
+@pytest.mark.parametrize(
+    "raw", ["M1 1AE", "B33 8TH", "CR2 6XH", "W1A 0AX", "EC1A 1BB", "EC1V 9LT", "N1P 2NG", "M1"]
+)
+def test_every_shape_of_real_postcode_is_accepted(raw):
+    assert str(parse_postcode(raw)) == raw

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from asgiref.sync import sync_to_async
 from django_tenants.utils import schema_context
 
 from routing.models import OperatorPresence
 from tests.factories import chat_in, operator_in
+from tests.polling import apoll_until
 from tests.sockets import (
     frames_until,
     login_session,
@@ -75,9 +74,12 @@ async def test_the_socket_heartbeat_keeps_last_seen_fresh_and_closing_starts_the
     console = operator_socket(alpha, await login_session(alpha, "alex"))
     await open_socket(console)
     first = (await presence_of(alpha, alex.id)).last_seen
-    await asyncio.sleep(0.6)
-    beaten = (await presence_of(alpha, alex.id)).last_seen
-    assert beaten > first
+
+    async def beaten_since_opening():
+        last_seen = (await presence_of(alpha, alex.id)).last_seen
+        return last_seen if last_seen > first else None
+
+    beaten = await apoll_until(beaten_since_opening, "a heartbeat to refresh last_seen")
     await console.disconnect()
     closed = await presence_of(alpha, alex.id)
     assert closed.last_seen >= beaten

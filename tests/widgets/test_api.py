@@ -286,6 +286,33 @@ def test_a_visitor_rates_their_chat_with_its_token(councils):
         assert (conversation.rating, conversation.rating_comment) == (4, ATTACK)
 
 
+def test_given_ratings_switched_off_then_a_rating_is_refused_with_403_and_not_stored(councils):
+    widget_settings_in(councils.alpha, rating_enabled=False)
+    chat = chat_in(councils.alpha)
+    path = f"/widget/conversations/{chat.id}/rating"
+    response = post("alpha.localhost", path, {"rating": 4}, token=chat.token)
+    assert response.status_code == 403
+    assert response.json()["error"] == "rating_disabled"
+    with schema_context(councils.alpha.schema_name):
+        assert Conversation.objects.get(id=chat.id).rating is None
+    other = chat_in(councils.beta)  # beta still asks
+    path = f"/widget/conversations/{other.id}/rating"
+    assert post("beta.localhost", path, {"rating": 4}, token=other.token).status_code == 204
+
+
+def test_given_transcripts_switched_off_then_one_is_refused_with_403_and_nothing_queued(
+    councils,
+):
+    widget_settings_in(councils.alpha, transcript_enabled=False)
+    chat = chat_in(councils.alpha)
+    path = f"/widget/conversations/{chat.id}/transcript"
+    response = post("alpha.localhost", path, {"email": "jo@example.com"}, chat.token)
+    assert response.status_code == 403
+    assert response.json()["error"] == "transcript_disabled"
+    with schema_context(councils.alpha.schema_name):
+        assert Conversation.objects.get(id=chat.id).transcript_email == ""
+
+
 def test_a_cross_origin_preflight_allows_the_authorization_header_for_allowed_sites(councils):
     chat = chat_in(councils.alpha)
     client = Client(HTTP_HOST="alpha.localhost")
@@ -488,3 +515,25 @@ def test_a_partnership_chat_routed_to_a_council_with_a_required_question_names_t
         {**body, "fields": {"consent": True}},
     )
     assert started.status_code == 201 and started.json()["council"] == "beta"
+
+
+def test_the_pre_chat_form_gets_the_councils_lawful_basis_and_notice_in_each_language(councils):
+    from widgets.models import LAWFUL_BASIS, LAWFUL_BASIS_CY
+
+    body = get("alpha.localhost", "/widget/config").json()["council"]
+    assert body["lawful_basis"] == LAWFUL_BASIS  # every council shows one from the start
+    widget_settings_in(
+        councils.alpha,
+        offer_welsh=True,
+        privacy_notice_url="https://www.alpha.gov.uk/privacy",
+        privacy_notice_url_cy="https://www.alpha.gov.uk/preifatrwydd",
+        lawful_basis="Alpha uses what you type to answer you (public task).",
+    )
+    english = get("alpha.localhost", "/widget/config").json()["council"]
+    welsh = get("alpha.localhost", "/widget/config", lang="cy").json()["council"]
+    assert english["privacy_notice_url"] == "https://www.alpha.gov.uk/privacy"
+    assert english["lawful_basis"] == "Alpha uses what you type to answer you (public task)."
+    assert welsh["privacy_notice_url"] == "https://www.alpha.gov.uk/preifatrwydd"
+    assert welsh["lawful_basis"] == LAWFUL_BASIS_CY
+    beta = get("beta.localhost", "/widget/config", lang="cy").json()["council"]
+    assert beta["privacy_notice_url"] == ""  # each council its own

@@ -1,4 +1,4 @@
-"""The widget's HTTP API, the demo pages and health, as a browser or curl would use them."""
+"""The widget's HTTP API and health, as a browser or curl would use them."""
 
 from __future__ import annotations
 
@@ -179,13 +179,6 @@ def test_healthz_reports_database_and_channel_layer_on_every_kind_of_host(counci
         response = Client(HTTP_HOST=host).get("/healthz")
         assert response.status_code == 200
         assert response.json() == {"status": "ok", "database": True, "channel_layer": True}
-
-
-def test_demo_pages_embed_the_widget_with_their_department(councils):
-    response = Client(HTTP_HOST="alpha.localhost").get("/parking/pay-a-parking-fine")
-    assert response.status_code == 200
-    assert b'/widget/embed.js" async data-department="parking"' in response.content
-    assert Client(HTTP_HOST="alpha.localhost").get("/no/such/page").status_code == 404
 
 
 def test_healthz_says_503_when_the_channel_layer_does_not_answer(councils, settings):

@@ -83,6 +83,86 @@
     setTimeout(function () { line.remove(); }, 20000);
   }
   function welsh(conv) { return conv && typeof conv.language === 'string' && conv.language.slice(0, 2) === 'cy'; }
+  // ---- social channels (Messenger, WhatsApp: docs/social.md) ---------------------------
+  var CHANNEL_LABEL = { whatsapp: 'WhatsApp', messenger: 'Messenger' };
+  function social(conv) { return conv && CHANNEL_LABEL[conv.channel] ? conv.channel : null; }
+  function channelBadge(conv) {
+    var ch = social(conv);
+    return ch ? el('span', { class: 'badge channel ' + ch, 'data-testid': 'channel', text: CHANNEL_LABEL[ch] }) : null;
+  }
+  var DELIVERY_LABEL = { queued: 'Sending…', sent: '✓ Sent', delivered: '✓✓ Delivered', read: '✓✓ Read', failed: 'Not delivered' };
+  function setDelivery(node, state, error) {
+    var d = node.querySelector('.delivery');
+    if (!d) { d = el('span', { class: 'delivery', 'data-testid': 'delivery' }); node.appendChild(d); }
+    d.setAttribute('data-state', state);
+    d.textContent = (DELIVERY_LABEL[state] || state) + (state === 'failed' && error ? ': ' + error : '');
+  }
+  function showAttachments(node, items) {
+    var box = node.querySelector('.attachments');
+    if (!box) { box = el('ul', { class: 'attachments', 'data-testid': 'attachments' }); node.appendChild(box); }
+    box.textContent = '';
+    (items || []).forEach(function (a) {
+      if (a && a.state === 'stored' && typeof a.url === 'string' && a.url.indexOf('/social/media/') === 0) {
+        box.appendChild(el('li', {}, [el('a', { href: a.url, download: '', text: 'Download ' + (a.kind || 'file') + (a.name ? ' (' + a.name + ')' : '') })]));
+      } else if (a) {
+        box.appendChild(el('li', { text: (a.kind || 'File') + (a.state === 'failed' ? ': could not be fetched' : ': fetching…') }));
+      }
+    });
+  }
+  function windowOpen(p) {
+    var s = p.conv.social, closes = s && Date.parse(s.window_closes_at || '');
+    return !s || !closes || Date.now() < closes;
+  }
+  function tagOpen(p) {
+    var s = p.conv.social, until = s && Date.parse(s.human_agent_until || '');
+    return !!until && Date.now() < until;
+  }
+  function showWindow(p) { // before the operator types: can a free-form reply still go?
+    if (!p.windowNote || p.ended) return;
+    var ch = social(p.conv), open = windowOpen(p);
+    p.el.setAttribute('data-window', open ? 'open' : 'closed');
+    if (open) {
+      var closes = p.conv.social && p.conv.social.window_closes_at;
+      p.windowNote.textContent = closes ? 'Replies are possible until ' + clock(closes) + ' (24 hours after the resident’s last message).' : '';
+      p.input.disabled = false; p.sendBtn.disabled = false;
+      if (p.tagBox) p.tagBox.hidden = true;
+    } else if (ch === 'whatsapp') {
+      p.windowNote.textContent = 'More than 24 hours since the resident’s last message: WhatsApp only delivers an approved template now.';
+      p.input.disabled = true; p.sendBtn.disabled = true;
+    } else {
+      var tag = tagOpen(p);
+      p.windowNote.textContent = tag
+        ? 'More than 24 hours since the resident’s last message: your reply goes as a human agent reply (allowed for 7 days).'
+        : 'More than 7 days since the resident’s last message: Messenger will not deliver a reply.';
+      p.input.disabled = !tag; p.sendBtn.disabled = !tag;
+    }
+    if (p.templateBox) p.templateBox.hidden = open;
+  }
+  setInterval(function () { chats.forEach(showWindow); }, 30000);
+  function socialControls(p, conv) {
+    if (!social(conv)) return [];
+    p.windowNote = el('p', { class: 'window-note', role: 'status', 'data-testid': 'reply-window' });
+    var out = [p.windowNote];
+    var templates = (conv.social && conv.social.templates) || [];
+    if (social(conv) === 'whatsapp' && templates.length) {
+      var selId = 'c-' + conv.id + '-tpl';
+      p.templateSel = el('select', { id: selId, 'data-testid': 'template' }, templates.map(function (t) {
+        return el('option', { value: String(t.id), text: t.name + ' (' + t.language + '): ' + t.body });
+      }));
+      var go = el('button', { type: 'submit', class: 'btn', 'data-testid': 'template-send', text: 'Send template' });
+      p.templateBox = el('form', { class: 'template-form', hidden: true }, [el('label', { for: selId, text: 'Approved template' }), p.templateSel, go]);
+      p.templateBox.addEventListener('submit', function (e) { e.preventDefault(); sendTemplate(p); });
+      out.push(p.templateBox);
+    }
+    return out;
+  }
+  function sendTemplate(p) {
+    if (p.ended || !p.templateSel) return;
+    var cid = uuid(), id = parseInt(p.templateSel.value, 10);
+    var label = p.templateSel.options[p.templateSel.selectedIndex].textContent;
+    pendingBubble(p, cid, label);
+    send({ type: 'template', conversation: p.id, client_id: cid, template: id });
+  }
   function setConn(state, text) { connEl.setAttribute('data-state', state); connEl.textContent = text; }
 
   // ---- alerts: a beep and a desktop notification for a new chat (both switchable) -------
@@ -154,7 +234,8 @@
     if (preview.length > 160) preview = preview.slice(0, 157) + '…';
     var li = el('li', { class: 'queue-item', 'data-conversation': conv.id, 'data-testid': 'queue-item' }, [
       el('h3', { id: headId, text: conv.visitor_name || 'Visitor' }),
-      welsh(conv) ? el('p', { class: 'tags' }, [el('span', { class: 'badge lang', 'data-testid': 'language', text: 'Welsh' })]) : null,
+      welsh(conv) || social(conv) ? el('p', { class: 'tags' }, [channelBadge(conv),
+        welsh(conv) ? el('span', { class: 'badge lang', 'data-testid': 'language', text: 'Welsh' }) : null]) : null,
       el('p', { class: 'dept', text: conv.department_name || 'No department chosen' }),
       el('p', { class: 'preview', text: preview }),
       el('p', { class: 'meta' }, [time]),
@@ -206,7 +287,7 @@
   function openPanel(conv) {
     var p = chats.get(conv.id);
     if (p) {
-      p.conv = conv;
+      p.conv = conv; showWindow(p);
       if (typeof conv.visitor_read_seq === 'number' && conv.visitor_read_seq > p.readSeq) { p.readSeq = conv.visitor_read_seq; showRead(p); }
       if (conv.status === 'ended') markEnded(p);
       return p;
@@ -267,7 +348,8 @@
       el('div', { class: 'compose-buttons' }, [p.sendBtn, p.cannedBtn])]);
     var hint = el('p', { id: 'c-' + id + '-hint', class: 'hint', text: 'Type / and a shortcut for a ready-made reply.' });
     var details = [el('p', { class: 'dept', text: conv.department_name || 'No department chosen' })];
-    if (welsh(conv)) details.unshift(el('p', { class: 'tags' }, [el('span', { class: 'badge lang', 'data-testid': 'language', text: 'Welsh' })]));
+    if (welsh(conv) || social(conv)) details.unshift(el('p', { class: 'tags' }, [channelBadge(conv),
+      welsh(conv) ? el('span', { class: 'badge lang', 'data-testid': 'language', text: 'Welsh' }) : null]));
     if (conv.page_url) details.push(el('p', { class: 'page' }, [el('span', { class: 'label', text: 'Page: ' }), el('span', { class: 'url', text: conv.page_url })]));
     var fields = conv.fields && typeof conv.fields === 'object' ? Object.keys(conv.fields) : [];
     if (fields.length) {
@@ -278,10 +360,10 @@
     details.push(p.email, p.earlierBox);
     p.el = el('section', { id: 'c-' + id, class: 'chat', 'data-conversation': id, 'data-testid': 'chat-panel', 'aria-labelledby': headId }, [
       el('header', { class: 'chat-head' }, [el('h3', { id: headId }, [el('span', { text: name }), p.badge]), p.status].concat(details)),
-      p.notice, p.log, p.typing, form, hint,
+      p.notice, p.log, p.typing].concat(socialControls(p, conv), [form, hint,
       el('div', { class: 'chat-actions' }, [p.transferBtn, p.endBtn, p.closeBtn]),
       p.tForm, p.eForm, p.notesBox
-    ]);
+    ]));
     p.tab = el('button', { type: 'button', role: 'tab', id: 'c-' + id + '-tab', class: 'chat-tab', 'aria-controls': 'c-' + id,
       'aria-selected': 'false', tabindex: '-1', 'data-testid': 'chat-tab', 'data-conversation': id }, [
       el('span', { text: name }), el('span', { class: 'unread', 'data-testid': 'tab-unread', hidden: true })]);
@@ -313,6 +395,7 @@
     chatsEmpty.hidden = true;
     if (viewMode === 'tabs') { if (!selected || !chats.has(selected)) select(p, false); else layout(); }
     else layout();
+    showWindow(p);
     if (conv.status === 'ended') markEnded(p);
     return p;
   }
@@ -706,17 +789,32 @@
       p.pending.delete(m.client_id);
       node.classList.remove('pending');
       node.querySelector('.state').textContent = clock(m.sent_at);
-    } else if (m.author === 'system') {
+    } else if (m.author === 'system' && !(m.extra && m.extra.echo)) {
       node = el('div', { class: 'msg system' }, [el('p', { class: 'body', text: m.body })]);
     } else {
-      node = el('div', { class: 'msg ' + m.author }, [
-        el('span', { class: 'who', text: m.name || (m.author === 'visitor' ? p.conv.visitor_name : m.author) }),
+      var echo = m.extra && m.extra.echo; // sent from the council's Facebook Page itself
+      node = el('div', { class: 'msg ' + (echo ? 'operator echo' : m.author) }, [
+        el('span', { class: 'who', text: m.author === 'bot' ? (m.name || 'Assistant') + ' \u00b7 automated assistant' + (m.safety ? ' \u00b7 safety message' : m.answer_key ? ' \u00b7 ' + m.answer_key : ' \u00b7 not sure') : m.name || (m.author === 'visitor' ? p.conv.visitor_name : m.author) }),
         el('p', { class: 'body', text: m.body }),
         el('span', { class: 'state', text: clock(m.sent_at) }),
         m.author === 'operator' ? el('span', { class: 'receipt', 'data-testid': 'receipt' }) : null
       ]);
     }
     node.setAttribute('data-seq', m.seq);
+    var extra = m.extra && typeof m.extra === 'object' ? m.extra : {};
+    if (m.author === 'operator' && (extra.delivery || p.deliveries && p.deliveries.has(m.seq))) {
+      var early = p.deliveries && p.deliveries.get(m.seq);
+      setDelivery(node, early ? early.state : extra.delivery, early ? early.error : extra.delivery_error);
+    }
+    if (Array.isArray(extra.attachments)) showAttachments(node, extra.attachments);
+    if (m.author === 'visitor' && extra.provider_time && p.conv.social) { // the 24 hours start again
+      var t = Date.parse(extra.provider_time);
+      if (t) {
+        p.conv.social.window_closes_at = new Date(t + 864e5).toISOString();
+        if (p.conv.social.human_agent_until !== undefined) p.conv.social.human_agent_until = new Date(t + 7 * 864e5).toISOString();
+        showWindow(p);
+      }
+    }
     place(p, node);
     if (m.author === 'operator' && m.seq <= p.readSeq) showRead(p);
     if (m.author === 'visitor') {
@@ -739,11 +837,13 @@
     if (text.length > 4000) { flash(p.notice, 'That message is too long (4,000 characters at most).'); return; }
     var cid = uuid();
     p.outbox = p.outbox || new Map();
-    p.outbox.set(cid, text);
     pendingBubble(p, cid, text);
     p.input.value = '';
     stopTyping(p);
-    send({ type: 'message', conversation: p.id, client_id: cid, body: text });
+    var frame = { type: 'message', conversation: p.id, client_id: cid, body: text };
+    if (social(p.conv) === 'messenger' && !windowOpen(p)) frame.tag = 'human_agent';
+    p.outbox.set(cid, frame);
+    send(frame);
   }
   function typing(p) {
     if (p.ended) return;
@@ -763,7 +863,7 @@
     if (p.ended) return;
     send({ type: 'resume', conversation: p.id, after_seq: p.lastSeq });
     if (p.outbox) p.outbox.forEach(function (body, cid) {
-      send({ type: 'message', conversation: p.id, client_id: cid, body: body });
+      send(typeof body === 'object' ? body : { type: 'message', conversation: p.id, client_id: cid, body: body });
     });
   }
 
@@ -953,6 +1053,18 @@
       var b = p.pending.get(f.client_id);
       if (b) b.querySelector('.state').textContent = 'Sent';
     },
+    delivery: function (f) { // a social reply's state: sent, delivered, read or failed
+      var p = chats.get(f.conversation); if (!p || typeof f.seq !== 'number') return;
+      var node = p.log.querySelector('.msg[data-seq="' + f.seq + '"]');
+      if (node) setDelivery(node, f.state, f.error);
+      else { p.deliveries = p.deliveries || new Map(); p.deliveries.set(f.seq, f); }
+      if (f.state === 'failed') { flash(p.notice, 'A reply could not be delivered on ' + (CHANNEL_LABEL[social(p.conv)] || 'this channel') + (f.error ? ': ' + f.error : '.')); announce('A reply to ' + (p.conv.visitor_name || 'the resident') + ' was not delivered'); }
+    },
+    attachments: function (f) {
+      var p = chats.get(f.conversation); if (!p || typeof f.seq !== 'number') return;
+      var node = p.log.querySelector('.msg[data-seq="' + f.seq + '"]');
+      if (node) showAttachments(node, f.attachments);
+    },
     typing: function (f) {
       var p = chats.get(f.conversation); if (!p || p.ended) return;
       clearTimeout(p.visTyping);
@@ -967,6 +1079,12 @@
     error: function (f) {
       var text = errorText(f);
       var id = f.conversation, p = id && chats.get(id);
+      if (f.code === 'unavailable' && f.retry) { // the server could not store it just now: send it again
+        var body = p && f.client_id && p.outbox && p.outbox.get(f.client_id);
+        if (body) setTimeout(function () { send({ type: 'message', conversation: id, client_id: f.client_id, body: body }); }, 1000 + Math.random() * 2000);
+        else flash(p ? p.notice : queueNotice, text);
+        return;
+      }
       if (f.id && (followups.missed.has(f.id) || followups.enquiry.has(f.id))) { // a follow-up was refused
         var kind = followups.missed.has(f.id) ? 'missed' : 'enquiry';
         if (f.code === 'already_handled' || f.code === 'not_found') followupRemove(kind, f.id);
@@ -1000,7 +1118,7 @@
       } else if (p) {
         if (f.code === 'conversation_ended' || f.code === 'not_assigned' || f.code === 'not_found') markEnded(p, text);
         else flash(p.notice, text);
-        if (f.client_id && (f.code === 'body_empty' || f.code === 'body_too_long')) {
+        if (f.client_id && (f.code === 'body_empty' || f.code === 'body_too_long' || f.code === 'outside_window' || f.code === 'channel_unavailable')) {
           if (p.outbox) p.outbox.delete(f.client_id);
           var nb = p.pending.get(f.client_id);
           if (nb) nb.querySelector('.state').textContent = 'Not sent';
@@ -1031,7 +1149,8 @@
       body_empty: 'The message was empty.',
       body_too_long: 'The message is too long (4,000 characters at most).',
       invalid_outcome: 'Choose one of the listed outcomes.',
-      already_handled: 'Someone has already followed this up.'
+      already_handled: 'Someone has already followed this up.',
+      outside_window: f.detail || 'Too long since the resident’s last message to reply freely.'
     })[f.code] || ('Something went wrong' + (f.detail ? ': ' + f.detail : '.'));
   }
 
@@ -1064,6 +1183,14 @@
           noticeEl.textContent = '';
           noticeEl.appendChild(el('a', { href: LOGIN_URL, text: 'Your session has ended. Sign in again.' }));
         }
+        return;
+      }
+      // 1012: the server is restarting (a redeploy), 1013/4503: try again later. Come back soon,
+      // at a random moment within a few seconds, so every console does not reconnect at once.
+      if (e.code === 1012 || e.code === 1013 || e.code === 4503) {
+        setConn('offline', 'Server restarting. Reconnecting…');
+        clearTimeout(timer); tries = 0;
+        timer = setTimeout(connect, 500 + Math.random() * 4500);
         return;
       }
       setConn('offline', 'Connection lost. Reconnecting…');

@@ -36,6 +36,7 @@
     '[aria-invalid=true]{border-color:#d4351c}.err{color:#d4351c;font-weight:700;margin:2px 0}' +
     '.sum{border:3px solid #d4351c;padding:8px}.sum p{margin:0;font-weight:700}.sum ul{margin:4px 0 0;padding-left:20px;color:#d4351c}' +
     '.note,.greet{background:#f3f2f1;border-left:4px solid #505a5f;padding:8px;margin:0}' +
+    '.privacy{font-size:.9em;margin:0}' +
     '.btn{background:var(--b);color:var(--t);border:2px solid var(--b);border-radius:4px;padding:10px 14px;font-weight:700;cursor:pointer}.btn:disabled{opacity:.6;cursor:default}' +
     '.sec{background:#f3f2f1;color:#0b0c0c;border:1px solid #505a5f}' +
     '.status{padding:6px 12px;background:#f3f2f1;border-bottom:1px solid #b1b4b6;margin:0;font-size:14px}' +
@@ -57,6 +58,11 @@
     '.radio label,.check label{display:flex;align-items:center;gap:8px;font-weight:400;margin:0;padding:4px 0;cursor:pointer}' +
     '.radio img.logo{width:32px;height:32px;object-fit:contain;flex:none}' +
     '.offline{border:3px solid #0b0c0c;border-left-width:8px;padding:8px;background:#fff;display:flex;flex-direction:column;gap:8px}.offline p,.offline ul{margin:0}' +
+    '.m.bot{background:#fff;border:1px solid #b1b4b6;border-left:4px solid var(--b)}.m.bot .who{font-size:12px;color:#505a5f;display:block}' +
+    '.acts{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}.acts a.link{display:inline-block;text-decoration:none;background:var(--b);color:var(--t);border-radius:4px;padding:6px 10px;font-weight:700}' +
+    '.chip{background:#fff;color:#0b0c0c;border:1px solid #505a5f;border-radius:16px;padding:4px 10px;cursor:pointer;text-align:left}' +
+    '.fb{display:flex;align-items:center;gap:6px;margin-top:6px;font-size:13px}.fb button{background:#f3f2f1;border:1px solid #505a5f;border-radius:4px;padding:2px 8px;cursor:pointer}' +
+    '.m.offline{max-width:100%;align-self:stretch}' +
     'table{border-collapse:collapse}th,td{text-align:left;padding:2px 12px 2px 0;font-weight:400}th{font-weight:700}.done{font-weight:700;margin:0}';
 
   function el(tag, attrs, kids) {
@@ -268,6 +274,14 @@
   function privacyLink(url) {
     return el('a', { href: url, target: '_blank', rel: 'noopener noreferrer', text: T('privacy') });
   }
+  function privacyNote(c) { // the council's lawful basis, and its notice unless a consent question links it
+    if (!c) return null;
+    var linked = (c.fields || []).some(function (f) { return f.kind === 'consent'; });
+    var link = c.privacy_notice_url && !linked ? privacyLink(c.privacy_notice_url) : null;
+    if (!c.lawful_basis && !link) return null;
+    return el('p', { class: 'privacy', 'data-testid': 'cc-privacy' },
+      [c.lawful_basis ? document.createTextNode(c.lawful_basis + (link ? ' ' : '')) : null, link]);
+  }
   function custom(f) { // one of the council's own pre-chat questions
     var name = 'fields.' + f.key, label = f.label + (f.required || f.kind === 'consent' ? '' : ' ' + T('optional'));
     var c = current(), hint = f.help_text || '', ctl;
@@ -335,7 +349,7 @@
       partnership ? field('department', T('service'), deptSel, 'cc-service') : field('department', T('department'), deptSel, 'cc-department'),
       partnership ? field('postcode', T('postcode_optional'), postIn, 'cc-postcode', T('postcode_hint')) : null]
       .concat(extra, [field('message', T('question'), q, 'cc-question'), picker,
-        c && c.privacy_notice_url && !(c.fields || []).some(function (f) { return f.kind === 'consent'; }) ? el('p', {}, [privacyLink(c.privacy_notice_url)]) : null,
+        privacyNote(c),
         el('div', {}, [start])]));
     var form = el('form', { novalidate: true }, [
       notice ? el('p', { class: 'note', role: 'status', text: notice }) : null,
@@ -471,6 +485,7 @@
         if (r.s === 201) {
           var rc = councilOf(r.j.council);
           sess = { conversation: r.j.conversation, token: r.j.token, websocket: r.j.websocket, name: name, last_seq: 0, outbox: [], open: true, council: r.j.council || null, council_name: rc ? rc.name : null };
+          startOffline = r.j.offline || null;
           save(); showChat(true); return;
         }
         if (r.s === 409 && r.j.error === 'offline') {
@@ -501,7 +516,7 @@
   }
 
   // ---- chat view ----------------------------------------------------------------------
-  var log, statusLine, typingLine, input, sendBtn, endBtn, foot, compose;
+  var log, statusLine, typingLine, input, sendBtn, endBtn, foot, compose, personBtn, startOffline = null;
   function showChat(focus) {
     lastSeq = 0; lastRead = 0; held = {}; pending = {}; stopped = false; body.textContent = ''; applyAvail = null; routed = '';
     convStatus = ''; wasActive = false; queueInfo = null; statusText = '';
@@ -512,7 +527,9 @@
     input = el('textarea', { id: 'cc-input', 'data-testid': 'cc-input', maxlength: String(MAX), rows: '2' });
     sendBtn = el('button', { type: 'button', class: 'btn', 'data-testid': 'cc-send', text: T('send') });
     endBtn = el('button', { type: 'button', class: 'btn sec', 'data-testid': 'cc-end', text: T('end') });
-    foot = el('div', { class: 'foot' }, [endBtn]);
+    // While the council's assistant has the chat, a person is always one press away.
+    personBtn = el('button', { type: 'button', class: 'btn', 'data-testid': 'cc-person', hidden: true, text: T('talk_to_person'), on: { click: function () { raw({ type: 'handoff' }); } } });
+    foot = el('div', { class: 'foot' }, [personBtn, endBtn]);
     compose = el('div', { class: 'compose' }, [el('label', { for: 'cc-input', class: 'vh', text: T('type_message') }), input, sendBtn]);
     [statusLine, log, typingLine, compose, foot].forEach(function (n) { body.appendChild(n); });
     body.className = 'body chat';
@@ -529,6 +546,7 @@
     open(focus);
     if (focus) input.focus();
     connect();
+    if (startOffline) { var so = startOffline; startOffline = null; setTimeout(function () { showChatOffline(so); }, 0); }
   }
   function bubble(cid, text) {
     var meta = el('small', { text: T('sending') });
@@ -544,12 +562,80 @@
       node.lastChild.textContent = time; drop(m.client_id);
     } else if (m.author === 'system') {
       node = el('div', { class: 'm system' }, [el('p', { text: m.body })]);
+    } else if (m.author === 'bot') {
+      node = botBubble(m, time);
     } else {
       node = el('div', { class: 'm ' + m.author }, [el('b', { text: m.author === 'visitor' ? T('you') : (m.name || T('council')) }), el('p', { text: m.body }), el('small', { text: time })]);
     }
     node.setAttribute('data-seq', m.seq);
     place(node);
     if (m.author === 'operator') typingLine.textContent = '';
+  }
+  // The council's assistant: its answer (plain text, like every message), its links as
+  // buttons (http(s) only, opening in a new tab), related questions as chips, and feedback.
+  function safeHref(url) {
+    try { var x = new URL(String(url), BASE + '/'); return x.protocol === 'https:' || x.protocol === 'http:' ? x.href : null; } catch (e) { return null; }
+  }
+  function assistantName() { var c = current() || {}; return (c.assistant && c.assistant.name) || T('assistant_label'); }
+  function botBubble(m, time) {
+    var kids = [el('b', { text: m.name || assistantName() }), el('span', { class: 'who', text: T('assistant_label') }), el('p', { text: m.body })];
+    var links = (m.links || []).map(function (l) {
+      var h = safeHref(l && l.url);
+      return h ? el('a', { class: 'link', href: h, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'cc-bot-link' }, [document.createTextNode(String(l.text || h)), el('span', { class: 'vh', text: ' ' + T('opens_new_tab') })]) : null;
+    }).filter(Boolean);
+    if (links.length) kids.push(el('div', { class: 'acts' }, links));
+    var sug = (m.suggestions || []).slice(0, 3).map(function (q) {
+      return el('button', { type: 'button', class: 'chip', 'data-testid': 'cc-suggestion', text: String(q), on: { click: function () { if (convStatus === 'bot') sendText(String(q)); } } });
+    });
+    if (sug.length) kids.push(el('div', { class: 'acts', role: 'group', 'aria-label': T('suggestions_label') }, sug));
+    if (m.answer_key) {
+      var fb = el('div', { class: 'fb', role: 'group', 'aria-label': T('helpful_question') });
+      var give = function (yes) { raw({ type: 'feedback', seq: m.seq, helpful: yes }); fb.textContent = ''; fb.appendChild(el('span', { role: 'status', text: T('feedback_thanks') })); };
+      [el('span', { text: T('helpful_question') }),
+        el('button', { type: 'button', 'data-testid': 'cc-helpful-yes', text: T('helpful_yes'), on: { click: function () { give(true); } } }),
+        el('button', { type: 'button', 'data-testid': 'cc-helpful-no', text: T('helpful_no'), on: { click: function () { give(false); } } })].forEach(function (n) { fb.appendChild(n); });
+      kids.push(fb);
+    }
+    kids.push(el('small', { text: time }));
+    return el('div', { class: 'm bot', 'data-testid': 'cc-bot', 'data-safety': m.safety ? 'true' : null }, kids);
+  }
+  // Nobody can take the chat now: what the council's offline window offers, in the log, so
+  // the exchange with the assistant stays on screen.
+  function showChatOffline(f) {
+    var box = el('div', { class: 'm offline', 'data-testid': 'cc-chat-offline' });
+    var head = el('h3', { tabindex: '-1', text: T((f.reason || 'no_operator_online') + '_title') });
+    box.appendChild(head);
+    box.appendChild(el('p', { text: f.message || T(f.reason || 'no_operator_online') }));
+    if (f.next_open_text) box.appendChild(el('p', { text: T('opens_next', { when: f.next_open_text }) }));
+    if (f.mode === 'hours' && f.hours && f.hours.length) {
+      box.appendChild(el('table', {}, [el('caption', { class: 'vh', text: T('hours_title') })].concat(
+        f.hours.map(function (h) { return el('tr', {}, [el('th', { scope: 'row', text: h.day }), el('td', { text: h.opens + '\u2013' + h.closes })]); }))));
+    }
+    var links = (f.links || []).map(function (l) { var h = safeHref(l && l.url); return h ? el('li', {}, [el('a', { href: h, target: '_blank', rel: 'noopener noreferrer', text: String(l.title || h) })]) : null; }).filter(Boolean);
+    if (links.length) { box.appendChild(el('p', { text: T('links_title') })); box.appendChild(el('ul', {}, links)); }
+    if (f.contact_form) box.appendChild(chatContactForm(f.reason));
+    place(box); head.focus();
+  }
+  function chatContactForm(reason) {
+    var ce = el('input', { type: 'email', autocomplete: 'email', maxlength: '254', id: 'cc-b-email' });
+    var cp = el('input', { type: 'tel', autocomplete: 'tel', maxlength: '30', class: 'short', id: 'cc-b-phone' });
+    var err = el('p', { class: 'err', role: 'alert', hidden: true });
+    var send = el('button', { type: 'button', class: 'btn', 'data-testid': 'cc-bot-enquiry-send', text: T('send_enquiry') });
+    var box = el('div', { class: 'main' }, [el('p', { text: T('contact_title') }), err,
+      el('div', {}, [el('label', { for: 'cc-b-email', text: T('email') }), ce]),
+      el('div', {}, [el('label', { for: 'cc-b-phone', text: T('phone') }), cp]), el('div', {}, [send])]);
+    send.addEventListener('click', function () {
+      var d = { name: sess.name, email: ce.value.trim(), phone: cp.value.trim(), page_url: location.href, language: cfg.language, reason: reason || 'no_operator_online',
+        message: [].map.call(log.querySelectorAll('.m.visitor p'), function (p) { return p.textContent; }).join('\n').slice(0, MAX) || T('talk_to_person') };
+      if (sess.council) d.council = sess.council;
+      if (!d.email && !d.phone) { err.hidden = false; err.textContent = T('err_contact_how'); ce.focus(); return; }
+      send.disabled = true;
+      post('/widget/enquiries', d).then(function (r) {
+        if (r.s === 201) { var done = el('p', { class: 'done', role: 'status', tabindex: '-1', text: T('enquiry_sent') }); box.replaceWith(done); done.focus(); return; }
+        err.hidden = false; err.textContent = r.s === 429 ? T('err_busy') : T('err_send'); send.disabled = false;
+      }).catch(function () { err.hidden = false; err.textContent = T('err_network'); send.disabled = false; });
+    });
+    return box;
   }
   // Read receipts: the highest seq shown while the panel is open and the page visible.
   function markRead() {
@@ -585,6 +671,8 @@
     if (s !== 'queued') queueInfo = null;
     convStatus = s;
     if (s === 'active') { wasActive = true; statusText = T('talking_to', { name: op || T('an_adviser') }); }
+    if (s === 'bot') { var ac = (current() || {}).assistant; statusText = (ac && ac.disclosure) || T('assistant_disclosure'); }
+    if (personBtn) personBtn.hidden = s !== 'bot';
     showStatus();
     if (s === 'ended') finish();
   }
@@ -668,9 +756,14 @@
   function send() {
     var text = input.value.trim();
     if (!text || stopped) return;
+    input.value = ''; input.focus();
+    sendText(text);
+  }
+  function sendText(text) {
+    if (!text || stopped) return;
     var cid = uuid();
     sess.outbox = (sess.outbox || []).concat([{ client_id: cid, body: text }]); save();
-    bubble(cid, text); input.value = ''; input.focus();
+    bubble(cid, text);
     stopTyping();
     raw({ type: 'message', client_id: cid, body: text });
   }
@@ -710,6 +803,8 @@
         if (f.active) opTyping = setTimeout(function () { typingLine.textContent = ''; }, 8000);
       } else if (f.type === 'status') {
         setStatus(f.status, f.operator);
+      } else if (f.type === 'offline') {
+        showChatOffline(f);
       } else if (f.type === 'queue') {
         queueInfo = f;
         if (convStatus === 'queued' || !convStatus) { convStatus = 'queued'; showStatus(); }
@@ -722,6 +817,11 @@
         note(T('passed_to', { name: f.council && f.council.name ? f.council.name : T('another_council') }));
       } else if (f.type === 'error' && f.code === 'conversation_ended') {
         finish();
+      } else if (f.type === 'error' && f.code === 'unavailable' && f.retry && f.client_id) {
+        // the server could not store it just now: send it again in a moment (same client_id)
+        (sess.outbox || []).forEach(function (m) {
+          if (m.client_id === f.client_id) setTimeout(function () { raw({ type: 'message', client_id: m.client_id, body: m.body }); }, 1000 + Math.random() * 2000);
+        });
       } else if (f.type === 'error' && f.client_id && /^body_/.test(f.code)) {
         if (pending[f.client_id]) pending[f.client_id].lastChild.textContent = T('not_sent');
         drop(f.client_id);
@@ -740,8 +840,15 @@
         return;
       }
       statusLine.textContent = T('reconnecting');
+      // 1012: the server is restarting (a redeploy), 1013/4503: try again later. Come back soon,
+      // at a random moment within a few seconds, so every widget does not reconnect at once.
+      if (e.code === 1012 || e.code === 1013 || e.code === 4503) { soon(); return; }
       retry();
     };
+  }
+  function soon() {
+    clearTimeout(timer); tries = 0;
+    timer = setTimeout(connect, 500 + Math.random() * 4500);
   }
   function retry() {
     clearTimeout(timer);

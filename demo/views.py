@@ -1,0 +1,52 @@
+"""The demo's pretend council web pages, each carrying the widget's one script tag."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from councils.sites import Site
+from demo.pages import DEMO_DEPARTMENTS, demo_page
+
+
+def _site_title(site: Site) -> str:
+    return site.council.name if site.council else site.partnership.name
+
+
+@require_GET
+def demo_index(request: HttpRequest) -> HttpResponse:
+    """`/` on a council or partnership host: the council's (pretend) home page."""
+    site: Site = request.site_ref
+    return render(
+        request,
+        "demo/index.html",
+        {"site_title": _site_title(site), "site": site, "departments": DEMO_DEPARTMENTS},
+    )
+
+
+@require_GET
+def demo_service_page(request: HttpRequest, path: str) -> HttpResponse:
+    """A service page (e.g. /parking/pay-a-parking-fine) whose chat opens on its team."""
+    found = demo_page("/" + path.rstrip("/"))
+    if found is None:
+        raise Http404("No such page")
+    department, title, blurb = found
+    site: Site = request.site_ref
+    return render(
+        request,
+        "demo/page.html",
+        {
+            "site_title": _site_title(site),
+            "site": site,
+            "department": department,
+            "title": title,
+            "blurb": blurb,
+        },
+    )
+
+
+@require_GET
+def public_index(request: HttpRequest) -> HttpResponse:
+    """`/` on the public host: what the demo's hosts are."""
+    return render(request, "demo/public_index.html")

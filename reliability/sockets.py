@@ -1,0 +1,211 @@
+"""Websockets that outlive a Redis blip, a database error or a bad frame.
+
+The channel layer is a doorbell and PostgreSQL the source of truth (docs/architecture.md),
+yet a Redis restart used to kill every socket: channels_redis raises in the consumer's
+receive loop, the consumer crashes, daphne closes with 1011, and the crashed consumer's
+group memberships stay in Redis for a day (issue 12). `ResilientSocket` (a mixin for Channels
+consumers) changes that:
+
+* its receive loop from the layer retries instead of crashing while Redis is away;
+* `join`/`leave` never raise: a membership that could not be written is re-written later;
+* one `LayerWatch` per process notices when Redis comes back or was replaced (its run_id
+  changes: a restarted Redis has forgotten every membership), then every live socket of the
+  process re-joins its groups and fills the gap from PostgreSQL (`resync`, implemented by
+  the consumer), without the client reconnecting;
+* every socket re-joins its groups every REJOIN_SECONDS, so the layer's `group_expiry` can be
+  short and a membership of a socket that died without saying goodbye lapses within minutes;
+* whatever ends the consumer (a close, a crash, cancellation at shutdown), `cleanup` runs:
+  memberships discarded and the consumer's own `on_exit` (an operator's heartbeat and
+  presence) called, so nothing outlives it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import weakref
+from typing import Any
+
+from channels.exceptions import StopConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+WATCH_INTERVAL_S = 1.0
+
+
+def rejoin_seconds() -> float:
+    """How often a live socket re-writes its memberships: a third of the group expiry."""
+    expiry = settings.CHANNEL_LAYERS["default"]["CONFIG"].get("group_expiry", 86400)
+    return max(2.0, expiry / 3)
+
+
+class LayerWatch:
+    """One per event loop: pings Redis, and tells every live socket when it came back."""
+
+    def __init__(self) -> None:
+        self.sockets: weakref.WeakSet[ResilientSocket] = weakref.WeakSet()
+        self.task: asyncio.Task | None = None
+        self.run_id: str | None = None
+        self.down_since: float | None = None
+        self.recoveries = 0
+
+    def add(self, socket: ResilientSocket) -> None:
+        self.sockets.add(socket)
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self.run())
+
+    def discard(self, socket: ResilientSocket) -> None:
+        self.sockets.discard(socket)
+
+    def failed(self, exc: BaseException) -> None:
+        """A socket met a layer error: note the outage (logged once per outage)."""
+        if self.down_since is None:
+            self.down_since = time.monotonic()
+            logger.warning("channel layer unavailable (%r): sockets stay open, will re-join", exc)
+
+    async def run(self) -> None:
+        last_rejoin = time.monotonic()
+        while self.sockets:
+            await asyncio.sleep(WATCH_INTERVAL_S)
+            layer = get_channel_layer()
+            try:
+                info = await asyncio.wait_for(layer.connection(0).info("server"), 5)
+                run_id = info.get("run_id")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.failed(exc)
+                continue
+            replaced = self.run_id is not None and run_id != self.run_id
+            self.run_id = run_id
+            if self.down_since is not None or replaced:
+                outage = time.monotonic() - (self.down_since or time.monotonic())
+                self.down_since = None
+                self.recoveries += 1
+                logger.warning(
+                    "channel layer back (%s, after %.1f s): %d sockets re-join and resync",
+                    "a new Redis" if replaced else "same Redis",
+                    outage,
+                    len(self.sockets),
+                )
+                await self.each_socket("recover")
+                last_rejoin = time.monotonic()
+            elif time.monotonic() - last_rejoin > rejoin_seconds():
+                await self.each_socket("rejoin")
+                last_rejoin = time.monotonic()
+
+    async def each_socket(self, method: str) -> None:
+        sockets = list(self.sockets)
+        results = await asyncio.gather(
+            *(getattr(socket, method)() for socket in sockets), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, StopConsumer):
+                logger.warning("socket %s failed: %r", method, result)
+
+
+_watches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LayerWatch] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def layer_watch() -> LayerWatch:
+    loop = asyncio.get_running_loop()
+    watch = _watches.get(loop)
+    if watch is None:
+        watch = _watches[loop] = LayerWatch()
+    return watch
+
+
+class ResilientSocket:
+    """Mixin for an AsyncConsumer (before it in the bases). The consumer implements `resync`
+    (send what PostgreSQL has that this socket has not shown) and may implement `on_exit`."""
+
+    channel_layer_alias: str
+    channel_name: str
+    joined: set[str]
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """AsyncConsumer.__call__ with a layer receive that survives Redis, and a cleanup
+        that runs however the consumer ends."""
+        self.scope = scope
+        self.joined = set()
+        self.exited = False
+        self.delivery_lock = asyncio.Lock()
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.channel_receive = self.layer_receive
+        self.base_send = send
+        watch = layer_watch()
+        watch.add(self)
+        try:
+            await await_many_dispatch([receive, self.channel_receive], self.dispatch)
+        except StopConsumer:
+            pass
+        finally:
+            watch.discard(self)
+            await self.cleanup()
+
+    async def layer_receive(self) -> dict[str, Any]:
+        while True:
+            try:
+                return await self.channel_layer.receive(self.channel_name)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                layer_watch().failed(exc)
+                await asyncio.sleep(0.5 + random.random())
+
+    async def join(self, group: str) -> None:
+        """Join `group`; if Redis is away, the membership is written when it is back."""
+        self.joined.add(group)  # noted first: a cancelled join is still left on exit
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            layer_watch().failed(exc)
+
+    async def leave(self, group: str) -> None:
+        self.joined.discard(group)
+        try:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the membership lapses with the short group_expiry
+            layer_watch().failed(exc)
+
+    async def rejoin(self) -> None:
+        for group in list(self.joined):
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def recover(self) -> None:
+        """Redis is back: memberships first (so nothing new is missed), then the gap."""
+        if self.exited:
+            return
+        await self.rejoin()
+        async with self.delivery_lock:
+            await self.resync()
+
+    async def resync(self) -> None:  # pragma: no cover - implemented by consumers
+        raise NotImplementedError
+
+    async def on_exit(self) -> None:
+        """The consumer's own end-of-life work (heartbeats, presence); must not raise."""
+
+    async def cleanup(self) -> None:
+        """Runs once, however the consumer ended: its tasks end, its memberships go."""
+        if self.exited:
+            return
+        self.exited = True
+        try:
+            await self.on_exit()
+        except Exception:
+            logger.exception("socket cleanup failed")
+        for group in list(self.joined):
+            await self.leave(group)

@@ -1,0 +1,25 @@
+"""How report figures are shown: the same text in the tables, the charts and the CSV."""
+
+from __future__ import annotations
+
+from typing import Any
+
+NONE = "\u2013"  # an en dash: no figure (nothing to measure)
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return NONE
+    return f"{value:.1f}"
+
+
+def share(value: float | None) -> str:
+    return NONE if value is None else f"{value * 100:.1f}%"
+
+
+def decimal(value: float | None, places: int = 2) -> str:
+    return NONE if value is None else f"{value:.{places}f}"
+
+
+def count(value: Any) -> str:
+    return "0" if value is None else str(int(value))

@@ -1,0 +1,97 @@
+"""The demo's seed: what it makes, through the production onboarding path, and that running
+it again (every `make demo`) changes nothing an admin changed (issue 15, point 9)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from councils.models import Council, PostcodeDistrict, RoutingRule
+from councils.onboarding import COUNCIL_ADMINS, OPERATORS
+from demo.seed import DEMO_COUNCILS, seed_demo
+from routing.models import Department
+from tests.councils.helpers import log_in
+from tests.demo.conftest import PASSWORD
+from widgets.models import PrechatField, WidgetSettings
+
+pytestmark = pytest.mark.usefixtures("committed")
+
+
+def schema_of(slug: str) -> str:
+    connection.set_schema_to_public()
+    return Council.objects.get(slug=slug).schema_name
+
+
+def test_the_seed_makes_every_council_with_alex_a_council_admin_and_sam_an_operator(seeded):
+    assert seeded.councils_created == [c.slug for c in DEMO_COUNCILS]
+    with schema_context(schema_of("dorset")):
+        users = {u.username: u for u in get_user_model().objects.prefetch_related("groups")}
+        assert [g.name for g in users["alex"].groups.all()] == [COUNCIL_ADMINS]
+        assert [g.name for g in users["sam"].groups.all()] == [OPERATORS]
+        assert not users["alex"].is_superuser
+        branding = WidgetSettings.current()
+        assert (branding.brand_colour, branding.offer_welsh) == ("#00594f", True)
+        assert {d.slug for d in Department.objects.all()} == {
+            "parking",
+            "highways",
+            "general",
+            "waste",
+        }
+    with schema_context(schema_of("somerset")):
+        assert WidgetSettings.current().quick_exit_enabled
+    connection.set_schema_to_public()
+    assert PostcodeDistrict.objects.filter(outward_code="DT4").get().council.slug == (
+        "weymouth-portland"
+    )
+    assert RoutingRule.objects.filter(partnership__slug="dorsetforyou").count() == 3
+    alex = log_in("dorset.localhost", "alex", PASSWORD)
+    assert alex.get("/admin/routing/department/").status_code == 200
+    sam = log_in("dorset.localhost", "sam", PASSWORD)
+    assert sam.get("/console/").status_code == 200
+    assert sam.get("/admin/routing/department/").status_code == 403
+    page = Client(HTTP_HOST="dorset.localhost").get("/parking/pay-a-parking-fine")
+    assert page.status_code == 200
+
+
+def test_seeding_again_keeps_what_an_admin_changed_and_adds_only_what_is_missing(seeded, settings):
+    settings.DEMO_PASSWORD = "yet-another-password"  # so the command writes no password file
+    with schema_context(schema_of("christchurch")):
+        branding = WidgetSettings.current()
+        branding.brand_colour, branding.greeting, branding.offer_welsh = "#123456", "Hi!", False
+        branding.save()
+        Department.objects.filter(slug="parking").update(name="Parking services")
+        Department.objects.filter(slug="waste").delete()
+        PrechatField.objects.filter(key="email").update(label="Your email")
+        alex = get_user_model().objects.get(username="alex")
+        alex.set_password("changed-by-alex")
+        alex.first_name = "Alexandra"
+        alex.save()
+    connection.set_schema_to_public()
+    christchurch = Council.objects.get(slug="christchurch")
+    christchurch.name = "Christchurch Council"
+    christchurch.save()
+
+    call_command("seed_demo", stdout=io.StringIO())  # what `make demo` runs on every start
+    report = seed_demo(password="another-password")
+
+    assert report.councils_created == []
+    connection.set_schema_to_public()
+    assert Council.objects.get(slug="christchurch").name == "Christchurch Council"
+    with schema_context(schema_of("christchurch")):
+        branding = WidgetSettings.current()
+        assert (branding.brand_colour, branding.greeting, branding.offer_welsh) == (
+            "#123456",
+            "Hi!",
+            False,
+        )
+        assert Department.objects.get(slug="parking").name == "Parking services"
+        assert Department.objects.filter(slug="waste").exists()  # missing, so made again
+        assert PrechatField.objects.get(key="email").label == "Your email"
+        alex = get_user_model().objects.get(username="alex")
+        assert alex.first_name == "Alexandra" and alex.check_password("changed-by-alex")

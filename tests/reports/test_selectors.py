@@ -1,0 +1,140 @@
+"""Report figures equal the answers worked out by hand for tests/reports/dataset.py."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django_tenants.utils import schema_context
+
+from reports.selectors import Period, council_report, partnership_report
+from tests.reports import dataset
+
+pytestmark = pytest.mark.usefixtures("committed")
+
+WEEK = Period(date(2026, 3, 2), date(2026, 3, 8))
+
+
+@pytest.fixture
+def report(councils):
+    dataset.build(councils.alpha)
+    with schema_context(councils.alpha.schema_name):
+        return council_report(WEEK)
+
+
+def by_label(rows):
+    return {row["label"]: row for row in rows}
+
+
+def test_the_summary_counts_every_kind_of_chat_once(report):
+    s = report.summary
+    assert (s["chats"], s["offered"], s["answered"], s["missed"], s["abandoned"], s["waiting"]) == (
+        11, 9, 6, 1, 1, 1,
+    )  # fmt: skip
+    assert s["chats"] - s["offered"] == 2  # the assistant's
+    assert s["enquiries"] == 2 and s["transferred_out"] == 1
+
+
+def test_waits_first_responses_and_handle_times_are_exact_percentiles(report):
+    s = report.summary
+    assert (s["wait_p50"], s["wait_p90"]) == (52.5, 105.0)
+    assert (s["first_response_p50"], s["first_response_p90"]) == (60.0, 125.0)
+    assert (s["handle_mean"], s["handle_p50"]) == (810.0, 750.0)
+
+
+def test_satisfaction_counts_rated_chats_only(report):
+    s = report.summary
+    assert (s["rated"], s["rating_mean"], s["rated_4_or_5"], s["share_4_or_5"]) == (5, 3.8, 3, 0.6)
+    assert [(r["label"], r["chats"]) for r in report.ratings] == [
+        ("5 out of 5", 2), ("4 out of 5", 1), ("3 out of 5", 1), ("2 out of 5", 1),
+        ("1 out of 5", 0),
+    ]  # fmt: skip
+
+
+def test_outcomes_of_ended_chats_including_those_not_recorded(report):
+    assert [(r["label"], r["chats"]) for r in report.outcomes] == [
+        ("Resolved", 4), ("Not recorded", 1), ("Needs a follow-up", 1),
+        ("Referred to another team", 1),
+    ]  # fmt: skip
+
+
+def test_by_language_shows_welsh_beside_english(report):
+    rows = by_label(report.by_language)
+    assert (rows["Welsh"]["chats"], rows["Welsh"]["offered"], rows["Welsh"]["answered"]) == (
+        4,
+        3,
+        2,
+    )
+    assert (rows["Welsh"]["abandoned"], rows["Welsh"]["wait_p50"]) == (1, 105.0)
+    assert (rows["English"]["offered"], rows["English"]["answered"]) == (6, 4)
+    assert (rows["English"]["missed"], rows["English"]["wait_p50"]) == (1, 37.5)
+
+
+def test_by_channel_puts_the_assistants_chats_apart(report):
+    rows = by_label(report.by_channel)
+    assert [(r["label"], r["chats"], r["offered"]) for r in report.by_channel] == [
+        ("Web chat", 7, 7), ("Facebook Messenger", 1, 1), ("WhatsApp", 1, 1), ("Assistant", 2, 0),
+    ]  # fmt: skip
+    assert rows["WhatsApp"]["handle_mean"] == 1800.0  # across midnight
+
+
+def test_by_department_and_operator_with_busy_hours_and_concurrency(report):
+    departments = by_label(report.by_department)
+    assert departments["Parking"]["offered"] == 7 and departments["Highways"]["offered"] == 2
+    assert departments["No department"]["chats"] == 2
+    operators = by_label(report.by_operator)
+    alex, sam = operators["Alex"], operators["Sam"]
+    assert (alex["answered"], alex["busy_seconds"], alex["open_seconds"]) == (3, 720.0, 960.0)
+    assert alex["chats_per_busy_hour"] == pytest.approx(15.0)
+    assert alex["concurrency"] == pytest.approx(960 / 720)
+    assert (sam["answered"], sam["chats_per_busy_hour"], sam["concurrency"]) == (
+        3, pytest.approx(3 / (3900 / 3600)), pytest.approx(1.0),
+    )  # fmt: skip
+    assert report.summary["chats_per_busy_hour"] == pytest.approx(6 / (4620 / 3600))
+    assert report.summary["concurrency"] == pytest.approx(4860 / 4620)
+
+
+def test_by_hour_and_weekday_in_uk_time(report):
+    hours = {r["key"]: r["chats"] for r in report.by_hour}
+    assert len(hours) == 24
+    assert {h: n for h, n in hours.items() if n} == {
+        0: 1, 9: 2, 10: 1, 11: 1, 12: 1, 13: 1, 14: 1, 15: 1, 16: 1, 23: 1,
+    }  # fmt: skip
+    assert [r["chats"] for r in report.by_weekday] == [2, 2, 2, 2, 1, 1, 1]
+
+
+def test_retention_and_erasure_do_not_change_the_report(councils, report):
+    from datetime import UTC, datetime
+
+    from privacy.retention import apply_retention
+
+    with schema_context(councils.alpha.schema_name):
+        apply_retention(as_of=datetime(2030, 1, 1, tzinfo=UTC))
+        after = council_report(WEEK)
+    assert after.summary == report.summary
+    assert after.by_operator == report.by_operator and after.by_channel == report.by_channel
+
+
+def test_the_partnership_report_aggregates_member_councils_only(councils):
+    from datetime import timedelta
+
+    dataset.build(councils.alpha)
+    for council, wait in ((councils.beta, 20), (councils.gamma, 1)):
+        with schema_context(council.schema_name):
+            from chat.models import Conversation, Visitor
+
+            created = dataset.T(4, 9, 0)
+            Conversation.objects.create(
+                visitor=Visitor.objects.create(name="B"), status="ended", created_at=created,
+                queued_at=created, accepted_at=created + timedelta(seconds=wait),
+                ended_at=created + timedelta(seconds=100),
+            )  # fmt: skip
+    members = [
+        ("Alpha Council", councils.alpha.schema_name),
+        ("Beta Council", councils.beta.schema_name),
+    ]
+    per_council, total = partnership_report(WEEK, members)
+    assert [(r["label"], r["offered"], r["answered"]) for r in per_council] == [
+        ("Alpha Council", 9, 6), ("Beta Council", 1, 1),
+    ]  # fmt: skip
+    assert (total["offered"], total["answered"], total["wait_p50"]) == (10, 7, 45.0)
