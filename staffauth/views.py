@@ -326,7 +326,8 @@ def sign_out_everywhere_view(request: HttpRequest) -> HttpResponse:
 def set_password_throttled(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     """The council admin's set-password (reset) link, throttled per address: a wrong or
     used link counts as a failed attempt, and an address over the limit is refused."""
-    from config.admin_sites import SetPasswordConfirmView, council_admin_site
+    from config.admin_sites import council_admin_site
+    from councils.admin import SetPasswordConfirmView
 
     address = request.META.get("REMOTE_ADDR")
     refusal = lockout.address_refusal(address)
