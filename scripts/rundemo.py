@@ -154,6 +154,15 @@ def demo_password() -> str | None:
     return password or None
 
 
+def free_port() -> int:
+    """A port nothing listens on now: the stand-in must never take the demo's own PORT."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def social_setup() -> int | None:
     """Messenger and WhatsApp for the demo (docs/social.md): META_APP_SECRET and
     META_VERIFY_TOKEN from the environment, else generated once and kept in
@@ -174,7 +183,7 @@ def social_setup() -> int | None:
     path.chmod(0o600)
     if os.environ.get("META_GRAPH_URL", "").strip():
         return None
-    standin_port = int(os.environ.get("GRAPH_STANDIN_PORT", "8765"))
+    standin_port = int(os.environ.get("GRAPH_STANDIN_PORT", "0")) or free_port()
     os.environ["META_GRAPH_URL"] = f"http://127.0.0.1:{standin_port}/v26.0"
     return standin_port
 
