@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,31 +40,25 @@ class LiveServer:
         return f"http://{host}:{self.port}{path}"
 
 
-@pytest.fixture(scope="session")
-def daphne_server(councils, tmp_path_factory) -> LiveServer:
-    """daphne with our ASGI app on a free port, reading the committed test data."""
+@contextmanager
+def live_daphne(log: Path, **env: str) -> Iterator[LiveServer]:
+    """daphne with our ASGI app on a free port, reading the committed test data, with `env`
+    on top of this process's environment; stopped on exit."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("daphne") / "daphne.log"
-    env = dict(
+    environment = dict(
         os.environ,
         DATABASE_URL=_database_url(),
         DJANGO_SETTINGS_MODULE="config.test_settings",
-        DEMO="1",  # the tests open the demo's council pages, which carry the widget
+        **env,
     )
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
+                *(sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)),
                 "config.asgi:application",
             ],
             cwd=ROOT,
-            env=env,
+            env=environment,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -88,6 +84,14 @@ def daphne_server(councils, tmp_path_factory) -> LiveServer:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def daphne_server(councils, tmp_path_factory) -> Iterator[LiveServer]:
+    """The shared live server; DEMO=1 because the tests open the demo's council pages, which
+    carry the widget."""
+    with live_daphne(tmp_path_factory.mktemp("daphne") / "daphne.log", DEMO="1") as server:
+        yield server
 
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -3,11 +3,6 @@ Chromium against a real daphne, a real Celery worker and the Graph API stand-in 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,7 +16,7 @@ from chat.models import Message
 from social.graph_standin import serve
 from social.models import SocialContact
 from tests.e2e.axe import axe_violations
-from tests.e2e.conftest import ROOT, LiveServer, _database_url, _free_port
+from tests.e2e.conftest import live_daphne
 from tests.e2e.test_console_flows import console_for
 from tests.social.conftest import connect, worker
 from tests.social.helpers import ALPHA_PAGE, ALPHA_PHONE
@@ -43,53 +38,9 @@ def graph_url():
 @pytest.fixture(scope="module")
 def social_server(councils, graph_url, tmp_path_factory):
     """daphne pointed at this module's Graph stand-in (the shared one is not)."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("daphne-social") / "daphne.log"
-    env = dict(
-        os.environ,
-        DATABASE_URL=_database_url(),
-        DJANGO_SETTINGS_MODULE="config.test_settings",
-        META_GRAPH_URL=graph_url,
-    )
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "config.asgi:application",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                request = urllib.request.Request(
-                    f"http://127.0.0.1:{port}/healthz", headers={"Host": "localhost"}
-                )
-                with urllib.request.urlopen(request, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"daphne did not start:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield LiveServer(port=port)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with live_daphne(log, META_GRAPH_URL=graph_url) as server:
+        yield server
 
 
 @pytest.fixture
