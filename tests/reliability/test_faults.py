@@ -268,9 +268,15 @@ def test_through_redis_restarts_and_a_postgresql_crash_nothing_acked_is_lost(cou
         assert result["duplicated"] == 0 and result["out_of_order"] == 0, result
         assert result["seq_reused"] == 0, result
         assert "1011" not in result["closes"], result
-        assert all(v is not None and v < 10 for v in result["seconds_to_live_again"].values()), (
-            result
-        )
+        # Every socket delivers live again after each fault. How soon (the 10 s) is a
+        # timing goal: `make soak` reports it against that target (docs/reliability.md); here a
+        # deadline only tells recovery from none, since a loaded CI machine (and coverage
+        # tracing the daphnes) can take 20 s where a quiet one takes 5.
+        recovery_deadline = 10 if SOAK else 60
+        assert all(
+            v is not None and v < recovery_deadline
+            for v in result["seconds_to_live_again"].values()
+        ), result
         assert "500" not in result["config_flood"], result
         if result["fuzz"]:
             fuzzed = result["fuzz"]
