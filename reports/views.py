@@ -239,19 +239,8 @@ def council_report_view(request, site, permission: str):
     return TemplateResponse(request, "reports/council_report.html", context)
 
 
-PARTNERSHIP = [
-    Column("Chats", "chats"),
-    Column("Offered", "offered"),
-    Column("Answered", "answered"),
-    Column("Missed", "missed"),
-    Column("Abandoned in queue", "abandoned"),
-    Column("Wait p50 (s)", "wait_p50", fmt.seconds),
-    Column("Wait p90 (s)", "wait_p90", fmt.seconds),
-    Column("First response p50 (s)", "first_response_p50", fmt.seconds),
-    Column("Handle time mean (s)", "handle_mean", fmt.seconds),
-    Column("Mean rating", "rating_mean", fmt.decimal),
-    Column("Rated 4 or 5", "share_4_or_5", fmt.share),
-]
+# The council report's service figures, with each member council's chat count first.
+PARTNERSHIP = [Column("Chats", "chats"), *SERVICE]
 
 
 def partnership_report_view(request, site):
