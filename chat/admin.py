@@ -8,10 +8,34 @@ templates, which escape it.
 
 from django.contrib import admin
 from django.http import Http404
+from django.utils.html import format_html, format_html_join
 
+from chat.labels import prechat_answers, routing_rows
 from chat.models import CannedResponse, Conversation, Enquiry
 from config.admin_sites import council_admin_site
 from privacy import admin_hooks as privacy
+
+
+def readable_table(rows, caption: str) -> str:
+    """(label, value) rows as a small table (escaped), or "-" when there are none."""
+    rows = list(rows)
+    if not rows:
+        return "-"
+    body = format_html_join(
+        "", '<tr><th scope="row">{}</th><td>{}</td></tr>', ((k, v) for k, v in rows)
+    )
+    return format_html(
+        '<table class="readable"><caption class="visually-hidden">{}</caption>{}</table>',
+        caption,
+        body,
+    )
+
+
+def prechat_table(prechat) -> str:
+    from widgets.models import PrechatField
+
+    answers = prechat_answers(prechat, PrechatField.objects.all())
+    return readable_table(((a["label"], a["value"]) for a in answers), "Pre-chat answers")
 
 
 def _sees_every_chat(request) -> bool:
@@ -52,8 +76,8 @@ class ConversationAdmin(admin.ModelAdmin):
                     "id",
                     "page_url",
                     "language",
-                    "prechat",
-                    "routed_by",
+                    "prechat_answers",
+                    "routing_decision",
                     "created_at",
                     "accepted_at",
                     "first_response_at",
@@ -67,6 +91,14 @@ class ConversationAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
+
+    @admin.display(description="pre-chat answers")
+    def prechat_answers(self, obj) -> str:
+        return prechat_table(obj.prechat)
+
+    @admin.display(description="routing decision")
+    def routing_decision(self, obj) -> str:
+        return readable_table(routing_rows(obj.routed_by), "Routing decision")
 
     @admin.display(description="visitor's email")
     def visitor_email(self, obj) -> str:
@@ -143,7 +175,7 @@ class EnquiryAdmin(admin.ModelAdmin):
         "department",
         "page_url",
         "language",
-        "prechat",
+        "prechat_answers",
         "reason",
         "created_at",
         "emailed_at",
@@ -152,6 +184,10 @@ class EnquiryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    @admin.display(description="pre-chat answers")
+    def prechat_answers(self, obj) -> str:
+        return prechat_table(obj.prechat)
 
     def changelist_view(self, request, extra_context=None):
         privacy.audit_search(request, "enquiry")

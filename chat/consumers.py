@@ -45,7 +45,11 @@ CLOSE_UNAVAILABLE = 4503
 CLOSE_SERVER_ERROR = 4500
 RETRYABLE = (OperationalError, InterfaceError)
 # What an error frame may echo back, per socket (chat/protocol.py's error schemas).
-ECHO_FIELDS = {"visitor": ("client_id",), "operator": ("conversation", "client_id", "id")}
+ECHO_FIELDS = {
+    "visitor": ("client_id",),
+    "operator": ("conversation", "client_id", "id"),
+    "supervisor": ("conversation",),  # chat/supervisor_socket.py
+}
 
 
 class FrameError(ChatError):
@@ -113,6 +117,9 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
     council: CouncilRef
     handlers: dict[str, str] = {}
     audience: frames.Audience
+    # Whose frames (chat/protocol.py) this socket speaks: its audience's, except the
+    # supervisor's socket, which hears what operators hear (chat/supervisor_socket.py).
+    protocol_socket: str | None = None
     accepted = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -269,7 +276,7 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
         handler = self.handlers.get(frame["type"])
         if handler is None:
             return await self.send_error("unknown_type", f"Unknown frame type {frame['type']!r}.")
-        problem = shape_problem(self.audience, frame)
+        problem = shape_problem(self.protocol_socket or self.audience, frame)
         if problem:
             return await self.send_error("invalid_frame", problem, **self.echo(frame))
         try:
@@ -291,7 +298,7 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
         """What lets a client match an error to what it sent (the fields its socket's
         error frame carries)."""
         extra = {}
-        for name in ECHO_FIELDS[self.audience]:
+        for name in ECHO_FIELDS[self.protocol_socket or self.audience]:
             if name == "id" and frame["type"] != "handle":
                 continue
             if isinstance(frame.get(name), str):

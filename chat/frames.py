@@ -213,3 +213,21 @@ def signed_out(reason: str) -> Frame:
     """The operator's session ended (sign-out, everywhere, disabled, a limit): the socket
     closes with 4401 after it (staffauth.sessions)."""
     return {"type": "signed_out", "reason": reason}
+
+
+# ---- Supervisor socket (issue 15) ----------------------------------------------------
+
+
+def overview(state: dict[str, Any]) -> Frame:
+    """The supervisor's whole view (`chat.supervision.supervisor_overview`)."""
+    return {"type": "overview", **state}
+
+
+def watching(view: dict[str, Any]) -> Frame:
+    """A chat opened read-only: its summary and messages so far (`chat.supervision.watch_view`);
+    its later messages, status and typing follow as on the operator socket."""
+    return {"type": "watching", **view}
+
+
+def reassigned(conversation: str, operator: dict[str, Any]) -> Frame:
+    return {"type": "reassigned", "conversation": conversation, "operator": operator}

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
+
 from chat.models import Conversation, Enquiry, Message
 
 
@@ -58,7 +60,28 @@ def conversation_payload(conversation: Conversation, preview: str = "") -> dict[
     }
 
 
-def operator_display_name(user) -> str:
+def operator_display_name(user, display_name: str | None = None) -> str:
+    """The one place that decides what residents see of an operator (issue 15): the name
+    the operator or an admin set (`OperatorPresence.display_name`), else the first name
+    only, else the username before any "@" (never a full email address).
+
+    `display_name`, when given, is the presence row's value already read (raw SQL readers);
+    otherwise it is read from `user.presence` (select_related it in lists).
+    """
+    if display_name is None:
+        try:
+            presence = user.presence
+        except ObjectDoesNotExist:
+            presence = None
+        except ValueError:  # an unsaved user (a raw SQL reader's stand-in)
+            presence = None
+        display_name = presence.display_name if presence is not None else ""
+    chosen = (display_name or "").strip() or (user.first_name or "").strip()
+    return chosen or user.username.split("@")[0]
+
+
+def operator_full_name(user) -> str:
+    """What staff see of a colleague (the console's team list, the supervisor's view)."""
     return user.get_full_name() or user.username
 
 

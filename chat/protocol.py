@@ -25,7 +25,7 @@ from jsonschema import Draft202012Validator
 
 from chat.models import Conversation, Message
 
-Socket = Literal["visitor", "operator"]
+Socket = Literal["visitor", "operator", "supervisor"]
 
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 CLIENT_ID_MAX = 64
@@ -119,6 +119,10 @@ def _defs() -> dict[str, Any]:
             },
             {
                 "queue_position": {"type": "integer", "minimum": 1},
+                # The pre-chat answers as staff read them (chat.labels.prechat_answers).
+                "answers": _array(
+                    _obj({"key": STRING, "label": STRING, "kind": STRING, "value": STRING})
+                ),
                 # Messenger and WhatsApp chats (social/): the reply window and templates.
                 "social": _obj(
                     {"window_closes_at": _nullable(TIME)},
@@ -430,7 +434,78 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
     return {
         "visitor": {"client": visitor_client, "server": visitor_server},
         "operator": {"client": operator_client, "server": operator_server},
+        "supervisor": _supervisor_schemas(operator_server),
     }
+
+
+def _supervisor_schemas(operator_server: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The supervisor's socket (/ws/supervisor/, issue 15): the live view, and chats opened
+    read-only, whose frames are the operator socket's."""
+    uuid = _ref("uuid")
+    chat = _obj(
+        {
+            "id": uuid,
+            "visitor_name": STRING,
+            "department_name": _nullable(STRING),
+            "accepted_at": _nullable(TIME),
+        }
+    )
+    operator = _obj(
+        {
+            "id": {"type": "integer"},
+            "name": STRING,
+            "full_name": STRING,
+            "status": _ref("presence_status"),
+            "active": COUNT,
+            "max_chats": {"type": "integer", "minimum": 1},
+            "chats": _array(chat),
+        }
+    )
+    waiting = _obj(
+        {
+            "id": uuid,
+            "visitor_name": STRING,
+            "department_name": _nullable(STRING),
+            "queued_at": _nullable(TIME),
+            "position": {"type": "integer", "minimum": 1},
+            "waiting_s": COUNT,
+        }
+    )
+    department = _obj({"slug": _nullable(STRING), "name": STRING, "queued": COUNT, "active": COUNT})
+    client = {
+        "sync": _frame("sync", {}),
+        "watch": _frame("watch", {"conversation": uuid}),
+        "unwatch": _frame("unwatch", {"conversation": uuid}),
+        "reassign": _frame(
+            "reassign", {"conversation": uuid, "operator": {"type": "integer", "minimum": 1}}
+        ),
+    }
+    server = {
+        "overview": _frame(
+            "overview",
+            {
+                "operators": _array(operator),
+                "queue": _array(waiting),
+                "departments": _array(department),
+                "today": _obj({"answered": COUNT, "missed": COUNT}),
+                "at": TIME,
+            },
+        ),
+        "watching": _frame(
+            "watching",
+            {"conversation": _ref("summary"), "messages": _array(_ref("message"))},
+        ),
+        "message": operator_server["message"],
+        "status": operator_server["status"],
+        "typing": operator_server["typing"],
+        "reassigned": _frame(
+            "reassigned",
+            {"conversation": uuid, "operator": _obj({"id": {"type": "integer"}, "name": STRING})},
+        ),
+        "signed_out": operator_server["signed_out"],
+        "error": _error({"conversation": STRING}),
+    }
+    return {"client": client, "server": server}
 
 
 @cache

@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 
 from chat import channel_hooks
+from chat.labels import prechat_answers
 from chat.models import (
     CannedResponse,
     Conversation,
@@ -32,6 +33,7 @@ from chat.payloads import (
 )
 from councils.models import Council
 from routing.capacity import load_of, operator_loads
+from routing.models import OperatorPresence
 from routing.selectors import department_list
 from widgets.models import PrechatField
 
@@ -48,18 +50,23 @@ class VisitorView:
 
 def _with_relations(qs):
     first_body = Message.objects.filter(conversation=OuterRef("pk"), seq=1).values("body")[:1]
-    return qs.select_related("visitor", "department", "operator").annotate(
+    return qs.select_related("visitor", "department", "operator__presence").annotate(
         preview=Subquery(first_body)
     )
 
 
 def _summaries(qs) -> list[dict[str, Any]]:
     rows = []
+    questions = None
     for c in _with_relations(qs):
         row = conversation_payload(c, preview=c.preview or "")
         # Console additions (issue 5): how far the visitor has read, and who to follow up.
         row["visitor_read_seq"] = c.visitor_read_seq
         row["visitor_email"] = c.visitor.email
+        if c.prechat:  # what staff read: the questions' labels, not keys (issue 15)
+            if questions is None:
+                questions = list(PrechatField.objects.all())
+            row["answers"] = prechat_answers(c.prechat, questions)
         rows.append(row)
     # Chats on other channels (Messenger, WhatsApp) carry that channel's fields too.
     channel_hooks.extend_summaries(rows)
@@ -95,10 +102,11 @@ def active_list_for_operator(user_id: int) -> list[dict[str, Any]]:
 # operator's name and, when the socket says what it has already shown (`after_seq`), the
 # messages after that. Every reconnect runs it on the one ORM thread (bench B2).
 _VISITOR_VIEW_SQL = """
-SELECT c.id, c.status, c.last_seq, u.username, u.first_name, u.last_name,
+SELECT c.id, c.status, c.last_seq, u.username, u.first_name, p.display_name,
        m.seq, m.author, m.author_name, m.body, m.client_id, m.created_at, m.extra
   FROM {conversation} AS c
   LEFT JOIN {user} AS u ON u.id = c.operator_id
+  LEFT JOIN {presence} AS p ON p.user_id = u.id
   LEFT JOIN {message} AS m
          ON %(replay)s AND m.conversation_id = c.id AND m.seq > %(after_seq)s
  WHERE c.id = %(conversation_id)s
@@ -116,6 +124,7 @@ def visitor_view_with_messages(
         conversation=Conversation._meta.db_table,
         user=user_model._meta.db_table,
         message=Message._meta.db_table,
+        presence=OperatorPresence._meta.db_table,
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -129,11 +138,11 @@ def visitor_view_with_messages(
         rows = cursor.fetchall()
     if not rows:
         return None, []
-    cid, status, last_seq, username, first_name, last_name = rows[0][:6]
+    cid, status, last_seq, username, first_name, display_name = rows[0][:6]
     operator = None
     if username is not None:
         operator = operator_display_name(
-            user_model(username=username, first_name=first_name, last_name=last_name)
+            user_model(username=username, first_name=first_name), display_name or ""
         )
     extra_field = Message._meta.get_field("extra")
     messages = [
@@ -254,7 +263,7 @@ def earlier_conversations(conversation_id: UUID) -> tuple[str, list[dict[str, An
     earlier = (
         Conversation.objects.filter(visitor__email__iexact=conv.visitor.email)
         .exclude(id=conv.id)
-        .select_related("department", "operator")
+        .select_related("department", "operator__presence")
         .annotate(preview=Subquery(first_body))
         .order_by("-created_at")[:EARLIER_LIMIT]
     )

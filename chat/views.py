@@ -1,8 +1,11 @@
-"""The operator console page; everything live happens over /ws/operator/."""
+"""The operator console page and the supervisor's live view; everything live happens over
+/ws/operator/ and /ws/supervisor/."""
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from chat.supervision import may_supervise
 
 
 @staff_member_required(login_url="admin:login")
@@ -10,5 +13,23 @@ def console(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/index.html",
-        {"council": request.site_ref.council, "operator_ws_path": "/ws/operator/"},
+        {
+            "council": request.site_ref.council,
+            "operator_ws_path": "/ws/operator/",
+            "may_supervise": may_supervise(request.user),
+        },
+    )
+
+
+@staff_member_required(login_url="admin:login")
+def supervisor(request: HttpRequest) -> HttpResponse:
+    """The supervisor's live view (issue 15): council admins and staff with the supervise
+    permission; any other operator gets a 403 page that says so."""
+    council = request.site_ref.council
+    if not may_supervise(request.user):
+        return render(request, "console/forbidden.html", {"council": council}, status=403)
+    return render(
+        request,
+        "console/supervisor.html",
+        {"council": council, "supervisor_ws_path": "/ws/supervisor/"},
     )

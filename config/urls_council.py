@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import include, path
 
-from chat.views import console
+from chat.views import console, supervisor
 from config.admin_sites import council_admin_site
 from config.favicon import favicon
 from config.health import healthz
@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("staffauth.urls")),
     path("admin/", council_admin_site.urls),
     path("console/", console, name="console"),
+    path("console/supervisor/", supervisor, name="supervisor"),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("widget/", include("widgets.urls")),

@@ -170,3 +170,14 @@ def console_opened(operator: Any, conversation_id: Any) -> None:
         object_type="conversation",
         object_id=conversation_id,
     )
+
+
+def supervisor_opened(supervisor: Any, conversation_id: Any) -> None:
+    """A supervisor opened a live chat read-only (/console/supervisor/, issue 15): audited as
+    an open. `supervisor` is chat.operators.OperatorRef. Call in the council's schema."""
+    record(
+        actor=Actor(name=supervisor.username, user_id=supervisor.id, source="supervisor"),
+        action=Action.TRANSCRIPT_OPENED,
+        object_type="conversation",
+        object_id=conversation_id,
+    )

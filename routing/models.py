@@ -200,11 +200,20 @@ class OperatorPresence(models.Model):
         help_text="Overrides the council's limit for this operator.",
     )
     speaks_welsh = models.BooleanField(default=False)
+    # What residents see (chat.payloads.operator_display_name); blank: the first name.
+    display_name = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="The name residents see in chats. Leave blank to show the first name only.",
+    )
 
     objects = OperatorPresenceQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "operator presence"
+        # The supervisor's live view (/console/supervisor/): council admins hold every
+        # routing permission (councils.onboarding.ADMIN_APPS); others can be given it.
+        permissions = [("supervise", "Can use the supervisor view")]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.status})"

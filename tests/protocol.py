@@ -26,6 +26,8 @@ def _socket_kind(comm: WebsocketCommunicator) -> str | None:
         return "visitor"
     if path.startswith("/ws/operator/"):
         return "operator"
+    if path.startswith("/ws/supervisor/"):
+        return "supervisor"
     return None  # unknown paths only ever answer with a refusal
 
 

@@ -189,3 +189,47 @@ def transfer_to_council(
     frames.send_frame_on_commit(groups.queue_group(to_council.id), frames.queue_add(summary))
     announce_positions_on_commit(to_council)
     dispatch_on_commit(to_council)
+
+
+# ---- A supervisor's reassignment (issue 15) ----------------------------------------------
+
+
+@transaction.atomic
+def reassign_by_supervisor(
+    *, council: CouncilRef, conversation_id: UUID, supervisor: OperatorRef, to_user_id: int
+) -> dict:
+    """A supervisor (chat.supervision.may_supervise, checked by the caller) gives an active
+    chat to another operator with room: the same path and notices as a transfer by the
+    chat's own operator (their console drops it, the new operator's gains it, the resident
+    reads "You are now talking to …"). A queued chat is assigned to that operator as
+    automatic assignment would."""
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("visitor")
+        .filter(id=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        raise ChatError("not_found", "No such conversation.")
+    if conversation.status not in (Conversation.Status.ACTIVE, Conversation.Status.QUEUED):
+        raise ChatError("not_active", "Only waiting and active chats can be reassigned.")
+    previous = conversation.operator_id
+    if to_user_id == previous:
+        raise ChatError("not_available", "The chat is already with that operator.")
+    target = get_user_model().objects.filter(pk=to_user_id, is_active=True, is_staff=True).first()
+    if target is None:
+        raise ChatError("not_found", "No such operator.")
+    load = lock_load_unsafe(target.id)
+    if load.status != OperatorPresence.Status.ONLINE or not load.has_room:
+        raise ChatError("not_available", f"{operator_display_name(target)} cannot take it now.")
+    if previous is not None:
+        frames.send_frame_on_commit(
+            groups.operator_group(council.id, previous),
+            frames.chat_removed(str(conversation.id), "transferred"),
+        )
+    reason = "transfer" if previous is not None else "auto"
+    summary = conversation_assign_unsafe(council, conversation, operator_ref(target), reason=reason)
+    if previous is not None:
+        announce_load_on_commit(council, previous)
+    dispatch_on_commit(council)
+    return summary

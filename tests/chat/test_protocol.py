@@ -16,7 +16,7 @@ CONVERSATION = "0b7c7d8e-1f2a-4b3c-9d4e-5f6a7b8c9d0e"
 
 
 def test_every_schema_is_a_valid_json_schema():
-    for socket in ("visitor", "operator"):
+    for socket in ("visitor", "operator", "supervisor"):
         for direction in ("client", "server"):
             for frame_type, schema in schemas()[socket][direction].items():
                 Draft202012Validator.check_schema({**schema, "$defs": schemas()["$defs"]})

@@ -11,7 +11,11 @@ import pytest
 from chat.protocol import schemas
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
-SOCKETS = {"visitor": "## Visitor socket", "operator": "## Operator socket"}
+SOCKETS = {
+    "visitor": "## Visitor socket",
+    "operator": "## Operator socket",
+    "supervisor": "## Supervisor socket",
+}
 DIRECTIONS = {"client": "### Client → server", "server": "### Server → client"}
 
 
@@ -31,7 +35,7 @@ def documented_types(socket: str, direction: str) -> set[str]:
 
 
 @pytest.mark.parametrize("direction", ["client", "server"])
-@pytest.mark.parametrize("socket", ["visitor", "operator"])
+@pytest.mark.parametrize("socket", ["visitor", "operator", "supervisor"])
 def test_every_frame_in_the_schema_is_documented_and_every_documented_frame_has_a_schema(
     socket, direction
 ):

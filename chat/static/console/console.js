@@ -351,10 +351,14 @@
     if (welsh(conv) || social(conv)) details.unshift(el('p', { class: 'tags' }, [channelBadge(conv),
       welsh(conv) ? el('span', { class: 'badge lang', 'data-testid': 'language', text: 'Welsh' }) : null]));
     if (conv.page_url) details.push(el('p', { class: 'page' }, [el('span', { class: 'label', text: 'Page: ' }), el('span', { class: 'url', text: conv.page_url })]));
-    var fields = conv.fields && typeof conv.fields === 'object' ? Object.keys(conv.fields) : [];
-    if (fields.length) {
-      details.push(el('dl', { class: 'fields', 'data-testid': 'prechat' }, fields.reduce(function (acc, k) {
-        acc.push(el('dt', { text: k })); acc.push(el('dd', { text: String(conv.fields[k]) })); return acc;
+    // Pre-chat answers under their questions' labels (issue 15: chat.labels.prechat_answers);
+    // the resident's email is shown once, by the "earlier chats" line, so not again here.
+    var answers = (conv.answers || []).filter(function (a) {
+      return !(a.kind === 'email' && conv.visitor_email && a.value === conv.visitor_email);
+    });
+    if (answers.length) {
+      details.push(el('dl', { class: 'fields', 'data-testid': 'prechat' }, answers.reduce(function (acc, a) {
+        acc.push(el('dt', { text: a.label })); acc.push(el('dd', { text: a.value })); return acc;
       }, [])));
     }
     details.push(p.email, p.earlierBox);
