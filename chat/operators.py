@@ -14,7 +14,7 @@ from typing import Literal
 from django.conf import settings
 from django.contrib.auth import get_user
 
-from chat.payloads import operator_display_name
+from chat.payloads import operator_display_name, operator_full_name
 
 
 @dataclass(frozen=True)
@@ -23,11 +23,21 @@ class OperatorRef:
 
     id: int
     username: str
-    name: str
+    name: str  # what residents see (chat.payloads.operator_display_name)
+    full_name: str = ""  # what colleagues see (notes, follow-ups); `name` when not known
+
+    @property
+    def staff_name(self) -> str:
+        return self.full_name or self.name
 
 
 def operator_ref(user) -> OperatorRef:
-    return OperatorRef(id=user.id, username=user.username, name=operator_display_name(user))
+    return OperatorRef(
+        id=user.id,
+        username=user.username,
+        name=operator_display_name(user),
+        full_name=operator_full_name(user),
+    )
 
 
 @dataclass

@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 
 from chat.actions.lifecycle import conversation_accept, conversation_start
 from chat.broadcast import wait_until_sent
-from chat.operators import OperatorRef
+from chat.operators import OperatorRef, operator_ref
 from chat.tokens import visitor_token_issue
 from councils.sites import CouncilRef
 from routing.models import Department
@@ -54,7 +54,7 @@ def operator_in(council: CouncilRef, username: str, **extra) -> OperatorRef:
             setattr(user, name, value)
         user.set_password(PASSWORD)
         user.save()
-        return OperatorRef(id=user.id, username=user.username, name=user.get_full_name())
+        return operator_ref(user)
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,7 @@ def missed_mark_handled(
         Note.objects.create(
             conversation=conversation,
             author_user_id=operator.id,
-            author_name=operator.name,
+            author_name=operator.staff_name,  # an internal note: the full name
             body=text,
         )
     announce_status_on_commit(council, conversation, operator.name)
@@ -101,5 +101,6 @@ def _announce_followup_handled(
     council: CouncilRef, kind: str, item_id: UUID, operator: OperatorRef
 ) -> None:
     frames.send_frame_on_commit(
-        groups.queue_group(council.id), frames.followup_handled(kind, str(item_id), operator.name)
+        groups.queue_group(council.id),
+        frames.followup_handled(kind, str(item_id), operator.staff_name),
     )

@@ -54,7 +54,7 @@ def note_create(
     note = Note.objects.create(
         conversation=conversation,
         author_user_id=operator.id,
-        author_name=operator.name,
+        author_name=operator.staff_name,  # notes are for colleagues: the full name
         body=text,
         client_id=client_id,
     )
