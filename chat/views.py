@@ -5,6 +5,9 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from chat.actions.profile import display_name_set
+from chat.errors import ChatError
+from chat.payloads import operator_display_name
 from chat.supervision import may_supervise
 
 
@@ -33,3 +36,24 @@ def supervisor(request: HttpRequest) -> HttpResponse:
         "console/supervisor.html",
         {"council": council, "supervisor_ws_path": "/ws/supervisor/"},
     )
+
+
+@staff_member_required(login_url="admin:login")
+def profile(request: HttpRequest) -> HttpResponse:
+    """An operator's own name in chats (issue 15): what residents see of them."""
+    error = saved = ""
+    value = getattr(getattr(request.user, "presence", None), "display_name", "")
+    if request.method == "POST":
+        value = request.POST.get("display_name", "")
+        try:
+            saved = display_name_set(user=request.user, display_name=value)
+        except ChatError as err:
+            error = err.detail
+    context = {
+        "council": request.site_ref.council,
+        "value": value,
+        "error": error,
+        "saved": saved,
+        "shown_as": saved or operator_display_name(request.user),
+    }
+    return render(request, "console/profile.html", context, status=400 if error else 200)

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import include, path
 
-from chat.views import console, supervisor
+from chat.views import console, profile, supervisor
 from config.admin_sites import council_admin_site
 from config.favicon import favicon
 from config.health import healthz
@@ -21,6 +21,7 @@ urlpatterns = [
     path("admin/", council_admin_site.urls),
     path("console/", console, name="console"),
     path("console/supervisor/", supervisor, name="supervisor"),
+    path("console/profile/", profile, name="console-profile"),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("widget/", include("widgets.urls")),

@@ -84,7 +84,7 @@ class OperatorPresenceInline(admin.StackedInline):
     """Capacity and skills on the user's page; status belongs to the console."""
 
     model = OperatorPresence
-    fields = ["max_chats", "speaks_welsh", "status", "last_seen"]
+    fields = ["display_name", "max_chats", "speaks_welsh", "status", "last_seen"]
     readonly_fields = ["status", "last_seen"]
     can_delete = False
     verbose_name = verbose_name_plural = "capacity and skills"
@@ -94,10 +94,18 @@ class OperatorPresenceInline(admin.StackedInline):
 class OperatorPresenceAdmin(admin.ModelAdmin):
     """Per-operator limits and skills; status and last_seen belong to the console."""
 
-    list_display = ["user", "status", "last_seen", "max_chats", "speaks_welsh"]
+    list_display = ["user", "display_name", "status", "last_seen", "max_chats", "speaks_welsh"]
     list_editable = ["max_chats", "speaks_welsh"]
     readonly_fields = ["status", "last_seen", "last_assigned_at"]
-    fields = ["user", "max_chats", "speaks_welsh", "status", "last_seen", "last_assigned_at"]
+    fields = [
+        "user",
+        "display_name",
+        "max_chats",
+        "speaks_welsh",
+        "status",
+        "last_seen",
+        "last_assigned_at",
+    ]
 
 
 ROLE_GROUPS = (COUNCIL_ADMINS, OPERATORS)
