@@ -106,6 +106,11 @@ class OnboardForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The council's hosts, one per line; the first is its main one.",
     )
+    admin_name = forms.CharField(
+        label="First admin's full name",
+        max_length=150,
+        help_text="e.g. Sam Patel. Residents will see their first name in chats.",
+    )
     admin_email = forms.EmailField(
         label="First admin's email", help_text="They are sent a link to choose a password."
     )
@@ -129,6 +134,7 @@ class OnboardForm(forms.Form):
             partnership_slug=data["partnership"].slug if data["partnership"] else "",
             brand_colour=data["brand_colour"],
             departments=tuple(data["departments"].splitlines()),
+            admin_name=data["admin_name"],
         )
 
 

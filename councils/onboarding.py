@@ -61,6 +61,7 @@ ADMIN_USER_PERMISSIONS = ("auth.add_user", "auth.change_user", "auth.view_user",
 OPERATOR_PERMISSIONS = ("chat.view_conversation", "chat.view_cannedresponse")
 DEFAULT_DEPARTMENTS = ("General enquiries",)
 DEFAULT_BRAND_COLOUR = "#1d4f91"
+ADMIN_NAME_MAX = 150 + 150  # auth.User's first_name and last_name
 CREATE_METHODS = ("clone", "migrate")
 CLONE_LOCK_KEY = 0x43_43_42_41  # "CCBA": pg_advisory_xact_lock key serialising clones
 HOSTNAME = re.compile(
@@ -209,8 +210,15 @@ def set_password_link_unsafe(*, user, schema_name: str, host: str) -> str:
     return council_url(host, path)
 
 
-def council_admin_invite_unsafe(*, council: Council, email: str, host: str):
-    """The council's first admin (created once, by email) and their set-password email.
+def split_full_name(full_name: str) -> tuple[str, str]:
+    """ "Sam Patel" → ("Sam", "Patel"); "Mary Jane Smith" → ("Mary", "Jane Smith")."""
+    first, _, last = " ".join((full_name or "").split()).partition(" ")
+    return first[:150], last[:150]
+
+
+def council_admin_invite_unsafe(*, council: Council, email: str, host: str, name: str = ""):
+    """The council's first admin (created once, by email, with their full `name`) and their
+    set-password email.
 
     Run inside the council's schema. The mail goes after commit, so a rolled-back onboarding
     sends nothing.
@@ -218,7 +226,15 @@ def council_admin_invite_unsafe(*, council: Council, email: str, host: str):
     User = get_user_model()
     user = User.objects.filter(email__iexact=email).order_by("pk").first()
     if user is None:
-        user = User(username=email.lower(), email=email.lower(), is_staff=True, is_active=True)
+        first_name, last_name = split_full_name(name)
+        user = User(
+            username=email.lower(),
+            email=email.lower(),
+            first_name=first_name,
+            last_name=last_name,
+            is_staff=True,
+            is_active=True,
+        )
         user.set_unusable_password()
         user.save()
     user.groups.add(Group.objects.get(name=COUNCIL_ADMINS))
@@ -246,6 +262,8 @@ class CouncilSpec:
     partnership_slug: str = ""
     brand_colour: str = DEFAULT_BRAND_COLOUR
     departments: tuple[str, ...] = DEFAULT_DEPARTMENTS
+    # The first admin's full name (issue 15): residents see its first word, never the email.
+    admin_name: str = ""
 
     def validated(self) -> CouncilSpec:
         """The same spec, normalised; ValidationError naming every bad field otherwise."""
@@ -273,6 +291,9 @@ class CouncilSpec:
         colour_problem = _brand_colour_problem(colour)
         if colour_problem:
             errors["brand_colour"] = colour_problem
+        admin_name = " ".join(self.admin_name.split())
+        if len(admin_name) > ADMIN_NAME_MAX:
+            errors["admin_name"] = f"Use at most {ADMIN_NAME_MAX} characters."
         if errors:
             raise ValidationError(errors)
         departments = tuple(d.strip() for d in self.departments if d.strip())
@@ -284,6 +305,7 @@ class CouncilSpec:
             partnership_slug=self.partnership_slug.strip(),
             brand_colour=colour,
             departments=departments or DEFAULT_DEPARTMENTS,
+            admin_name=admin_name,
         )
 
 
@@ -404,7 +426,7 @@ def _council_fill(council: Council, spec: CouncilSpec, *, invite: bool) -> Onboa
         _defaults_seed_unsafe(spec)
         if invite:
             _user, link = council_admin_invite_unsafe(
-                council=council, email=spec.admin_email, host=spec.hosts[0]
+                council=council, email=spec.admin_email, host=spec.hosts[0], name=spec.admin_name
             )
             result.admin_email, result.set_password_link = spec.admin_email, link
     connection.set_schema_to_public()
@@ -413,7 +435,16 @@ def _council_fill(council: Council, spec: CouncilSpec, *, invite: bool) -> Onboa
 
 # --- many councils from a CSV ----------------------------------------------------------
 
-CSV_COLUMNS = ("name", "slug", "hosts", "admin_email", "partnership", "brand_colour", "departments")
+CSV_COLUMNS = (
+    "name",
+    "slug",
+    "hosts",
+    "admin_email",
+    "partnership",
+    "brand_colour",
+    "departments",
+    "admin_name",  # optional (issue 15)
+)
 
 
 @dataclass
@@ -451,6 +482,7 @@ def councils_from_csv(lines: Iterable[str]) -> CsvPlan:
             partnership_slug=row.get("partnership") or "",
             brand_colour=row.get("brand_colour") or DEFAULT_BRAND_COLOUR,
             departments=split(row.get("departments")) or DEFAULT_DEPARTMENTS,
+            admin_name=row.get("admin_name") or "",
         )
         try:
             valid = spec.validated()

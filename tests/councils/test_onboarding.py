@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context, schema_exists
 
+from chat.payloads import operator_display_name
 from councils.models import Council, Domain
 from councils.onboarding import (
     BASE_SCHEMA,
@@ -275,6 +276,7 @@ def test_the_onboarding_form_in_the_public_admin_creates_a_council_that_answers_
             "name": "Omicron Council",
             "slug": "omicron",
             "hosts": "alpha.localhost",
+            "admin_name": "Olu Okafor",
             "admin_email": "o@omicron.gov.uk",
             "brand_colour": "#1d4f91",
             "departments": "General enquiries",
@@ -287,6 +289,7 @@ def test_the_onboarding_form_in_the_public_admin_creates_a_council_that_answers_
             "name": "Omicron Council",
             "slug": "omicron",
             "hosts": "omicron.localhost\nchat.omicron.gov.uk",
+            "admin_name": "  Olu   Ade Okafor ",
             "admin_email": "o@omicron.gov.uk",
             "brand_colour": "#1d4f91",
             "departments": "Housing\nParking",
@@ -296,6 +299,11 @@ def test_the_onboarding_form_in_the_public_admin_creates_a_council_that_answers_
 
     assert b"is onboarded" in response.content
     assert Domain.objects.get(domain="omicron.localhost").is_primary
+    # The first admin has the name the manager gave (issue 15): residents see "Olu".
+    with schema_context(Council.objects.get(slug="omicron").schema_name):
+        admin = get_user_model().objects.get(email="o@omicron.gov.uk")
+        assert (admin.first_name, admin.last_name) == ("Olu", "Ade Okafor")
+        assert operator_display_name(admin) == "Olu"
     choose_password(set_password_link("o@omicron.gov.uk"))
     chat_is_answered("omicron")
 

@@ -1,7 +1,8 @@
 """python manage.py onboard_council: bring one council (or a CSV of them) onboard.
 
     onboard_council --name NAME --slug SLUG --host HOST [--host HOST ...]
-                    --admin-email EMAIL [--partnership SLUG] [--brand-colour #RRGGBB]
+                    --admin-email EMAIL [--admin-name NAME] [--partnership SLUG]
+                    [--brand-colour #RRGGBB]
                     [--department NAME ...]
     onboard_council --csv FILE
 
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("--slug")
         parser.add_argument("--host", action="append", default=[], dest="hosts")
         parser.add_argument("--admin-email")
+        parser.add_argument("--admin-name", default="", help="The first admin's full name.")
         parser.add_argument("--partnership", default="", help="The partnership's slug.")
         parser.add_argument("--brand-colour", default=DEFAULT_BRAND_COLOUR)
         parser.add_argument(
@@ -50,7 +52,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--csv",
             help="A CSV with the columns name, slug, hosts, admin_email and optionally "
-            "partnership, brand_colour, departments (hosts and departments split by ';').",
+            "partnership, brand_colour, departments, admin_name (hosts and departments "
+            "split by ';').",
         )
         parser.add_argument(
             "--method",
@@ -86,6 +89,7 @@ class Command(BaseCommand):
                         partnership_slug=options["partnership"],
                         brand_colour=options["brand_colour"],
                         departments=tuple(options["departments"]),
+                        admin_name=options["admin_name"],
                     ),
                 )
             ]
