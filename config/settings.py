@@ -126,6 +126,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The council's name and colours on staff pages (issue 15).
+                "staffauth.branding.staff_branding",
             ],
         },
     },

@@ -47,7 +47,9 @@ class SetPasswordConfirmView(auth_views.PasswordResetConfirmView):
     """
 
     admin_site: AdminSite | None = None
-    template_name = "registration/password_reset_confirm.html"
+    # The staff sign-in pages' layout: the council's name and colours, and no admin side bar
+    # saying "You don't have permission to view or edit anything" (issue 15).
+    template_name = "staffauth/set_password.html"
     success_url = reverse_lazy("admin:set_password_complete")
     post_reset_login = False
 
@@ -64,7 +66,7 @@ class SetPasswordConfirmView(auth_views.PasswordResetConfirmView):
 
 class SetPasswordCompleteView(auth_views.PasswordResetCompleteView):
     admin_site: AdminSite | None = None
-    template_name = "registration/password_reset_complete.html"
+    template_name = "staffauth/set_password_done.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -5,7 +5,6 @@ services in this app and render; the rules are in policy.py, lockout.py, session
 from __future__ import annotations
 
 import logging
-import re
 import time
 
 from django.contrib import auth
@@ -25,6 +24,7 @@ from django_otp import login as otp_login
 from config.admin_sites import council_admin_site, public_admin_site
 from councils.admin import SetPasswordConfirmView
 from staffauth import lockout, oidc, policy, twofactor
+from staffauth.branding import council_brand
 from staffauth.forms import CodeForm, PasswordSignInForm
 from staffauth.models import SignInSettings, StaffSession
 from staffauth.sessions import sign_out_everywhere
@@ -48,7 +48,6 @@ ENDED_MESSAGES = {
     "signed_out_everywhere": "You have been signed out on every device.",
     "account_disabled": "Your account has been disabled.",
 }
-HEX = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def _admin_site(request: HttpRequest):
@@ -63,24 +62,12 @@ def _next_url(request: HttpRequest, value: str | None) -> str:
     return reverse("admin:index")
 
 
-def _branding(request: HttpRequest) -> dict | None:
-    """The council's own colours on its staff sign-in pages (issue 15), when they are safe."""
-    if request.site_ref.council is None:
-        return None
-    from widgets.models import WidgetSettings
-
-    row = WidgetSettings.objects.filter(pk=1).values("brand_colour", "text_colour").first()
-    if row and HEX.fullmatch(row["brand_colour"]) and HEX.fullmatch(row["text_colour"]):
-        return {"background": row["brand_colour"], "text": row["text_colour"]}
-    return None
-
-
 def _page(request, template: str, context: dict, status: int = 200) -> HttpResponse:
     council = request.site_ref.council
     full = {
         **_admin_site(request).each_context(request),
         "council": council,
-        "brand": _branding(request),
+        "brand": council_brand(request),
         **context,
     }
     return render(request, template, full, status=status)

@@ -149,12 +149,28 @@ def test_a_department_page_passes_axe(councils, daphne_server, browser):
     screenshot(page, "department")
 
 
-def test_the_set_password_page_passes_axe_and_sets_the_password(councils, daphne_server, browser):
+def brand_alpha(colour: str = "#00594f") -> None:
+    with schema_context("council_alpha"):
+        branding = WidgetSettings.current()
+        branding.brand_colour, branding.text_colour = colour, "#ffffff"
+        branding.save()
+    connection.set_schema_to_public()
+
+
+def header_colour(page) -> str:
+    script = "() => getComputedStyle(document.querySelector('#header')).backgroundColor"
+    return page.evaluate(script)
+
+
+def test_the_set_password_page_is_the_councils_own_passes_axe_and_sets_the_password(
+    councils, daphne_server, browser
+):
     from urllib.parse import urlsplit
 
     from councils.onboarding import set_password_link_unsafe
 
     alpha = councils.alpha
+    brand_alpha()
     ref = council_admin(alpha, "newadmin")
     with schema_context(alpha.schema_name):
         user = get_user_model().objects.get(pk=ref.id)
@@ -168,16 +184,58 @@ def test_the_set_password_page_passes_axe_and_sets_the_password(councils, daphne
 
     page.goto(daphne_server.url("alpha.localhost", urlsplit(link).path))
     expect(page.locator("#id_new_password1")).to_be_visible()
+    # The council's name and colours (issue 15), and no admin side bar saying
+    # "You don't have permission to view or edit anything".
+    expect(page.locator("h1")).to_have_text("Choose your password for Alpha Council")
+    assert header_colour(page) == "rgb(0, 89, 79)"
+    assert "permission" not in page.locator("body").inner_text()
     assert_accessible(page, "set password")
     screenshot(page, "set-password")
     page.fill("#id_new_password1", "a-long-new-passphrase-42")
     page.fill("#id_new_password2", "a-long-new-passphrase-42")
     page.click("input[type=submit]")
 
-    expect(page.locator("h1")).to_have_text("Password set")
+    expect(page.locator("h1")).to_have_text("Your password is set")
+    assert "permission" not in page.locator("body").inner_text()
     assert_accessible(page, "password set")
-    page.click("#content a:text-is('Log in')")
+    page.click("#content a:text-is('Sign in')")
     page.fill("#id_username", "newadmin")
     page.fill("#id_password", "a-long-new-passphrase-42")
     page.click("input[type=submit]")
     expect(page.locator("#user-tools")).to_be_visible()
+
+
+def test_login_admin_and_sign_out_pages_carry_the_councils_brand_and_link_to_the_console(
+    councils, daphne_server, browser
+):
+    alpha = councils.alpha
+    brand_alpha()
+    council_admin(alpha, "chris")
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(daphne_server.url("alpha.localhost", "/admin/login/"))
+    expect(page.locator("h1")).to_have_text("Sign in to Alpha Council")
+    assert header_colour(page) == "rgb(0, 89, 79)"
+    assert_accessible(page, "branded login")
+    screenshot(page, "login-branded")
+    page.fill("#id_username", "chris")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+
+    # The admin: the council's colours, and links to the console and the supervisor view.
+    expect(page.locator("#site-name")).to_contain_text("Alpha Council")
+    assert header_colour(page) == "rgb(0, 89, 79)"
+    expect(page.locator("[data-testid=console-link]")).to_have_attribute("href", "/console/")
+    expect(page.locator("#user-tools [data-testid=supervisor-link]")).to_be_visible()
+    assert_accessible(page, "branded admin index")
+
+    page.goto(daphne_server.url("alpha.localhost", "/admin/password_change/"))
+    assert header_colour(page) == "rgb(0, 89, 79)"
+    assert_accessible(page, "password change")
+
+    page.goto(daphne_server.url("alpha.localhost", "/console/"))
+    expect(page.locator("[data-testid=admin-link]")).to_have_attribute("href", "/admin/")
+    page.click("form.logout button")
+    expect(page.locator("h1")).to_have_text("You have signed out of Alpha Council")
+    assert header_colour(page) == "rgb(0, 89, 79)"
+    assert_accessible(page, "signed out")
+    screenshot(page, "signed-out")
