@@ -126,7 +126,7 @@ def duration_text(seconds: float | timedelta | None) -> str:
         seconds = seconds.total_seconds()
     if isinstance(seconds, float) and math.isnan(seconds):
         return ""
-    total = max(0, round(float(seconds)))
+    total = max(0, math.floor(float(seconds) + 0.5))  # half up: 52.5 s is "53 s"
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:

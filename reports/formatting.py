@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from chat.labels import duration_text
+
 NONE = "\u2013"  # an en dash: no figure (nothing to measure)
 
 
 def seconds(value: float | None) -> str:
+    """A duration as people read it, to the whole second: "0 s", "45 s", "1 min 12 s"
+    (issue 15: not "0.023779 s"). The CSV keeps the raw seconds."""
     if value is None:
         return NONE
-    return f"{value:.1f}"
+    return duration_text(value)
 
 
 def share(value: float | None) -> str:

@@ -66,7 +66,10 @@ class Table:
     def csv(self) -> str:
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["", *[c.header for c in self.columns]])
+        # The CSV keeps durations in seconds (machine-readable), and says so in the header.
+        writer.writerow(
+            ["", *[c.header + (" (s)" if c.show is fmt.seconds else "") for c in self.columns]]
+        )
         for row in self.rows:
             writer.writerow([row.get("label", ""), *[_raw(row.get(c.key)) for c in self.columns]])
         return out.getvalue()
@@ -83,10 +86,10 @@ SERVICE = [
     Column("Answered", "answered"),
     Column("Missed", "missed"),
     Column("Abandoned in queue", "abandoned"),
-    Column("Wait p50 (s)", "wait_p50", fmt.seconds),
-    Column("Wait p90 (s)", "wait_p90", fmt.seconds),
-    Column("First response p50 (s)", "first_response_p50", fmt.seconds),
-    Column("Handle time mean (s)", "handle_mean", fmt.seconds),
+    Column("Wait p50", "wait_p50", fmt.seconds),
+    Column("Wait p90", "wait_p90", fmt.seconds),
+    Column("First response p50", "first_response_p50", fmt.seconds),
+    Column("Handle time mean", "handle_mean", fmt.seconds),
     Column("Mean rating", "rating_mean", fmt.decimal),
     Column("Rated 4 or 5", "share_4_or_5", fmt.share),
 ]
@@ -94,14 +97,14 @@ BY_TIME = [
     Column("Offered", "offered"),
     Column("Answered", "answered"),
     Column("Missed", "missed"),
-    Column("Wait p50 (s)", "wait_p50", fmt.seconds),
+    Column("Wait p50", "wait_p50", fmt.seconds),
 ]
 OPERATORS = [
     Column("Answered", "answered"),
     Column("Chats per busy hour", "chats_per_busy_hour", fmt.decimal),
     Column("Concurrency", "concurrency", fmt.decimal),
-    Column("First response p50 (s)", "first_response_p50", fmt.seconds),
-    Column("Handle time mean (s)", "handle_mean", fmt.seconds),
+    Column("First response p50", "first_response_p50", fmt.seconds),
+    Column("Handle time mean", "handle_mean", fmt.seconds),
     Column("Mean rating", "rating_mean", fmt.decimal),
     Column("Rated 4 or 5", "share_4_or_5", fmt.share),
 ]
@@ -139,16 +142,16 @@ def summary_items(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("Missed", fmt.count(summary["missed"]), "missed"),
         ("Abandoned in the queue", fmt.count(summary["abandoned"]), "abandoned"),
         ("Handled by the assistant", fmt.count(summary["chats"] - summary["offered"]), "assistant"),
-        ("Wait, median (s)", fmt.seconds(summary["wait_p50"]), "wait-p50"),
-        ("Wait, 90th percentile (s)", fmt.seconds(summary["wait_p90"]), "wait-p90"),
-        ("First response, median (s)", fmt.seconds(summary["first_response_p50"]), "frt-p50"),
+        ("Wait, median", fmt.seconds(summary["wait_p50"]), "wait-p50"),
+        ("Wait, 90th percentile", fmt.seconds(summary["wait_p90"]), "wait-p90"),
+        ("First response, median", fmt.seconds(summary["first_response_p50"]), "frt-p50"),
         (
-            "First response, 90th percentile (s)",
+            "First response, 90th percentile",
             fmt.seconds(summary["first_response_p90"]),
             "frt-p90",
         ),
-        ("Handle time, mean (s)", fmt.seconds(summary["handle_mean"]), "handle-mean"),
-        ("Handle time, median (s)", fmt.seconds(summary["handle_p50"]), "handle-p50"),
+        ("Handle time, mean", fmt.seconds(summary["handle_mean"]), "handle-mean"),
+        ("Handle time, median", fmt.seconds(summary["handle_p50"]), "handle-p50"),
         (
             "Chats per operator per busy hour",
             fmt.decimal(summary.get("chats_per_busy_hour")),

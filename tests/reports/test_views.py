@@ -33,7 +33,7 @@ def test_the_council_report_shows_the_figures_with_accessible_charts_and_tables(
     assert page.status_code == 200
     html = page.content.decode()
     assert 'data-testid="summary-offered">9<' in html
-    assert 'data-testid="summary-wait-p50">52.5<' in html
+    assert 'data-testid="summary-wait-p50">53 s<' in html  # readable durations (issue 15)
     assert 'data-testid="summary-rated-4-5">60.0%<' in html
     assert html.count('role="img"') == 9 and "<title id=" in html and "<desc id=" in html
     assert "Welsh" in html and "Assistant" in html and "23:00" in html
