@@ -305,6 +305,8 @@ TIME_ZONE = "Europe/London"
 USE_I18N = True
 # The widget speaks English and Welsh (widgets/strings.py; catalogues in locale/, .mo committed).
 LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+# Times on the UK 24-hour clock everywhere Django formats them (config/formats/, issue 15).
+FORMAT_MODULE_PATH = ["config.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 

@@ -55,7 +55,8 @@
   function clock(iso) {
     if (!iso) return '';
     var d = new Date(iso);
-    return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    // UK 24-hour clock in UK time, whatever the browser's locale (issue 15).
+    return isNaN(d) ? '' : d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Europe/London' });
   }
   function waited(iso) {
     var s = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
@@ -649,7 +650,7 @@
     p.earlierList.textContent = '';
     earlier.forEach(function (c) {
       var when = c.created_at ? new Date(c.created_at) : null;
-      var bits = [when && !isNaN(when) ? when.toLocaleDateString([], { day: 'numeric', month: 'short', year: 'numeric' }) : '',
+      var bits = [when && !isNaN(when) ? when.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'Europe/London' }) : '',
         c.department_name || '', c.outcome_label || c.status || '', c.operator ? 'with ' + c.operator : ''].filter(Boolean);
       p.earlierList.appendChild(el('li', { 'data-testid': 'earlier-item' }, [
         el('p', { class: 'meta', text: bits.join(' · ') }), el('p', { class: 'preview', text: c.preview || '' })]));
@@ -889,7 +890,7 @@
     var name = (missed ? item.visitor_name : item.name) || 'Visitor';
     var when = missed ? (item.queued_at || item.created_at) : item.created_at;
     var whenDate = when ? new Date(when) : null;
-    var meta = [whenDate && !isNaN(whenDate) ? whenDate.toLocaleString([], { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }) : '',
+    var meta = [whenDate && !isNaN(whenDate) ? whenDate.toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Europe/London' }) : '',
       item.department_name || '', missed ? '' : (item.reason_label || '')].filter(Boolean).join(' · ');
     var contact = el('p', { class: 'contact' });
     var email = missed ? item.visitor_email : item.email;

@@ -556,7 +556,8 @@
   function place(node) { log.insertBefore(node, log.querySelector('.pending')); log.scrollTop = log.scrollHeight; }
   function render(m) {
     var own = m.client_id && pending[m.client_id], node;
-    var time = m.sent_at ? new Date(m.sent_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
+    // The UK 24-hour clock in UK time, whatever the browser's locale (issue 15).
+    var time = m.sent_at ? new Date(m.sent_at).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Europe/London' }) : '';
     if (own) {
       node = own; delete pending[m.client_id]; node.classList.remove('pending');
       node.lastChild.textContent = time; drop(m.client_id);
