@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
+from chat.actions.lifecycle import conversation_accept
 from chat.models import Conversation
+from chat.operators import operator_ref
 from councils.onboarding import COUNCIL_ADMINS
 from privacy.models import AuditEntry
 from tests.e2e.axe import axe_violations
@@ -138,6 +141,21 @@ def test_a_plain_operator_gets_a_403_page_and_no_link_while_an_admin_sees_the_li
         "You cannot open the supervisor view"
     )
     assert axe_violations(alex) == [], "the 403 page"
+
+    # An operator chooses the name residents see (issue 15).
+    alex.goto(daphne_server.url("alpha.localhost", "/console/profile/"))
+    expect(alex.locator("[data-testid=shown-as]")).to_have_text("Alex")
+    alex.fill("[data-testid=display-name]", "Alex from Parking")
+    alex.click("form.sv-profile button[type=submit]")
+    expect(alex.locator("[data-testid=saved]")).to_contain_text("Alex from Parking")
+    assert axe_violations(alex) == [], "my name in chats"
+    jo = chat_in(alpha, name="Jo Bloggs")
+    with schema_context(alpha.schema_name):
+        user = get_user_model().objects.get(username="alex")
+        summary = conversation_accept(
+            council=alpha, conversation_id=jo.id, operator=operator_ref(user)
+        )
+    assert summary["operator"] == "Alex from Parking"  # what the resident is told
 
     chris = console_for(browser, daphne_server, "alpha.localhost", "chris")
     chris.locator("[data-testid=supervisor-link]").click()
