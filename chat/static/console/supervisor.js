@@ -109,7 +109,7 @@
       }));
       rows.appendChild(el('tr', { 'data-testid': 'operator-row', 'data-operator': String(o.id) }, [
         el('th', { scope: 'row' }, [el('span', { text: o.full_name }),
-          o.name !== o.full_name ? el('span', { class: 'when', text: ' (residents see ' + o.name + ')' }) : null]),
+          o.name !== o.full_name ? el('span', { class: 'aka', text: 'Residents see ' + o.name }) : null]),
         el('td', {}, [el('span', { class: 'sv-status', 'data-status': o.status, 'data-testid': 'operator-status', text: STATUS[o.status] || o.status })]),
         el('td', { 'data-testid': 'operator-load', text: o.active + ' of ' + o.max_chats }),
         el('td', {}, [o.chats.length ? chats : el('span', { class: 'empty', text: 'None' })])]));
