@@ -14,6 +14,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 
+from chat.labels import routing_rows
 from config.admin_sites import AdminPage, council_admin_site, public_admin_site
 from councils.models import (
     Council,
@@ -275,12 +276,19 @@ class RoutingDecisionAdmin(admin.ModelAdmin):
         "created_at",
         "partnership",
         "council",
-        "kind",
+        "decided_by",
         "label",
         "service_slug",
         "postcode_district",
     ]
     list_filter = ["partnership", "council", "kind"]
+
+    @admin.display(description="decided by", ordering="kind")
+    def decided_by(self, obj) -> str:
+        """The rule's kind in words (issue 15: readable routing decisions)."""
+        rows = dict(routing_rows({"kind": obj.kind}))
+        return rows.get("Decided by", obj.kind)
+
     search_fields = ["conversation_id", "label", "postcode_district"]
 
     def has_add_permission(self, request) -> bool:
