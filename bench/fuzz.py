@@ -98,9 +98,15 @@ def collect(strategy: st.SearchStrategy, count: int, seed: int) -> list[Any]:
 
 
 async def fuzz_socket(url: str, port: int, origin: str, frames: list[str], headers=None) -> Counter:
-    """Send every frame; reconnect whenever the server closes (counting why)."""
+    """Send every frame; reconnect whenever the server closes (counting why).
+
+    Hostile content at the most a socket may send (its frame budget, reliability/
+    frame_rate.py: a burst, then a steady rate), so that every frame reaches the handlers;
+    what a faster client gets (`rate_limited`, then 1008) is tests/reliability/
+    test_frame_rate.py's."""
     outcome: Counter = Counter()
     pending = list(frames)
+    budget = ClientPace(rate=FUZZ_RATE_PER_SECOND, burst=FUZZ_BURST)
     while pending:
         try:
             async with connect(
@@ -116,8 +122,7 @@ async def fuzz_socket(url: str, port: int, origin: str, frames: list[str], heade
                 while pending:
                     await ws.send(pending.pop())
                     outcome["sent"] += 1
-                    if outcome["sent"] % 50 == 0:
-                        await asyncio.sleep(0.05)  # hostile, not a flood: the flood is separate
+                    await budget.wait()
                 await asyncio.sleep(1)
                 reader.cancel()
         except ConnectionClosed as exc:
@@ -126,6 +131,27 @@ async def fuzz_socket(url: str, port: int, origin: str, frames: list[str], heade
             outcome["connect_failed"] += 1
             await asyncio.sleep(1)
     return outcome
+
+
+# Just under the server's defaults (FRAME_RATE_PER_SECOND 30, FRAME_RATE_BURST 200).
+FUZZ_RATE_PER_SECOND = 28.0
+FUZZ_BURST = 150
+
+
+class ClientPace:
+    """The client's side of a token bucket: wait until the next frame is within budget."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.updated = time.monotonic()
+
+    async def wait(self) -> None:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate) - 1
+        self.updated = now
+        if self.tokens < 0:
+            await asyncio.sleep(-self.tokens / self.rate)
 
 
 async def _drain(ws, outcome: Counter) -> None:
