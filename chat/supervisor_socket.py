@@ -41,6 +41,7 @@ CHANGES = frozenset({"queue_add", "queue_remove", "operators"})
 # Frames of a watched chat that the supervisor's page shows.
 WATCHED = frozenset({"message", "status", "typing"})
 MAX_WATCHED = 20
+UNREACHABLE_SEQ = 2**62
 
 
 class SupervisorConsumer(ChatSocket):
@@ -172,16 +173,23 @@ class SupervisorConsumer(ChatSocket):
         watched = [g for g in self.joined if ".conv." in g]
         if group not in self.joined and len(watched) >= MAX_WATCHED:
             raise FrameError("too_many", f"Open at most {MAX_WATCHED} chats at once.")
-        # Join first, so nothing stored after the read below is missed (deliver de-duplicates).
+        # Join first, so nothing stored after the read below is missed; until the chat is
+        # sent, its live messages wait (a seq nobody reaches), then anything stored after
+        # the read is replayed behind it, in order, once.
+        key = str(conversation)
+        self.delivered[key] = UNREACHABLE_SEQ
         await self.join(group)
         view = await in_council(self.council, supervision.watch_view, conversation)
         if view is None:
             await self.leave(group)
+            self.delivered.pop(key, None)
             raise ChatError("not_found", "No such chat in progress.")
         await in_council(self.council, supervisor_opened, self.supervisor, conversation)
         async with self.delivery_lock:
-            self.delivered[str(conversation)] = view["conversation"]["last_seq"]
+            last_seq = view["conversation"]["last_seq"]
+            self.delivered[key] = last_seq
             await self.send_frame(frames.watching(view))
+            await self.replay_unlocked(conversation, last_seq)
 
     async def on_unwatch(self, frame: dict[str, Any]) -> None:
         conversation = _uuid(frame.get("conversation"))

@@ -45,7 +45,9 @@ def test_the_council_report_passes_axe_with_its_charts_and_tables(councils, daph
     page.goto(daphne_server.url("alpha.localhost", f"/admin/report/?{WEEK}"))
 
     expect(page.locator("[data-testid=summary-offered]")).to_have_text("9")
-    expect(page.locator("[data-testid=summary-wait-p90]")).to_have_text("105.0")
+    expect(page.locator("[data-testid=summary-wait-p90]")).to_have_text(
+        "1 min 45 s"
+    )  # readable (issue 15)
     expect(page.locator("[data-testid=report-by_language] svg[role=img]")).to_be_visible()
     assert_accessible(page, "council report")
     screenshot(page, "reports-council")
