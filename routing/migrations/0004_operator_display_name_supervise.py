@@ -2,11 +2,36 @@
 
 from django.db import migrations, models
 
+COUNCIL_ADMINS = "Council admins"  # councils.onboarding.COUNCIL_ADMINS
+
+
+def council_admins_may_supervise(apps, schema_editor):
+    """Councils onboarded before this migration: their admins get the new permission now
+    (new councils get it from councils.onboarding.roles_ensure). Permissions are otherwise
+    made after all migrations (post_migrate), so it is made here if missing."""
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    Permission = apps.get_model("auth", "Permission")
+    Group = apps.get_model("auth", "Group")
+    group = Group.objects.filter(name=COUNCIL_ADMINS).first()
+    if group is None:
+        return
+    content_type, _ = ContentType.objects.get_or_create(
+        app_label="routing", model="operatorpresence"
+    )
+    permission, _ = Permission.objects.get_or_create(
+        content_type=content_type,
+        codename="supervise",
+        defaults={"name": "Can use the supervisor view"},
+    )
+    group.permissions.add(permission)
+
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('routing', '0003_department_email_department_name_cy_and_more'),
+        ('auth', '0012_alter_user_first_name_max_length'),
+        ('contenttypes', '0002_remove_content_type_name'),
     ]
 
     operations = [
@@ -19,4 +44,5 @@ class Migration(migrations.Migration):
             name='display_name',
             field=models.CharField(blank=True, help_text='The name residents see in chats. Leave blank to show the first name only.', max_length=60),
         ),
+        migrations.RunPython(council_admins_may_supervise, migrations.RunPython.noop),
     ]

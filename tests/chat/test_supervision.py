@@ -168,3 +168,22 @@ def test_a_waiting_chat_can_be_given_to_an_operator_by_the_supervisor(councils):
         assert (stored.status, stored.operator_id) == ("active", sam.id)
         with pytest.raises(ChatError):
             conversation_accept(council=alpha, conversation_id=chat.id, operator=boss)
+
+
+def test_councils_onboarded_before_the_supervisor_view_give_it_to_their_admins_on_migrating(
+    councils,
+):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("routing.migrations.0004_operator_display_name_supervise")
+    admin = operator_in(councils.alpha, "chris")
+    with schema_context(councils.alpha.schema_name):
+        admins = Group.objects.get(name=COUNCIL_ADMINS)
+        admins.user_set.add(admin.id)
+        supervise = Permission.objects.get(codename="supervise", content_type__app_label="routing")
+        admins.permissions.remove(supervise)
+        assert not supervision.may_supervise_user_id(admin.id)
+        migration.council_admins_may_supervise(apps, None)
+        assert supervision.may_supervise_user_id(admin.id)
