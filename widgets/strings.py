@@ -108,8 +108,6 @@ def _strings() -> dict[str, str]:
         "empty": _("That message was empty."),
         "end": _("End chat"),
         "new_chat": _("Start a new chat"),
-        "passed_to": _("Your chat was passed to {name}."),
-        "another_council": _("another council"),
         "gone": _("Your previous chat is no longer available. Please start a new chat."),
         "rating_legend": _("How helpful was this chat?"),
         "rating_1": _("1 – not at all helpful"),
