@@ -702,7 +702,7 @@
   function setStatus(s, op) {
     if (s !== 'queued') queueInfo = null;
     convStatus = s;
-    if (s === 'active') { wasActive = true; statusText = T('talking_to', { name: op || T('an_adviser') }); }
+    if (s === 'active') { wasActive = true; var who = op || T('an_adviser'); statusText = T(/^[aeiouáéíóúàèìòùâêîôûäëïöü]/i.test(who) ? 'talking_to_vowel' : 'talking_to', { name: who }); } // â/ag: issue 15
     if (s === 'bot') { var ac = (current() || {}).assistant; statusText = (ac && ac.disclosure) || T('assistant_disclosure'); }
     if (personBtn) personBtn.hidden = s !== 'bot';
     showStatus();
