@@ -121,10 +121,10 @@ def test_a_welsh_chat_stores_english_with_a_code_and_its_resident_reads_welsh(co
 
 
 def test_transfers_store_the_department_s_welsh_name_and_the_new_operator(councils):
-    sam = operator_in(councils.alpha, "sam", first_name="Sam", last_name="Patel")
-    put_online(councils.alpha, "alex", max_chats=3)
-    alex = operator_in(councils.alpha, "alex", first_name="Alex", last_name="Morgan")
+    put_online(councils.alpha, "alex", max_chats=3)  # (resets the user: names come after)
     put_online(councils.alpha, "sam", max_chats=3)
+    sam = operator_in(councils.alpha, "sam", first_name="Sam", last_name="Patel")
+    alex = operator_in(councils.alpha, "alex", first_name="Alex", last_name="Morgan")
     chat = accepted_chat_in(councils.alpha, sam)
     with schema_context(councils.alpha.schema_name):
         welsh(chat)

@@ -774,7 +774,7 @@
   function pendingBubble(p, cid, body) {
     var b = el('div', { class: 'msg operator pending', 'data-client-id': cid }, [
       el('span', { class: 'who', text: me.name }),
-      el('p', { class: 'body', text: body }),
+      linked(body), // links: issue 15
       el('span', { class: 'state', text: 'Sending…' }),
       el('span', { class: 'receipt', 'data-testid': 'receipt' })
     ]);
