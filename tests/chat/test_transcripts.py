@@ -10,11 +10,13 @@ import pytest
 from django.db import transaction
 from django_tenants.utils import schema_context
 
+from chat.actions.emails import transcript_send
 from chat.actions.lifecycle import conversation_accept, conversation_end
 from chat.actions.messages import message_create
 from chat.models import Conversation
 from chat.transcripts import transcript_render
 from tests.factories import chat_in, operator_in
+from tests.smtp_server import smtp_outbox, wait_for_mail  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.usefixtures("manual_assignment")
 
@@ -40,6 +42,11 @@ def chat_with_links(council, language: str):
             )
         conversation_end(council=council, conversation_id=chat.id)
         return transcript_render(Conversation.objects.get(id=chat.id), council_name=council.name)
+
+
+def conversation_of_last_chat(council):
+    with schema_context(council.schema_name):
+        return Conversation.objects.latest("created_at")
 
 
 def test_a_welsh_transcript_has_its_system_lines_in_welsh(councils):
@@ -68,3 +75,20 @@ def test_the_operator_s_address_is_a_safe_link_and_nothing_else_is_html(councils
 def test_the_plain_text_transcript_keeps_addresses_as_written(councils):
     text = chat_with_links(councils.alpha, "en").text
     assert "Pay at https://example.gov.uk/pay. Not javascript:alert(1) <b>bold</b>" in text
+
+
+def test_the_emailed_transcript_of_a_welsh_chat_is_in_welsh_with_the_link(
+    councils,
+    smtp_outbox,  # noqa: F811 (the imported fixture)
+):
+    chat_with_links(councils.alpha, "cy")
+    conversation = conversation_of_last_chat(councils.alpha)
+    with schema_context(councils.alpha.schema_name):
+        assert transcript_send(str(conversation.id), "sian@example.com")
+    wait_for_mail(smtp_outbox)
+    mail = smtp_outbox[0]
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert "Mae Sam Patel wedi ymuno â'r sgwrs." in text and "joined the chat" not in text
+    assert "Mae Siân wedi dod â&#x27;r sgwrs i ben." in html
+    assert LINK in html and html.count("<a ") == 1
