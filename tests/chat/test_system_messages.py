@@ -20,7 +20,7 @@ from tests.factories import accepted_chat_in, chat_in, operator_in
 
 pytestmark = pytest.mark.usefixtures("manual_assignment")
 
-ENDED_CY = "Mae Sam Patel wedi dod â'r sgwrs i ben."
+ENDED_CY = "Mae Sam wedi dod â'r sgwrs i ben."
 
 # ---- the registry and the renderer (no database) ------------------------------------------
 
@@ -94,6 +94,7 @@ def system_rows(chat_id) -> list[tuple[str, dict, str]]:
 
 
 def test_a_welsh_chat_stores_english_with_a_code_and_its_resident_reads_welsh(councils):
+    # Residents see an operator's first name (issue 15: chat.payloads.operator_display_name).
     sam = operator_in(councils.alpha, "sam", first_name="Sam", last_name="Patel")
     chat = chat_in(councils.alpha)
     with schema_context(councils.alpha.schema_name):
@@ -102,20 +103,20 @@ def test_a_welsh_chat_stores_english_with_a_code_and_its_resident_reads_welsh(co
         conversation_accept(council=councils.alpha, conversation_id=chat.id, operator=sam)
         conversation_end(council=councils.alpha, conversation_id=chat.id, operator=sam)
         assert system_rows(chat.id) == [
-            ("joined", {"operator": "Sam Patel"}, "Sam Patel joined the chat."),
-            ("ended_by_operator", {"operator": "Sam Patel"}, "Sam Patel ended the chat."),
+            ("joined", {"operator": "Sam"}, "Sam joined the chat."),
+            ("ended_by_operator", {"operator": "Sam"}, "Sam ended the chat."),
         ]
         replayed = message_list_after(chat.id, 0)
         _view, resumed = visitor_view_with_messages(chat.id, 0)
     for messages in (replayed, resumed):
         lines = [(m["code"], m["params"], m["body"]) for m in messages if m["author"] == "system"]
         assert lines == [
-            ("joined", {"operator": "Sam Patel"}, "Mae Sam Patel wedi ymuno â'r sgwrs."),
-            ("ended_by_operator", {"operator": "Sam Patel"}, ENDED_CY),
+            ("joined", {"operator": "Sam"}, "Mae Sam wedi ymuno â'r sgwrs."),
+            ("ended_by_operator", {"operator": "Sam"}, ENDED_CY),
         ]
         # What the operator's console is sent: the same line in English.
         staff = [english_frame({"type": "message", **m})["body"] for m in messages]
-        assert staff[1:] == ["Sam Patel joined the chat.", "Sam Patel ended the chat."]
+        assert staff[1:] == ["Sam joined the chat.", "Sam ended the chat."]
     # A visitor's message keeps its shape: no code or params on the wire.
     assert "code" not in replayed[0] and "params" not in replayed[0]
 
@@ -144,17 +145,16 @@ def test_transfers_store_the_department_s_welsh_name_and_the_new_operator(counci
         rows = system_rows(chat.id)
         shown = [m["body"] for m in message_list_after(chat.id, 0) if m["author"] == "system"]
     assert rows[1:] == [
-        ("talking_to", {"operator": "Alex Morgan"}, "You are now talking to Alex Morgan."),
+        ("talking_to", {"operator": "Alex"}, "You are now talking to Alex."),
         (
             "passed_to_department",
-            {"operator": "Alex Morgan", "department": "Highways", "department_cy": "Priffyrdd"},
-            "Alex Morgan passed your chat to Highways. You're at the front of their queue.",
+            {"operator": "Alex", "department": "Highways", "department_cy": "Priffyrdd"},
+            "Alex passed your chat to Highways. You're at the front of their queue.",
         ),
     ]
     assert shown[1:] == [
-        "Rydych chi nawr yn siarad ag Alex Morgan.",
-        "Mae Alex Morgan wedi trosglwyddo eich sgwrs i'r tîm Priffyrdd. "
-        "Rydych chi ar flaen eu ciw.",
+        "Rydych chi nawr yn siarad ag Alex.",
+        "Mae Alex wedi trosglwyddo eich sgwrs i'r tîm Priffyrdd. Rydych chi ar flaen eu ciw.",
     ]
 
 

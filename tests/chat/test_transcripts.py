@@ -51,16 +51,16 @@ def conversation_of_last_chat(council):
 
 def test_a_welsh_transcript_has_its_system_lines_in_welsh(councils):
     transcript = chat_with_links(councils.alpha, "cy")
-    assert "Mae Sam Patel wedi ymuno â'r sgwrs." in transcript.text
+    assert "Mae Sam wedi ymuno â'r sgwrs." in transcript.text
     assert "Mae Siân wedi dod â'r sgwrs i ben." in transcript.text
     assert "joined the chat" not in transcript.text and "ended the chat" not in transcript.text
-    assert "Mae Sam Patel wedi ymuno â&#x27;r sgwrs." in transcript.html
+    assert "Mae Sam wedi ymuno â&#x27;r sgwrs." in transcript.html
     assert '<html lang="cy">' in transcript.html
 
 
 def test_an_english_transcript_has_them_in_english(councils):
     transcript = chat_with_links(councils.alpha, "en")
-    assert "Sam Patel joined the chat." in transcript.text
+    assert "Sam joined the chat." in transcript.text
     assert "Siân ended the chat." in transcript.text
 
 
@@ -89,6 +89,6 @@ def test_the_emailed_transcript_of_a_welsh_chat_is_in_welsh_with_the_link(
     mail = smtp_outbox[0]
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
-    assert "Mae Sam Patel wedi ymuno â'r sgwrs." in text and "joined the chat" not in text
+    assert "Mae Sam wedi ymuno â'r sgwrs." in text and "joined the chat" not in text
     assert "Mae Siân wedi dod â&#x27;r sgwrs i ben." in html
     assert LINK in html and html.count("<a ") == 1
