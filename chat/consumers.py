@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from assistant import consumer as assistant_consumer
+from attachments import links as attachment_links
 from chat import frames, groups, selectors
 from chat.actions import followups, lifecycle, messages, notes, presence, transfers
 from chat.errors import ChatError
@@ -421,8 +422,19 @@ class VisitorConsumer(ChatSocket):
             await self.send_queue_position()
 
     def outgoing(self, frame: dict[str, Any]) -> dict[str, Any]:
-        """This socket is one conversation: its frames do not name it."""
-        return {key: value for key, value in frame.items() if key != "conversation"}
+        """This socket is one conversation: its frames do not name it. An attachment's
+        link is the resident's own, freshly signed (issue 15, attachments/links.py)."""
+        out = {key: value for key, value in frame.items() if key != "conversation"}
+        if "attachment" in out:
+            out["attachment"] = attachment_links.for_visitor(
+                out["attachment"], council_id=self.council.id, base=self.widget_base()
+            )
+        return out
+
+    def widget_base(self) -> str:
+        """The scheme and host this socket was opened on: where its widget's API is."""
+        scheme = "https" if self.scope.get("scheme") == "wss" else "http"
+        return f"{scheme}://{header(self.scope, b'host') or self.council.hosts[0]}"
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         client_id = _client_id(frame)

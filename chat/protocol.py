@@ -93,6 +93,24 @@ def _defs() -> dict[str, Any]:
                 "links": _array(_obj({"url": STRING, "text": STRING})),
                 "suggestions": {"type": "array", "items": STRING, "maxItems": 3},
                 "safety": BOOLEAN,
+                # A photo or PDF (issue 15, docs/attachments.md).
+                "attachment": _obj(
+                    {
+                        "id": {"type": "string", "pattern": UUID_PATTERN},
+                        "name": STRING,
+                        "size": COUNT,
+                        "content_type": {
+                            "enum": [
+                                "image/jpeg",
+                                "image/png",
+                                "image/gif",
+                                "image/webp",
+                                "application/pdf",
+                            ]
+                        },
+                        "url": STRING,
+                    }
+                ),
             },
         ),
         "summary": _obj(
@@ -206,7 +224,7 @@ def _error(optional: dict[str, Any]) -> dict[str, Any]:
 
 def _message_frame(with_conversation: bool) -> dict[str, Any]:
     fields = dict(_defs()["message"]["properties"])
-    optional = ("extra", "answer_key", "links", "suggestions", "safety")
+    optional = ("extra", "answer_key", "links", "suggestions", "safety", "attachment")
     extra = {name: fields.pop(name) for name in optional}
     if with_conversation:
         fields = {"conversation": _ref("uuid"), **fields}
