@@ -15,10 +15,20 @@ from typing import Any
 from uuid import UUID
 
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 
 from attachments.models import Attachment
-from privacy.registry import Found, Provider, RetentionOutcome, RetentionPlan, Subject, register
+from chat.privacy import _DUE_CONVERSATIONS  # the one definition of a chat due for retention
+from privacy.registry import (
+    Found,
+    Provider,
+    RetentionOutcome,
+    RetentionPlan,
+    Subject,
+    department_filter,
+    register,
+)
 
 _REDACTED = (
     "SELECT a.id FROM attachments_attachment AS a WHERE a.conversation_id::text IN"
@@ -81,11 +91,21 @@ def erase(subject: Subject, conversation_ids: set[UUID], dry_run: bool) -> dict[
 
 
 def expire(plan: RetentionPlan, dry_run: bool, batch_size: int) -> RetentionOutcome:
-    """Attachments of conversations whose personal data retention has anonymised."""
+    """Attachments of conversations whose personal data retention has anonymised (chat's
+    provider ran first); a dry run counts those of the conversations it would anonymise."""
+    if dry_run:
+        due_chats: set[UUID] = set()
+        for cutoff, only, excluding in plan.cutoffs["transcripts"].groups():
+            condition, params = department_filter("c.department_id", only, excluding)
+            with connection.cursor() as cursor:
+                cursor.execute(_DUE_CONVERSATIONS.format(departments=condition), [cutoff, *params])
+                due_chats |= {row[0] for row in cursor.fetchall()}
+        count = Attachment.objects.filter(
+            Q(conversation_id__in=due_chats) | Q(id__in=_raw_ids())
+        ).count()
+        return RetentionOutcome(counts={"attachments": count})
     due = list(Attachment.objects.filter(id__in=_raw_ids()).order_by("pk"))
     outcome = RetentionOutcome(counts={"attachments": len(due)})
-    if dry_run:
-        return outcome
     for start in range(0, len(due), batch_size):
         with transaction.atomic():
             delete_unsafe(due[start : start + batch_size])

@@ -124,7 +124,8 @@ def test_subject_access_returns_everything_from_one_council_and_nothing_from_the
     text = json.dumps(document) + "".join(pages.values())
 
     assert result.counts == {
-        "conversations": 2, "enquiries": 1, "social identities": 0, "social media": 0
+        "conversations": 2, "enquiries": 1, "social identities": 0, "social media": 0,
+        "attachments": 0,
     }  # fmt: skip
     assert sorted(c["id"] for c in document["records"]["conversations"]) == sorted(
         str(i) for i in alpha_data["chats"]
@@ -186,7 +187,7 @@ def test_erasure_leaves_no_trace_in_any_column_keeps_statistics_and_writes_a_rec
 
         assert dry.counts == {
             "conversations": 2, "messages": 4, "notes": 2, "enquiries": 1,
-            "social identities": 0, "social media": 0,
+            "social identities": 0, "social media": 0, "attachments": 0,
         }  # fmt: skip
         assert (
             sorted(

@@ -176,7 +176,8 @@ def test_a_dry_run_counts_the_same_and_changes_nothing(councils, schedule):
         assert AuditEntry.objects.count() == audit_before
     assert snapshot(alpha) == before
     assert dry.counts == {
-        "transcripts": 3, "enquiries": 2, "audit entries": 1, "social identities": 0
+        "transcripts": 3, "enquiries": 2, "audit entries": 1, "social identities": 0,
+        "attachments": 0,
     }  # fmt: skip
 
 

@@ -109,6 +109,67 @@
       }
     });
   }
+  // ---- photos and PDFs in web chats (issue 15, docs/attachments.md) ----------------------
+  function fileSize(n) {
+    n = +n || 0;
+    return n < 1048576 ? Math.max(1, Math.round(n / 1024)) + ' KB' : (n / 1048576).toFixed(1).replace(/\.0$/, '') + ' MB';
+  }
+  function showAttachment(p, node, m) {
+    var a = m.attachment;
+    if (!a || typeof a.url !== 'string' || a.url.indexOf('/console/attachments/') !== 0) return;
+    var who = m.author === 'visitor' ? (p.conv.visitor_name || 'the resident') : (m.name || 'an operator');
+    var size = fileSize(a.size), item;
+    if (/^image\//.test(a.content_type)) {
+      item = el('a', { class: 'att', href: a.url, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'attachment' }, [
+        el('img', { src: a.url, alt: 'Photo sent by ' + who + ': ' + a.name + ', ' + size }),
+        el('span', { class: 'visually-hidden', text: ' (opens in a new tab)' })]);
+    } else {
+      item = el('a', { class: 'att doc', href: a.url, 'data-testid': 'attachment', 'aria-label': 'Document sent by ' + who + ': ' + a.name + ' (PDF, ' + size + '), download' },
+        [document.createTextNode(a.name + ' (PDF, ' + size + ')')]);
+    }
+    var body = node.querySelector('.body');
+    if (body) body.replaceWith(item); else node.appendChild(item);
+  }
+  function csrfToken() {
+    var f = document.querySelector('form.logout input[name=csrfmiddlewaretoken]');
+    return f ? f.value : '';
+  }
+  function attachButton(p, conv, name) {
+    if (social(conv)) return null; // Messenger and WhatsApp replies are text only
+    var fileId = 'c-' + conv.id + '-file';
+    p.file = el('input', { type: 'file', id: fileId, hidden: true, 'data-testid': 'attach-file',
+      accept: 'image/jpeg,image/png,image/gif,image/webp,application/pdf' });
+    p.attachBtn = el('button', { type: 'button', class: 'btn btn-secondary attach', 'data-testid': 'attach',
+      'aria-describedby': 'c-' + conv.id + '-attach', text: 'Send a file' });
+    p.attachBtn.setAttribute('aria-label', 'Send a file to ' + name + ' (a photo or PDF)');
+    p.attachBtn.addEventListener('click', function () { p.file.click(); });
+    p.file.addEventListener('change', function () {
+      var f = p.file.files && p.file.files[0]; p.file.value = '';
+      if (f) sendFile(p, f);
+    });
+    return el('span', {}, [p.attachBtn, p.file]);
+  }
+  function sendFile(p, f) {
+    if (p.ended) return;
+    var data = new FormData(), xhr = new XMLHttpRequest();
+    data.append('file', f, f.name);
+    p.attachBtn.disabled = true;
+    p.attachStatus.textContent = 'Sending ' + f.name + '…';
+    xhr.open('POST', '/console/conversations/' + p.id + '/attachments');
+    xhr.setRequestHeader('X-CSRFToken', csrfToken());
+    xhr.upload.onprogress = function (e) {
+      if (e.lengthComputable && e.total > 262144) p.attachStatus.textContent = 'Sending ' + f.name + '… ' + Math.round(100 * e.loaded / e.total) + '%';
+    };
+    xhr.onload = function () {
+      var j = {}; try { j = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+      p.attachBtn.disabled = false;
+      if (xhr.status === 201) { p.attachStatus.textContent = f.name + ' sent.'; return; }
+      p.attachStatus.textContent = '';
+      flash(p.notice, f.name + ' was not sent: ' + (j.detail || 'please try again.'));
+    };
+    xhr.onerror = function () { p.attachBtn.disabled = false; p.attachStatus.textContent = ''; flash(p.notice, f.name + ' was not sent: check the connection and try again.'); };
+    xhr.send(data);
+  }
   function windowOpen(p) {
     var s = p.conv.social, closes = s && Date.parse(s.window_closes_at || '');
     return !s || !closes || Date.now() < closes;
@@ -345,8 +406,9 @@
     var form = el('form', { class: 'compose' }, [
       el('label', { for: inputId, class: 'visually-hidden', text: 'Reply to ' + name }),
       el('div', { class: 'compose-box' }, [p.input, p.picker]),
-      el('div', { class: 'compose-buttons' }, [p.sendBtn, p.cannedBtn])]);
+      el('div', { class: 'compose-buttons' }, [p.sendBtn, p.cannedBtn, attachButton(p, conv, name)])]);
     var hint = el('p', { id: 'c-' + id + '-hint', class: 'hint', text: 'Type / and a shortcut for a ready-made reply.' });
+    p.attachStatus = el('p', { id: 'c-' + id + '-attach', class: 'attach-status', role: 'status', 'data-testid': 'attach-status' });
     var details = [el('p', { class: 'dept', text: conv.department_name || 'No department chosen' })];
     if (welsh(conv) || social(conv)) details.unshift(el('p', { class: 'tags' }, [channelBadge(conv),
       welsh(conv) ? el('span', { class: 'badge lang', 'data-testid': 'language', text: 'Welsh' }) : null]));
@@ -360,7 +422,7 @@
     details.push(p.email, p.earlierBox);
     p.el = el('section', { id: 'c-' + id, class: 'chat', 'data-conversation': id, 'data-testid': 'chat-panel', 'aria-labelledby': headId }, [
       el('header', { class: 'chat-head' }, [el('h3', { id: headId }, [el('span', { text: name }), p.badge]), p.status].concat(details)),
-      p.notice, p.log, p.typing].concat(socialControls(p, conv), [form, hint,
+      p.notice, p.log, p.typing].concat(socialControls(p, conv), [form, hint, p.attachStatus,
       el('div', { class: 'chat-actions' }, [p.transferBtn, p.endBtn, p.closeBtn]),
       p.tForm, p.eForm, p.notesBox
     ]));
@@ -763,6 +825,7 @@
     p.status.textContent = 'Chat ended';
     p.typing.textContent = '';
     p.input.disabled = true; p.sendBtn.disabled = true;
+    if (p.attachBtn) p.attachBtn.disabled = true;
     p.endBtn.hidden = true; p.closeBtn.hidden = false;
     p.transferBtn.hidden = true; p.tForm.hidden = true; p.transferBtn.setAttribute('aria-expanded', 'false');
     p.eForm.hidden = true; p.endBtn.setAttribute('aria-expanded', 'false'); p.cannedBtn.disabled = true; closePicker(p);
@@ -807,6 +870,7 @@
       setDelivery(node, early ? early.state : extra.delivery, early ? early.error : extra.delivery_error);
     }
     if (Array.isArray(extra.attachments)) showAttachments(node, extra.attachments);
+    if (m.attachment && (m.author === 'visitor' || m.author === 'operator')) showAttachment(p, node, m);
     if (m.author === 'visitor' && extra.provider_time && p.conv.social) { // the 24 hours start again
       var t = Date.parse(extra.provider_time);
       if (t) {

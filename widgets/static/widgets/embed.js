@@ -63,6 +63,9 @@
     '.chip{background:#fff;color:#0b0c0c;border:1px solid #505a5f;border-radius:16px;padding:4px 10px;cursor:pointer;text-align:left}' +
     '.fb{display:flex;align-items:center;gap:6px;margin-top:6px;font-size:13px}.fb button{background:#f3f2f1;border:1px solid #505a5f;border-radius:4px;padding:2px 8px;cursor:pointer}' +
     '.m.offline{max-width:100%;align-self:stretch}' +
+    '.att{display:block;margin:4px 0}.att img{display:block;max-width:100%;max-height:200px;border:1px solid #b1b4b6;border-radius:4px;background:#fff}' +
+    '.attach{display:flex;flex-wrap:wrap;align-items:center;gap:6px;padding:0 12px 8px}.attach .hint{font-size:13px;flex:1;min-width:10em}.attach progress{width:100%}' +
+    '.attach .err{flex-basis:100%}' +
     'table{border-collapse:collapse}th,td{text-align:left;padding:2px 12px 2px 0;font-weight:400}th{font-weight:700}.done{font-weight:700;margin:0}';
 
   function el(tag, attrs, kids) {
@@ -517,6 +520,7 @@
 
   // ---- chat view ----------------------------------------------------------------------
   var log, statusLine, typingLine, input, sendBtn, endBtn, foot, compose, personBtn, startOffline = null;
+  var attachBox = null, attachStatus = null, attachErr = null, attachBar = null; // issue 15: photos and PDFs
   function showChat(focus) {
     lastSeq = 0; lastRead = 0; held = {}; pending = {}; stopped = false; body.textContent = ''; applyAvail = null; routed = '';
     convStatus = ''; wasActive = false; queueInfo = null; statusText = '';
@@ -531,7 +535,8 @@
     personBtn = el('button', { type: 'button', class: 'btn', 'data-testid': 'cc-person', hidden: true, text: T('talk_to_person'), on: { click: function () { raw({ type: 'handoff' }); } } });
     foot = el('div', { class: 'foot' }, [personBtn, endBtn]);
     compose = el('div', { class: 'compose' }, [el('label', { for: 'cc-input', class: 'vh', text: T('type_message') }), input, sendBtn]);
-    [statusLine, log, typingLine, compose, foot].forEach(function (n) { body.appendChild(n); });
+    attachBox = attachControls();
+    [statusLine, log, typingLine, compose, attachBox, foot].forEach(function (n) { if (n) body.appendChild(n); });
     body.className = 'body chat';
     input.addEventListener('keydown', function (e) { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); } });
     input.addEventListener('input', typing);
@@ -567,9 +572,76 @@
     } else {
       node = el('div', { class: 'm ' + m.author }, [el('b', { text: m.author === 'visitor' ? T('you') : (m.name || T('council')) }), el('p', { text: m.body }), el('small', { text: time })]);
     }
+    if (m.attachment && m.author !== 'system' && m.author !== 'bot') showAttachment(node, m);
     node.setAttribute('data-seq', m.seq);
     place(node);
     if (m.author === 'operator') typingLine.textContent = '';
+  }
+  // ---- photos and PDFs (issue 15, docs/attachments.md) ----------------------------------
+  function fileSize(n) {
+    n = +n || 0;
+    return n < 1048576 ? Math.max(1, Math.round(n / 1024)) + ' KB' : (n / 1048576).toFixed(1).replace(/\.0$/, '') + ' MB';
+  }
+  function attachmentHref(url) { // only our own signed links, on the widget's own host
+    var h = safeHref(url);
+    return h && h.indexOf(BASE + '/widget/attachments/') === 0 ? h : null;
+  }
+  function showAttachment(node, m) {
+    var a = m.attachment, href = attachmentHref(a.url);
+    if (!href || typeof a.name !== 'string') return;
+    var mine = m.author === 'visitor', who = m.name || T('council'), size = fileSize(a.size), item;
+    if (/^image\//.test(a.content_type)) {
+      var alt = mine ? T('photo_by_you', { name: a.name, size: size }) : T('photo_by', { who: who, name: a.name, size: size });
+      item = el('a', { class: 'att', href: href, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'cc-attachment' }, [
+        el('img', { src: href, alt: alt, loading: 'lazy' }), el('span', { class: 'vh', text: T('opens_new_tab') })]);
+    } else {
+      item = el('a', { class: 'att', href: href, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'cc-attachment',
+        'aria-label': (mine ? T('document_by_you') : T('document_by', { who: who })) + ': ' + T('document_link', { name: a.name, size: size }) },
+      [document.createTextNode(T('document_link', { name: a.name, size: size }))]);
+    }
+    var text = node.querySelector('p');
+    if (text) text.replaceWith(item); else node.insertBefore(item, node.lastChild);
+  }
+  function attachControls() {
+    var c = current() || {}, opts = c.attachments;
+    if (!opts) return null;
+    var max = fileSize(opts.max_bytes);
+    var file = el('input', { type: 'file', id: 'cc-file', hidden: true, 'data-testid': 'cc-file', accept: (opts.types || []).join(',') });
+    var btn = el('button', { type: 'button', class: 'btn sec', 'data-testid': 'cc-attach', 'aria-describedby': 'cc-attach-hint', text: T('attach') });
+    attachStatus = el('p', { class: 'hint', id: 'cc-attach-hint', role: 'status', 'data-testid': 'cc-attach-status', text: T('attach_hint', { max: max }) });
+    attachErr = el('p', { class: 'err', role: 'alert', 'data-testid': 'cc-attach-error', hidden: true });
+    attachBar = el('progress', { max: '100', value: '0', hidden: true, 'aria-hidden': 'true' });
+    btn.addEventListener('click', function () { file.click(); });
+    file.addEventListener('change', function () {
+      var f = file.files && file.files[0]; file.value = '';
+      if (!f) return;
+      attachErr.hidden = true;
+      if (f.size > opts.max_bytes) return attachFailed(T('attach_too_big', { name: f.name, max: max }));
+      upload(f, btn, max);
+    });
+    return el('div', { class: 'attach', 'data-testid': 'cc-attach-box', hidden: true }, [btn, attachStatus, attachBar, attachErr, file]); // shown by setStatus
+  }
+  function attachFailed(text) { attachErr.textContent = text; attachErr.hidden = false; attachBar.hidden = true; }
+  function upload(f, btn, max) {
+    var s = sess, data = new FormData(), xhr = new XMLHttpRequest();
+    data.append('file', f, f.name);
+    btn.disabled = true; attachBar.hidden = false; attachBar.value = 0;
+    attachStatus.textContent = T('attach_sending', { name: f.name });
+    xhr.open('POST', BASE + '/widget/conversations/' + s.conversation + '/attachments');
+    xhr.setRequestHeader('Authorization', 'Bearer ' + s.token);
+    xhr.upload.onprogress = function (e) { if (e.lengthComputable) attachBar.value = Math.round(100 * e.loaded / e.total); };
+    xhr.onload = function () {
+      var j = {}; try { j = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+      btn.disabled = false; attachBar.hidden = true;
+      if (xhr.status === 201) { attachStatus.textContent = T('attach_sent', { name: (j.attachment && j.attachment.name) || f.name }); return; }
+      attachStatus.textContent = T('attach_hint', { max: max });
+      var code = j.error || '', key = 'attach_err_' + code;
+      if (code === 'file_too_large') attachFailed(T('attach_too_big', { name: f.name, max: max }));
+      else if (code === 'conversation_ended') finish();
+      else attachFailed(cfg.strings && cfg.strings[key] ? T(key, { name: f.name }) : T('attach_err', { name: f.name }));
+    };
+    xhr.onerror = function () { btn.disabled = false; attachStatus.textContent = T('attach_hint', { max: max }); attachFailed(T('err_network')); };
+    xhr.send(data);
   }
   // The council's assistant: its answer (plain text, like every message), its links as
   // buttons (http(s) only, opening in a new tab), related questions as chips, and feedback.
@@ -673,6 +745,7 @@
     if (s === 'active') { wasActive = true; statusText = T('talking_to', { name: op || T('an_adviser') }); }
     if (s === 'bot') { var ac = (current() || {}).assistant; statusText = (ac && ac.disclosure) || T('assistant_disclosure'); }
     if (personBtn) personBtn.hidden = s !== 'bot';
+    if (attachBox) attachBox.hidden = s !== 'queued' && s !== 'active';
     showStatus();
     if (s === 'ended') finish();
   }
@@ -690,6 +763,7 @@
     Object.keys(pending).forEach(function (k) { pending[k].lastChild.textContent = T('not_sent'); });
     statusLine.textContent = T('ended'); typingLine.textContent = '';
     input.disabled = sendBtn.disabled = true; endBtn.hidden = true; compose.hidden = true;
+    if (attachBox) attachBox.hidden = true;
     body.classList.add('ended');
     var c = current() || {}, s = sess, after = el('div', { class: 'after', 'data-testid': 'cc-after' });
     var heading = el('h3', { tabindex: '-1', text: T('ended') });
