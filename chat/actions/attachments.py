@@ -134,3 +134,64 @@ def _store_unsafe(
     )
     Attachment.objects.filter(id=attachment_id).update(message_id=message_id)
     return SentAttachment(attachment=wire(stored), seq=message.seq)
+
+
+@dataclass(frozen=True)
+class TakenAttachment:
+    """An attachment leaving its council with its chat (a partnership transfer)."""
+
+    row: dict[str, Any]
+    seq: int | None
+    content: bytes
+    old_name: str
+
+
+_MOVED_FIELDS = ("id", "author", "name", "content_type", "size", "width", "height", "created_at")
+
+
+def attachments_take_unsafe(conversation_id: UUID) -> list[TakenAttachment]:
+    """Read a chat's attachments (rows and files) before it moves to another council.
+
+    Precondition: in the old council's schema, inside the transfer's transaction."""
+    taken = []
+    for row in Attachment.objects.filter(conversation_id=conversation_id).select_related("message"):
+        try:
+            with row.file.open("rb") as handle:
+                content = handle.read()
+        except (FileNotFoundError, ValueError):
+            continue  # already gone: nothing to move
+        taken.append(
+            TakenAttachment(
+                row={name: getattr(row, name) for name in _MOVED_FIELDS},
+                seq=row.message.seq if row.message else None,
+                content=content,
+                old_name=row.file.name,
+            )
+        )
+    return taken
+
+
+def attachments_place_unsafe(conversation_id: UUID, taken: list[TakenAttachment]) -> None:
+    """Store the moved chat's attachments in the new council (files under its own prefix),
+    linked to the copied messages by seq; the old files go once the move commits.
+
+    Precondition: in the new council's schema, after the messages were copied."""
+    for item in taken:
+        path = default_storage.save(
+            storage_name(connection.schema_name, item.row["id"]), ContentFile(item.content)
+        )
+        message_id = (
+            Message.objects.filter(conversation_id=conversation_id, seq=item.seq)
+            .values_list("id", flat=True)
+            .first()
+        )
+        Attachment.objects.create(
+            conversation_id=conversation_id, message_id=message_id, file=path, **item.row
+        )
+    old_names = [item.old_name for item in taken]
+
+    def delete_old_files() -> None:
+        for name in old_names:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete_old_files)

@@ -181,3 +181,19 @@ def test_the_set_password_page_passes_axe_and_sets_the_password(councils, daphne
     page.fill("#id_password", "a-long-new-passphrase-42")
     page.click("input[type=submit]")
     expect(page.locator("#user-tools")).to_be_visible()
+
+
+def test_the_attachment_settings_page_passes_axe_and_refuses_a_limit_over_the_ceiling(
+    councils, daphne_server, browser
+):
+    council_admin(councils.alpha)
+    page = signed_in(browser, daphne_server.url, "alpha.localhost", "chief")
+    page.goto(daphne_server.url("alpha.localhost", "/admin/attachments/attachmentsettings/"))
+    expect(page.locator("#id_max_size_mb")).to_have_value("10")
+    assert_accessible(page, "attachment settings")
+    screenshot(page, "attachment-settings")
+
+    page.fill("#id_max_size_mb", "500")
+    page.click("input[name=_continue]")
+    expect(page.locator(".field-max_size_mb .errorlist")).to_contain_text("At most 25 MB")
+    assert_accessible(page, "attachment settings with an error")
