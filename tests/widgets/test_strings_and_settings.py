@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from widgets.models import PrechatField, WidgetSettings
 from widgets.strings import widget_strings
 
-# Words that are the same in both languages.
 # The same words in both languages: the middle ratings, and "letter.pdf (PDF, 120 KB)".
 SAME_IN_WELSH = {"rating_2", "rating_3", "rating_4", "document_link"}
 
