@@ -343,3 +343,58 @@ def test_an_operator_cannot_send_a_file_into_a_chat_that_is_not_theirs(councils)
     assert response.status_code == 403
     assert response.json()["error"] == "not_assigned"
     assert attachments_in(councils.alpha) == [] and stored_files(councils.alpha) == []
+
+
+def test_a_preflight_is_answered_for_an_allowed_site_and_other_methods_and_sites_are_refused(
+    councils,
+):
+    chat = chat_in(councils.alpha)
+    client = Client(HTTP_HOST="alpha.localhost")
+    path = f"/widget/conversations/{chat.id}/attachments"
+
+    preflight = client.options(path, HTTP_ORIGIN="https://www.alpha.gov.uk")
+    wrong_method = client.get(path)
+    wrong_site = widget_upload(chat, files.image_bytes("PNG"), origin="https://evil.example")
+
+    assert preflight.status_code == 204
+    assert preflight["Access-Control-Allow-Origin"] == "https://www.alpha.gov.uk"
+    assert "Authorization" in preflight["Access-Control-Allow-Headers"]
+    assert wrong_method.status_code == 405
+    assert (wrong_site.status_code, wrong_site.json()["error"]) == (403, "origin_not_allowed")
+    assert attachments_in(councils.alpha) == []
+
+
+def test_a_request_announcing_a_body_over_the_limit_is_refused_before_it_is_read(councils):
+    chat = chat_in(councils.alpha)
+    response = Client(HTTP_HOST="alpha.localhost").generic(
+        "POST",
+        f"/widget/conversations/{chat.id}/attachments",
+        b"",
+        content_type="multipart/form-data; boundary=x",
+        HTTP_AUTHORIZATION=f"Bearer {chat.token}",
+        CONTENT_LENGTH=str(200 * 1024 * 1024),
+    )
+    assert (response.status_code, response.json()["error"]) == (413, "file_too_large")
+
+
+def test_a_chat_with_the_assistant_takes_no_file_until_a_person_has_it(councils):
+    from chat.models import Conversation
+
+    chat = chat_in(councils.alpha)
+    with schema_context(councils.alpha.schema_name):
+        Conversation.objects.filter(pk=chat.id).update(status="bot")
+
+    response = widget_upload(chat, files.image_bytes("PNG"))
+
+    assert (response.status_code, response.json()["error"]) == (409, "attachments_unavailable")
+    assert attachments_in(councils.alpha) == [] and stored_files(councils.alpha) == []
+
+
+def test_the_console_upload_needs_a_signed_in_operator(councils):
+    chat = chat_in(councils.alpha)
+    upload = io.BytesIO(files.pdf())
+    upload.name = "form.pdf"
+    response = Client(HTTP_HOST="alpha.localhost").post(
+        f"/console/conversations/{chat.id}/attachments", {"file": upload}
+    )
+    assert (response.status_code, response.json()["error"]) == (403, "not_signed_in")
