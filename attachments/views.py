@@ -37,25 +37,15 @@ def _error(status: int, code: str, detail: str) -> JsonResponse:
     return JsonResponse({"error": code, "detail": detail}, status=status)
 
 
-class _Answer(Exception):
-    def __init__(self, response: JsonResponse) -> None:
-        self.response = response
+def _refusal(refused: Refused) -> JsonResponse:
+    return _error(refused.status, refused.code, refused.detail)
 
 
 def _receive(
     request: HttpRequest, council: CouncilRef, conversation: UUID, operator: OperatorRef | None
 ) -> dict:
-    """Check the upload against the council's limits and store it; the wire object, or
-    _Answer with the refusal. Precondition: in the council's schema."""
-    try:
-        return _receive_or_refuse(request, council, conversation, operator)
-    except Refused as refused:
-        raise _Answer(_error(refused.status, refused.code, refused.detail)) from None
-
-
-def _receive_or_refuse(
-    request: HttpRequest, council: CouncilRef, conversation: UUID, operator: OperatorRef | None
-) -> dict:
+    """Check the upload against the council's limits and store it: the wire object, or
+    Refused saying why (nothing stored). Precondition: in the council's schema."""
     if operator is None and not AttachmentSettings.current().enabled:
         raise Refused(403, "attachments_disabled", "This council does not accept files in chat.")
     limits = limits_current()
@@ -127,8 +117,8 @@ def widget_upload(request: HttpRequest, conversation: UUID) -> HttpResponseBase:
     try:
         with council_schema(council.schema_name):
             item = _receive(request, council, conversation, operator=None)
-    except _Answer as answer:
-        return with_cors(request, answer.response)
+    except Refused as refused:
+        return with_cors(request, _refusal(refused))
     # The resident's own link, as their socket sends it.
     item = links.for_visitor(item, council_id=council.id, base=_widget_base(request))
     return with_cors(request, JsonResponse({"attachment": item}, status=201))
@@ -147,8 +137,8 @@ def console_upload(request: HttpRequest, conversation: UUID) -> HttpResponseBase
         return _error(403, "not_signed_in", "Sign in to the console again.")
     try:
         item = _receive(request, request.site_ref.council, conversation, operator_ref(request.user))
-    except _Answer as answer:
-        return answer.response
+    except Refused as refused:
+        return _refusal(refused)
     return JsonResponse({"attachment": item}, status=201)
 
 

@@ -582,9 +582,11 @@
     n = +n || 0;
     return n < 1048576 ? Math.max(1, Math.round(n / 1024)) + ' KB' : (n / 1048576).toFixed(1).replace(/\.0$/, '') + ' MB';
   }
-  function attachmentHref(url) { // only our own signed links, on the widget's own host
-    var h = safeHref(url);
-    return h && h.indexOf(BASE + '/widget/attachments/') === 0 ? h : null;
+  function attachmentHref(url) { // only our own signed links, always on the widget's own host
+    try {
+      var x = new URL(String(url), BASE + '/');
+      return x.pathname.indexOf('/widget/attachments/') === 0 ? BASE + x.pathname + x.search : null;
+    } catch (e) { return null; }
   }
   function showAttachment(node, m) {
     var a = m.attachment, href = attachmentHref(a.url);
