@@ -22,7 +22,7 @@ from django.db import InterfaceError, OperationalError
 
 from assistant import consumer as assistant_consumer
 from chat import frames, groups, selectors
-from chat.actions import followups, lifecycle, messages, notes, presence, transfers
+from chat.actions import followups, lifecycle, messages, notes, presence, tags, transfers
 from chat.errors import ChatError
 from chat.operators import operator_for_session_unsafe
 from chat.protocol import client_frame_errors
@@ -567,6 +567,7 @@ class OperatorConsumer(ChatSocket):
         "followups": "on_followups",
         "handle": "on_handle",
         "template": "on_template",
+        "tags": "on_tags",  # issue 15, point 8
     }
 
     async def open(self) -> None:
@@ -888,6 +889,19 @@ class OperatorConsumer(ChatSocket):
         else:
             raise FrameError("invalid_frame", "kind must be enquiry or missed.")
         await self.send_frame(frames.handled(kind, str(item)))
+
+    async def on_tags(self, frame: dict[str, Any]) -> None:
+        """Set a conversation's tags (issue 15, point 8); the answer is a `tags` frame."""
+        conversation = _uuid(frame.get("conversation"))
+        rows = await in_council(
+            self.council,
+            tags.conversation_tags_set,
+            council=self.council,
+            conversation_id=conversation,
+            operator=self.operator,
+            tags=frame.get("tags"),
+        )
+        await self.send_frame(frames.tags(str(conversation), rows))
 
     # Frames from groups where this socket adds logic; the rest are forwarded as they are.
     async def frame_accepted(self, event: dict[str, Any]) -> None:

@@ -213,3 +213,8 @@ def signed_out(reason: str) -> Frame:
     """The operator's session ended (sign-out, everywhere, disabled, a limit): the socket
     closes with 4401 after it (staffauth.sessions)."""
     return {"type": "signed_out", "reason": reason}
+
+
+def tags(conversation: str, tag_rows: list[dict[str, str]]) -> Frame:
+    """The tags now on a conversation (issue 15, point 8): operators only."""
+    return {"type": "tags", "conversation": conversation, "tags": tag_rows}

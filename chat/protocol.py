@@ -192,6 +192,8 @@ NOTE = {
     "body": STRING,
     "created_at": TIME,
 }
+TAG = _obj({"slug": STRING, "name": STRING})  # chat.models.Tag (issue 15, point 8)
+TAGS_MAX = 20  # chat.actions.tags.TAGS_MAX
 FOLLOWUP_LISTS = {
     "enquiries": _array(_ref("enquiry")),
     "missed": _array(_ref("summary")),
@@ -264,6 +266,10 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
             {"kind": {"enum": ["enquiry", "missed"]}, "id": uuid},
             {"note": _nullable({"type": "string", "maxLength": settings.MESSAGE_MAX_CHARS})},
         ),
+        # Tags on a conversation (issue 15, point 8): the whole set, by slug.
+        "tags": _frame(
+            "tags", {"conversation": uuid, "tags": {**_array(STRING), "maxItems": TAGS_MAX}}
+        ),
     }
     visitor_server = {
         "hello": _frame(
@@ -329,6 +335,7 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
                 ),
                 "followups": _obj(FOLLOWUP_LISTS),
                 "outcomes": _array(_obj({"value": STRING, "label": STRING})),
+                "tags": _array(TAG),  # issue 15, point 8
             },
         ),
         "message": _message_frame(with_conversation=True),
@@ -368,6 +375,7 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
                 "visitor_email": STRING,
                 "earlier": _array(_ref("earlier")),
                 "notes": _array(_obj(NOTE)),
+                "tags": _array(TAG),  # issue 15, point 8
             },
         ),
         "followups": _frame("followups", FOLLOWUP_LISTS),
@@ -425,6 +433,7 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
                 }
             },
         ),
+        "tags": _frame("tags", {"conversation": uuid, "tags": _array(TAG)}),  # issue 15
         "error": _error({"conversation": STRING, "client_id": STRING, "id": STRING}),
     }
     return {

@@ -22,6 +22,7 @@ from chat.models import (
     Enquiry,
     Message,
     Note,
+    Tag,
 )
 from chat.payloads import (
     conversation_payload,
@@ -206,6 +207,7 @@ def console_context(user_id: int, council) -> dict[str, Any]:
         "outcomes": [
             {"value": value, "label": str(label)} for value, label in Conversation.Outcome.choices
         ],
+        "tags": tag_list(),  # issue 15, point 8
     }
 
 
@@ -276,7 +278,12 @@ def earlier_conversations(conversation_id: UUID) -> tuple[str, list[dict[str, An
 def conversation_context(conversation_id: UUID) -> dict[str, Any]:
     """What the console shows beside a chat: earlier chats and the internal notes."""
     email, earlier = earlier_conversations(conversation_id)
-    return {"visitor_email": email, "earlier": earlier, "notes": note_list(conversation_id)}
+    return {
+        "visitor_email": email,
+        "earlier": earlier,
+        "notes": note_list(conversation_id),
+        "tags": conversation_tags(conversation_id),  # issue 15, point 8
+    }
 
 
 def canned_list() -> list[dict[str, Any]]:
@@ -340,3 +347,21 @@ def transferred_to(conversation_id: UUID) -> int | None:
         .first()
     )
     return record.other_council_id if record else None
+
+
+# ---- Tags on conversations (issue 15, point 8) -------------------------------------------
+
+
+def tag_list() -> list[dict[str, str]]:
+    """The council's tags, in the admin's order: what the console offers."""
+    return [{"slug": slug, "name": name} for slug, name in Tag.objects.values_list("slug", "name")]
+
+
+def conversation_tags(conversation_id: UUID) -> list[dict[str, str]]:
+    """The tags on one conversation, in the council's order."""
+    return [
+        {"slug": slug, "name": name}
+        for slug, name in Tag.objects.filter(conversations=conversation_id).values_list(
+            "slug", "name"
+        )
+    ]

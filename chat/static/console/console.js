@@ -241,8 +241,9 @@
       el('p', { class: 'meta' }, [time]),
       btn
     ]);
-    var item = { conv: conv, li: li, time: time, btn: btn };
+    var item = { conv: conv, li: li, time: time, btn: btn, headId: headId };
     queue.set(conv.id, item);
+    applyFull(item);
     tick(item);
     // keep oldest first
     var next = null;
@@ -270,10 +271,36 @@
     queueCount.textContent = '(' + queue.size + ')';
     queueEmpty.hidden = queue.size > 0;
   }
+  // ---- Accept when at capacity (issue 15, point 8) ----
+  // Accept is aria-disabled (still focusable, so the reason is found) with the reason shown
+  // above the queue and linked to every Accept button; the server refuses anyway (at_capacity).
+  var fullEl = el('p', { id: 'queue-full', class: 'queue-full', 'data-testid': 'queue-full', hidden: true });
+  $('queue-heading').insertAdjacentElement('afterend', fullEl);
+  function atCapacity() { return !!(presence && presence.max_chats && presence.active >= presence.max_chats); }
+  function capacityText() {
+    return 'You have ' + presence.active + ' of ' + presence.max_chats + ' chats. Finish one to accept another.';
+  }
+  function applyFull(q) {
+    var full = atCapacity(), was = q.btn.getAttribute('data-full') === 'true';
+    if (full) {
+      q.btn.setAttribute('data-full', 'true'); q.btn.setAttribute('aria-disabled', 'true');
+      q.btn.setAttribute('aria-describedby', q.headId + ' queue-full');
+    } else if (was) {
+      q.btn.removeAttribute('data-full'); q.btn.removeAttribute('aria-disabled');
+      q.btn.setAttribute('aria-describedby', q.headId); q.btn.textContent = 'Accept';
+    }
+  }
+  function showFull() {
+    var full = atCapacity();
+    fullEl.textContent = full ? capacityText() : ''; fullEl.hidden = !full;
+    queue.forEach(applyFull);
+  }
+  // ---- end of Accept when at capacity ----
   function tick(q) { q.time.textContent = waited(q.conv.queued_at || q.conv.created_at); }
   setInterval(function () { queue.forEach(tick); }, 10000);
 
   function accept(id, btn) {
+    if (btn.getAttribute('data-full') === 'true') { flash(queueNotice, capacityText()); return; }
     if (btn.getAttribute('aria-disabled') === 'true') return;
     if (!send({ type: 'accept', conversation: id })) {
       flash(queueNotice, 'Not connected. Try again when the console is back online.');
@@ -512,7 +539,7 @@
     matches.forEach(function (c, i) {
       var li = el('li', { role: 'option', id: p.picker.id + '-' + i, 'aria-selected': 'false', 'data-testid': 'canned-option', 'data-shortcut': c.shortcut }, [
         el('span', { class: 'shortcut', text: '/' + c.shortcut }), el('span', { class: 'title', text: ' ' + c.title }),
-        el('span', { class: 'body', text: c.body })]);
+        el('span', { class: 'body', text: fillPlaceholders(c.body, p) })]);
       li.addEventListener('mousedown', function (e) { e.preventDefault(); }); // keep focus in the reply box
       li.addEventListener('click', function () { pick(p, i); });
       p.picker.appendChild(li);
@@ -543,12 +570,32 @@
     if ((e.key === 'Enter' || e.key === 'Tab') && !e.shiftKey && p.pickAt >= 0) { e.preventDefault(); pick(p, p.pickAt); return true; }
     return false;
   }
+  // ---- canned reply placeholders (issue 15, point 8) ----
+  // Only these three names are filled; any other {word}, and stray braces, stay as written.
+  // The values go into the reply box as text (never HTML); a function replacement, so a "$&"
+  // in a name is not a replacement pattern.
+  var VISITOR_FALLBACK = 'there';   // "Hello {visitor_name}" -> "Hello there" when unknown
+  function placeholderValues(p) {
+    var visitor = String((p.conv && p.conv.visitor_name) || '').trim();
+    return {
+      visitor_name: visitor || VISITOR_FALLBACK,
+      operator_name: me.name || '',   // the name residents see (chat.payloads.operator_display_name)
+      council: B.getAttribute('data-council-name') || ''
+    };
+  }
+  function fillPlaceholders(body, p) {
+    var values = placeholderValues(p);
+    return String(body).replace(/\{(visitor_name|operator_name|council)\}/g, function (m, k) {
+      return values[k] ? values[k] : m;
+    });
+  }
+  // ---- end of canned reply placeholders ----
   function pick(p, i) {
     var c = p.picks[i]; if (!c) return;
-    var tok = slashToken(p), v = p.input.value;
+    var tok = slashToken(p), v = p.input.value, text = fillPlaceholders(c.body, p);
     var start = tok ? tok.start : p.input.selectionStart, end = tok ? tok.end : p.input.selectionEnd;
-    p.input.value = v.slice(0, start) + c.body + v.slice(end);
-    var caret = start + c.body.length;
+    p.input.value = v.slice(0, start) + text + v.slice(end);
+    var caret = start + text.length;
     closePicker(p);
     p.input.focus(); p.input.setSelectionRange(caret, caret);
     announce('Inserted reply ' + c.title + '. Edit it or press Enter to send.');
@@ -745,6 +792,7 @@
     presenceSel.value = presence.status;
     presenceSel.removeAttribute('aria-busy');
     capacityEl.textContent = 'Chats: ' + presence.active + (presence.max_chats ? ' of ' + presence.max_chats : '');
+    showFull();
     if (before && before !== presence.status) announce('Your status is now ' + (STATUS_LABEL[presence.status] || presence.status));
   }
   presenceSel.addEventListener('change', function () {
@@ -1125,7 +1173,7 @@
         }
       } else if (id && queue.has(id)) {
         var q = queue.get(id);
-        if (f.code === 'not_found') queueRemove(id); else { q.btn.removeAttribute('aria-disabled'); q.btn.textContent = 'Accept'; }
+        if (f.code === 'not_found') queueRemove(id); else { q.btn.removeAttribute('aria-disabled'); q.btn.textContent = 'Accept'; applyFull(q); }
         flash(queueNotice, text);
       } else {
         flash(noticeEl, text);
