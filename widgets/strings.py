@@ -137,6 +137,11 @@ def _strings() -> dict[str, str]:
         "helpful_yes": _("Yes"),
         "helpful_no": _("No"),
         "feedback_thanks": _("Thank you for your feedback."),
+        # Asked before a resident ends a chat (issue 15, point 8)
+        "end_confirm_title": _("End this chat?"),
+        "end_confirm_text": _("You will not be able to send more messages in this chat."),
+        "end_confirm_yes": _("Yes, end chat"),
+        "end_confirm_no": _("No, keep chatting"),
     }
 
 

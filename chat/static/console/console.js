@@ -23,6 +23,7 @@
   var STATUS_LABEL = { online: 'Online', away: 'Away', offline: 'Offline' };
   var canned = [];         // [{shortcut, title, body, department}]
   var outcomes = [];       // [{value, label}]: wrap-up choices
+  var councilTags = [];    // [{slug, name}]: the council's tags for chats (issue 15, point 8)
   var followups = { missed: new Map(), enquiry: new Map() };  // id -> {li, item}
   var viewMode = 'grid', selected = null;   // 'grid' (side by side) or 'tabs'
   var BASE_TITLE = document.title;
@@ -351,8 +352,13 @@
     p.eGo = el('button', { type: 'submit', class: 'btn btn-danger', 'data-testid': 'end-confirm', text: 'End chat' });
     p.eCancel = el('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': 'end-cancel', text: 'Cancel' });
     p.eFieldset = el('fieldset', {}, [el('legend', { text: 'How did the chat with ' + name + ' end?' }), p.eErr, p.eChoices]);
+    // tags (issue 15, point 8): chosen beside the outcome, shown in the chat's header
+    p.tags = []; p.tagChoices = el('div', { class: 'tag-choices' });
+    p.tagFieldset = el('fieldset', { class: 'tag-fieldset', 'data-testid': 'tag-fieldset', hidden: true }, [
+      el('legend', { text: 'Tags (optional)' }), p.tagChoices]);
+    p.tagLine = el('p', { class: 'chat-tags', 'data-testid': 'chat-tags', hidden: true });
     p.eForm = el('form', { id: 'c-' + id + '-ef', class: 'end-form', 'data-testid': 'end-form', hidden: true }, [
-      p.eFieldset, el('div', { class: 'transfer-actions' }, [p.eGo, p.eCancel])]);
+      p.eFieldset, p.tagFieldset, el('div', { class: 'transfer-actions' }, [p.eGo, p.eCancel])]);
     // internal notes: operators only
     var noteId = 'c-' + id + '-note';
     p.noteCount = el('span', { class: 'count', text: '(0)' });
@@ -384,7 +390,7 @@
         acc.push(el('dt', { text: k })); acc.push(el('dd', { text: String(conv.fields[k]) })); return acc;
       }, [])));
     }
-    details.push(p.email, p.earlierBox);
+    details.push(p.tagLine, p.email, p.earlierBox);
     p.el = el('section', { id: 'c-' + id, class: 'chat', 'data-conversation': id, 'data-testid': 'chat-panel', 'aria-labelledby': headId }, [
       el('header', { class: 'chat-head' }, [el('h3', { id: headId }, [el('span', { text: name }), p.badge]), p.status].concat(details)),
       p.notice, p.log, p.typing].concat(socialControls(p, conv), [form, hint,
@@ -635,7 +641,7 @@
     p.eForm.hidden = !show;
     p.endBtn.setAttribute('aria-expanded', show ? 'true' : 'false');
     if (show) {
-      fillOutcomes(p); endError(p, '');
+      fillOutcomes(p); fillTagChoices(p); endError(p, '');
       var first = p.eChoices.querySelector('input:checked') || p.eChoices.querySelector('input');
       if (first) first.focus();
     } else if (!p.ended) p.endBtn.focus();
@@ -646,14 +652,50 @@
     if (outcomes.length && !chosen) { endError(p, 'Choose how the chat ended.'); var f = p.eChoices.querySelector('input'); if (f) f.focus(); return; }
     var frame = { type: 'end', conversation: p.id };
     if (chosen) frame.outcome = chosen.value;
+    var tagSlugs = chosenTags(p);
+    if (tagSlugs && send({ type: 'tags', conversation: p.id, tags: tagSlugs })) {
+      p.endAfterTags = frame; // sent when the tags are stored (the `tags` answer)
+      p.ending = true; p.endBtn.setAttribute('aria-disabled', 'true'); p.endBtn.textContent = 'Ending…';
+      p.eGo.setAttribute('aria-disabled', 'true'); p.eGo.textContent = 'Ending…';
+      return;
+    }
     if (!send(frame)) { endError(p, 'Not connected. Try again when the console is back online.'); flash(p.notice, 'Not connected. Try again when the console is back online.'); return; }
     p.ending = true; p.endBtn.setAttribute('aria-disabled', 'true'); p.endBtn.textContent = 'Ending…';
     p.eGo.setAttribute('aria-disabled', 'true'); p.eGo.textContent = 'Ending…';
   }
   function endDone(p) {
-    p.ending = false; p.endBtn.removeAttribute('aria-disabled'); p.endBtn.textContent = 'End chat';
+    p.ending = false; p.endAfterTags = null; p.endBtn.removeAttribute('aria-disabled'); p.endBtn.textContent = 'End chat';
     p.eGo.removeAttribute('aria-disabled'); p.eGo.textContent = 'End chat';
   }
+
+  // ---- tags on a chat (issue 15, point 8) ----
+  function fillTagChoices(p) {
+    p.tagChoices.textContent = '';
+    p.tagFieldset.hidden = !councilTags.length;
+    var on = new Set(p.tags.map(function (t) { return t.slug; }));
+    councilTags.forEach(function (t, i) {
+      var cid = 'c-' + p.id + '-t' + i;
+      p.tagChoices.appendChild(el('div', { class: 'choice' }, [
+        el('input', { type: 'checkbox', id: cid, value: t.slug, 'data-testid': 'tag-option', checked: on.has(t.slug) }),
+        el('label', { for: cid, text: t.name })]));
+    });
+  }
+  function chosenTags(p) { // the checked slugs, or null when they are what the chat has
+    if (p.tagFieldset.hidden) return null;
+    var slugs = Array.prototype.map.call(p.tagChoices.querySelectorAll('input:checked'), function (i) { return i.value; });
+    var had = p.tags.map(function (t) { return t.slug; }).sort().join(' ');
+    return slugs.slice().sort().join(' ') === had ? null : slugs;
+  }
+  function showTags(p, rows) {
+    p.tags = Array.isArray(rows) ? rows : [];
+    p.tagLine.textContent = '';
+    p.tagLine.hidden = !p.tags.length;
+    if (p.tags.length) {
+      p.tagLine.appendChild(el('span', { class: 'label', text: 'Tags: ' }));
+      p.tags.forEach(function (t) { p.tagLine.appendChild(el('span', { class: 'badge tag', 'data-testid': 'chat-tag', text: t.name })); });
+    }
+  }
+  // ---- end of tags on a chat ----
 
   // ---- internal notes and visitor context ------------------------------------------------
   function addNote(p) {
@@ -700,6 +742,7 @@
     p.earlierCount.textContent = '(' + earlier.length + ')';
     p.earlierBox.hidden = !earlier.length;
     (f.notes || []).forEach(function (n) { showNote(p, n); });
+    if (Array.isArray(f.tags)) showTags(p, f.tags);
   }
   function refresh(p) { // after (re)connecting: context and notes, and anything unsaved again
     send({ type: 'context', conversation: p.id });
@@ -1009,6 +1052,7 @@
       setTargets(f);
       if (Array.isArray(f.canned)) canned = f.canned;
       if (Array.isArray(f.outcomes)) outcomes = f.outcomes;
+      if (Array.isArray(f.tags)) councilTags = f.tags;
       if (f.followups) showFollowups(f.followups);
       // queue: rebuild from the snapshot
       queue.forEach(function (q) { q.li.remove(); }); queue.clear();
@@ -1070,6 +1114,14 @@
     },
     note: function (f) { var p = chats.get(f.conversation); if (p) showNote(p, f); },
     context: function (f) { var p = chats.get(f.conversation); if (p) showContext(p, f); },
+    tags: function (f) { // issue 15, point 8: the chat's tags were stored; an end may wait for it
+      var p = chats.get(f.conversation); if (!p) return;
+      showTags(p, f.tags);
+      if (p.endAfterTags) {
+        var end = p.endAfterTags; p.endAfterTags = null;
+        if (!send(end)) { endDone(p); endError(p, 'Not connected. Try again when the console is back online.'); }
+      }
+    },
     followups: function (f) { showFollowups(f); },
     handled: function (f) {
       followupRemove(f.kind, f.id);
@@ -1151,7 +1203,7 @@
       }
       if (p && p.ending && !f.client_id) {
         endDone(p);
-        if (f.code === 'invalid_outcome') { endError(p, text); return; }
+        if (f.code === 'invalid_outcome' || f.code === 'invalid_tag') { endError(p, text); return; }
       }
       if (p && p.transferring && !f.client_id && TRANSFER_ERRORS.indexOf(f.code) >= 0) {
         transferDone(p);
@@ -1197,6 +1249,7 @@
       body_empty: 'The message was empty.',
       body_too_long: 'The message is too long (4,000 characters at most).',
       invalid_outcome: 'Choose one of the listed outcomes.',
+      invalid_tag: 'One of those tags no longer exists. Choose the tags again.',
       already_handled: 'Someone has already followed this up.',
       outside_window: f.detail || 'Too long since the resident’s last message to reply freely.'
     })[f.code] || ('Something went wrong' + (f.detail ? ': ' + f.detail : '.'));

@@ -63,7 +63,10 @@
     '.chip{background:#fff;color:#0b0c0c;border:1px solid #505a5f;border-radius:16px;padding:4px 10px;cursor:pointer;text-align:left}' +
     '.fb{display:flex;align-items:center;gap:6px;margin-top:6px;font-size:13px}.fb button{background:#f3f2f1;border:1px solid #505a5f;border-radius:4px;padding:2px 8px;cursor:pointer}' +
     '.m.offline{max-width:100%;align-self:stretch}' +
-    'table{border-collapse:collapse}th,td{text-align:left;padding:2px 12px 2px 0;font-weight:400}th{font-weight:700}.done{font-weight:700;margin:0}';
+    'table{border-collapse:collapse}th,td{text-align:left;padding:2px 12px 2px 0;font-weight:400}th{font-weight:700}.done{font-weight:700;margin:0}' +
+    // the end-chat confirmation (issue 15, point 8)
+    '.veil{position:absolute;inset:0;z-index:2;background:rgba(11,12,12,.6);display:flex;align-items:center;justify-content:center;padding:16px}' +
+    '.confirm{background:#fff;color:#0b0c0c;border:3px solid #0b0c0c;border-radius:4px;padding:16px;max-width:100%;display:flex;flex-direction:column;gap:10px}.confirm h3{margin:0;font-size:18px;font-weight:700}.confirm p{margin:0}';
 
   function el(tag, attrs, kids) {
     var n = document.createElement(tag);
@@ -536,18 +539,55 @@
     input.addEventListener('keydown', function (e) { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); } });
     input.addEventListener('input', typing);
     sendBtn.addEventListener('click', send);
-    endBtn.addEventListener('click', function () {
-      var s = sess; raw({ type: 'end' });
+    endBtn.addEventListener('click', function () { confirmEnd(endNow); });
+    function endNow() {
+      var s = sess; if (!s || stopped) return;
+      raw({ type: 'end' });
       post('/widget/conversations/' + s.conversation + '/end', {}, s.token).catch(function () { /* the socket's end frame may have done it */ });
       var w = ws; ws = null; finish(T('you_ended'), true);
       setTimeout(function () { if (w) w.close(1000); }, 500);
-    });
+    }
     (sess.outbox || []).forEach(function (m) { bubble(m.client_id, m.body); });
     open(focus);
     if (focus) input.focus();
     connect();
     if (startOffline) { var so = startOffline; startOffline = null; setTimeout(function () { showChatOffline(so); }, 0); }
   }
+  // ---- end-chat confirmation (issue 15, point 8) ----
+  // A modal dialog over the panel: the rest of the panel is inert, Tab and Shift+Tab stay on
+  // its two buttons, Escape (or "No") cancels and focus goes back to where it was.
+  var confirmVeil = null;
+  function confirmClose(back) {
+    if (!confirmVeil) return;
+    confirmVeil.remove(); confirmVeil = null;
+    [].forEach.call(panel.children, function (n) { n.removeAttribute('inert'); });
+    if (back && back.isConnected && !back.disabled && !back.hidden) back.focus();
+  }
+  function confirmEnd(onYes) {
+    if (confirmVeil || stopped) return;
+    var back = root.activeElement || endBtn;
+    var yes = el('button', { type: 'button', class: 'btn', 'data-testid': 'cc-end-yes', text: T('end_confirm_yes') });
+    var no = el('button', { type: 'button', class: 'btn sec', 'data-testid': 'cc-end-no', text: T('end_confirm_no') });
+    var box = el('div', { class: 'confirm', role: 'alertdialog', 'aria-modal': 'true', 'aria-labelledby': 'cc-end-title',
+      'aria-describedby': 'cc-end-text', 'data-testid': 'cc-end-dialog' }, [
+      el('h3', { id: 'cc-end-title', text: T('end_confirm_title') }),
+      el('p', { id: 'cc-end-text', text: T('end_confirm_text') }),
+      el('div', { class: 'acts' }, [yes, no])]);
+    [].forEach.call(panel.children, function (n) { n.setAttribute('inert', ''); });
+    confirmVeil = el('div', { class: 'veil' }, [box]);
+    panel.appendChild(confirmVeil);
+    yes.addEventListener('click', function () { confirmClose(null); onYes(); });
+    no.addEventListener('click', function () { confirmClose(back); });
+    box.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); confirmClose(back); return; }
+      if (e.key !== 'Tab') return;
+      var first = yes, last = no, at = root.activeElement;
+      if (e.shiftKey && at !== last) { e.preventDefault(); (at === first ? last : first).focus(); }
+      else if (!e.shiftKey && at !== first) { e.preventDefault(); (at === last ? first : last).focus(); }
+    });
+    no.focus(); // the choice that loses nothing
+  }
+  // ---- end of end-chat confirmation ----
   function bubble(cid, text) {
     var meta = el('small', { text: T('sending') });
     var b = el('div', { class: 'm visitor pending', 'data-client-id': cid }, [el('b', { text: T('you') }), el('p', { text: text }), meta]);
@@ -683,6 +723,7 @@
   // The end of a chat: rating and transcript (when the council offers them), then a new chat.
   function finish(why, mine) {
     if (stopped && foot.querySelector('.again')) return;
+    confirmClose(null); // the chat ended while the resident was being asked
     var refocus = mine || body.contains(root.activeElement) || root.activeElement === endBtn || root.activeElement === input;
     stopTyping(); stopped = true; clearTimeout(timer);
     if (sess) { sess.ended = true; save(); }
