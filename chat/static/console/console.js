@@ -577,7 +577,8 @@
     return false;
   }
   // ---- canned reply placeholders (issue 15, point 8) ----
-  // Only these three names are filled; any other {word}, and stray braces, stay as written.
+  // Only these three names are filled; any other {word}, {{doubled}} ones and stray braces
+  // stay as written.
   // The values go into the reply box as text (never HTML); a function replacement, so a "$&"
   // in a name is not a replacement pattern.
   var VISITOR_FALLBACK = 'there';   // "Hello {visitor_name}" -> "Hello there" when unknown
@@ -591,8 +592,9 @@
   }
   function fillPlaceholders(body, p) {
     var values = placeholderValues(p);
-    return String(body).replace(/\{(visitor_name|operator_name|council)\}/g, function (m, k) {
-      return values[k] ? values[k] : m;
+    // {{...}} is left exactly as written (so a reply can show a placeholder's name).
+    return String(body).replace(/\{\{[^{}]*\}\}|\{(visitor_name|operator_name|council)\}/g, function (m, k) {
+      return k && values[k] ? values[k] : m;
     });
   }
   // ---- end of canned reply placeholders ----
