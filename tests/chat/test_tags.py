@@ -1,0 +1,98 @@
+"""Tags on conversations (issue 15, point 8) over the real operator socket: the council's
+list in hello, the whole set replaced by a `tags` frame, bad input refused with nothing
+stored, tags never sent to the visitor, and each council's tags its own."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from django_tenants.utils import schema_context
+
+from chat.models import Conversation, Tag
+from tests.factories import accepted_chat_in, operator_in
+from tests.sockets import joined_visitor, login_session, next_of_type, open_socket, operator_socket
+
+pytestmark = pytest.mark.usefixtures("manual_assignment")
+
+start_accepted_chat = sync_to_async(accepted_chat_in)
+make_operator = sync_to_async(operator_in)
+
+
+@sync_to_async
+def make_tags(council, *names: str) -> None:
+    with schema_context(council.schema_name):
+        for position, name in enumerate(names):
+            Tag.objects.create(name=name, slug=name.lower().replace(" ", "-"), position=position)
+
+
+@sync_to_async
+def tags_of(council, conversation_id) -> list[str]:
+    with schema_context(council.schema_name):
+        conversation = Conversation.objects.get(id=conversation_id)
+        return list(conversation.tags.values_list("slug", flat=True))
+
+
+async def console(council, username: str):
+    comm = operator_socket(council, await login_session(council, username))
+    hello = await open_socket(comm)
+    assert hello["type"] == "hello", hello
+    return comm, hello
+
+
+@pytest.mark.invalid_frames  # refused frames on purpose (tests/protocol.py)
+async def test_an_operator_sets_their_chats_tags_and_bad_input_changes_nothing(councils):
+    await make_tags(councils.alpha, "Complaint", "Blue badge")
+    await make_tags(councils.beta, "Housing")
+    alex = await make_operator(councils.alpha, "alex")
+    chat = await start_accepted_chat(councils.alpha, alex)
+    operator, hello = await console(councils.alpha, "alex")
+    assert hello["tags"] == [
+        {"slug": "complaint", "name": "Complaint"},
+        {"slug": "blue-badge", "name": "Blue badge"},
+    ]
+    visitor = await joined_visitor(chat)
+
+    frame = {"type": "tags", "conversation": str(chat.id), "tags": ["blue-badge", "complaint"]}
+    await operator.send_json_to(frame)
+    answer = await next_of_type(operator, "tags")
+    assert answer["tags"] == [
+        {"slug": "complaint", "name": "Complaint"},
+        {"slug": "blue-badge", "name": "Blue badge"},
+    ]
+    assert sorted(await tags_of(councils.alpha, chat.id)) == ["blue-badge", "complaint"]
+
+    # Another council's tag, an unknown one, or the wrong shape: refused, nothing changes.
+    for tags, code in ((["housing"], "invalid_tag"), (["complaint", "nope"], "invalid_tag")):
+        await operator.send_json_to({**frame, "tags": tags})
+        assert (await next_of_type(operator, "error"))["code"] == code
+    await operator.send_json_to({**frame, "tags": "complaint"})
+    assert (await next_of_type(operator, "error"))["code"] == "invalid_frame"
+    assert sorted(await tags_of(councils.alpha, chat.id)) == ["blue-badge", "complaint"]
+
+    await operator.send_json_to({**frame, "tags": []})
+    assert (await next_of_type(operator, "tags"))["tags"] == []
+    assert await tags_of(councils.alpha, chat.id) == []
+
+    context = {"type": "context", "conversation": str(chat.id)}
+    await operator.send_json_to(context)
+    assert (await next_of_type(operator, "context"))["tags"] == []
+    await visitor.send_json_to({"type": "resume", "after_seq": 0})
+    seen = []
+    while (received := await visitor.receive_json_from(timeout=5))["type"] != "resumed":
+        seen.append(received["type"])
+    assert "tags" not in seen
+    for comm in (visitor, operator):
+        await comm.disconnect()
+
+
+@pytest.mark.invalid_frames  # refused frames on purpose (tests/protocol.py)
+async def test_an_operator_cannot_tag_a_chat_that_is_someone_elses(councils):
+    await make_tags(councils.alpha, "Complaint")
+    alex = await make_operator(councils.alpha, "alex")
+    await make_operator(councils.alpha, "sam")
+    chat = await start_accepted_chat(councils.alpha, alex)
+    sam, _ = await console(councils.alpha, "sam")
+    await sam.send_json_to({"type": "tags", "conversation": str(chat.id), "tags": ["complaint"]})
+    assert (await next_of_type(sam, "error"))["code"] == "not_assigned"
+    assert await tags_of(councils.alpha, chat.id) == []
+    await sam.disconnect()
