@@ -3,10 +3,31 @@
 from django.db import migrations, models
 
 
+def give_council_admins_tags(apps, schema_editor):
+    """Councils onboarded before tags existed: their admins may manage the tag list at once
+    (a new council gets it from councils.onboarding.roles_ensure)."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally made after migrating (post_migrate): make chat's now.
+    config = apps.get_app_config("chat")
+    config.models_module = True
+    create_permissions(config, apps=apps, verbosity=0)
+    config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    admins = Group.objects.filter(name="Council admins").first()
+    if admins is not None:
+        admins.permissions.add(
+            *Permission.objects.filter(content_type__app_label="chat", content_type__model="tag")
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('chat', '0007_message_bot_index_reports'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
@@ -23,4 +44,5 @@ class Migration(migrations.Migration):
                 'ordering': ['position', 'name'],
             },
         ),
+        migrations.RunPython(give_council_admins_tags, migrations.RunPython.noop),
     ]

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django_tenants.utils import schema_context
 
 from chat.models import Conversation, Tag
-from tests.factories import accepted_chat_in, operator_in
+from councils.onboarding import COUNCIL_ADMINS, OPERATORS
+from tests.councils.helpers import log_in
+from tests.factories import PASSWORD, accepted_chat_in, operator_in
 from tests.sockets import joined_visitor, login_session, next_of_type, open_socket, operator_socket
 
 pytestmark = pytest.mark.usefixtures("manual_assignment")
@@ -96,3 +100,23 @@ async def test_an_operator_cannot_tag_a_chat_that_is_someone_elses(councils):
     assert (await next_of_type(sam, "error"))["code"] == "not_assigned"
     assert await tags_of(councils.alpha, chat.id) == []
     await sam.disconnect()
+
+
+def test_a_council_admin_manages_the_tag_list_and_an_operator_cannot(committed):
+
+    alpha = committed.alpha
+    operator_in(alpha, "alex")
+    operator_in(alpha, "sam")
+    with schema_context(alpha.schema_name):
+        users = get_user_model().objects
+        users.get(username="alex").groups.set([Group.objects.get(name=COUNCIL_ADMINS)])
+        users.get(username="sam").groups.set([Group.objects.get(name=OPERATORS)])
+    admin = log_in("alpha.localhost", "alex", PASSWORD)
+    added = admin.post(
+        "/admin/chat/tag/add/", {"name": "Blue badge", "slug": "blue-badge", "position": 1}
+    )
+    assert added.status_code == 302
+    with schema_context(alpha.schema_name):
+        assert list(Tag.objects.values_list("name", flat=True)) == ["Blue badge"]
+    assert b"Blue badge" in admin.get("/admin/chat/tag/").content
+    assert log_in("alpha.localhost", "sam", PASSWORD).get("/admin/chat/tag/").status_code == 403
