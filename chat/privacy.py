@@ -5,7 +5,9 @@ Transcripts (per conversation): message bodies, message attachments and provider
 address, the rating comment and the transcript address. Anonymising keeps the rows that
 statistics read: every message row stays (seq, author, times) with an empty body, so message
 counts, first-response and handle times do not change; notes are deleted (no report counts
-them); the conversation keeps council, department, channel, language, times, outcome, rating.
+them); the conversation keeps council, department, channel, language, times, outcome, rating
+and tags (the council's labels, chat.Tag: no personal data; listed in a subject access
+export, and gone with the conversation when it is deleted).
 
 Enquiries: name, email, phone, message, page address, pre-chat answers and the follow-up
 note are blanked; department, reason, language and times stay.
@@ -187,6 +189,7 @@ def find(subject: Subject, conversation_ids: set[UUID]) -> Found:
     chats = (
         Conversation.objects.filter(id__in=conversation_ids)
         .select_related("visitor", "department", "operator")
+        .prefetch_related("tags")
         .order_by("created_at")
     )
     messages: dict[UUID, list[dict[str, Any]]] = {}
@@ -224,6 +227,8 @@ def find(subject: Subject, conversation_ids: set[UUID]) -> Found:
             "accepted_at": _iso(c.accepted_at),
             "ended_at": _iso(c.ended_at),
             "outcome": c.outcome,
+            # Staff's labels on the chat (issue 15): about the resident's chat, so theirs to see.
+            "tags": [tag.name for tag in c.tags.all()],
             "rating": c.rating,
             "rating_comment": c.rating_comment,
             "transcript_email": c.transcript_email,

@@ -4,6 +4,10 @@ stored, tags never sent to the visitor, and each council's tags its own."""
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
@@ -12,6 +16,10 @@ from django_tenants.utils import schema_context
 
 from chat.models import Conversation, Tag
 from councils.onboarding import COUNCIL_ADMINS, OPERATORS
+from privacy import audit
+from privacy.access import subject_access
+from privacy.registry import Subject
+from tests.chat.console_factories import give_email
 from tests.councils.helpers import log_in
 from tests.factories import PASSWORD, accepted_chat_in, operator_in
 from tests.sockets import joined_visitor, login_session, next_of_type, open_socket, operator_socket
@@ -120,3 +128,19 @@ def test_a_council_admin_manages_the_tag_list_and_an_operator_cannot(committed):
         assert list(Tag.objects.values_list("name", flat=True)) == ["Blue badge"]
     assert b"Blue badge" in admin.get("/admin/chat/tag/").content
     assert log_in("alpha.localhost", "sam", PASSWORD).get("/admin/chat/tag/").status_code == 403
+
+
+def test_a_subject_access_export_lists_the_tags_on_the_residents_chats(committed):
+    alpha = committed.alpha
+    alex = operator_in(alpha, "alex")
+    chat = accepted_chat_in(alpha, alex, name="Zeb Quartermain")
+    give_email(alpha, chat.id, "zeb@example.org")
+    with schema_context(alpha.schema_name):
+        Tag.objects.create(name="Complaint", slug="complaint").conversations.add(chat.id)
+        result = subject_access(
+            subject=Subject(email="zeb@example.org"),
+            actor=audit.Actor(name="dpo", source="test"),
+            council_name="Alpha",
+        )
+    document = json.loads(zipfile.ZipFile(io.BytesIO(result.zip_bytes)).read("subject-access.json"))
+    assert [c["tags"] for c in document["records"]["conversations"]] == [["Complaint"]]
