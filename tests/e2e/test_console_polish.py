@@ -136,11 +136,29 @@ def test_an_operator_tags_a_chat_beside_the_outcome_and_the_admin_lists_it_under
     expect(chat).to_contain_text("Chat ended")
     expect(chat.locator("[data-testid=chat-tag]")).to_have_text(["Complaint", "Blue badge"])
     assert axe_violations(alex) == [], "ended chat with its tags"
-    end_with(alex, lee.id, "Resolved")  # no tags chosen: none stored
+
+    # Tags at any time: during Lee's chat, kept when ending, removed after it ended.
+    lee_chat = panel(alex, lee.id)
+    lee_chat.locator("[data-testid=tags-button]").click()
+    form = lee_chat.locator("[data-testid=tags-form]")
+    form.get_by_label("Parking fine").check()
+    assert axe_violations(alex) == [], "tags form during a chat"
+    form.locator("[data-testid=tags-save]").click()
+    expect(form).to_be_hidden()
+    expect(lee_chat.locator("[data-testid=chat-tag]")).to_have_text(["Parking fine"])
+    end_with(alex, lee.id, "Resolved")
     with schema_context(alpha.schema_name):
         tagged = Conversation.objects.get(id=kim.id)
         assert tagged.outcome == "referred"
         assert sorted(tagged.tags.values_list("slug", flat=True)) == ["blue-badge", "complaint"]
+        assert list(Conversation.objects.get(id=lee.id).tags.values_list("slug", flat=True)) == [
+            "parking-fine"
+        ]
+    lee_chat.locator("[data-testid=tags-button]").click()
+    form.get_by_label("Parking fine").uncheck()
+    form.locator("[data-testid=tags-save]").click()
+    expect(lee_chat.locator("[data-testid=chat-tags]")).to_be_hidden()
+    with schema_context(alpha.schema_name):
         assert not Conversation.objects.get(id=lee.id).tags.exists()
 
     boss = log_in("alpha.localhost", "boss", PASSWORD)

@@ -357,6 +357,15 @@
     p.tagFieldset = el('fieldset', { class: 'tag-fieldset', 'data-testid': 'tag-fieldset', hidden: true }, [
       el('legend', { text: 'Tags (optional)' }), p.tagChoices]);
     p.tagLine = el('p', { class: 'chat-tags', 'data-testid': 'chat-tags', hidden: true });
+    var tgId = 'c-' + id + '-tg';
+    p.tagsBtn = el('button', { type: 'button', class: 'btn btn-secondary tags-button', 'data-testid': 'tags-button', 'aria-expanded': 'false', 'aria-controls': tgId, hidden: true, text: 'Tags' });
+    p.tgChoices = el('div', { class: 'tag-choices' });
+    p.tgErr = el('p', { id: tgId + '-err', class: 'field-error', role: 'alert', 'data-testid': 'tags-error' });
+    p.tgSave = el('button', { type: 'submit', class: 'btn', 'data-testid': 'tags-save', text: 'Save tags' });
+    p.tgCancel = el('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': 'tags-cancel', text: 'Cancel' });
+    p.tgForm = el('form', { id: tgId, class: 'end-form tags-form', 'data-testid': 'tags-form', hidden: true }, [
+      el('fieldset', {}, [el('legend', { text: 'Tags for the chat with ' + name }), p.tgErr, p.tgChoices]),
+      el('div', { class: 'transfer-actions' }, [p.tgSave, p.tgCancel])]);
     p.eForm = el('form', { id: 'c-' + id + '-ef', class: 'end-form', 'data-testid': 'end-form', hidden: true }, [
       p.eFieldset, p.tagFieldset, el('div', { class: 'transfer-actions' }, [p.eGo, p.eCancel])]);
     // internal notes: operators only
@@ -394,8 +403,8 @@
     p.el = el('section', { id: 'c-' + id, class: 'chat', 'data-conversation': id, 'data-testid': 'chat-panel', 'aria-labelledby': headId }, [
       el('header', { class: 'chat-head' }, [el('h3', { id: headId }, [el('span', { text: name }), p.badge]), p.status].concat(details)),
       p.notice, p.log, p.typing].concat(socialControls(p, conv), [form, hint,
-      el('div', { class: 'chat-actions' }, [p.transferBtn, p.endBtn, p.closeBtn]),
-      p.tForm, p.eForm, p.notesBox
+      el('div', { class: 'chat-actions' }, [p.tagsBtn, p.transferBtn, p.endBtn, p.closeBtn]),
+      p.tForm, p.eForm, p.tgForm, p.notesBox
     ]));
     p.tab = el('button', { type: 'button', role: 'tab', id: 'c-' + id + '-tab', class: 'chat-tab', 'aria-controls': 'c-' + id,
       'aria-selected': 'false', tabindex: '-1', 'data-testid': 'chat-tab', 'data-conversation': id }, [
@@ -419,6 +428,11 @@
     p.eForm.addEventListener('keydown', function (e) { if (e.key === 'Escape') { e.preventDefault(); toggleEnd(p, false); } });
     p.eForm.addEventListener('submit', function (e) { e.preventDefault(); endChat(p); });
     p.noteForm.addEventListener('submit', function (e) { e.preventDefault(); addNote(p); });
+    p.tagsBtn.addEventListener('click', function () { toggleTagForm(p, p.tgForm.hidden); });
+    p.tgCancel.addEventListener('click', function () { toggleTagForm(p, false); });
+    p.tgForm.addEventListener('keydown', function (e) { if (e.key === 'Escape') { e.preventDefault(); toggleTagForm(p, false); } });
+    p.tgForm.addEventListener('submit', function (e) { e.preventDefault(); saveTags(p); });
+    p.tagsBtn.hidden = !councilTags.length;
     p.closeBtn.addEventListener('click', function () { closePanel(p); });
     p.el.addEventListener('focusin', function () { markSeen(p); });
     p.el.addEventListener('pointerdown', function () { markSeen(p); });
@@ -671,20 +685,21 @@
   }
 
   // ---- tags on a chat (issue 15, point 8) ----
-  function fillTagChoices(p) {
-    p.tagChoices.textContent = '';
+  function fillTagChoices(p, box, prefix) { // the end form's (default) or the Tags form's
+    box = box || p.tagChoices; prefix = prefix || '-t';
+    box.textContent = '';
     p.tagFieldset.hidden = !councilTags.length;
     var on = new Set(p.tags.map(function (t) { return t.slug; }));
     councilTags.forEach(function (t, i) {
-      var cid = 'c-' + p.id + '-t' + i;
-      p.tagChoices.appendChild(el('div', { class: 'choice' }, [
+      var cid = 'c-' + p.id + prefix + i;
+      box.appendChild(el('div', { class: 'choice' }, [
         el('input', { type: 'checkbox', id: cid, value: t.slug, 'data-testid': 'tag-option', checked: on.has(t.slug) }),
         el('label', { for: cid, text: t.name })]));
     });
   }
-  function chosenTags(p) { // the checked slugs, or null when they are what the chat has
+  function chosenTags(p, box) { // the checked slugs, or null when they are what the chat has
     if (p.tagFieldset.hidden) return null;
-    var slugs = Array.prototype.map.call(p.tagChoices.querySelectorAll('input:checked'), function (i) { return i.value; });
+    var slugs = Array.prototype.map.call((box || p.tagChoices).querySelectorAll('input:checked'), function (i) { return i.value; });
     var had = p.tags.map(function (t) { return t.slug; }).sort().join(' ');
     return slugs.slice().sort().join(' ') === had ? null : slugs;
   }
@@ -696,6 +711,28 @@
       p.tagLine.appendChild(el('span', { class: 'label', text: 'Tags: ' }));
       p.tags.forEach(function (t) { p.tagLine.appendChild(el('span', { class: 'badge tag', 'data-testid': 'chat-tag', text: t.name })); });
     }
+  }
+  function toggleTagForm(p, show) { // tags at any time: during the chat, or after it ended
+    if (show && !councilTags.length) return;
+    p.tgForm.hidden = !show;
+    p.tagsBtn.setAttribute('aria-expanded', show ? 'true' : 'false');
+    p.tgErr.textContent = '';
+    if (show) { fillTagChoices(p, p.tgChoices, '-g'); var first = p.tgChoices.querySelector('input'); if (first) first.focus(); }
+    else p.tagsBtn.focus();
+  }
+  function saveTags(p) {
+    if (p.savingTags) return;
+    var slugs = chosenTags(p, p.tgChoices);
+    if (!slugs) { toggleTagForm(p, false); return; }
+    if (!send({ type: 'tags', conversation: p.id, tags: slugs })) { p.tgErr.textContent = 'Not connected. Try again when the console is back online.'; return; }
+    p.savingTags = true; p.tgSave.setAttribute('aria-disabled', 'true'); p.tgSave.textContent = 'Saving…';
+  }
+  function tagsSaved(p, error) {
+    if (!p.savingTags) return false;
+    p.savingTags = false; p.tgSave.removeAttribute('aria-disabled'); p.tgSave.textContent = 'Save tags';
+    if (error) { p.tgErr.textContent = error; return true; }
+    toggleTagForm(p, false); flash(p.notice, 'Tags saved.');
+    return true;
   }
   // ---- end of tags on a chat ----
 
@@ -1054,7 +1091,10 @@
       setTargets(f);
       if (Array.isArray(f.canned)) canned = f.canned;
       if (Array.isArray(f.outcomes)) outcomes = f.outcomes;
-      if (Array.isArray(f.tags)) councilTags = f.tags;
+      if (Array.isArray(f.tags)) {
+        councilTags = f.tags;
+        chats.forEach(function (p) { p.tagsBtn.hidden = !councilTags.length; });
+      }
       if (f.followups) showFollowups(f.followups);
       // queue: rebuild from the snapshot
       queue.forEach(function (q) { q.li.remove(); }); queue.clear();
@@ -1119,6 +1159,7 @@
     tags: function (f) { // issue 15, point 8: the chat's tags were stored; an end may wait for it
       var p = chats.get(f.conversation); if (!p) return;
       showTags(p, f.tags);
+      tagsSaved(p);
       if (p.endAfterTags) {
         var end = p.endAfterTags; p.endAfterTags = null;
         if (!send(end)) { endDone(p); endError(p, 'Not connected. Try again when the console is back online.'); }
@@ -1203,6 +1244,7 @@
         flash(p.notice, text);
         return;
       }
+      if (p && p.savingTags && !f.client_id && TAG_ERRORS.indexOf(f.code) >= 0) { tagsSaved(p, text); return; } // issue 15
       if (p && p.ending && !f.client_id) {
         endDone(p);
         if (f.code === 'invalid_outcome' || f.code === 'invalid_tag') { endError(p, text); return; }
@@ -1235,6 +1277,7 @@
     }
   };
   var TRANSFER_ERRORS = ['not_available', 'not_found', 'not_assigned', 'invalid_frame'];
+  var TAG_ERRORS = ['invalid_tag', 'not_assigned', 'not_found', 'invalid_frame', 'internal_error'];
   var transferText = {
     not_available: 'That operator is not available: they are not online or have no room for another chat. Choose someone else.',
     not_found: 'That department or council could not be found. Choose another.',
@@ -1277,6 +1320,7 @@
       chats.forEach(function (p) {
         p.ready = false; p.typingOn = false;
         if (p.ending && !p.ended) endDone(p);
+        tagsSaved(p, 'Not connected. Try again when the console is back online.');
         if (p.transferring) transferDone(p);
       });
       if (e.code === 4401 || e.code === 4403 || e.code === 4404) {
