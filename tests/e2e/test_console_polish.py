@@ -93,6 +93,7 @@ def test_a_canned_reply_inserted_with_slash_fills_its_three_placeholders_and_not
         "Hello Jo $& <b>Bloggs</b>"
     )
     assert panel(alex, jo.id).locator("[data-testid=chat-log] b").count() == 0
+    expect(panel(alex, jo.id).locator(".msg.operator.pending")).to_have_count(0)  # stored
 
     other = panel(alex, nameless.id).locator("[data-testid=reply]")
     other.click()
