@@ -93,6 +93,9 @@ def _defs() -> dict[str, Any]:
                 "links": _array(_obj({"url": STRING, "text": STRING})),
                 "suggestions": {"type": "array", "items": STRING, "maxItems": 3},
                 "safety": BOOLEAN,
+                # A system message: its line and values (chat/system_messages.py).
+                "code": _nullable(STRING),
+                "params": OPEN_OBJECT,
             },
         ),
         "summary": _obj(
@@ -202,13 +205,18 @@ FOLLOWUP_LISTS = {
 
 def _error(optional: dict[str, Any]) -> dict[str, Any]:
     # `retry`: true when the same frame may simply be sent again in a moment (the database
-    # was unavailable), false for a server failure (reliability, docs/reliability.md).
-    return _frame("error", {"code": STRING, "detail": STRING}, {**optional, "retry": BOOLEAN})
+    # was unavailable), false for a server failure (reliability, docs/reliability.md);
+    # `retry_after`: the seconds to wait first (a socket over its frame budget).
+    return _frame(
+        "error",
+        {"code": STRING, "detail": STRING},
+        {**optional, "retry": BOOLEAN, "retry_after": {"type": "number", "minimum": 0}},
+    )
 
 
 def _message_frame(with_conversation: bool) -> dict[str, Any]:
     fields = dict(_defs()["message"]["properties"])
-    optional = ("extra", "answer_key", "links", "suggestions", "safety")
+    optional = ("extra", "answer_key", "links", "suggestions", "safety", "code", "params")
     extra = {name: fields.pop(name) for name in optional}
     if with_conversation:
         fields = {"conversation": _ref("uuid"), **fields}
@@ -293,7 +301,14 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
         ),
         "transferred": _frame(
             "transferred",
-            {"council": _ref("slug_name"), "token": STRING, "websocket": STRING},
+            {
+                "council": _obj(
+                    {"slug": STRING, "name": STRING},
+                    {"brand_colour": STRING, "text_colour": STRING, "logo_url": STRING},
+                ),
+                "token": STRING,
+                "websocket": STRING,
+            },
         ),
         "offline": _frame(
             "offline",

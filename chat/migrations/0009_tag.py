@@ -25,7 +25,7 @@ def give_council_admins_tags(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chat', '0007_message_bot_index_reports'),
+        ('chat', '0008_message_code_params'),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
