@@ -672,7 +672,7 @@ class OperatorConsumer(ChatSocket):
     # Frames a person causes: they count as activity for the council's idle timeout. The
     # console's own timers (followups each minute, resume and sync after reconnecting) do not.
     ACTIVITY_FRAMES = frozenset(
-        {"accept", "message", "end", "typing", "presence", "transfer", "note", "handle"}
+        {"accept", "message", "end", "typing", "presence", "transfer", "note", "handle", "tags"}
     )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
