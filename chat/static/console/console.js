@@ -1259,6 +1259,10 @@
         var body = p && f.client_id && p.outbox && p.outbox.get(f.client_id);
         if (body) setTimeout(function () { send({ type: 'message', conversation: id, client_id: f.client_id, body: body }); }, (f.retry_after || 1) * 1000 + Math.random() * 2000);
         else flash(p ? p.notice : queueNotice, text);
+        if (p && !body && !f.client_id) { // tags not stored (issue 15): the operator tries again
+          tagsSaved(p, text);
+          if (p.endAfterTags) { endDone(p); endError(p, text); }
+        }
         return;
       }
       if (f.id && (followups.missed.has(f.id) || followups.enquiry.has(f.id))) { // a follow-up was refused
