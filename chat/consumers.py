@@ -25,6 +25,7 @@ from chat import frames, groups, selectors
 from chat.actions import followups, lifecycle, messages, notes, presence, transfers
 from chat.errors import ChatError
 from chat.operators import operator_for_session_unsafe
+from chat.payloads import english_frame
 from chat.protocol import client_frame_errors
 from chat.queue import QueueState, queue_position_of
 from chat.tokens import TokenExpired, TokenInvalid, visitor_token_issue, visitor_token_read
@@ -36,6 +37,7 @@ from reliability.frame_rate import FrameBudget
 from reliability.sockets import ResilientSocket
 from reliability.validation import InvalidInput, loads_checked
 from staffauth.sessions import console_session_alive_unsafe
+from widgets.selectors import council_branding
 
 logger = logging.getLogger(__name__)
 
@@ -573,8 +575,9 @@ class VisitorConsumer(ChatSocket):
         netloc = f"{host}:{port}" if port.isdigit() else host
         scheme = "wss" if self.scope.get("scheme") == "wss" else "ws"
         websocket = f"{scheme}://{netloc}/ws/visitor/{self.conversation}/?token={token}"
+        branding = await in_council(self.council, council_branding)
         await self.send_frame(
-            frames.transferred(self.council.slug, self.council.name, token, websocket)
+            frames.transferred(self.council.slug, self.council.name, token, websocket, branding)
         )
 
     async def move_to_new_council(self) -> bool:
@@ -628,6 +631,10 @@ class OperatorConsumer(ChatSocket):
     """/ws/operator/: one operator's console on their council's host."""
 
     audience = "operator"
+
+    def outgoing(self, frame: dict[str, Any]) -> dict[str, Any]:
+        """Staff read system lines in English (the group's frame has the chat's language)."""
+        return english_frame(frame) if frame.get("type") == "message" else frame
 
     handlers = {
         "accept": "on_accept",

@@ -132,6 +132,11 @@ class Message(models.Model):
     # What a kind of message carries beyond its text (an assistant answer's key, links and
     # suggestions; a social message's provider id; an attachment). Part of the wire payload.
     extra = models.JSONField(default=dict, blank=True, db_default={})
+    # A system message's line and its values (chat/system_messages.py): rendered in the chat's
+    # language for the resident, in English for staff; `body` keeps the English rendering.
+    # Empty for every other message.
+    code = models.CharField(max_length=40, blank=True, default="", db_default="")
+    params = models.JSONField(default=dict, blank=True, db_default={})
 
     class Meta:
         ordering = ["conversation", "seq"]

@@ -1,11 +1,13 @@
 """The chat app's personal data, for privacy.registry: transcripts and enquiries.
 
 Transcripts (per conversation): message bodies, message attachments and provider ids
-(`Message.extra`), internal notes, pre-chat answers, the visitor's name and email, the page
-address, the rating comment and the transcript address. Anonymising keeps the rows that
-statistics read: every message row stays (seq, author, times) with an empty body, so message
-counts, first-response and handle times do not change; notes are deleted (no report counts
-them); the conversation keeps council, department, channel, language, times, outcome, rating.
+(`Message.extra`), system lines' params (the names in "Sam joined the chat."), internal
+notes, pre-chat answers, the visitor's name and email, the page address, the rating comment
+and the transcript address. Anonymising keeps the rows that statistics read: every message
+row stays (seq, author, times) with an empty body (and a system line without its code and
+params), so message counts, first-response and handle times do not change; notes are
+deleted (no report counts them); the conversation keeps council, department, channel,
+language, times, outcome, rating.
 
 Enquiries: name, email, phone, message, page address, pre-chat answers and the follow-up
 note are blanked; department, reason, language and times stay.
@@ -210,6 +212,8 @@ def find(subject: Subject, conversation_ids: set[UUID]) -> Found:
                 "author_name": m.author_name,
                 "body": m.body,
                 "extra": m.extra,
+                "code": m.code,
+                "params": m.params,
                 "created_at": _iso(m.created_at),
             }
         )

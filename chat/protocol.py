@@ -93,6 +93,9 @@ def _defs() -> dict[str, Any]:
                 "links": _array(_obj({"url": STRING, "text": STRING})),
                 "suggestions": {"type": "array", "items": STRING, "maxItems": 3},
                 "safety": BOOLEAN,
+                # A system message: its line and values (chat/system_messages.py).
+                "code": _nullable(STRING),
+                "params": OPEN_OBJECT,
             },
         ),
         "summary": _obj(
@@ -211,7 +214,7 @@ def _error(optional: dict[str, Any]) -> dict[str, Any]:
 
 def _message_frame(with_conversation: bool) -> dict[str, Any]:
     fields = dict(_defs()["message"]["properties"])
-    optional = ("extra", "answer_key", "links", "suggestions", "safety")
+    optional = ("extra", "answer_key", "links", "suggestions", "safety", "code", "params")
     extra = {name: fields.pop(name) for name in optional}
     if with_conversation:
         fields = {"conversation": _ref("uuid"), **fields}
@@ -297,7 +300,14 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
         ),
         "transferred": _frame(
             "transferred",
-            {"council": _ref("slug_name"), "token": STRING, "websocket": STRING},
+            {
+                "council": _obj(
+                    {"slug": STRING, "name": STRING},
+                    {"brand_colour": STRING, "text_colour": STRING, "logo_url": STRING},
+                ),
+                "token": STRING,
+                "websocket": STRING,
+            },
         ),
         "offline": _frame(
             "offline",

@@ -34,7 +34,7 @@ from social.demo import seed_social_demo
 from staffauth.demo import DemoTwoFactor, demo_council_sign_in, demo_manager_two_factor
 from widgets.models import OfflineLink, PrechatField, WidgetSettings
 
-WASTE = DemoDepartment("waste", "Waste and recycling", ())
+WASTE = DemoDepartment("waste", "Waste and recycling", (), "Gwastraff ac ailgylchu")
 
 PARTNERSHIP = ("Dorsetforyou", "dorsetforyou", "dorsetforyou.localhost")
 
@@ -191,8 +191,13 @@ def _seed_council_schema(encoded_password: str, *, slug: str, branding: bool) ->
     departments = []
     for position, spec in enumerate((*DEMO_DEPARTMENTS, WASTE)):
         department, _ = Department.objects.get_or_create(
-            slug=spec.slug, defaults={"name": spec.name, "position": position}
+            slug=spec.slug,
+            defaults={"name": spec.name, "name_cy": spec.name_cy, "position": position},
         )
+        if not department.name_cy and department.name == spec.name:
+            # A Welsh name is missing (a department made by onboarding, or by an older demo):
+            # added, never replacing one an admin wrote.
+            Department.objects.filter(pk=department.pk).update(name_cy=spec.name_cy)
         departments.append(department)
         for title, path, _blurb in spec.pages:
             ServicePage.objects.get_or_create(

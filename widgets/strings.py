@@ -8,7 +8,7 @@ in locale/ (Welsh in locale/cy). Placeholders are `{name}` style, filled in by t
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import override, pgettext
 
 
 def _strings() -> dict[str, str]:
@@ -90,6 +90,8 @@ def _strings() -> dict[str, str]:
         "wait_minute": _("about 1 minute"),
         "wait_minutes": _("about {n} minutes"),
         "talking_to": _("You are talking to {name}"),
+        # Welsh "â" before a consonant, "ag" before a vowel: the widget picks (issue 15).
+        "talking_to_vowel": pgettext("a name starting with a vowel", "You are talking to {name}"),
         "an_adviser": _("an adviser"),
         "missed": _("Sorry, no one could answer in time. The council will follow up."),
         "ended": _("Chat ended"),
@@ -108,8 +110,6 @@ def _strings() -> dict[str, str]:
         "empty": _("That message was empty."),
         "end": _("End chat"),
         "new_chat": _("Start a new chat"),
-        "passed_to": _("Your chat was passed to {name}."),
-        "another_council": _("another council"),
         "gone": _("Your previous chat is no longer available. Please start a new chat."),
         "rating_legend": _("How helpful was this chat?"),
         "rating_1": _("1 – not at all helpful"),

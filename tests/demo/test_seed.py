@@ -37,11 +37,12 @@ def test_the_seed_makes_every_council_with_alex_a_council_admin_and_sam_an_opera
         assert not users["alex"].is_superuser
         branding = WidgetSettings.current()
         assert (branding.brand_colour, branding.offer_welsh) == ("#00594f", True)
-        assert {d.slug for d in Department.objects.all()} == {
-            "parking",
-            "highways",
-            "general",
-            "waste",
+        # Each with its Welsh name (issue 15), the one onboarding made (Parking) included.
+        assert {d.slug: d.name_cy for d in Department.objects.all()} == {
+            "parking": "Parcio",
+            "highways": "Priffyrdd",
+            "general": "Ymholiadau cyffredinol",
+            "waste": "Gwastraff ac ailgylchu",
         }
     with schema_context(schema_of("somerset")):
         assert WidgetSettings.current().quick_exit_enabled
@@ -65,7 +66,8 @@ def test_seeding_again_keeps_what_an_admin_changed_and_adds_only_what_is_missing
         branding = WidgetSettings.current()
         branding.brand_colour, branding.greeting, branding.offer_welsh = "#123456", "Hi!", False
         branding.save()
-        Department.objects.filter(slug="parking").update(name="Parking services")
+        Department.objects.filter(slug="parking").update(name="Parking services", name_cy="")
+        Department.objects.filter(slug="highways").update(name_cy="Priffyrdd a ffyrdd")
         Department.objects.filter(slug="waste").delete()
         PrechatField.objects.filter(key="email").update(label="Your email")
         alex = get_user_model().objects.get(username="alex")
@@ -90,7 +92,10 @@ def test_seeding_again_keeps_what_an_admin_changed_and_adds_only_what_is_missing
             "Hi!",
             False,
         )
-        assert Department.objects.get(slug="parking").name == "Parking services"
+        parking = Department.objects.get(slug="parking")
+        assert (parking.name, parking.name_cy) == ("Parking services", "")  # renamed: left
+        assert Department.objects.get(slug="highways").name_cy == "Priffyrdd a ffyrdd"
+        assert Department.objects.get(slug="waste").name_cy == "Gwastraff ac ailgylchu"
         assert Department.objects.filter(slug="waste").exists()  # missing, so made again
         assert PrechatField.objects.get(key="email").label == "Your email"
         alex = get_user_model().objects.get(username="alex")

@@ -774,13 +774,46 @@
   function pendingBubble(p, cid, body) {
     var b = el('div', { class: 'msg operator pending', 'data-client-id': cid }, [
       el('span', { class: 'who', text: me.name }),
-      el('p', { class: 'body', text: body }),
+      linked(body), // links: issue 15
       el('span', { class: 'state', text: 'Sending…' }),
       el('span', { class: 'receipt', 'data-testid': 'receipt' })
     ]);
     p.pending.set(cid, b);
     p.log.appendChild(b); scroll(p);
   }
+  // ---- links in messages (issue 15) ----------------------------------------------------------
+  // Web addresses in operator, canned and assistant messages (and the council's own Facebook
+  // posts) become links, built with DOM APIs (never innerHTML): http(s) only, the full address
+  // as the text, a new tab with rel="noopener noreferrer", "(opens in a new tab)" for screen
+  // readers, trailing punctuation left outside. A resident's addresses stay text here too
+  // (docs/operator-guide.md): a link from outside is copied on purpose, not clicked by habit.
+  // Same rules as the widget (embed.js) and transcripts (chat/links.py).
+  var URLS = /\bhttps?:\/\/[^\s<>"']+/gi, OPENERS = { ')': '(', ']': '[', '}': '{' };
+  function trimUrl(u) {
+    for (;;) {
+      var c = u.charAt(u.length - 1);
+      if (c && ('.,;:!?'.indexOf(c) >= 0 || (OPENERS[c] && u.split(c).length > u.split(OPENERS[c]).length))) u = u.slice(0, -1);
+      else return u;
+    }
+  }
+  function safeHref(u) {
+    try { var x = new URL(u); return (x.protocol === 'https:' || x.protocol === 'http:') && x.hostname ? x.href : null; } catch (e) { return null; }
+  }
+  function linked(text) { // a <p class="body"> of `text` with its safe addresses as links
+    var p = el('p', { class: 'body' }), at = 0, m, s = String(text == null ? '' : text);
+    URLS.lastIndex = 0;
+    while ((m = URLS.exec(s))) {
+      var url = trimUrl(m[0]), href = safeHref(url);
+      if (!href) continue;
+      if (m.index > at) p.appendChild(document.createTextNode(s.slice(at, m.index)));
+      p.appendChild(el('a', { href: href, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'message-link' },
+        [document.createTextNode(url), el('span', { class: 'visually-hidden', text: ' (opens in a new tab)' })]));
+      at = m.index + url.length; URLS.lastIndex = at;
+    }
+    if (at < s.length) p.appendChild(document.createTextNode(s.slice(at)));
+    return p;
+  }
+  // ---- end of links ---------------------------------------------------------------------------
   function scroll(p) { p.log.scrollTop = p.log.scrollHeight; }
   function place(p, node) { p.log.insertBefore(node, p.log.querySelector('.msg.pending')); scroll(p); }
   function render(p, m) {
@@ -795,7 +828,7 @@
       var echo = m.extra && m.extra.echo; // sent from the council's Facebook Page itself
       node = el('div', { class: 'msg ' + (echo ? 'operator echo' : m.author) }, [
         el('span', { class: 'who', text: m.author === 'bot' ? (m.name || 'Assistant') + ' \u00b7 automated assistant' + (m.safety ? ' \u00b7 safety message' : m.answer_key ? ' \u00b7 ' + m.answer_key : ' \u00b7 not sure') : m.name || (m.author === 'visitor' ? p.conv.visitor_name : m.author) }),
-        el('p', { class: 'body', text: m.body }),
+        m.author === 'visitor' ? el('p', { class: 'body', text: m.body }) : linked(m.body), // links: issue 15
         el('span', { class: 'state', text: clock(m.sent_at) }),
         m.author === 'operator' ? el('span', { class: 'receipt', 'data-testid': 'receipt' }) : null
       ]);

@@ -151,8 +151,10 @@
     if (other) langBtn.setAttribute('lang', other);
     var q = c && c.quick_exit;
     exitBtn.hidden = !q; exitBtn.textContent = T('exit');
-    setTitle(); brand(c);
+    setTitle(); brand(looks(c));
   }
+  // The branding to wear: a chat transferred to another council wears that council's (issue 15).
+  function looks(c) { return sess && sess.brand && sess.brand.slug === sess.council ? Object.assign({}, c, sess.brand) : c; }
   function open(focus) {
     panel.hidden = false; launcher.hidden = true; launcher.setAttribute('aria-expanded', 'true');
     if (sess) { sess.open = true; save(); markRead(); } else refresh();
@@ -565,7 +567,8 @@
     } else if (m.author === 'bot') {
       node = botBubble(m, time);
     } else {
-      node = el('div', { class: 'm ' + m.author }, [el('b', { text: m.author === 'visitor' ? T('you') : (m.name || T('council')) }), el('p', { text: m.body }), el('small', { text: time })]);
+      // issue 15: the council's messages show their web addresses as links; a visitor's stay text
+      node = el('div', { class: 'm ' + m.author }, [el('b', { text: m.author === 'visitor' ? T('you') : (m.name || T('council')) }), m.author === 'visitor' ? el('p', { text: m.body }) : linked(m.body), el('small', { text: time })]);
     }
     node.setAttribute('data-seq', m.seq);
     place(node);
@@ -576,9 +579,38 @@
   function safeHref(url) {
     try { var x = new URL(String(url), BASE + '/'); return x.protocol === 'https:' || x.protocol === 'http:' ? x.href : null; } catch (e) { return null; }
   }
+  // ---- links in messages (issue 15) ----------------------------------------------------------
+  // Web addresses in operator, canned and assistant messages become links, built with DOM
+  // APIs (never innerHTML): http(s) only (javascript:, data: and the rest stay text), the full
+  // address as the link's text, opening in a new tab with rel="noopener noreferrer" and
+  // "(opens in a new tab)" for screen readers. Trailing punctuation stays outside. The same
+  // rules as chat/links.py (transcripts) and console.js.
+  var URLS = /\bhttps?:\/\/[^\s<>"']+/gi, OPENERS = { ')': '(', ']': '[', '}': '{' };
+  function trimUrl(u) {
+    for (;;) {
+      var c = u.charAt(u.length - 1);
+      if (c && ('.,;:!?'.indexOf(c) >= 0 || (OPENERS[c] && u.split(c).length > u.split(OPENERS[c]).length))) u = u.slice(0, -1);
+      else return u;
+    }
+  }
+  function linked(text) { // a <p> of `text` with its safe addresses as links
+    var p = el('p'), at = 0, m, s = String(text == null ? '' : text);
+    URLS.lastIndex = 0;
+    while ((m = URLS.exec(s))) {
+      var url = trimUrl(m[0]), href = /^https?:\/\/[^/?#\s]/i.test(url) && safeHref(url);
+      if (!href) continue;
+      if (m.index > at) p.appendChild(document.createTextNode(s.slice(at, m.index)));
+      p.appendChild(el('a', { href: href, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'cc-link' },
+        [document.createTextNode(url), el('span', { class: 'vh', text: ' ' + T('opens_new_tab') })]));
+      at = m.index + url.length; URLS.lastIndex = at;
+    }
+    if (at < s.length) p.appendChild(document.createTextNode(s.slice(at)));
+    return p;
+  }
+  // ---- end of links ---------------------------------------------------------------------------
   function assistantName() { var c = current() || {}; return (c.assistant && c.assistant.name) || T('assistant_label'); }
   function botBubble(m, time) {
-    var kids = [el('b', { text: m.name || assistantName() }), el('span', { class: 'who', text: T('assistant_label') }), el('p', { text: m.body })];
+    var kids = [el('b', { text: m.name || assistantName() }), el('span', { class: 'who', text: T('assistant_label') }), linked(m.body)];
     var links = (m.links || []).map(function (l) {
       var h = safeHref(l && l.url);
       return h ? el('a', { class: 'link', href: h, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'cc-bot-link' }, [document.createTextNode(String(l.text || h)), el('span', { class: 'vh', text: ' ' + T('opens_new_tab') })]) : null;
@@ -670,7 +702,7 @@
   function setStatus(s, op) {
     if (s !== 'queued') queueInfo = null;
     convStatus = s;
-    if (s === 'active') { wasActive = true; statusText = T('talking_to', { name: op || T('an_adviser') }); }
+    if (s === 'active') { wasActive = true; var who = op || T('an_adviser'); statusText = T(/^[aeiouáéíóúàèìòùâêîôûäëïöü]/i.test(who) ? 'talking_to_vowel' : 'talking_to', { name: who }); } // â/ag: issue 15
     if (s === 'bot') { var ac = (current() || {}).assistant; statusText = (ac && ac.disclosure) || T('assistant_disclosure'); }
     if (personBtn) personBtn.hidden = s !== 'bot';
     showStatus();
@@ -831,9 +863,10 @@
         // the chat moved to another council: same socket, but reconnects must use the new token and URL
         if (f.token) sess.token = f.token;
         if (f.websocket) sess.websocket = f.websocket;
-        if (f.council) { sess.council = f.council.slug || sess.council; sess.council_name = f.council.name || sess.council_name; }
+        if (f.council) { sess.council = f.council.slug || sess.council; sess.council_name = f.council.name || sess.council_name; sess.brand = f.council; }
+        // issue 15: the new council's colours and logo come with the frame; the chat's own
+        // system line (in the chat's language) says it was passed on, so no second notice here
         save(); shellText();
-        note(T('passed_to', { name: f.council && f.council.name ? f.council.name : T('another_council') }));
       } else if (f.type === 'error' && f.code === 'conversation_ended') {
         finish();
       } else if (f.type === 'error' && (f.code === 'unavailable' || f.code === 'rate_limited') && f.retry && f.client_id) {
