@@ -55,6 +55,16 @@ SELECT e.id FROM chat_enquiry AS e
 """
 
 
+def due_conversations_sql(plan: RetentionPlan) -> list[tuple[str, list[Any]]]:
+    """(SQL selecting ids, params) of the conversations `expire` would anonymise now, one
+    per department group: for other providers' dry runs (assistant, outbox)."""
+    found = []
+    for cutoff, only, excluding in plan.cutoffs["transcripts"].groups():
+        condition, dept_params = department_filter("c.department_id", only, excluding)
+        found.append((_DUE_CONVERSATIONS.format(departments=condition), [cutoff, *dept_params]))
+    return found
+
+
 def _select(sql: str, params: list[Any]) -> list[UUID]:
     """Every due id, once per run (no locks: each batch locks and re-checks its own)."""
     with connection.cursor() as cursor:

@@ -7,9 +7,9 @@ frame type here is documented in docs/protocol.md and the other way round.
 additionalProperties policy:
 - client → server: `false`. A field the server does not read is refused, so a typo
   (`clientid`) or a client inventing fields is caught rather than silently ignored. These
-  schemas are strict enough to be the input-validation layer: `validate_client_frame`.
-  (Today the consumers themselves still ignore unknown fields; they check types and
-  lengths on their own.)
+  schemas are the input-validation layer: the consumers check every frame against its
+  schema before its handler (`chat.consumers.frame_refusal`) and answer an `error` frame
+  (docs/protocol.md, Error codes); every field has its type, length, enum or bounds here.
 - server → client: `false` on every frame and on every object whose fields we define, so a
   field added to a frame without its schema (and docs) fails the tests. Objects whose
   content is the council's or the visitor's own (`fields`, `routed_by`, `extra`) are open.
@@ -246,7 +246,12 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
             {"tag": {"const": "human_agent"}},
         ),
         "template": _frame(
-            "template", {"conversation": uuid, "client_id": client_id, "template": COUNT}
+            "template",
+            {
+                "conversation": uuid,
+                "client_id": client_id,
+                "template": {"type": "integer", "minimum": 1},
+            },
         ),
         "end": _frame("end", {"conversation": uuid}, {"outcome": _nullable(outcome)}),
         "resume": _frame("resume", {"conversation": uuid}, {"after_seq": COUNT}),

@@ -357,6 +357,29 @@ def transferred_to(conversation_id: UUID) -> int | None:
     return record.other_council_id if record else None
 
 
+def transcript_status(conversation_id: UUID) -> str:
+    """Where the chat's latest transcript request stands: `pending` (recorded in the outbox,
+    not sent yet, retried while it fails), `sent`, `failed` (the outbox gave up) or `none`
+    (never asked for). Call in the council's schema."""
+    from outbox.models import OutboxItem
+
+    latest = (
+        # chat.actions.emails.TRANSCRIPT (reads do not import actions: test_architecture)
+        OutboxItem.objects.filter(kind="transcript_email", ref=str(conversation_id))
+        .order_by("-created_at", "-id")
+        .values_list("sent_at", "given_up_at")
+        .first()
+    )
+    if latest is None:
+        # Sent items are pruned after OUTBOX_KEEP_SENT_DAYS; the chat remembers the send.
+        sent = Conversation.objects.filter(
+            id=conversation_id, transcript_sent_at__isnull=False
+        ).exists()
+        return "sent" if sent else "none"
+    sent_at, given_up_at = latest
+    return "sent" if sent_at else "failed" if given_up_at else "pending"
+
+
 # ---- Tags on conversations (issue 15, point 8) -------------------------------------------
 
 

@@ -124,6 +124,11 @@ def _strings() -> dict[str, str]:
         "transcript_label": _("Email me a copy of this chat (optional)"),
         "transcript_send": _("Email transcript"),
         "transcript_sent": _("We will email a copy of this chat to {email} shortly."),
+        # …then, once the outbox has sent it (the widget asks: GET …/transcript)
+        "transcript_emailed": _("A copy of this chat has been emailed to {email}."),
+        "transcript_failed": _(
+            "Sorry, we could not email a copy of this chat. Please try again later."
+        ),
         "err_send": _("Sorry, that did not work. Please try again."),
         # The council's assistant (issue 14)
         "talk_to_person": _("Talk to a person"),

@@ -820,9 +820,28 @@
         s.transcript = v; if (s === sess) save();
         var done = el('p', { class: 'done', role: 'status', tabindex: '-1', 'data-testid': 'cc-transcript-done', text: T('transcript_sent', { email: v }) });
         box.replaceWith(done); done.focus();
+        transcriptWatch(s, done, v);
       }).catch(function () { btn.disabled = false; showErrors({ __all__: [T('err_send')] }, set, sum, true); });
     });
     return box;
+  }
+  // "We will email it" until the council's outbox has sent it, then "has been emailed" (the
+  // status live region announces the change); asks every few seconds, less often as time
+  // passes, for about a quarter of an hour (the outbox retries a failing send meanwhile).
+  function transcriptWatch(s, done, email) {
+    var asked = 0;
+    var ask = function () {
+      if (!done.isConnected || asked++ > 60) return;
+      fetch(BASE + '/widget/conversations/' + s.conversation + '/transcript', { credentials: 'omit', headers: { Authorization: 'Bearer ' + s.token } })
+        .then(function (r) { return r.ok ? r.json() : {}; })
+        .then(function (j) {
+          if (j.status === 'sent') done.textContent = T('transcript_emailed', { email: email });
+          else if (j.status === 'failed') done.textContent = T('transcript_failed');
+          else setTimeout(ask, Math.min(3000 + asked * 500, 15000));
+        })
+        .catch(function () { setTimeout(ask, 5000); });
+    };
+    setTimeout(ask, 1500);
   }
   function hangup() { if (ws) { var w = ws; ws = null; try { w.close(1000); } catch (e) { /* ignore */ } } }
   function raw(obj) { if (ws && ws.readyState === 1) { ws.send(JSON.stringify(obj)); return true; } return false; }
