@@ -56,7 +56,7 @@ SAFETY_HANDOFF_TEXT = {
 class Reply:
     """What the assistant says to one message, and why (the admin's "try a question")."""
 
-    kind: str  # answer, not_sure, safety, handoff
+    kind: str  # answer, not_sure, safety, handoff, offline (a social channel's offline text)
     body: str
     answer_key: str | None = None
     links: list[dict[str, str]] = field(default_factory=list)
@@ -391,8 +391,12 @@ def bot_chat_start(
     prechat: dict[str, Any] | None = None,
     language: str = "en",
     routed_by: dict[str, Any] | None = None,
+    channel: str = Conversation.Channel.WEB,
+    extra: dict[str, Any] | None = None,
 ) -> tuple[Conversation, Outcome]:
-    """Open a chat with the assistant: the question is seq 1, the answer seq 2."""
+    """Open a chat with the assistant: the question is seq 1, the answer seq 2.
+
+    `channel` and `extra` (the question's own): a chat opened from Messenger or WhatsApp."""
     conversation = bot_conversation_start_unsafe(
         council,
         name=name,
@@ -402,6 +406,8 @@ def bot_chat_start(
         prechat=prechat,
         language=language,
         routed_by=routed_by,
+        channel=channel,
+        extra=extra,
     )
     body = clean_body(message)
     outcome = _respond_locked(council, conversation, body, vocabulary().settings)
@@ -410,12 +416,22 @@ def bot_chat_start(
 
 @transaction.atomic
 def visitor_message(
-    *, council: CouncilRef, conversation_id: UUID, body: Any, client_id: str
+    *,
+    council: CouncilRef,
+    conversation_id: UUID,
+    body: Any,
+    client_id: str,
+    extra: dict[str, Any] | None = None,
 ) -> Outcome:
     """Store a visitor's message (chat.actions.messages.message_create) and, while the assistant
-    has the chat, answer it in the same transaction."""
+    has the chat, answer it in the same transaction. `extra`: the message's own (a social
+    channel's provider time)."""
     stored = message_create(
-        council=council, conversation_id=conversation_id, body=body, client_id=client_id
+        council=council,
+        conversation_id=conversation_id,
+        body=body,
+        client_id=client_id,
+        extra=extra,
     )
     conversation = Conversation.objects.get(id=conversation_id)  # row locked by the insert
     if not stored.created or conversation.status != Conversation.Status.BOT:
@@ -439,6 +455,21 @@ def handoff_request(*, council: CouncilRef, conversation_id: UUID) -> Outcome:
         reply = Reply(kind="handoff", body=HANDOFF_TEXT[language])
         _append_bot_unsafe(council, conversation, reply, name)
     return outcome
+
+
+def offline_message_store_unsafe(
+    council: CouncilRef, conversation_id: UUID, body: str, links: list[dict[str, str]]
+) -> int:
+    """Store, as the assistant's message, what a channel without the widget's offline window
+    (Messenger, WhatsApp) tells a resident who asked for a person when nobody is there; the
+    operator who later opens the chat sees what they were told. Returns its seq.
+
+    Precondition: in a transaction holding the conversation's row lock; status bot.
+    """
+    conversation = _lock(conversation_id)
+    reply = Reply(kind="offline", body=body, links=links[:10], language=conversation.language)
+    name = AssistantSettings.current().text("name", conversation.language)
+    return _append_bot_unsafe(council, conversation, reply, name)
 
 
 def feedback_record(*, council: CouncilRef, conversation_id: UUID, seq: Any, helpful: Any) -> None:

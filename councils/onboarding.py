@@ -60,6 +60,7 @@ ADMIN_APPS = (
     "privacy",
     "staffauth",
     "assistant",
+    "outbox",  # read-only in the admin (outbox/admin.py): counts and retrying failed sends
 )
 # ...and the council's users: add and change operators, see the role groups. Not delete (a
 # leaver is deactivated, so their chats keep their name), and not permissions or superuser

@@ -102,6 +102,17 @@ def prechat_fields(language: str) -> list[dict[str, Any]]:
     ]
 
 
+def council_branding() -> dict[str, str]:
+    """The colours and logo a chat shows under this council's name (a chat transferred to
+    it takes them: `transferred` frame). Call in the council's schema."""
+    branding = WidgetSettings.current()
+    return {
+        "brand_colour": branding.brand_colour,
+        "text_colour": branding.text_colour,
+        "logo_url": branding.logo_url,
+    }
+
+
 def council_widget(
     council: CouncilRef,
     *,

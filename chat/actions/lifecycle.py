@@ -30,9 +30,6 @@ from councils.sites import CouncilRef
 from routing.capacity import lock_load_unsafe
 from routing.models import Department
 
-MISSED_TEXT = "Sorry, no one could answer in time. The council will follow up."
-IDLE_TEXT = "The chat was closed after a long time with no messages."
-
 
 @transaction.atomic
 def conversation_start(
@@ -109,11 +106,13 @@ def conversation_requeue_unsafe(
     council: CouncilRef,
     conversation: Conversation,
     *,
-    visitor_text: str,
+    line: str,
     removed_reason: str,
+    line_params: dict[str, Any] | None = None,
     department: Department | None = None,
 ) -> None:
-    """Put an active chat back at the front of the queue, telling visitor and operator.
+    """Put an active chat back at the front of the queue, telling visitor and operator:
+    `line` and `line_params` are what the chat says (chat/system_messages.py).
 
     Precondition: in a transaction holding the conversation's row lock.
     """
@@ -127,7 +126,7 @@ def conversation_requeue_unsafe(
         conversation.department = department
         fields.append("department")
     conversation.save(update_fields=fields)
-    system_message_unsafe(council, conversation, visitor_text)
+    system_message_unsafe(council, conversation, line, line_params)
     announce_status_on_commit(council, conversation, None)
     if previous_operator_id:
         frames.send_frame_on_commit(
@@ -149,7 +148,7 @@ def conversation_mark_missed_unsafe(council: CouncilRef, conversation: Conversat
     """
     conversation.status = Conversation.Status.MISSED
     conversation.save(update_fields=["status"])
-    system_message_unsafe(council, conversation, MISSED_TEXT)
+    system_message_unsafe(council, conversation, "missed")
     announce_status_on_commit(council, conversation, None)
     frames.send_frame_on_commit(
         groups.queue_group(council.id), frames.queue_remove(str(conversation.id), "missed")
@@ -197,10 +196,13 @@ def conversation_end(
     conversation.outcome = outcome
     conversation.save(update_fields=["status", "ended_at", "ended_by", "outcome"])
     if idle:
-        text = IDLE_TEXT
+        system_message_unsafe(council, conversation, "idle_ended")
+    elif operator is not None:
+        by = {"operator": operator.name}
+        system_message_unsafe(council, conversation, "ended_by_operator", by)
     else:
-        text = f"{operator.name if operator else conversation.visitor.name} ended the chat."
-    system_message_unsafe(council, conversation, text)
+        visitor = conversation.visitor.name
+        system_message_unsafe(council, conversation, "ended_by_visitor", {"visitor": visitor})
     current = operator_display_name(conversation.operator) if conversation.operator else None
     announce_status_on_commit(council, conversation, current)
     if was_queued:

@@ -25,8 +25,6 @@ from chat.models import Conversation
 from councils.sites import CouncilRef
 from routing.models import OperatorPresence, RoutingSettings
 
-BACK_IN_QUEUE = "Sorry for the wait: you're back at the front of the queue for the next adviser."
-
 
 @dataclass(frozen=True)
 class SweepReport:
@@ -48,7 +46,7 @@ def requeue_operator_chats_unsafe(council: CouncilRef, user_id: int, *, reason: 
         if conversation.status != Conversation.Status.ACTIVE:
             continue
         conversation_requeue_unsafe(
-            council, conversation, visitor_text=BACK_IN_QUEUE, removed_reason=reason
+            council, conversation, line="back_in_queue", removed_reason=reason
         )
     return len(ids)
 
@@ -88,7 +86,7 @@ def sweep_council(*, council: CouncilRef, now: datetime | None = None) -> SweepR
     )
     for conversation in unanswered:
         conversation_requeue_unsafe(
-            council, conversation, visitor_text=BACK_IN_QUEUE, removed_reason="unanswered"
+            council, conversation, line="back_in_queue", removed_reason="unanswered"
         )
 
     missed_before = now - timedelta(seconds=routing.missed_after_seconds)

@@ -82,8 +82,12 @@ def transfer_to_department(
     conversation_requeue_unsafe(
         council,
         conversation,
-        visitor_text=f"{operator.name} passed your chat to {department.name}. "
-        "You're at the front of their queue.",
+        line="passed_to_department",
+        line_params={
+            "operator": operator.name,
+            "department": department.name,
+            "department_cy": department.name_cy,
+        },
         removed_reason="transferred",
         department=department,
     )
@@ -145,12 +149,8 @@ def transfer_to_council(
         Message(conversation=moved, **{name: getattr(m, name) for name in copied}) for m in messages
     )
     attachments_place_unsafe(moved.id, attachments)
-    system_message_unsafe(
-        to_council,
-        moved,
-        f"{operator.name} passed your chat to {to_council.name}. "
-        "You're at the front of their queue.",
-    )
+    passed = {"operator": operator.name, "council": to_council.name}
+    system_message_unsafe(to_council, moved, "passed_to_council", passed)
     ConversationTransfer.objects.create(
         conversation_id=moved.id,
         direction="in",

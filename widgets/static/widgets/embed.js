@@ -66,7 +66,10 @@
     '.att{display:block;margin:4px 0}.att img{display:block;max-width:100%;max-height:200px;border:1px solid #b1b4b6;border-radius:4px;background:#fff}' +
     '.attach{display:flex;flex-wrap:wrap;align-items:center;gap:6px;padding:0 12px 8px}.attach .hint{font-size:13px;flex:1;min-width:10em}.attach progress{width:100%}' +
     '.attach .err{flex-basis:100%}' +
-    'table{border-collapse:collapse}th,td{text-align:left;padding:2px 12px 2px 0;font-weight:400}th{font-weight:700}.done{font-weight:700;margin:0}';
+    'table{border-collapse:collapse}th,td{text-align:left;padding:2px 12px 2px 0;font-weight:400}th{font-weight:700}.done{font-weight:700;margin:0}' +
+    // the end-chat confirmation (issue 15, point 8)
+    '.veil{position:absolute;inset:0;z-index:2;background:rgba(11,12,12,.6);display:flex;align-items:center;justify-content:center;padding:16px}' +
+    '.confirm{background:#fff;color:#0b0c0c;border:3px solid #0b0c0c;border-radius:4px;padding:16px;max-width:100%;display:flex;flex-direction:column;gap:10px}.confirm h3{margin:0;font-size:18px;font-weight:700}.confirm p{margin:0}';
 
   function el(tag, attrs, kids) {
     var n = document.createElement(tag);
@@ -154,8 +157,10 @@
     if (other) langBtn.setAttribute('lang', other);
     var q = c && c.quick_exit;
     exitBtn.hidden = !q; exitBtn.textContent = T('exit');
-    setTitle(); brand(c);
+    setTitle(); brand(looks(c));
   }
+  // The branding to wear: a chat transferred to another council wears that council's (issue 15).
+  function looks(c) { return sess && sess.brand && sess.brand.slug === sess.council ? Object.assign({}, c, sess.brand) : c; }
   function open(focus) {
     panel.hidden = false; launcher.hidden = true; launcher.setAttribute('aria-expanded', 'true');
     if (sess) { sess.open = true; save(); markRead(); } else refresh();
@@ -541,18 +546,55 @@
     input.addEventListener('keydown', function (e) { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); } });
     input.addEventListener('input', typing);
     sendBtn.addEventListener('click', send);
-    endBtn.addEventListener('click', function () {
-      var s = sess; raw({ type: 'end' });
+    endBtn.addEventListener('click', function () { confirmEnd(endNow); });
+    function endNow() {
+      var s = sess; if (!s || stopped) return;
+      raw({ type: 'end' });
       post('/widget/conversations/' + s.conversation + '/end', {}, s.token).catch(function () { /* the socket's end frame may have done it */ });
       var w = ws; ws = null; finish(T('you_ended'), true);
       setTimeout(function () { if (w) w.close(1000); }, 500);
-    });
+    }
     (sess.outbox || []).forEach(function (m) { bubble(m.client_id, m.body); });
     open(focus);
     if (focus) input.focus();
     connect();
     if (startOffline) { var so = startOffline; startOffline = null; setTimeout(function () { showChatOffline(so); }, 0); }
   }
+  // ---- end-chat confirmation (issue 15, point 8) ----
+  // A modal dialog over the panel: the rest of the panel is inert, Tab and Shift+Tab stay on
+  // its two buttons, Escape (or "No") cancels and focus goes back to where it was.
+  var confirmVeil = null;
+  function confirmClose(back) {
+    if (!confirmVeil) return;
+    confirmVeil.remove(); confirmVeil = null;
+    [].forEach.call(panel.children, function (n) { n.removeAttribute('inert'); });
+    if (back && back.isConnected && !back.disabled && !back.hidden) back.focus();
+  }
+  function confirmEnd(onYes) {
+    if (confirmVeil || stopped) return;
+    var back = root.activeElement || endBtn;
+    var yes = el('button', { type: 'button', class: 'btn', 'data-testid': 'cc-end-yes', text: T('end_confirm_yes') });
+    var no = el('button', { type: 'button', class: 'btn sec', 'data-testid': 'cc-end-no', text: T('end_confirm_no') });
+    var box = el('div', { class: 'confirm', role: 'alertdialog', 'aria-modal': 'true', 'aria-labelledby': 'cc-end-title',
+      'aria-describedby': 'cc-end-text', 'data-testid': 'cc-end-dialog' }, [
+      el('h3', { id: 'cc-end-title', text: T('end_confirm_title') }),
+      el('p', { id: 'cc-end-text', text: T('end_confirm_text') }),
+      el('div', { class: 'acts' }, [yes, no])]);
+    [].forEach.call(panel.children, function (n) { n.setAttribute('inert', ''); });
+    confirmVeil = el('div', { class: 'veil' }, [box]);
+    panel.appendChild(confirmVeil);
+    yes.addEventListener('click', function () { confirmClose(null); onYes(); });
+    no.addEventListener('click', function () { confirmClose(back); });
+    box.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); confirmClose(back); return; }
+      if (e.key !== 'Tab') return;
+      var first = yes, last = no, at = root.activeElement;
+      if (e.shiftKey && at !== last) { e.preventDefault(); (at === first ? last : first).focus(); }
+      else if (!e.shiftKey && at !== first) { e.preventDefault(); (at === last ? first : last).focus(); }
+    });
+    no.focus(); // the choice that loses nothing
+  }
+  // ---- end of end-chat confirmation ----
   function bubble(cid, text) {
     var meta = el('small', { text: T('sending') });
     var b = el('div', { class: 'm visitor pending', 'data-client-id': cid }, [el('b', { text: T('you') }), el('p', { text: text }), meta]);
@@ -570,7 +612,8 @@
     } else if (m.author === 'bot') {
       node = botBubble(m, time);
     } else {
-      node = el('div', { class: 'm ' + m.author }, [el('b', { text: m.author === 'visitor' ? T('you') : (m.name || T('council')) }), el('p', { text: m.body }), el('small', { text: time })]);
+      // issue 15: the council's messages show their web addresses as links; a visitor's stay text
+      node = el('div', { class: 'm ' + m.author }, [el('b', { text: m.author === 'visitor' ? T('you') : (m.name || T('council')) }), m.author === 'visitor' ? el('p', { text: m.body }) : linked(m.body), el('small', { text: time })]);
     }
     if (m.attachment && m.author !== 'system' && m.author !== 'bot') showAttachment(node, m);
     node.setAttribute('data-seq', m.seq);
@@ -650,9 +693,38 @@
   function safeHref(url) {
     try { var x = new URL(String(url), BASE + '/'); return x.protocol === 'https:' || x.protocol === 'http:' ? x.href : null; } catch (e) { return null; }
   }
+  // ---- links in messages (issue 15) ----------------------------------------------------------
+  // Web addresses in operator, canned and assistant messages become links, built with DOM
+  // APIs (never innerHTML): http(s) only (javascript:, data: and the rest stay text), the full
+  // address as the link's text, opening in a new tab with rel="noopener noreferrer" and
+  // "(opens in a new tab)" for screen readers. Trailing punctuation stays outside. The same
+  // rules as chat/links.py (transcripts) and console.js.
+  var URLS = /\bhttps?:\/\/[^\s<>"']+/gi, OPENERS = { ')': '(', ']': '[', '}': '{' };
+  function trimUrl(u) {
+    for (;;) {
+      var c = u.charAt(u.length - 1);
+      if (c && ('.,;:!?'.indexOf(c) >= 0 || (OPENERS[c] && u.split(c).length > u.split(OPENERS[c]).length))) u = u.slice(0, -1);
+      else return u;
+    }
+  }
+  function linked(text) { // a <p> of `text` with its safe addresses as links
+    var p = el('p'), at = 0, m, s = String(text == null ? '' : text);
+    URLS.lastIndex = 0;
+    while ((m = URLS.exec(s))) {
+      var url = trimUrl(m[0]), href = /^https?:\/\/[^/?#\s]/i.test(url) && safeHref(url);
+      if (!href) continue;
+      if (m.index > at) p.appendChild(document.createTextNode(s.slice(at, m.index)));
+      p.appendChild(el('a', { href: href, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'cc-link' },
+        [document.createTextNode(url), el('span', { class: 'vh', text: ' ' + T('opens_new_tab') })]));
+      at = m.index + url.length; URLS.lastIndex = at;
+    }
+    if (at < s.length) p.appendChild(document.createTextNode(s.slice(at)));
+    return p;
+  }
+  // ---- end of links ---------------------------------------------------------------------------
   function assistantName() { var c = current() || {}; return (c.assistant && c.assistant.name) || T('assistant_label'); }
   function botBubble(m, time) {
-    var kids = [el('b', { text: m.name || assistantName() }), el('span', { class: 'who', text: T('assistant_label') }), el('p', { text: m.body })];
+    var kids = [el('b', { text: m.name || assistantName() }), el('span', { class: 'who', text: T('assistant_label') }), linked(m.body)];
     var links = (m.links || []).map(function (l) {
       var h = safeHref(l && l.url);
       return h ? el('a', { class: 'link', href: h, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'cc-bot-link' }, [document.createTextNode(String(l.text || h)), el('span', { class: 'vh', text: ' ' + T('opens_new_tab') })]) : null;
@@ -744,7 +816,7 @@
   function setStatus(s, op) {
     if (s !== 'queued') queueInfo = null;
     convStatus = s;
-    if (s === 'active') { wasActive = true; statusText = T('talking_to', { name: op || T('an_adviser') }); }
+    if (s === 'active') { wasActive = true; var who = op || T('an_adviser'); statusText = T(/^[aeiouáéíóúàèìòùâêîôûäëïöü]/i.test(who) ? 'talking_to_vowel' : 'talking_to', { name: who }); } // â/ag: issue 15
     if (s === 'bot') { var ac = (current() || {}).assistant; statusText = (ac && ac.disclosure) || T('assistant_disclosure'); }
     if (personBtn) personBtn.hidden = s !== 'bot';
     if (attachBox) attachBox.hidden = s !== 'queued' && s !== 'active';
@@ -758,6 +830,7 @@
   // The end of a chat: rating and transcript (when the council offers them), then a new chat.
   function finish(why, mine) {
     if (stopped && foot.querySelector('.again')) return;
+    confirmClose(null); // the chat ended while the resident was being asked
     var refocus = mine || body.contains(root.activeElement) || root.activeElement === endBtn || root.activeElement === input;
     stopTyping(); stopped = true; clearTimeout(timer);
     if (sess) { sess.ended = true; save(); }
@@ -823,9 +896,28 @@
         s.transcript = v; if (s === sess) save();
         var done = el('p', { class: 'done', role: 'status', tabindex: '-1', 'data-testid': 'cc-transcript-done', text: T('transcript_sent', { email: v }) });
         box.replaceWith(done); done.focus();
+        transcriptWatch(s, done, v);
       }).catch(function () { btn.disabled = false; showErrors({ __all__: [T('err_send')] }, set, sum, true); });
     });
     return box;
+  }
+  // "We will email it" until the council's outbox has sent it, then "has been emailed" (the
+  // status live region announces the change); asks every few seconds, less often as time
+  // passes, for about a quarter of an hour (the outbox retries a failing send meanwhile).
+  function transcriptWatch(s, done, email) {
+    var asked = 0;
+    var ask = function () {
+      if (!done.isConnected || asked++ > 60) return;
+      fetch(BASE + '/widget/conversations/' + s.conversation + '/transcript', { credentials: 'omit', headers: { Authorization: 'Bearer ' + s.token } })
+        .then(function (r) { return r.ok ? r.json() : {}; })
+        .then(function (j) {
+          if (j.status === 'sent') done.textContent = T('transcript_emailed', { email: email });
+          else if (j.status === 'failed') done.textContent = T('transcript_failed');
+          else setTimeout(ask, Math.min(3000 + asked * 500, 15000));
+        })
+        .catch(function () { setTimeout(ask, 5000); });
+    };
+    setTimeout(ask, 1500);
   }
   function hangup() { if (ws) { var w = ws; ws = null; try { w.close(1000); } catch (e) { /* ignore */ } } }
   function raw(obj) { if (ws && ws.readyState === 1) { ws.send(JSON.stringify(obj)); return true; } return false; }
@@ -888,9 +980,10 @@
         // the chat moved to another council: same socket, but reconnects must use the new token and URL
         if (f.token) sess.token = f.token;
         if (f.websocket) sess.websocket = f.websocket;
-        if (f.council) { sess.council = f.council.slug || sess.council; sess.council_name = f.council.name || sess.council_name; }
+        if (f.council) { sess.council = f.council.slug || sess.council; sess.council_name = f.council.name || sess.council_name; sess.brand = f.council; }
+        // issue 15: the new council's colours and logo come with the frame; the chat's own
+        // system line (in the chat's language) says it was passed on, so no second notice here
         save(); shellText();
-        note(T('passed_to', { name: f.council && f.council.name ? f.council.name : T('another_council') }));
       } else if (f.type === 'error' && f.code === 'conversation_ended') {
         finish();
       } else if (f.type === 'error' && (f.code === 'unavailable' || f.code === 'rate_limited') && f.retry && f.client_id) {
