@@ -111,3 +111,39 @@ SVG_WITH_SCRIPT = (
     b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
     b"<script>alert(document.domain)</script></svg>\n"
 )
+
+
+def pdf_with_javascript_in_an_object_stream() -> bytes:
+    """JavaScript that only a parser sees: the action is inside a compressed object stream
+    (PDF 1.5), so its names never appear in the raw bytes."""
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+        "<< /Type /Action /S /JavaScript /JS (app.alert\\(1\\)) >>",
+    ]
+    bodies, offsets, at = [], [], 0
+    for body in objects:
+        offsets.append(at)
+        bodies.append(body + "\n")
+        at += len(body) + 1
+    header = " ".join(f"{n} {off}" for n, off in zip(range(1, 5), offsets, strict=True)) + "\n"
+    packed = zlib.compress((header + "".join(bodies)).encode("latin-1"))
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    stream_at = len(out)
+    out += (
+        f"5 0 obj\n<< /Type /ObjStm /N 4 /First {len(header)} /Filter /FlateDecode"
+        f" /Length {len(packed)} >>\nstream\n"
+    ).encode()
+    out += packed + b"\nendstream\nendobj\n"
+    xref_at = len(out)
+    rows = [struct.pack(">BIH", 0, 0, 65535)]
+    rows += [struct.pack(">BIH", 2, 5, index) for index in range(4)]
+    rows += [struct.pack(">BIH", 1, stream_at, 0), struct.pack(">BIH", 1, xref_at, 0)]
+    table = b"".join(rows)
+    out += (
+        f"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length {len(table)} >>\nstream\n"
+    ).encode()
+    out += table + b"\nendstream\nendobj\n"
+    out += f"startxref\n{xref_at}\n%%EOF\n".encode()
+    return bytes(out)

@@ -129,6 +129,13 @@ BAD_FILES = [
         "pdf_active_content",
     ),
     (
+        "a pdf with javascript inside a compressed object stream",
+        files.pdf_with_javascript_in_an_object_stream,
+        "letter.pdf",
+        415,
+        "pdf_active_content",
+    ),
+    (
         "a pdf with an embedded file",
         files.pdf_with_embedded_file,
         "letter.pdf",
