@@ -20,7 +20,12 @@ from assistant.models import AssistantSettings, KnowledgeEntry, Turn
 from assistant.text import asks_for_person, safety_trigger, trigger_list
 from chat import frames
 from chat.actions.assistant import bot_conversation_start_unsafe, conversation_handoff_unsafe
-from chat.actions.messages import clean_body, message_create, message_store_unsafe
+from chat.actions.messages import (
+    StoredMessage,
+    clean_body,
+    message_create,
+    message_store_unsafe,
+)
 from chat.errors import ChatError
 from chat.models import Conversation, Message
 from councils.sites import CouncilRef
@@ -222,9 +227,9 @@ def _lock(conversation_id: UUID) -> Conversation:
 
 def _append_bot_unsafe(
     council: CouncilRef, conversation: Conversation, reply: Reply, name: str
-) -> int:
+) -> StoredMessage:
     """Store the assistant's message with the next seq (the one message writer, with its
-    `extra`) and announce it after commit; returns its seq.
+    `extra`) and announce it after commit; returns it (its payload is the frame's).
 
     Precondition: in a transaction holding the conversation's row lock.
     """
@@ -237,7 +242,7 @@ def _append_bot_unsafe(
         extra=reply.extra,
     )
     conversation.last_seq = stored.seq
-    return stored.seq
+    return stored
 
 
 @dataclass(frozen=True)
@@ -257,6 +262,9 @@ class Outcome:
     stored: Any = None
     reply: Reply | None = None
     offline: Offline | None = None
+    # The assistant's messages of this turn (payloads, in seq order): the visitor's socket
+    # sends them at once, without waiting for the channel layer to bring them back.
+    said: tuple[dict[str, Any], ...] = ()
 
 
 def offline_frame(council: CouncilRef, department: Department | None, language: str, refusal):
@@ -359,10 +367,10 @@ def _respond_locked(
         if outcome.offline is None:
             _append_bot_unsafe(council, conversation, reply, name)
         return Outcome(status=outcome.status, reply=reply, offline=outcome.offline)
-    seq = _append_bot_unsafe(council, conversation, reply, name)
+    answer = _append_bot_unsafe(council, conversation, reply, name)
     Turn.objects.create(
         conversation=conversation,
-        seq=seq,
+        seq=answer.seq,
         kind=reply.kind,
         question=question,
         language=language,
@@ -376,8 +384,8 @@ def _respond_locked(
         if outcome.offline is None:
             handing = Reply(kind="handoff", body=SAFETY_HANDOFF_TEXT[language])
             _append_bot_unsafe(council, conversation, handing, name)
-        return Outcome(status=outcome.status, reply=reply)
-    return Outcome(status=conversation.status, reply=reply)
+        return Outcome(status=outcome.status, reply=reply, said=(answer.payload,))
+    return Outcome(status=conversation.status, reply=reply, said=(answer.payload,))
 
 
 @transaction.atomic
@@ -438,7 +446,11 @@ def visitor_message(
         return Outcome(status=conversation.status, stored=stored)
     outcome = _respond_locked(council, conversation, stored.payload["body"], vocabulary().settings)
     return Outcome(
-        status=outcome.status, stored=stored, reply=outcome.reply, offline=outcome.offline
+        status=outcome.status,
+        stored=stored,
+        reply=outcome.reply,
+        offline=outcome.offline,
+        said=outcome.said,
     )
 
 
@@ -469,7 +481,7 @@ def offline_message_store_unsafe(
     conversation = _lock(conversation_id)
     reply = Reply(kind="offline", body=body, links=links[:10], language=conversation.language)
     name = AssistantSettings.current().text("name", conversation.language)
-    return _append_bot_unsafe(council, conversation, reply, name)
+    return _append_bot_unsafe(council, conversation, reply, name).seq
 
 
 def feedback_record(*, council: CouncilRef, conversation_id: UUID, seq: Any, helpful: Any) -> None:

@@ -526,6 +526,12 @@ class VisitorConsumer(ChatSocket):
             client_id=client_id,
         )
         await self.send_frame(frames.ack(client_id, outcome.stored.seq))
+        if outcome.said:
+            # The assistant's answer goes straight back on this socket (the group's copies
+            # are skipped by seq): no channel-layer hop, and it arrives while Redis is away.
+            await self.deliver(frames.message(outcome.stored.payload))
+            for payload in outcome.said:
+                await self.deliver(frames.message(payload))
         if outcome.offline is not None:
             await self.send_frame(outcome.offline.frame)
 
