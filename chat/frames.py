@@ -223,6 +223,11 @@ def signed_out(reason: str) -> Frame:
     return {"type": "signed_out", "reason": reason}
 
 
+def tags(conversation: str, tag_rows: list[dict[str, str]]) -> Frame:
+    """The tags now on a conversation (issue 15, point 8): operators only."""
+    return {"type": "tags", "conversation": conversation, "tags": tag_rows}
+
+
 # ---- Supervisor socket (issue 15) ----------------------------------------------------
 
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 
+from attachments.links import wire as attachment_wire
 from chat import system_messages
 from chat.models import Conversation, Enquiry, Message
 
@@ -12,7 +13,9 @@ def message_payload(message: Message, language: str = "en") -> dict[str, Any]:
     """A stored message on the wire. `extra` (what a kind of message carries beyond its
     text: an assistant answer's links, an attachment) is present only when not empty, so
     plain messages keep their shape. An assistant message also carries its `answer_key`,
-    `links`, `suggestions` and `safety` at the top level (docs/protocol.md, Assistant).
+    `links`, `suggestions` and `safety` at the top level (docs/protocol.md, Assistant), and
+    a message carrying a photo or PDF its `attachment` (the operators' link; the visitor's
+    socket swaps in the resident's own: attachments/links.py).
 
     A system message carries its `code` and `params` (chat/system_messages.py) and its
     `body` rendered in `language`, the chat's (`system_body`)."""
@@ -28,8 +31,12 @@ def message_payload(message: Message, language: str = "en") -> dict[str, Any]:
     if message.author == Message.Author.SYSTEM:
         payload["code"] = message.code or None
         payload["params"] = message.params or {}
-    if message.extra:
-        payload["extra"] = message.extra
+    extra = message.extra or {}
+    if "attachment" in extra:  # issue 15: a photo or PDF (docs/attachments.md)
+        payload["attachment"] = attachment_wire(extra["attachment"])
+        extra = {key: value for key, value in extra.items() if key != "attachment"}
+    if extra:
+        payload["extra"] = extra
     if message.author == Message.Author.BOT:  # the assistant's answer (docs/assistant.md)
         extra = message.extra or {}
         payload["answer_key"] = extra.get("answer_key")

@@ -23,6 +23,7 @@ from chat.models import (
     Enquiry,
     Message,
     Note,
+    Tag,
 )
 from chat.payloads import (
     conversation_payload,
@@ -223,6 +224,7 @@ def console_context(user_id: int, council) -> dict[str, Any]:
         "outcomes": [
             {"value": value, "label": str(label)} for value, label in Conversation.Outcome.choices
         ],
+        "tags": tag_list(),  # issue 15, point 8
     }
 
 
@@ -293,7 +295,12 @@ def earlier_conversations(conversation_id: UUID) -> tuple[str, list[dict[str, An
 def conversation_context(conversation_id: UUID) -> dict[str, Any]:
     """What the console shows beside a chat: earlier chats and the internal notes."""
     email, earlier = earlier_conversations(conversation_id)
-    return {"visitor_email": email, "earlier": earlier, "notes": note_list(conversation_id)}
+    return {
+        "visitor_email": email,
+        "earlier": earlier,
+        "notes": note_list(conversation_id),
+        "tags": conversation_tags(conversation_id),  # issue 15, point 8
+    }
 
 
 def canned_list() -> list[dict[str, Any]]:
@@ -357,3 +364,44 @@ def transferred_to(conversation_id: UUID) -> int | None:
         .first()
     )
     return record.other_council_id if record else None
+
+
+def transcript_status(conversation_id: UUID) -> str:
+    """Where the chat's latest transcript request stands: `pending` (recorded in the outbox,
+    not sent yet, retried while it fails), `sent`, `failed` (the outbox gave up) or `none`
+    (never asked for). Call in the council's schema."""
+    from outbox.models import OutboxItem
+
+    latest = (
+        # chat.actions.emails.TRANSCRIPT (reads do not import actions: test_architecture)
+        OutboxItem.objects.filter(kind="transcript_email", ref=str(conversation_id))
+        .order_by("-created_at", "-id")
+        .values_list("sent_at", "given_up_at")
+        .first()
+    )
+    if latest is None:
+        # Sent items are pruned after OUTBOX_KEEP_SENT_DAYS; the chat remembers the send.
+        sent = Conversation.objects.filter(
+            id=conversation_id, transcript_sent_at__isnull=False
+        ).exists()
+        return "sent" if sent else "none"
+    sent_at, given_up_at = latest
+    return "sent" if sent_at else "failed" if given_up_at else "pending"
+
+
+# ---- Tags on conversations (issue 15, point 8) -------------------------------------------
+
+
+def tag_list() -> list[dict[str, str]]:
+    """The council's tags, in the admin's order: what the console offers."""
+    return [{"slug": slug, "name": name} for slug, name in Tag.objects.values_list("slug", "name")]
+
+
+def conversation_tags(conversation_id: UUID) -> list[dict[str, str]]:
+    """The tags on one conversation, in the council's order."""
+    return [
+        {"slug": slug, "name": name}
+        for slug, name in Tag.objects.filter(conversations=conversation_id).values_list(
+            "slug", "name"
+        )
+    ]

@@ -22,6 +22,8 @@ urlpatterns = [
     path("console/", console, name="console"),
     path("console/supervisor/", supervisor, name="supervisor"),
     path("console/profile/", profile, name="console-profile"),
+    # Photos and PDFs in chats: operators' uploads and downloads (docs/attachments.md).
+    path("console/", include("attachments.console_urls")),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("widget/", include("widgets.urls")),

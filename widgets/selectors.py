@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import override
 
 from assistant.selectors import assistant_takes_chat, assistant_widget
+from attachments.selectors import attachments_widget
 from councils.local_cache import ExpiringCache
 from councils.partnership_routing import partnership_rules
 from councils.sites import CouncilRef, Site
@@ -164,6 +165,8 @@ def council_widget(
             "department": department.slug if department else None,
             "availability": availability(department, language),
             "assistant": assistant_widget(language),
+            # Photos and PDFs residents may send (None: not offered), issue 15.
+            "attachments": attachments_widget(),
         }
 
 
