@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 
 from chat.models import Conversation
 from chat.payloads import operator_display_name
-from routing.models import OperatorPresence, RoutingSettings, fresh_since
+from routing.models import ConsoleSocket, OperatorPresence, RoutingSettings, socket_live_since
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,16 @@ def operator_loads() -> list[dict]:
         .annotate(active=Count("conversations", filter=Q(conversations__status="active")))
         .order_by("first_name", "username")
     )
-    since = fresh_since()
+    # Shown as they are only with a live console (issue 15); otherwise offline.
+    connected = set(
+        ConsoleSocket.objects.filter(beat_at__gte=socket_live_since()).values_list(
+            "user_id", flat=True
+        )
+    )
     rows = []
     for user in users:
         presence = getattr(user, "presence", None)
-        live = presence is not None and presence.last_seen and presence.last_seen >= since
+        live = presence is not None and user.id in connected
         status = presence.status if presence is not None and live else "offline"
         rows.append(
             {

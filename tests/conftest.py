@@ -230,14 +230,19 @@ def put_online(council: CouncilRef, username: str = "duty", **presence) -> int:
     """An operator whose console is open right now (fresh presence); returns the user id."""
     from django.utils import timezone
 
-    from routing.models import OperatorPresence
+    from routing.models import ConsoleSocket, OperatorPresence
     from tests.factories import operator_in
 
     operator = operator_in(council, username)
     with schema_context(council.schema_name):
-        OperatorPresence.objects.update_or_create(
+        row, _ = OperatorPresence.objects.update_or_create(
             user_id=operator.id,
             defaults={"status": "online", "last_seen": timezone.now(), **presence},
+        )
+        # A console socket as the consumer writes it (issue 15: no live socket, no chats).
+        ConsoleSocket.objects.update_or_create(
+            channel_name=f"test-console-{operator.id}",
+            defaults={"user_id": operator.id, "beat_at": row.last_seen or timezone.now()},
         )
     return operator.id
 
