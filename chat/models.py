@@ -278,6 +278,7 @@ class Enquiry(models.Model):
         CLOSED = "closed", "Outside opening hours"
         NO_OPERATOR = "no_operator_online", "Nobody online"
         QUEUE_FULL = "queue_full", "Queue full"
+        MISSED = "missed", "Chat missed (left after no one answered)"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=100)
