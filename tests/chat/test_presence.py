@@ -190,6 +190,7 @@ async def test_the_operator_sees_the_residents_page_open_hidden_and_gone(council
     await console.disconnect()
 
 
+@pytest.mark.invalid_frames  # refused frames on purpose (tests/protocol.py)
 async def test_a_bad_page_state_is_refused_with_an_error_frame(councils):
     chat = await sync_to_async(chat_in)(councils.alpha)
     visitor = await joined_visitor(chat)

@@ -10,6 +10,7 @@ keeping every connection open: the network failing under open sockets.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -70,10 +71,8 @@ class FreezableRelay:
         finally:
             if not self.frozen.is_set():
                 for s in (source, sink):
-                    try:
+                    with contextlib.suppress(OSError):
                         s.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
 
     def freeze(self) -> None:
         self.frozen.set()
@@ -170,7 +169,7 @@ def test_a_chat_held_by_an_operator_who_left_never_names_them(
     councils, daphne_server, browser, two_operators
 ):
     alpha = councils.alpha
-    ann, bob = two_operators
+    ann, _bob = two_operators
     ann_console = console_for(browser, daphne_server, HOST, "ann")
     poll_until(lambda: live_consoles(alpha) == {ann.id}, "ann's console live")
     chat = chat_in(alpha, name="Resident One")
@@ -206,7 +205,7 @@ def test_a_missed_chat_without_contact_details_offers_the_contact_form_and_takes
     councils, daphne_server, browser, two_operators
 ):
     alpha = councils.alpha
-    ann, _bob = two_operators
+    _ann, _bob = two_operators
     set_routing(alpha, assignment_strategy="manual", missed_after_seconds=30)
     widget_settings_in(alpha, offline_mode="hours")
     console_for(browser, daphne_server, HOST, "ann")  # someone is online: the chat queues

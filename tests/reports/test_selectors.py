@@ -138,3 +138,24 @@ def test_the_partnership_report_aggregates_member_councils_only(councils):
         ("Alpha Council", 9, 6), ("Beta Council", 1, 1),
     ]  # fmt: skip
     assert (total["offered"], total["answered"], total["wait_p50"]) == (10, 7, 45.0)
+
+
+def test_chats_ended_by_the_resident_or_the_system_count_under_their_own_outcome(councils):
+    from django.utils import timezone
+
+    from chat.actions.lifecycle import conversation_end
+    from reports.selectors import Period
+    from tests.factories import chat_in
+
+    alpha = councils.alpha
+    left, fled, idle = chat_in(alpha), chat_in(alpha), chat_in(alpha)
+    with schema_context(alpha.schema_name):
+        conversation_end(council=alpha, conversation_id=left.id)
+        conversation_end(council=alpha, conversation_id=fled.id, quick_exit=True)
+        conversation_end(council=alpha, conversation_id=idle.id, idle=True)
+        today = timezone.localdate()
+        report = council_report(Period(today, today))
+    assert sorted((r["label"], r["chats"]) for r in report.outcomes) == [
+        ("Closed after no messages", 1), ("Ended by the resident", 1),
+        ("Resident used quick exit", 1),
+    ]  # fmt: skip
