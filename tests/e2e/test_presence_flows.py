@@ -91,6 +91,16 @@ class Server:
         return f"http://{host}:{self.port}{path}"
 
 
+def new_chat(council, name: str):
+    """A resident's chat, dispatched as the widget's start does (assignment after commit)."""
+    from chat.actions.assignment import dispatch_queue
+
+    chat = chat_in(council, name=name)
+    with schema_context(council.schema_name):
+        dispatch_queue(council=council)
+    return chat
+
+
 def live_consoles(council) -> set[int]:
     with schema_context(council.schema_name):
         return set(ConsoleSocket.objects.values_list("user_id", flat=True))
@@ -153,7 +163,7 @@ def test_a_departed_operator_gets_no_chats_and_no_resident_sees_their_name(
         # Out of assignment as soon as the server knows (a silent one within 10 s).
         poll_until(lambda: live_consoles(alpha) == {bob.id}, "ann out of assignment", timeout=15)
 
-        chats = [chat_in(alpha, name=f"Resident {n}") for n in range(3)]
+        chats = [new_chat(alpha, f"Resident {n}") for n in range(3)]
         residents = [Visitor(browser, daphne_server, chat) for chat in chats]
         poll_until(lambda: None not in operators_of(alpha, chats), "the chats to be assigned")
         assert operators_of(alpha, chats) == [bob.id] * 3
@@ -172,7 +182,7 @@ def test_a_chat_held_by_an_operator_who_left_never_names_them(
     ann, _bob = two_operators
     ann_console = console_for(browser, daphne_server, HOST, "ann")
     poll_until(lambda: live_consoles(alpha) == {ann.id}, "ann's console live")
-    chat = chat_in(alpha, name="Resident One")
+    chat = new_chat(alpha, "Resident One")
     poll_until(lambda: operators_of(alpha, [chat]) == [ann.id], "the chat to go to ann")
     resident = Visitor(browser, daphne_server, chat)
     ann_console.context.close()
@@ -189,7 +199,7 @@ def test_the_console_shows_the_residents_page_open_hidden_and_gone(
     ann, _bob = two_operators
     console = console_for(browser, daphne_server, HOST, "ann")
     poll_until(lambda: live_consoles(alpha) == {ann.id}, "ann's console live")
-    chat = chat_in(alpha, name="Resident Away")
+    chat = new_chat(alpha, "Resident Away")
     resident = Visitor(browser, daphne_server, chat)
     presence = console.locator("[data-testid=visitor-presence]")
     expect(presence).to_have_attribute("data-state", "open", timeout=10000)
@@ -254,3 +264,55 @@ def _started(council, conversation):
 
     token = visitor_token_issue(council_id=council.id, conversation_id=conversation.id)
     return StartedChat(council=council, id=conversation.id, token=token)
+
+
+def widget_chat(browser, server, question: str):
+    page = browser.new_context(viewport={"width": 1024, "height": 768}).new_page()
+    page.goto(server.url(HOST, "/"))
+    page.click("[data-testid=cc-launcher]")
+    page.fill("[data-testid=cc-name]", "Jo")
+    page.fill("[data-testid=cc-question]", question)
+    page.click("[data-testid=cc-start]")
+    expect(page.locator("[data-testid=cc-log]")).to_contain_text(question)
+    return page
+
+
+def test_the_widget_says_the_adviser_has_dropped_without_their_name_until_they_return(
+    councils, daphne_server, browser, two_operators
+):
+    alpha = councils.alpha
+    ann, _bob = two_operators
+    console = console_for(browser, daphne_server, HOST, "ann")
+    page = widget_chat(browser, daphne_server, "Where is my permit?")
+    status = page.locator("[data-testid=cc-status]")
+    expect(status).to_have_text("You are talking to Ann Absent", timeout=10000)
+    console.context.close()
+    expect(status).to_contain_text("connection has dropped")
+    expect(status).not_to_contain_text("Ann")
+    assert axe_violations(page) == [], "widget: adviser away"
+    console_for(browser, daphne_server, HOST, "ann")  # back within the grace period
+    expect(status).to_have_text("You are talking to Ann Absent", timeout=10000)
+    assert live_consoles(alpha) == {ann.id}
+
+
+def test_a_message_to_a_chat_the_server_has_closed_is_refused_and_the_widget_says_why(
+    councils, daphne_server, browser, two_operators
+):
+    alpha = councils.alpha
+    console_for(browser, daphne_server, HOST, "ann")
+    page = widget_chat(browser, daphne_server, "Can I get a new bin?")
+    with schema_context(alpha.schema_name):  # ended where the widget did not hear of it
+        Conversation.objects.update(status="ended", ended_at=timezone.now())
+    page.fill("[data-testid=cc-input]", "A green one please")
+    page.click("[data-testid=cc-send]")
+    closed = page.locator("[data-testid=cc-closed]")
+    expect(closed).to_contain_text("your message was not sent")
+    expect(page.locator("[data-testid=cc-new]")).to_be_visible()
+    assert axe_violations(page) == [], "widget: chat closed"
+    page.click("[data-testid=cc-closed-contact]")
+    expect(page.locator("[data-testid=cc-closed-message]")).to_have_value(
+        "Can I get a new bin?\nA green one please"
+    )
+    with schema_context(alpha.schema_name):
+        bodies = list(Conversation.objects.get().messages.values_list("body", flat=True))
+    assert "A green one please" not in bodies

@@ -708,6 +708,7 @@
   function closedOffer(title, why, reason, kept) {
     if (body.querySelector('[data-testid="cc-closed"]')) return;
     finish(null, false, true);
+    Object.keys(pending).forEach(function (k) { pending[k].classList.remove('pending'); drop(k); delete pending[k]; }); // shown as "Not sent"
     statusLine.textContent = why;
     var box = el('div', { class: 'after', 'data-testid': 'cc-closed' });
     var head = el('h3', { tabindex: '-1', text: title });
