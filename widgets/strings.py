@@ -106,8 +106,8 @@ def _strings() -> dict[str, str]:
             "Sorry, no one could answer in time. Leave your contact details below and the "
             "council will get back to you. What you wrote is kept."
         ),
-        "closed_title": _("This chat has ended"),
-        "closed": _(
+        "chat_closed_title": _("This chat has ended"),
+        "chat_closed": _(
             "This chat has ended, so your message was not sent. Start a new chat, or leave a "
             "message for the council."
         ),

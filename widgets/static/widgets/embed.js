@@ -701,7 +701,7 @@
     var refused = cid && (sess.outbox || []).filter(function (m) { return m.client_id === cid; })[0];
     var kept = typedSoFar(refused ? refused.body : '');
     if (convStatus === 'missed') closedOffer(T('missed_title'), T('missed_no_contact'), 'missed', kept);
-    else closedOffer(T('closed_title'), T('closed'), 'closed', kept);
+    else closedOffer(T('chat_closed_title'), T('chat_closed'), 'closed', kept);
   }
   // The chat takes no more messages: say why, then the contact form (with what was typed) and
   // a new chat.
