@@ -44,6 +44,9 @@ CLIENT_ID_MAX = 64
 CLOSE_UNAVAILABLE = 4503
 CLOSE_SERVER_ERROR = 4500
 RETRYABLE = (OperationalError, InterfaceError)
+# The server's own `pong` to a console that pings (issue 15), so its pings never depend on
+# the browser's timers alone.
+KEEPALIVE_SECONDS = 3.0
 # What an error frame may echo back, per socket (chat/protocol.py's error schemas).
 ECHO_FIELDS = {"visitor": ("client_id",), "operator": ("conversation", "client_id", "id")}
 
@@ -708,12 +711,19 @@ class OperatorConsumer(ChatSocket):
         await self.send_frame(frames.pong())
 
     async def watch_pings(self) -> None:
+        """Close a silent console; and once it pings, send it `pong` every few seconds unasked,
+        so a background tab (whose timers the browser may throttle to once a minute) pings
+        back from its message handler."""
         loop = asyncio.get_running_loop()
-        self.heard_at = loop.time()
+        self.heard_at = sent_at = loop.time()
         timeout = settings.OPERATOR_PING_TIMEOUT_SECONDS
         while True:
-            await asyncio.sleep(min(1.0, timeout / 4))
-            if self.pinging and loop.time() - self.heard_at > timeout:
+            await asyncio.sleep(min(0.5, timeout / 4))
+            now = loop.time()
+            if self.pinging and now - sent_at >= KEEPALIVE_SECONDS:
+                sent_at = now
+                await self.send_frame(frames.pong())
+            if self.pinging and now - self.heard_at > timeout:
                 logger.info("console silent for %.0f s: closed", timeout)
                 await self.cleanup()  # out of assignment now, whether or not the close arrives
                 await self.close(code=4408)

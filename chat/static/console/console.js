@@ -1202,6 +1202,7 @@
     sock.onmessage = function (e) {
       if (sock !== ws) return;
       lastHeard = Date.now();
+      if (lastHeard - lastPing >= PING_MS && send({ type: 'ping' })) lastPing = lastHeard;
       var f; try { f = JSON.parse(e.data); } catch (x) { return; }
       var h = f && handlers[f.type];
       if (h) h(f);
@@ -1244,9 +1245,12 @@
   window.addEventListener('online', function () { if (!ws && !stopped) { tries = 0; connect(); } });
   // ---- silent outages (issue 15) ----------------------------------------------------------
   // Ping every PING_MS; the server answers `pong` and closes a console silent for 10 s. A socket
-  // that hears nothing (not even a pong) for SILENT_MS is taken as dead: say so and reconnect.
-  var PING_MS = 3000, SILENT_MS = 8000, lastHeard = 0;
-  setInterval(function () {
+  // that hears nothing (not even a pong) for SILENT_MS is taken as dead: say so and reconnect
+  // (so both sides notice a silent outage within 10 s).
+  var PING_MS = 3000, SILENT_MS = 8000, lastHeard = 0, lastPing = 0;
+  // The server also sends `pong` every 3 s unasked, and each frame that arrives triggers the
+  // next ping: a background tab's timers may be throttled to once a minute, its events are not.
+  setInterval(function () { // checked every second, so silence is noticed within 9 s
     if (!ws || stopped) return;
     if (ws.readyState === WebSocket.CONNECTING && Date.now() - lastHeard > 2 * SILENT_MS) {
       var stuck = ws; ws = null; try { stuck.close(); } catch (e) { /* never opened */ }
@@ -1261,8 +1265,8 @@
       tries = 0; retry();
       return;
     }
-    send({ type: 'ping' });
-  }, PING_MS);
+    if (Date.now() - lastPing >= PING_MS && send({ type: 'ping' })) lastPing = Date.now();
+  }, 1000);
 
   queueChanged();
   followupsChanged();
