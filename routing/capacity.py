@@ -18,6 +18,8 @@ class Load:
     status: str
     active: int
     max_chats: int
+    # A live console socket (issue 15): read under the presence row lock by lock_load_unsafe.
+    connected: bool = True
 
     @property
     def has_room(self) -> bool:
@@ -62,7 +64,14 @@ def lock_load_unsafe(
         status=presence.status,
         active=active_count(user_id),
         max_chats=presence.max_chats or routing.max_chats_per_operator,
+        connected=console_live(user_id),
     )
+
+
+def console_live(user_id: int) -> bool:
+    """Whether the operator has a live console socket now. Consoles leaving take the presence
+    row lock first (chat.actions.presence), so under that lock this cannot change."""
+    return ConsoleSocket.objects.filter(user_id=user_id, beat_at__gte=socket_live_since()).exists()
 
 
 def operator_loads() -> list[dict]:

@@ -41,6 +41,12 @@ def operator_has_live_console(user_id: int, now: datetime | None = None) -> bool
     ).exists()
 
 
+def _lock_presence_unsafe(user_id: int) -> None:
+    """Serialise a console leaving with any assignment to this operator (which holds the
+    same lock while it checks for a live console: routing.capacity.lock_load_unsafe)."""
+    OperatorPresence.objects.select_for_update().filter(user_id=user_id).first()
+
+
 def announce_operator_presence_on_commit(council: CouncilRef, user_id: int, present: bool) -> None:
     """Tell the residents of the operator's active chats whether their adviser is there."""
     chats = list(
@@ -107,6 +113,7 @@ def _operator_left_unsafe(council: CouncilRef, user_id: int) -> None:
 def operator_disconnected(*, council: CouncilRef, user_id: int, channel_name: str = "") -> None:
     """A console socket closed (or went silent): out of assignment at once if it was the
     operator's last one."""
+    _lock_presence_unsafe(user_id)
     if channel_name:
         ConsoleSocket.objects.filter(channel_name=channel_name).delete()
     if not operator_has_live_console(user_id):
@@ -117,6 +124,7 @@ def operator_disconnected(*, council: CouncilRef, user_id: int, channel_name: st
 def console_session_closed(*, council: CouncilRef, user_id: int, session_key: str) -> None:
     """The operator logged out of one session: its consoles leave assignment now, before
     their sockets have even closed (they close on `session.ended`)."""
+    _lock_presence_unsafe(user_id)
     deleted, _ = ConsoleSocket.objects.filter(user_id=user_id, session_key=session_key).delete()
     if deleted and not operator_has_live_console(user_id):
         _operator_left_unsafe(council, user_id)
@@ -126,7 +134,9 @@ def sweep_dead_consoles_unsafe(council: CouncilRef, now: datetime) -> int:
     """Console rows whose server stopped beating (a killed process): gone. Precondition: in
     a transaction."""
     dead = ConsoleSocket.objects.filter(beat_at__lt=socket_live_since(now))
-    user_ids = set(dead.values_list("user_id", flat=True))
+    user_ids = sorted(set(dead.values_list("user_id", flat=True)))
+    for user_id in user_ids:
+        _lock_presence_unsafe(user_id)
     dead.delete()
     for user_id in user_ids:
         if not operator_has_live_console(user_id, now):

@@ -45,13 +45,22 @@ class SweepReport:
     abandoned: int = 0
 
 
-@transaction.atomic
 def sweep_council(*, council: CouncilRef, now: datetime | None = None) -> SweepReport:
     now = now or timezone.now()
+    # Dead sockets first, in a transaction of their own: it takes operators' presence locks,
+    # which must not be held while the chats' row locks are taken below (assignment takes
+    # them the other way round).
+    with transaction.atomic():
+        sweep_dead_consoles_unsafe(council, now)
+    with transaction.atomic():
+        sweep_dead_visitor_sockets_unsafe(council, now)
+    return _sweep_chats(council, now)
+
+
+@transaction.atomic
+def _sweep_chats(council: CouncilRef, now: datetime) -> SweepReport:
     routing = RoutingSettings.current()
     grace = now - timedelta(seconds=settings.OPERATOR_GRACE_SECONDS)
-    sweep_dead_consoles_unsafe(council, now)
-    sweep_dead_visitor_sockets_unsafe(council, now)
 
     # Gone longer than the grace period: no live console, and none since (last_seen is
     # when their last console went).

@@ -308,3 +308,22 @@ async def test_an_operator_cannot_choose_a_system_outcome(councils):
     assert (await next_of_type(console, "error"))["code"] == "invalid_outcome"
     assert (await conversation(alpha, chat)).status == "active"
     await console.disconnect()
+
+
+def test_a_chat_cannot_be_transferred_to_an_operator_whose_console_has_gone(councils):
+    from chat.actions.transfers import transfer_to_operator
+    from chat.errors import ChatError
+
+    alpha = councils.alpha
+    put_online(alpha, "alex")
+    sam = put_online(alpha, "sam")
+    alex = operator_in(alpha, "alex")
+    chat = accepted_chat_in(alpha, alex)
+    with schema_context(alpha.schema_name):
+        ConsoleSocket.objects.filter(user_id=sam).delete()
+        with pytest.raises(ChatError) as refused:
+            transfer_to_operator(
+                council=alpha, conversation_id=chat.id, operator=alex, to_user_id=sam
+            )
+        assert refused.value.code == "not_available"
+        assert Conversation.objects.get(id=chat.id).operator_id == alex.id

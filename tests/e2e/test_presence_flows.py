@@ -316,3 +316,23 @@ def test_a_message_to_a_chat_the_server_has_closed_is_refused_and_the_widget_say
     with schema_context(alpha.schema_name):
         bodies = list(Conversation.objects.get().messages.values_list("body", flat=True))
     assert "A green one please" not in bodies
+
+
+def test_the_console_shows_a_quick_exit_as_such_on_the_ended_chat(
+    councils, daphne_server, browser, two_operators
+):
+    from chat.actions.lifecycle import conversation_end
+
+    alpha = councils.alpha
+    ann, _bob = two_operators
+    console = console_for(browser, daphne_server, HOST, "ann")
+    poll_until(lambda: live_consoles(alpha) == {ann.id}, "ann's console live")
+    chat = new_chat(alpha, "Resident Fled")
+    panel = console.locator("[data-testid=chat-panel]")
+    expect(panel).to_have_count(1, timeout=10000)
+    with schema_context(alpha.schema_name):
+        conversation_end(council=alpha, conversation_id=chat.id, quick_exit=True)
+    expect(panel).to_have_attribute("data-outcome", "quick_exit")
+    expect(panel.locator(".chat-status")).to_have_text("Chat ended: Resident used quick exit")
+    expect(panel).to_contain_text("Resident Fled left by the quick exit.")
+    assert axe_violations(console) == [], "console: ended by quick exit"
