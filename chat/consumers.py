@@ -32,6 +32,7 @@ from councils.middleware import header
 from councils.sites import CouncilRef, council_ref_by_id, council_ref_by_slug
 from councils.tenancy import in_council, in_public
 from privacy.audit import console_opened
+from reliability.frame_rate import FrameBudget
 from reliability.sockets import ResilientSocket
 from reliability.validation import InvalidInput, loads_checked
 from staffauth.sessions import console_session_alive_unsafe
@@ -121,6 +122,7 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.background: set[asyncio.Task] = set()
+        self.budget = FrameBudget(settings.FRAME_RATE_PER_SECOND, settings.FRAME_RATE_BURST)
 
     async def connect(self) -> None:
         # conversation id -> highest seq sent on this socket; messages at or below it are
@@ -253,6 +255,9 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
         await self.send_frame(frames.error(code, detail, **extra))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        wait = self.budget.take()
+        if wait:
+            return await self.refuse_over_budget(text_data, wait)
         if text_data is None:
             return await self.send_error("binary_not_supported", "Send JSON text frames.")
         if len(text_data) > settings.FRAME_MAX_BYTES // 4 and (
@@ -289,6 +294,29 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
         except Exception:
             logger.exception("frame %r not handled", frame["type"])
             await self.send_internal_error(self.echo(frame))
+
+    async def refuse_over_budget(self, text_data: str | None, wait: float) -> None:
+        """A frame over this socket's budget (reliability/frame_rate.py): not handled,
+        answered `rate_limited` so that the client sends it again later; a client that
+        does not slow down is closed with 1008."""
+        if self.budget.refused_in_a_row > settings.FRAME_RATE_CLOSE_AFTER:
+            await self.close(code=1008, reason="Too many frames.")
+            return
+        echo = {}
+        if text_data and len(text_data) <= settings.FRAME_MAX_BYTES:
+            try:
+                frame = loads_checked(text_data)
+            except InvalidInput:
+                frame = None
+            if isinstance(frame, dict) and isinstance(frame.get("type"), str):
+                echo = self.echo(frame)
+        await self.send_error(
+            "rate_limited",
+            "Too many frames: slow down and send it again.",
+            retry=True,
+            retry_after=round(max(wait, 0.1), 1),
+            **echo,
+        )
 
     def echo(self, frame: dict[str, Any]) -> dict[str, Any]:
         """What lets a client match an error to what it sent (the fields its socket's

@@ -206,8 +206,13 @@ FOLLOWUP_LISTS = {
 
 def _error(optional: dict[str, Any]) -> dict[str, Any]:
     # `retry`: true when the same frame may simply be sent again in a moment (the database
-    # was unavailable), false for a server failure (reliability, docs/reliability.md).
-    return _frame("error", {"code": STRING, "detail": STRING}, {**optional, "retry": BOOLEAN})
+    # was unavailable), false for a server failure (reliability, docs/reliability.md);
+    # `retry_after`: the seconds to wait first (a socket over its frame budget).
+    return _frame(
+        "error",
+        {"code": STRING, "detail": STRING},
+        {**optional, "retry": BOOLEAN, "retry_after": {"type": "number", "minimum": 0}},
+    )
 
 
 def _message_frame(with_conversation: bool) -> dict[str, Any]:

@@ -225,6 +225,16 @@ def write_results(result: dict) -> None:
         f"Run at {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "",
     ]
+    fuzz = result.get("fuzz") or {}
+    if fuzz.get("healthy_p99_quiet_s") and fuzz.get("healthy_p99_fuzzed_s"):
+        quiet, fuzzed = fuzz["healthy_p99_quiet_s"], fuzz["healthy_p99_fuzzed_s"]
+        flood = fuzz.get("healthy_p99_flood_s")
+        lines += [
+            f"Healthy chat, p99 from send to shown on the console: quiet {quiet:.3f} s, "
+            f"during the fuzz {fuzzed:.3f} s (**{fuzzed / quiet:.2f}x**, target at most 2x), "
+            f"during the config flood {flood or 0:.3f} s (samples {fuzz['healthy_samples']}).",
+            "",
+        ]
     lines += ["| measure | value |", "|---|---|"]
     for key, value in result.items():
         lines.append(f"| {key} | `{json.dumps(value)}` |")

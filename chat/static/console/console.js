@@ -1115,9 +1115,9 @@
     error: function (f) {
       var text = errorText(f);
       var id = f.conversation, p = id && chats.get(id);
-      if (f.code === 'unavailable' && f.retry) { // the server could not store it just now: send it again
+      if ((f.code === 'unavailable' || f.code === 'rate_limited') && f.retry) { // not stored just now: send it again
         var body = p && f.client_id && p.outbox && p.outbox.get(f.client_id);
-        if (body) setTimeout(function () { send({ type: 'message', conversation: id, client_id: f.client_id, body: body }); }, 1000 + Math.random() * 2000);
+        if (body) setTimeout(function () { send({ type: 'message', conversation: id, client_id: f.client_id, body: body }); }, (f.retry_after || 1) * 1000 + Math.random() * 2000);
         else flash(p ? p.notice : queueNotice, text);
         return;
       }

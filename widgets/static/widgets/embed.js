@@ -893,10 +893,11 @@
         missedChat(f.follow_up);
       } else if (f.type === 'error' && f.code === 'conversation_closed') {
         closedChat(f.client_id);
-      } else if (f.type === 'error' && f.code === 'unavailable' && f.retry && f.client_id) {
-        // the server could not store it just now: send it again in a moment (same client_id)
+      } else if (f.type === 'error' && (f.code === 'unavailable' || f.code === 'rate_limited') && f.retry && f.client_id) {
+        // the server could not store it just now (or asked us to slow down): send it again
+        // after retry_after or a moment (same client_id)
         (sess.outbox || []).forEach(function (m) {
-          if (m.client_id === f.client_id) setTimeout(function () { raw({ type: 'message', client_id: m.client_id, body: m.body }); }, 1000 + Math.random() * 2000);
+          if (m.client_id === f.client_id) setTimeout(function () { raw({ type: 'message', client_id: m.client_id, body: m.body }); }, (f.retry_after || 1) * 1000 + Math.random() * 2000);
         });
       } else if (f.type === 'error' && f.client_id && /^body_/.test(f.code)) {
         if (pending[f.client_id]) pending[f.client_id].lastChild.textContent = T('not_sent');

@@ -1,0 +1,107 @@
+"""A socket's frame budget (reliability/frame_rate.py): a client that floods is slowed down
+with `rate_limited` and, if it does not slow down, closed with 1008; nothing over the budget
+is handled or stored."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from django_tenants.utils import schema_context
+
+from chat.models import Message
+from reliability.frame_rate import FrameBudget
+from tests.factories import chat_in
+from tests.sockets import drain, joined_visitor, next_of_type
+
+pytestmark = pytest.mark.usefixtures("manual_assignment")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_budget_allows_its_burst_then_refuses_until_tokens_come_back():
+    clock = Clock()
+    budget = FrameBudget(rate=2, burst=3, clock=clock)
+    assert [budget.take() for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert budget.take() == pytest.approx(0.5)
+    assert budget.refused_in_a_row == 1
+    clock.now += 0.5
+    assert budget.take() == 0.0
+    assert budget.refused_in_a_row == 0
+
+
+def test_a_budget_never_holds_more_than_its_burst_however_long_the_socket_was_quiet():
+    clock = Clock()
+    budget = FrameBudget(rate=10, burst=2, clock=clock)
+    clock.now += 3600
+    assert [budget.take() > 0 for _ in range(3)] == [False, False, True]
+
+
+def test_a_rate_of_zero_turns_the_budget_off():
+    budget = FrameBudget(rate=0, burst=0)
+    assert all(budget.take() == 0.0 for _ in range(1000))
+
+
+@sync_to_async
+def stored_bodies(council, conversation_id) -> list[str]:
+    with schema_context(council.schema_name):
+        return list(
+            Message.objects.filter(conversation_id=conversation_id)
+            .order_by("seq")
+            .values_list("body", flat=True)
+        )
+
+
+@pytest.mark.invalid_frames  # refused frames on purpose (tests/protocol.py)
+async def test_when_a_visitor_sends_over_its_budget_then_the_extra_frame_is_refused_and_not_stored(
+    councils, settings
+):
+    settings.FRAME_RATE_BURST = 3
+    settings.FRAME_RATE_PER_SECOND = 0.5
+    chat = await sync_to_async(chat_in)(councils.alpha)
+    visitor = await joined_visitor(chat)
+    for n in range(4):
+        await visitor.send_json_to({"type": "message", "client_id": f"m{n}", "body": f"no {n}"})
+    answers = await drain(visitor)
+    assert [a["client_id"] for a in answers if a["type"] == "ack"] == ["m0", "m1", "m2"]
+    refused = [a for a in answers if a["type"] == "error"]
+    assert len(refused) == 1
+    assert refused[0]["code"] == "rate_limited"
+    assert refused[0]["client_id"] == "m3"
+    assert refused[0]["retry"] is True
+    assert refused[0]["retry_after"] > 0
+    assert "no 3" not in await stored_bodies(councils.alpha, chat.id)
+
+    # Sent again after retry_after, as the widget does, it is stored once.
+    await asyncio.sleep(refused[0]["retry_after"])
+    await visitor.send_json_to({"type": "message", "client_id": "m3", "body": "no 3"})
+    assert (await next_of_type(visitor, "ack"))["client_id"] == "m3"
+    assert (await stored_bodies(councils.alpha, chat.id)).count("no 3") == 1
+    await visitor.disconnect()
+
+
+@pytest.mark.invalid_frames
+async def test_when_a_client_keeps_flooding_after_being_refused_then_it_is_closed_with_1008(
+    councils, settings
+):
+    settings.FRAME_RATE_BURST = 2
+    settings.FRAME_RATE_PER_SECOND = 0.01
+    settings.FRAME_RATE_CLOSE_AFTER = 5
+    chat = await sync_to_async(chat_in)(councils.alpha)
+    visitor = await joined_visitor(chat)
+    for _ in range(20):
+        await visitor.send_to(text_data='{"type": "typing", "typing": true}')
+    closed = None
+    for _ in range(40):
+        output = await visitor.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            closed = output
+            break
+    assert closed is not None and closed["code"] == 1008
