@@ -763,16 +763,8 @@ class OperatorConsumer(ChatSocket):
         (the council's idle and absolute limits: staffauth.sessions)."""
         while True:
             await asyncio.sleep(settings.OPERATOR_HEARTBEAT_SECONDS)
-            try:
-                await in_council(
-                    self.council,
-                    presence.operator_heartbeat,
-                    user_id=self.operator.id,
-                    channel_name=self.channel_name,
-                )
-            except RETRYABLE as exc:
-                logger.warning("operator heartbeat failed: %r", type(exc))
-                continue
+            # The session first: a socket whose session has just signed out must not write
+            # its ConsoleSocket row back (issue 15: logging out leaves assignment at once).
             active, self.active = self.active, False
             try:
                 alive = await in_council(
@@ -788,6 +780,16 @@ class OperatorConsumer(ChatSocket):
             if not alive:
                 await self.signed_out("session_ended")
                 return
+            try:
+                await in_council(
+                    self.council,
+                    presence.operator_heartbeat,
+                    user_id=self.operator.id,
+                    channel_name=self.channel_name,
+                    session_key=self.session_key,
+                )
+            except RETRYABLE as exc:
+                logger.warning("operator heartbeat failed: %r", type(exc))
 
     # Frames a person causes: they count as activity for the council's idle timeout. The
     # console's own timers (followups each minute, resume and sync after reconnecting) do not.

@@ -90,13 +90,15 @@ def operator_connected(
     return load_of(user_id)
 
 
-def operator_heartbeat(*, user_id: int, channel_name: str = "") -> None:
+def operator_heartbeat(*, user_id: int, channel_name: str = "", session_key: str = "") -> None:
     """The console's socket is still open (sent by the server's own timer, not trusted from
-    clients); its row is written again if a sweep took it for dead meanwhile."""
+    clients; its session was checked just before); its row is written again if a sweep took
+    it for dead meanwhile (the database was away longer than three beats)."""
     now = timezone.now()
     if channel_name:
         ConsoleSocket.objects.update_or_create(
-            channel_name=channel_name, defaults={"user_id": user_id, "beat_at": now}
+            channel_name=channel_name,
+            defaults={"user_id": user_id, "session_key": session_key, "beat_at": now},
         )
     OperatorPresence.objects.filter(user_id=user_id).update(last_seen=now)
 
