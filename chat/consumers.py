@@ -510,12 +510,17 @@ class VisitorConsumer(ChatSocket):
             beat.cancel()
         counted = getattr(self, "presence_counted", None)
         if counted is not None:
-            await in_council(
-                counted,
-                presence.visitor_disconnected,
-                council=counted,
-                conversation_id=self.conversation,
-                channel_name=self.channel_name,
+            # Bounded: at shutdown (the event loop cancelling every task) the ORM thread may
+            # never run it; the row is then swept as dead after three heartbeats.
+            await asyncio.wait_for(
+                in_council(
+                    counted,
+                    presence.visitor_disconnected,
+                    council=counted,
+                    conversation_id=self.conversation,
+                    channel_name=self.channel_name,
+                ),
+                timeout=5,
             )
 
     def outgoing(self, frame: dict[str, Any]) -> dict[str, Any]:
