@@ -327,3 +327,18 @@ def test_a_chat_cannot_be_transferred_to_an_operator_whose_console_has_gone(coun
             )
         assert refused.value.code == "not_available"
         assert Conversation.objects.get(id=chat.id).operator_id == alex.id
+
+
+def test_a_widget_socket_whose_server_stopped_beating_counts_as_the_resident_gone(councils):
+    from chat.actions.presence import visitor_connected
+    from chat.models import VisitorSocket
+
+    alpha = councils.alpha
+    chat = chat_in(alpha)
+    with schema_context(alpha.schema_name):
+        visitor_connected(council=alpha, conversation_id=chat.id, channel_name="widget-1")
+        assert Conversation.objects.get(id=chat.id).visitor_presence == "open"
+        VisitorSocket.objects.update(beat_at=timezone.now() - timedelta(minutes=5))
+        sweep_council(council=alpha)
+        assert Conversation.objects.get(id=chat.id).visitor_presence == "gone"
+        assert not VisitorSocket.objects.exists()

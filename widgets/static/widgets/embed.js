@@ -701,24 +701,25 @@
     var refused = cid && (sess.outbox || []).filter(function (m) { return m.client_id === cid; })[0];
     var kept = typedSoFar(refused ? refused.body : '');
     if (convStatus === 'missed') closedOffer(T('missed_title'), T('missed_no_contact'), 'missed', kept);
-    else closedOffer(T('chat_closed_title'), T('chat_closed'), 'closed', kept);
+    else closedOffer(T('chat_closed_title'), T('chat_closed'), 'closed', kept, true);
   }
   // The chat takes no more messages: say why, then the contact form (with what was typed) and
-  // a new chat.
-  function closedOffer(title, why, reason, kept) {
+  // a new chat. A missed chat leads with it; an ended chat keeps its end-of-chat section
+  // (rating, transcript) first and adds this below without moving focus (`ended`).
+  function closedOffer(title, why, reason, kept, ended) {
     if (body.querySelector('[data-testid="cc-closed"]')) return;
-    finish(null, false, true);
+    finish(null, false, !ended);
     Object.keys(pending).forEach(function (k) { pending[k].classList.remove('pending'); drop(k); delete pending[k]; }); // shown as "Not sent"
-    statusLine.textContent = why;
+    if (!ended) statusLine.textContent = why;
     var box = el('div', { class: 'after', 'data-testid': 'cc-closed' });
     var head = el('h3', { tabindex: '-1', text: title });
-    box.appendChild(head);
-    box.appendChild(el('p', { text: why }));
+    if (!ended) box.appendChild(head); // an ended chat's section already says "Chat ended"
+    box.appendChild(el('p', { role: ended ? 'status' : null, text: why }));
     var c = current() || {}, off = c.offline || { mode: 'hours' };
     if (off.mode === 'contact' || reason === 'missed') box.appendChild(closedContactForm(reason, kept));
     else box.appendChild(el('p', {}, [el('button', { type: 'button', class: 'btn sec', 'data-testid': 'cc-closed-contact', text: T('leave_message'), on: { click: function (e) { e.target.parentNode.replaceWith(closedContactForm(reason, kept)); } } })]));
     body.insertBefore(box, foot);
-    head.focus();
+    if (!ended) head.focus();
   }
   function closedContactForm(reason, kept) {
     var cn = el('input', { type: 'text', autocomplete: 'name', maxlength: '100', id: 'cc-k-name' });
