@@ -30,6 +30,7 @@ COPY demo ./demo
 COPY reliability ./reliability
 COPY outbox ./outbox
 COPY social ./social
+COPY attachments ./attachments
 COPY privacy ./privacy
 COPY reports ./reports
 COPY staffauth ./staffauth

@@ -118,7 +118,7 @@ test: $(DEV_STAMP)
 # also write them to docs/img/{admin,console,widget}/ (an ordinary run writes only to
 # artifacts/screenshots/). Review the images with git diff before committing them.
 SCREENSHOT_TESTS := tests/e2e/test_admin_pages.py tests/e2e/test_console_flows.py \
-	tests/e2e/test_widget_flows.py
+	tests/e2e/test_widget_flows.py tests/e2e/test_welsh_and_links.py
 screenshots: $(DEV_STAMP)
 	@trap '$(DEVSERVICES) down --session screenshots --owner-pid $$$$' EXIT; \
 	trap 'exit 130' INT; trap 'exit 143' TERM HUP; \

@@ -20,7 +20,12 @@ from assistant.models import AssistantSettings, KnowledgeEntry, Turn
 from assistant.text import asks_for_person, safety_trigger, trigger_list
 from chat import frames
 from chat.actions.assistant import bot_conversation_start_unsafe, conversation_handoff_unsafe
-from chat.actions.messages import clean_body, message_create, message_store_unsafe
+from chat.actions.messages import (
+    StoredMessage,
+    clean_body,
+    message_create,
+    message_store_unsafe,
+)
 from chat.errors import ChatError
 from chat.models import Conversation, Message
 from councils.sites import CouncilRef
@@ -56,7 +61,7 @@ SAFETY_HANDOFF_TEXT = {
 class Reply:
     """What the assistant says to one message, and why (the admin's "try a question")."""
 
-    kind: str  # answer, not_sure, safety, handoff
+    kind: str  # answer, not_sure, safety, handoff, offline (a social channel's offline text)
     body: str
     answer_key: str | None = None
     links: list[dict[str, str]] = field(default_factory=list)
@@ -222,9 +227,9 @@ def _lock(conversation_id: UUID) -> Conversation:
 
 def _append_bot_unsafe(
     council: CouncilRef, conversation: Conversation, reply: Reply, name: str
-) -> int:
+) -> StoredMessage:
     """Store the assistant's message with the next seq (the one message writer, with its
-    `extra`) and announce it after commit; returns its seq.
+    `extra`) and announce it after commit; returns it (its payload is the frame's).
 
     Precondition: in a transaction holding the conversation's row lock.
     """
@@ -237,7 +242,7 @@ def _append_bot_unsafe(
         extra=reply.extra,
     )
     conversation.last_seq = stored.seq
-    return stored.seq
+    return stored
 
 
 @dataclass(frozen=True)
@@ -257,6 +262,9 @@ class Outcome:
     stored: Any = None
     reply: Reply | None = None
     offline: Offline | None = None
+    # The assistant's messages of this turn (payloads, in seq order): the visitor's socket
+    # sends them at once, without waiting for the channel layer to bring them back.
+    said: tuple[dict[str, Any], ...] = ()
 
 
 def offline_frame(council: CouncilRef, department: Department | None, language: str, refusal):
@@ -359,10 +367,10 @@ def _respond_locked(
         if outcome.offline is None:
             _append_bot_unsafe(council, conversation, reply, name)
         return Outcome(status=outcome.status, reply=reply, offline=outcome.offline)
-    seq = _append_bot_unsafe(council, conversation, reply, name)
+    answer = _append_bot_unsafe(council, conversation, reply, name)
     Turn.objects.create(
         conversation=conversation,
-        seq=seq,
+        seq=answer.seq,
         kind=reply.kind,
         question=question,
         language=language,
@@ -376,8 +384,8 @@ def _respond_locked(
         if outcome.offline is None:
             handing = Reply(kind="handoff", body=SAFETY_HANDOFF_TEXT[language])
             _append_bot_unsafe(council, conversation, handing, name)
-        return Outcome(status=outcome.status, reply=reply)
-    return Outcome(status=conversation.status, reply=reply)
+        return Outcome(status=outcome.status, reply=reply, said=(answer.payload,))
+    return Outcome(status=conversation.status, reply=reply, said=(answer.payload,))
 
 
 @transaction.atomic
@@ -391,8 +399,12 @@ def bot_chat_start(
     prechat: dict[str, Any] | None = None,
     language: str = "en",
     routed_by: dict[str, Any] | None = None,
+    channel: str = Conversation.Channel.WEB,
+    extra: dict[str, Any] | None = None,
 ) -> tuple[Conversation, Outcome]:
-    """Open a chat with the assistant: the question is seq 1, the answer seq 2."""
+    """Open a chat with the assistant: the question is seq 1, the answer seq 2.
+
+    `channel` and `extra` (the question's own): a chat opened from Messenger or WhatsApp."""
     conversation = bot_conversation_start_unsafe(
         council,
         name=name,
@@ -402,6 +414,8 @@ def bot_chat_start(
         prechat=prechat,
         language=language,
         routed_by=routed_by,
+        channel=channel,
+        extra=extra,
     )
     body = clean_body(message)
     outcome = _respond_locked(council, conversation, body, vocabulary().settings)
@@ -410,19 +424,33 @@ def bot_chat_start(
 
 @transaction.atomic
 def visitor_message(
-    *, council: CouncilRef, conversation_id: UUID, body: Any, client_id: str
+    *,
+    council: CouncilRef,
+    conversation_id: UUID,
+    body: Any,
+    client_id: str,
+    extra: dict[str, Any] | None = None,
 ) -> Outcome:
     """Store a visitor's message (chat.actions.messages.message_create) and, while the assistant
-    has the chat, answer it in the same transaction."""
+    has the chat, answer it in the same transaction. `extra`: the message's own (a social
+    channel's provider time)."""
     stored = message_create(
-        council=council, conversation_id=conversation_id, body=body, client_id=client_id
+        council=council,
+        conversation_id=conversation_id,
+        body=body,
+        client_id=client_id,
+        extra=extra,
     )
     conversation = Conversation.objects.get(id=conversation_id)  # row locked by the insert
     if not stored.created or conversation.status != Conversation.Status.BOT:
         return Outcome(status=conversation.status, stored=stored)
     outcome = _respond_locked(council, conversation, stored.payload["body"], vocabulary().settings)
     return Outcome(
-        status=outcome.status, stored=stored, reply=outcome.reply, offline=outcome.offline
+        status=outcome.status,
+        stored=stored,
+        reply=outcome.reply,
+        offline=outcome.offline,
+        said=outcome.said,
     )
 
 
@@ -439,6 +467,21 @@ def handoff_request(*, council: CouncilRef, conversation_id: UUID) -> Outcome:
         reply = Reply(kind="handoff", body=HANDOFF_TEXT[language])
         _append_bot_unsafe(council, conversation, reply, name)
     return outcome
+
+
+def offline_message_store_unsafe(
+    council: CouncilRef, conversation_id: UUID, body: str, links: list[dict[str, str]]
+) -> int:
+    """Store, as the assistant's message, what a channel without the widget's offline window
+    (Messenger, WhatsApp) tells a resident who asked for a person when nobody is there; the
+    operator who later opens the chat sees what they were told. Returns its seq.
+
+    Precondition: in a transaction holding the conversation's row lock; status bot.
+    """
+    conversation = _lock(conversation_id)
+    reply = Reply(kind="offline", body=body, links=links[:10], language=conversation.language)
+    name = AssistantSettings.current().text("name", conversation.language)
+    return _append_bot_unsafe(council, conversation, reply, name).seq
 
 
 def feedback_record(*, council: CouncilRef, conversation_id: UUID, seq: Any, helpful: Any) -> None:

@@ -7,9 +7,10 @@ templates, which escape it.
 """
 
 from django.contrib import admin
+from django.db.models import Count
 from django.http import Http404
 
-from chat.models import CannedResponse, Conversation, Enquiry
+from chat.models import CannedResponse, Conversation, Enquiry, Tag
 from config.admin_sites import council_admin_site
 from privacy import admin_hooks as privacy
 
@@ -28,10 +29,11 @@ class ConversationAdmin(admin.ModelAdmin):
         "operator",
         "outcome",
         "rating",
+        "tag_names",
         "created_at",
         "ended_at",
     ]
-    list_filter = ["status", "channel", "department", "outcome", "operator", "created_at"]
+    list_filter = ["status", "channel", "department", "outcome", "tags", "operator", "created_at"]
     list_select_related = ["visitor", "department", "operator"]
     search_fields = ["visitor__name", "visitor__email", "messages__body"]
     search_help_text = "Search the visitor's name or email and the words of every message."
@@ -44,7 +46,10 @@ class ConversationAdmin(admin.ModelAdmin):
             None,
             {"fields": ["visitor", "visitor_email", "status", "channel", "department", "operator"]},
         ),
-        ("How it went", {"fields": ["outcome", "ended_by", "rating", "rating_comment"]}),
+        (
+            "How it went",
+            {"fields": ["outcome", "tag_names", "ended_by", "rating", "rating_comment"]},
+        ),
         (
             "Details",
             {
@@ -68,12 +73,16 @@ class ConversationAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
 
+    @admin.display(description="tags")
+    def tag_names(self, obj) -> str:
+        return ", ".join(tag.name for tag in obj.tags.all()) or "-"
+
     @admin.display(description="visitor's email")
     def visitor_email(self, obj) -> str:
         return obj.visitor.email or "-"
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        queryset = super().get_queryset(request).prefetch_related("tags")
         if _sees_every_chat(request):
             return queryset
         return queryset.filter(operator_id=request.user.pk)  # an operator's own chats
@@ -125,6 +134,25 @@ class CannedResponseAdmin(admin.ModelAdmin):
     list_display = ["shortcut", "title", "department"]
     list_filter = ["department"]
     search_fields = ["shortcut", "title", "body"]
+
+
+@admin.register(Tag, site=council_admin_site)
+class TagAdmin(admin.ModelAdmin):
+    """The council's tags for chats (issue 15, point 8); operators put them on chats in the
+    console. Renaming a tag renames it on every chat that has it."""
+
+    list_display = ["name", "slug", "position", "chat_count"]
+    list_editable = ["position"]
+    fields = ["name", "slug", "position"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(chat_total=Count("conversations"))
+
+    @admin.display(description="chats", ordering="chat_total")
+    def chat_count(self, obj) -> int:
+        return obj.chat_total
 
 
 @admin.register(Enquiry, site=council_admin_site)

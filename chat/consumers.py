@@ -21,10 +21,12 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from assistant import consumer as assistant_consumer
+from attachments import links as attachment_links
 from chat import frames, groups, selectors
-from chat.actions import followups, lifecycle, messages, notes, presence, transfers
+from chat.actions import followups, lifecycle, messages, notes, presence, tags, transfers
 from chat.errors import ChatError
 from chat.operators import operator_for_session_unsafe
+from chat.payloads import english_frame
 from chat.protocol import client_frame_errors
 from chat.queue import QueueState, queue_position_of
 from chat.tokens import TokenExpired, TokenInvalid, visitor_token_issue, visitor_token_read
@@ -36,6 +38,7 @@ from reliability.frame_rate import FrameBudget
 from reliability.sockets import ResilientSocket
 from reliability.validation import InvalidInput, loads_checked
 from staffauth.sessions import console_session_alive_unsafe
+from widgets.selectors import council_branding
 
 logger = logging.getLogger(__name__)
 
@@ -56,23 +59,71 @@ class FrameError(ChatError):
     pass
 
 
-# The schema checks a consumer applies itself before its handler: a value of the wrong type
-# (a list where text belongs, an object as a transfer target's slug), too many items. The
-# rest (lengths, enums, unknown fields) the handlers check with their own error codes
-# (`body_too_long`, …), which clients act on.
-SHAPE_VALIDATORS = {"type", "maxItems", "maxProperties"}
+# Every client frame is checked against its schema in chat/protocol.py before its handler
+# (issue 12): unknown fields, missing fields, wrong types, lengths, enums and bounds are all
+# refused here with an `error` frame, nothing stored. Most refusals are `invalid_frame`; a
+# few keep the specific codes clients act on (docs/protocol.md, Error codes).
+SPECIFIC_CODES = {
+    ("body", "minLength"): ("body_empty", "A message cannot be empty."),
+    ("body", "maxLength"): (
+        "body_too_long",
+        f"A message can be at most {settings.MESSAGE_MAX_CHARS} characters.",
+    ),
+    ("note", "maxLength"): (
+        "body_too_long",
+        f"A note can be at most {settings.MESSAGE_MAX_CHARS} characters.",
+    ),
+}
 
 
-def shape_problem(socket: str, frame: dict[str, Any]) -> str | None:
-    """A sentence for the first shape error of `frame` by chat/protocol.py, or None."""
-    for error in client_frame_errors(socket, frame):
-        if error.validator in SHAPE_VALIDATORS:
-            where = ".".join(str(part) for part in error.absolute_path) or "the frame"
-            expected = error.validator_value
-            if error.validator == "type":
-                return f"{where} must be of type {expected}."
+def _sentence(error: Any) -> str:
+    """One sentence for a jsonschema error, naming the field, never echoing its value."""
+    where = ".".join(str(part) for part in error.absolute_path) or "the frame"
+    expected = error.validator_value
+    match error.validator:
+        case "additionalProperties":
+            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            return f"{', '.join(map(str, extra))[:100]}: not a field of this frame."
+        case "required":
+            missing = [name for name in expected if name not in error.instance]
+            return f"{(missing or expected)[0]} is required."
+        case "type":
+            return f"{where} must be of type {expected}."
+        case "minLength":
+            return f"{where} must be at least {expected} characters."
+        case "maxLength":
+            return f"{where} must be at most {expected} characters."
+        case "minimum":
+            return f"{where} must be {expected} or more."
+        case "maximum":
+            return f"{where} must be {expected} or less."
+        case "pattern":
+            return f"{where} must be an id."
+        case "enum":
+            return f"{where} must be one of: {', '.join(map(str, expected))}."
+        case "const":
+            return f"{where} must be {expected}."
+        case "oneOf" | "anyOf" if where == "to":
+            return "Transfer to an operator id, or a department or council slug."
+        case "maxItems" | "maxProperties":
             return f"{where} has too many items."
-    return None
+    return f"{where} is not valid here."
+
+
+def frame_refusal(socket: str, frame: dict[str, Any]) -> tuple[str, str] | None:
+    """(code, detail) for the first error of `frame` by its schema, or None when valid.
+
+    Precondition: `frame` is an object whose `type` is one of this socket's frame types."""
+    errors = client_frame_errors(socket, frame)
+    if not errors:
+        return None
+    error = errors[0]
+    path = tuple(error.absolute_path)
+    if path == ("outcome",) and isinstance(error.instance, str):
+        return "invalid_outcome", "Choose one of the listed outcomes."
+    if len(path) == 1 and (path[0], error.validator) in SPECIFIC_CODES:
+        return SPECIFIC_CODES[(path[0], error.validator)]
+    return "invalid_frame", _sentence(error)
 
 
 def _uuid(value: Any, field: str = "conversation") -> UUID:
@@ -277,9 +328,9 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
         handler = self.handlers.get(frame["type"])
         if handler is None:
             return await self.send_error("unknown_type", f"Unknown frame type {frame['type']!r}.")
-        problem = shape_problem(self.audience, frame)
-        if problem:
-            return await self.send_error("invalid_frame", problem, **self.echo(frame))
+        refusal = frame_refusal(self.audience, frame)
+        if refusal:
+            return await self.send_error(*refusal, **self.echo(frame))
         try:
             await getattr(self, handler)(frame)
         except (asyncio.CancelledError, StopConsumer):
@@ -524,8 +575,19 @@ class VisitorConsumer(ChatSocket):
             )
 
     def outgoing(self, frame: dict[str, Any]) -> dict[str, Any]:
-        """This socket is one conversation: its frames do not name it."""
-        return {key: value for key, value in frame.items() if key != "conversation"}
+        """This socket is one conversation: its frames do not name it. An attachment's
+        link is the resident's own, freshly signed (issue 15, attachments/links.py)."""
+        out = {key: value for key, value in frame.items() if key != "conversation"}
+        if "attachment" in out:
+            out["attachment"] = attachment_links.for_visitor(
+                out["attachment"], council_id=self.council.id, base=self.widget_base()
+            )
+        return out
+
+    def widget_base(self) -> str:
+        """The scheme and host this socket was opened on: where its widget's API is."""
+        scheme = "https" if self.scope.get("scheme") == "wss" else "http"
+        return f"{scheme}://{header(self.scope, b'host') or self.council.hosts[0]}"
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         client_id = _client_id(frame)
@@ -539,6 +601,12 @@ class VisitorConsumer(ChatSocket):
             client_id=client_id,
         )
         await self.send_frame(frames.ack(client_id, outcome.stored.seq))
+        if outcome.said:
+            # The assistant's answer goes straight back on this socket (the group's copies
+            # are skipped by seq): no channel-layer hop, and it arrives while Redis is away.
+            await self.deliver(frames.message(outcome.stored.payload))
+            for payload in outcome.said:
+                await self.deliver(frames.message(payload))
         if outcome.offline is not None:
             await self.send_frame(outcome.offline.frame)
 
@@ -600,8 +668,9 @@ class VisitorConsumer(ChatSocket):
         netloc = f"{host}:{port}" if port.isdigit() else host
         scheme = "wss" if self.scope.get("scheme") == "wss" else "ws"
         websocket = f"{scheme}://{netloc}/ws/visitor/{self.conversation}/?token={token}"
+        branding = await in_council(self.council, council_branding)
         await self.send_frame(
-            frames.transferred(self.council.slug, self.council.name, token, websocket)
+            frames.transferred(self.council.slug, self.council.name, token, websocket, branding)
         )
 
     async def move_to_new_council(self) -> bool:
@@ -672,6 +741,10 @@ class OperatorConsumer(ChatSocket):
 
     audience = "operator"
 
+    def outgoing(self, frame: dict[str, Any]) -> dict[str, Any]:
+        """Staff read system lines in English (the group's frame has the chat's language)."""
+        return english_frame(frame) if frame.get("type") == "message" else frame
+
     handlers = {
         "accept": "on_accept",
         "message": "on_message",
@@ -687,6 +760,7 @@ class OperatorConsumer(ChatSocket):
         "handle": "on_handle",
         "template": "on_template",
         "ping": "on_ping",
+        "tags": "on_tags",  # issue 15, point 8
     }
 
     async def open(self) -> None:
@@ -799,7 +873,7 @@ class OperatorConsumer(ChatSocket):
     # Frames a person causes: they count as activity for the council's idle timeout. The
     # console's own timers (followups each minute, resume and sync after reconnecting) do not.
     ACTIVITY_FRAMES = frozenset(
-        {"accept", "message", "end", "typing", "presence", "transfer", "note", "handle"}
+        {"accept", "message", "end", "typing", "presence", "transfer", "note", "handle", "tags"}
     )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
@@ -1061,6 +1135,19 @@ class OperatorConsumer(ChatSocket):
         else:
             raise FrameError("invalid_frame", "kind must be enquiry or missed.")
         await self.send_frame(frames.handled(kind, str(item)))
+
+    async def on_tags(self, frame: dict[str, Any]) -> None:
+        """Set a conversation's tags (issue 15, point 8); the answer is a `tags` frame."""
+        conversation = _uuid(frame.get("conversation"))
+        rows = await in_council(
+            self.council,
+            tags.conversation_tags_set,
+            council=self.council,
+            conversation_id=conversation,
+            operator=self.operator,
+            tags=frame.get("tags"),
+        )
+        await self.send_frame(frames.tags(str(conversation), rows))
 
     # Frames from groups where this socket adds logic; the rest are forwarded as they are.
     async def frame_accepted(self, event: dict[str, Any]) -> None:

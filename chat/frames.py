@@ -130,10 +130,18 @@ def queue_position(position: int, estimated_wait_s: int) -> Frame:
     return {"type": "queue", "position": position, "estimated_wait_s": estimated_wait_s}
 
 
-def transferred(council_slug: str, council_name: str, token: str, websocket: str) -> Frame:
+def transferred(
+    council_slug: str,
+    council_name: str,
+    token: str,
+    websocket: str,
+    branding: dict[str, str] | None = None,
+) -> Frame:
+    """`branding`: the new council's brand_colour, text_colour and logo_url
+    (`widgets.selectors.council_branding`), so the widget looks like the council it names."""
     return {
         "type": "transferred",
-        "council": {"slug": council_slug, "name": council_name},
+        "council": {"slug": council_slug, "name": council_name, **(branding or {})},
         "token": token,
         "websocket": websocket,
     }
@@ -260,3 +268,8 @@ def signed_out(reason: str) -> Frame:
     """The operator's session ended (sign-out, everywhere, disabled, a limit): the socket
     closes with 4401 after it (staffauth.sessions)."""
     return {"type": "signed_out", "reason": reason}
+
+
+def tags(conversation: str, tag_rows: list[dict[str, str]]) -> Frame:
+    """The tags now on a conversation (issue 15, point 8): operators only."""
+    return {"type": "tags", "conversation": conversation, "tags": tag_rows}

@@ -23,6 +23,9 @@ from dataclasses import dataclass
 
 from channels_redis.core import RedisChannelLayer
 from redis.asyncio import BlockingConnectionPool
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 POOL_SIZE = 200
 # Longer than channels_redis' 5 s BZPOPMIN, so a quiet receive loop is not cut off.
@@ -112,6 +115,13 @@ class BlockingPoolChannelLayer(RedisChannelLayer):
         address = host.pop("address")
         host.setdefault("max_connections", POOL_SIZE)
         host.setdefault("socket_timeout", SOCKET_TIMEOUT_S)
+        # After a Redis restart every idle pooled connection is stale, and the first command
+        # on each failed: the re-join that follows an outage could lose that draw, leaving
+        # the sockets out of their groups until the next periodic re-join (20 s in the fault
+        # suite: a CI run's 21 s to live again). One immediate retry on a fresh connection
+        # (connection errors only, not timeouts) heals a stale connection; with Redis really
+        # down it fails at once, as before.
+        host.setdefault("retry", Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)))
         return BlockingConnectionPool.from_url(address, timeout=POOL_WAIT_S, **host)
 
     def _batcher(self) -> _MembershipBatcher:

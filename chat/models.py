@@ -174,6 +174,11 @@ class Message(models.Model):
     # What a kind of message carries beyond its text (an assistant answer's key, links and
     # suggestions; a social message's provider id; an attachment). Part of the wire payload.
     extra = models.JSONField(default=dict, blank=True, db_default={})
+    # A system message's line and its values (chat/system_messages.py): rendered in the chat's
+    # language for the resident, in English for staff; `body` keeps the English rendering.
+    # Empty for every other message.
+    code = models.CharField(max_length=40, blank=True, default="", db_default="")
+    params = models.JSONField(default=dict, blank=True, db_default={})
 
     class Meta:
         ordering = ["conversation", "seq"]
@@ -308,3 +313,25 @@ class Enquiry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.created_at:%d %b %Y %H:%M})"
+
+
+# ---- Tags on conversations (issue 15, point 8) -------------------------------------------
+
+
+class Tag(models.Model):
+    """A council's own label for chats ("Complaint", "Blue badge"), defined by its admins and
+    put on conversations by operators in the console. Not personal data: a tag says what a
+    chat was about, and its links go with the conversation when that is deleted or erased."""
+
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(
+        max_length=60, unique=True, help_text="Used by the console; keep it when renaming."
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first.")
+    conversations = models.ManyToManyField(Conversation, blank=True, related_name="tags")
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name

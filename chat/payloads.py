@@ -2,25 +2,39 @@
 
 from typing import Any
 
+from attachments.links import wire as attachment_wire
+from chat import system_messages
 from chat.models import Conversation, Enquiry, Message
 
 
-def message_payload(message: Message) -> dict[str, Any]:
+def message_payload(message: Message, language: str = "en") -> dict[str, Any]:
     """A stored message on the wire. `extra` (what a kind of message carries beyond its
     text: an assistant answer's links, an attachment) is present only when not empty, so
     plain messages keep their shape. An assistant message also carries its `answer_key`,
-    `links`, `suggestions` and `safety` at the top level (docs/protocol.md, Assistant)."""
+    `links`, `suggestions` and `safety` at the top level (docs/protocol.md, Assistant), and
+    a message carrying a photo or PDF its `attachment` (the operators' link; the visitor's
+    socket swaps in the resident's own: attachments/links.py).
+
+    A system message carries its `code` and `params` (chat/system_messages.py) and its
+    `body` rendered in `language`, the chat's (`system_body`)."""
     payload = {
         "conversation": str(message.conversation_id),
         "seq": message.seq,
         "author": message.author,
         "name": message.author_name,
-        "body": message.body,
+        "body": system_body(message, language),
         "client_id": message.client_id,
         "sent_at": message.created_at.isoformat().replace("+00:00", "Z"),
     }
-    if message.extra:
-        payload["extra"] = message.extra
+    if message.author == Message.Author.SYSTEM:
+        payload["code"] = message.code or None
+        payload["params"] = message.params or {}
+    extra = message.extra or {}
+    if "attachment" in extra:  # issue 15: a photo or PDF (docs/attachments.md)
+        payload["attachment"] = attachment_wire(extra["attachment"])
+        extra = {key: value for key, value in extra.items() if key != "attachment"}
+    if extra:
+        payload["extra"] = extra
     if message.author == Message.Author.BOT:  # the assistant's answer (docs/assistant.md)
         extra = message.extra or {}
         payload["answer_key"] = extra.get("answer_key")
@@ -28,6 +42,22 @@ def message_payload(message: Message) -> dict[str, Any]:
         payload["suggestions"] = extra.get("suggestions", [])
         payload["safety"] = bool(extra.get("safety", False))
     return payload
+
+
+def system_body(message: Message, language: str) -> str:
+    """What a message says in `language`: a system line rendered from its code and params
+    (its stored English text when it has no code), any other message's body as written."""
+    if message.author != Message.Author.SYSTEM or not message.code:
+        return message.body
+    return system_messages.render(message.code, message.params, language, fallback=message.body)
+
+
+def english_frame(frame: dict[str, Any]) -> dict[str, Any]:
+    """A message frame as staff read it: a system line in English (the operator console)."""
+    if frame.get("author") != Message.Author.SYSTEM or not frame.get("code"):
+        return frame
+    body = system_messages.render(frame["code"], frame.get("params"), "en", fallback="")
+    return {**frame, "body": body} if body else frame
 
 
 def iso_utc(value) -> str | None:

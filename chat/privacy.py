@@ -1,11 +1,14 @@
 """The chat app's personal data, for privacy.registry: transcripts and enquiries.
 
 Transcripts (per conversation): message bodies, message attachments and provider ids
-(`Message.extra`), internal notes, pre-chat answers, the visitor's name and email, the page
-address, the rating comment and the transcript address. Anonymising keeps the rows that
-statistics read: every message row stays (seq, author, times) with an empty body, so message
-counts, first-response and handle times do not change; notes are deleted (no report counts
-them); the conversation keeps council, department, channel, language, times, outcome, rating.
+(`Message.extra`), system lines' params (the names in "Sam joined the chat."), internal
+notes, pre-chat answers, the visitor's name and email, the page address, the rating comment
+and the transcript address. Anonymising keeps the rows that statistics read: every message
+row stays (seq, author, times) with an empty body (and a system line without its code and
+params), so message counts, first-response and handle times do not change; notes are
+deleted (no report counts them); the conversation keeps council, department, channel,
+language, times, outcome, rating and tags (the council's labels, chat.Tag: no personal data;
+listed in a subject access export, and gone with the conversation when it is deleted).
 
 Enquiries: name, email, phone, message, page address, pre-chat answers and the follow-up
 note are blanked; department, reason, language and times stay.
@@ -50,6 +53,16 @@ SELECT e.id FROM chat_enquiry AS e
    AND NOT EXISTS (SELECT 1 FROM privacy_redaction AS r
                     WHERE r.kind = 'enquiry' AND r.object_id = e.id::text)
 """
+
+
+def due_conversations_sql(plan: RetentionPlan) -> list[tuple[str, list[Any]]]:
+    """(SQL selecting ids, params) of the conversations `expire` would anonymise now, one
+    per department group: for other providers' dry runs (assistant, outbox)."""
+    found = []
+    for cutoff, only, excluding in plan.cutoffs["transcripts"].groups():
+        condition, dept_params = department_filter("c.department_id", only, excluding)
+        found.append((_DUE_CONVERSATIONS.format(departments=condition), [cutoff, *dept_params]))
+    return found
 
 
 def _select(sql: str, params: list[Any]) -> list[UUID]:
@@ -187,6 +200,7 @@ def find(subject: Subject, conversation_ids: set[UUID]) -> Found:
     chats = (
         Conversation.objects.filter(id__in=conversation_ids)
         .select_related("visitor", "department", "operator")
+        .prefetch_related("tags")
         .order_by("created_at")
     )
     messages: dict[UUID, list[dict[str, Any]]] = {}
@@ -200,6 +214,8 @@ def find(subject: Subject, conversation_ids: set[UUID]) -> Found:
                 "author_name": m.author_name,
                 "body": m.body,
                 "extra": m.extra,
+                "code": m.code,
+                "params": m.params,
                 "created_at": _iso(m.created_at),
             }
         )
@@ -224,6 +240,8 @@ def find(subject: Subject, conversation_ids: set[UUID]) -> Found:
             "accepted_at": _iso(c.accepted_at),
             "ended_at": _iso(c.ended_at),
             "outcome": c.outcome,
+            # Staff's labels on the chat (issue 15): about the resident's chat, so theirs to see.
+            "tags": [tag.name for tag in c.tags.all()],
             "rating": c.rating,
             "rating_comment": c.rating_comment,
             "transcript_email": c.transcript_email,

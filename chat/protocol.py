@@ -7,9 +7,9 @@ frame type here is documented in docs/protocol.md and the other way round.
 additionalProperties policy:
 - client → server: `false`. A field the server does not read is refused, so a typo
   (`clientid`) or a client inventing fields is caught rather than silently ignored. These
-  schemas are strict enough to be the input-validation layer: `validate_client_frame`.
-  (Today the consumers themselves still ignore unknown fields; they check types and
-  lengths on their own.)
+  schemas are the input-validation layer: the consumers check every frame against its
+  schema before its handler (`chat.consumers.frame_refusal`) and answer an `error` frame
+  (docs/protocol.md, Error codes); every field has its type, length, enum or bounds here.
 - server → client: `false` on every frame and on every object whose fields we define, so a
   field added to a frame without its schema (and docs) fails the tests. Objects whose
   content is the council's or the visitor's own (`fields`, `routed_by`, `extra`) are open.
@@ -93,6 +93,27 @@ def _defs() -> dict[str, Any]:
                 "links": _array(_obj({"url": STRING, "text": STRING})),
                 "suggestions": {"type": "array", "items": STRING, "maxItems": 3},
                 "safety": BOOLEAN,
+                # A photo or PDF (issue 15, docs/attachments.md).
+                "attachment": _obj(
+                    {
+                        "id": {"type": "string", "pattern": UUID_PATTERN},
+                        "name": STRING,
+                        "size": COUNT,
+                        "content_type": {
+                            "enum": [
+                                "image/jpeg",
+                                "image/png",
+                                "image/gif",
+                                "image/webp",
+                                "application/pdf",
+                            ]
+                        },
+                        "url": STRING,
+                    }
+                ),
+                # A system message: its line and values (chat/system_messages.py).
+                "code": _nullable(STRING),
+                "params": OPEN_OBJECT,
             },
         ),
         "summary": _obj(
@@ -198,6 +219,8 @@ NOTE = {
     "body": STRING,
     "created_at": TIME,
 }
+TAG = _obj({"slug": STRING, "name": STRING})  # chat.models.Tag (issue 15, point 8)
+TAGS_MAX = 20  # chat.actions.tags.TAGS_MAX
 FOLLOWUP_LISTS = {
     "enquiries": _array(_ref("enquiry")),
     "missed": _array(_ref("summary")),
@@ -217,7 +240,16 @@ def _error(optional: dict[str, Any]) -> dict[str, Any]:
 
 def _message_frame(with_conversation: bool) -> dict[str, Any]:
     fields = dict(_defs()["message"]["properties"])
-    optional = ("extra", "answer_key", "links", "suggestions", "safety")
+    optional = (
+        "extra",
+        "answer_key",
+        "links",
+        "suggestions",
+        "safety",
+        "code",
+        "params",
+        "attachment",
+    )
     extra = {name: fields.pop(name) for name in optional}
     if with_conversation:
         fields = {"conversation": _ref("uuid"), **fields}
@@ -251,7 +283,12 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
             {"tag": {"const": "human_agent"}},
         ),
         "template": _frame(
-            "template", {"conversation": uuid, "client_id": client_id, "template": COUNT}
+            "template",
+            {
+                "conversation": uuid,
+                "client_id": client_id,
+                "template": {"type": "integer", "minimum": 1},
+            },
         ),
         "end": _frame("end", {"conversation": uuid}, {"outcome": _nullable(outcome)}),
         "resume": _frame("resume", {"conversation": uuid}, {"after_seq": COUNT}),
@@ -280,6 +317,10 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
             {"kind": {"enum": ["enquiry", "missed"]}, "id": uuid},
             {"note": _nullable({"type": "string", "maxLength": settings.MESSAGE_MAX_CHARS})},
         ),
+        # Tags on a conversation (issue 15, point 8): the whole set, by slug.
+        "tags": _frame(
+            "tags", {"conversation": uuid, "tags": {**_array(STRING), "maxItems": TAGS_MAX}}
+        ),
     }
     visitor_server = {
         "hello": _frame(
@@ -303,7 +344,14 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
         ),
         "transferred": _frame(
             "transferred",
-            {"council": _ref("slug_name"), "token": STRING, "websocket": STRING},
+            {
+                "council": _obj(
+                    {"slug": STRING, "name": STRING},
+                    {"brand_colour": STRING, "text_colour": STRING, "logo_url": STRING},
+                ),
+                "token": STRING,
+                "websocket": STRING,
+            },
         ),
         "offline": _frame(
             "offline",
@@ -350,6 +398,7 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
                 ),
                 "followups": _obj(FOLLOWUP_LISTS),
                 "outcomes": _array(_obj({"value": STRING, "label": STRING})),
+                "tags": _array(TAG),  # issue 15, point 8
             },
         ),
         "message": _message_frame(with_conversation=True),
@@ -402,6 +451,7 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
                 "visitor_email": STRING,
                 "earlier": _array(_ref("earlier")),
                 "notes": _array(_obj(NOTE)),
+                "tags": _array(TAG),  # issue 15, point 8
             },
         ),
         "followups": _frame("followups", FOLLOWUP_LISTS),
@@ -459,6 +509,7 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
                 }
             },
         ),
+        "tags": _frame("tags", {"conversation": uuid, "tags": _array(TAG)}),  # issue 15
         "error": _error({"conversation": STRING, "client_id": STRING, "id": STRING}),
     }
     return {

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 
 from chat import channel_hooks
 from chat.models import (
@@ -23,6 +23,7 @@ from chat.models import (
     Enquiry,
     Message,
     Note,
+    Tag,
 )
 from chat.payloads import (
     conversation_payload,
@@ -97,8 +98,9 @@ def active_list_for_operator(user_id: int) -> list[dict[str, Any]]:
 # operator's name and, when the socket says what it has already shown (`after_seq`), the
 # messages after that. Every reconnect runs it on the one ORM thread (bench B2).
 _VISITOR_VIEW_SQL = """
-SELECT c.id, c.status, c.last_seq, u.username, u.first_name, u.last_name,
-       m.seq, m.author, m.author_name, m.body, m.client_id, m.created_at, m.extra
+SELECT c.id, c.status, c.last_seq, u.username, u.first_name, u.last_name, c.language,
+       m.seq, m.author, m.author_name, m.body, m.client_id, m.created_at, m.extra,
+       m.code, m.params
   FROM {conversation} AS c
   LEFT JOIN {user} AS u ON u.id = c.operator_id
   LEFT JOIN {message} AS m
@@ -131,13 +133,14 @@ def visitor_view_with_messages(
         rows = cursor.fetchall()
     if not rows:
         return None, []
-    cid, status, last_seq, username, first_name, last_name = rows[0][:6]
+    cid, status, last_seq, username, first_name, last_name, language = rows[0][:7]
     operator = None
     if username is not None:
         operator = operator_display_name(
             user_model(username=username, first_name=first_name, last_name=last_name)
         )
     extra_field = Message._meta.get_field("extra")
+    params_field = Message._meta.get_field("params")
     messages = [
         message_payload(
             Message(
@@ -149,9 +152,14 @@ def visitor_view_with_messages(
                 client_id=client_id,
                 created_at=created_at,
                 extra=extra_field.from_db_value(extra, None, connection),
-            )
+                code=code,
+                params=params_field.from_db_value(params, None, connection),
+            ),
+            language,
         )
-        for *_view, seq, author, author_name, body, client_id, created_at, extra in rows
+        for *_view, seq, author, author_name, body, client_id, created_at, extra, code, params in (
+            rows
+        )
         if seq is not None
     ]
     view = VisitorView(id=cid, status=status, last_seq=last_seq, operator=operator)
@@ -168,11 +176,12 @@ def operator_may_read(conversation_id: UUID, user_id: int) -> bool:
 
 
 def message_list_after(conversation_id: UUID, after_seq: int) -> list[dict[str, Any]]:
+    """Messages after `after_seq`, system lines in the chat's language."""
     return [
-        message_payload(m)
-        for m in Message.objects.filter(
-            conversation_id=conversation_id, seq__gt=after_seq
-        ).order_by("seq")
+        message_payload(m, m.chat_language)
+        for m in Message.objects.filter(conversation_id=conversation_id, seq__gt=after_seq)
+        .annotate(chat_language=F("conversation__language"))
+        .order_by("seq")
     ]
 
 
@@ -210,6 +219,7 @@ def console_context(user_id: int, council) -> dict[str, Any]:
             for value, label in Conversation.Outcome.choices
             if value in OPERATOR_OUTCOMES
         ],
+        "tags": tag_list(),  # issue 15, point 8
     }
 
 
@@ -280,7 +290,12 @@ def earlier_conversations(conversation_id: UUID) -> tuple[str, list[dict[str, An
 def conversation_context(conversation_id: UUID) -> dict[str, Any]:
     """What the console shows beside a chat: earlier chats and the internal notes."""
     email, earlier = earlier_conversations(conversation_id)
-    return {"visitor_email": email, "earlier": earlier, "notes": note_list(conversation_id)}
+    return {
+        "visitor_email": email,
+        "earlier": earlier,
+        "notes": note_list(conversation_id),
+        "tags": conversation_tags(conversation_id),  # issue 15, point 8
+    }
 
 
 def canned_list() -> list[dict[str, Any]]:
@@ -379,3 +394,44 @@ def transferred_to(conversation_id: UUID) -> int | None:
         .first()
     )
     return record.other_council_id if record else None
+
+
+def transcript_status(conversation_id: UUID) -> str:
+    """Where the chat's latest transcript request stands: `pending` (recorded in the outbox,
+    not sent yet, retried while it fails), `sent`, `failed` (the outbox gave up) or `none`
+    (never asked for). Call in the council's schema."""
+    from outbox.models import OutboxItem
+
+    latest = (
+        # chat.actions.emails.TRANSCRIPT (reads do not import actions: test_architecture)
+        OutboxItem.objects.filter(kind="transcript_email", ref=str(conversation_id))
+        .order_by("-created_at", "-id")
+        .values_list("sent_at", "given_up_at")
+        .first()
+    )
+    if latest is None:
+        # Sent items are pruned after OUTBOX_KEEP_SENT_DAYS; the chat remembers the send.
+        sent = Conversation.objects.filter(
+            id=conversation_id, transcript_sent_at__isnull=False
+        ).exists()
+        return "sent" if sent else "none"
+    sent_at, given_up_at = latest
+    return "sent" if sent_at else "failed" if given_up_at else "pending"
+
+
+# ---- Tags on conversations (issue 15, point 8) -------------------------------------------
+
+
+def tag_list() -> list[dict[str, str]]:
+    """The council's tags, in the admin's order: what the console offers."""
+    return [{"slug": slug, "name": name} for slug, name in Tag.objects.values_list("slug", "name")]
+
+
+def conversation_tags(conversation_id: UUID) -> list[dict[str, str]]:
+    """The tags on one conversation, in the council's order."""
+    return [
+        {"slug": slug, "name": name}
+        for slug, name in Tag.objects.filter(conversations=conversation_id).values_list(
+            "slug", "name"
+        )
+    ]

@@ -1,7 +1,9 @@
 """A chat's transcript as plain text and as HTML, for the visitor's email copy.
 
 Everything that came from a person (names, messages) is escaped in the HTML: the transcript
-is the one place where visitor and operator text meet an HTML renderer.
+is the one place where visitor and operator text meet an HTML renderer. Web addresses in
+operator and assistant messages become links (chat/links.py); a visitor's stay text. System
+lines are rendered in the chat's language from their code (chat/system_messages.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,12 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from chat.links import linkify_html
 from chat.models import Conversation, Message
+from chat.payloads import system_body
+
+# Whose addresses become links: the council's side (operators, canned replies, the assistant).
+_LINKED_AUTHORS = (Message.Author.OPERATOR, Message.Author.BOT)
 
 
 @dataclass(frozen=True)
@@ -46,15 +53,15 @@ def transcript_render(conversation: Conversation, *, council_name: str) -> Trans
         for message in messages:
             at = f"{timezone.localtime(message.created_at):%H:%M}"
             speaker = _speaker(message, conversation.language)
-            said = f"{speaker}: {message.body}" if speaker else message.body
+            body = system_body(message, conversation.language)
+            said = f"{speaker}: {body}" if speaker else body
             lines.append(f"[{at}] {said}")
-            rows.append(
-                '<tr><td>{}</td><th scope="row">{}</th><td>{}</td></tr>'.format(
-                    escape(at),
-                    escape(speaker),
-                    escape(message.body).replace("\n", "<br>"),
-                )
-            )
+            if message.author in _LINKED_AUTHORS:
+                shown = linkify_html(body)
+            else:
+                shown = escape(body).replace("\n", "<br>")
+            who = escape(speaker)
+            rows.append(f'<tr><td>{escape(at)}</td><th scope="row">{who}</th><td>{shown}</td></tr>')
         footer = _("Please do not reply to this email.")
         lines += ["", footer]
         html = (

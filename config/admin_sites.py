@@ -147,5 +147,20 @@ class SingletonAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(url)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record nobody edits in the admin (audit entries, receipts, the outbox): listed and
+    opened read-only; nothing added, changed or deleted here. Admin actions that do a
+    service's work (a retry, an export) still run, behind their own permission checks."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 public_admin_site = PublicAdminSite(name="public_admin")
 council_admin_site = CouncilAdminSite(name="admin")

@@ -79,6 +79,8 @@ TENANT_APPS = [
     "outbox",
     # Facebook Messenger and WhatsApp connections, residents and message states per council.
     "social",
+    # Photos and PDFs sent in web chats, per council (docs/attachments.md).
+    "attachments",
     "privacy",
     "reports",
     "django_otp",
@@ -342,6 +344,8 @@ WIDGET_RATE_LIMITS = {
     "transcript-each": env.str(
         "WIDGET_RATE_TRANSCRIPTS_PER_CHAT", default="20/86400" if DEMO else "3/86400"
     ),
+    # Photos and PDFs sent from the widget (docs/attachments.md).
+    "attachment": env.str("WIDGET_RATE_ATTACHMENTS", default="1000/600" if DEMO else "20/600"),
 }
 
 # Mail (transcripts, out-of-hours enquiries, set-password links). EMAIL_URL takes the
@@ -424,3 +428,12 @@ SOCIAL_GRAPH_TIMEOUT_SECONDS = env.float("SOCIAL_GRAPH_TIMEOUT_SECONDS", default
 # statically: only social/views.media_download, to that council's staff).
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
 MEDIA_URL = "/media-not-served/"
+# Chat attachments (docs/attachments.md): stored under MEDIA_ROOT/private/<schema>/attachments/.
+# Each council sets its own size limit in its admin, up to this ceiling (MB).
+ATTACHMENT_MAX_MB_CEILING = env.int("ATTACHMENT_MAX_MB_CEILING", default=25)
+# Photos with more pixels are refused before decoding (decompression bombs): 50 million is
+# a 50-megapixel phone photo, about 150 MB of memory while it is re-encoded.
+ATTACHMENT_MAX_PIXELS = env.int("ATTACHMENT_MAX_PIXELS", default=50_000_000)
+# How long the signed link a resident's widget gets for an attachment works (seconds); every
+# frame and replay carries a fresh one.
+ATTACHMENT_LINK_MAX_AGE = env.int("ATTACHMENT_LINK_MAX_AGE", default=3600)

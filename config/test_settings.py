@@ -38,6 +38,7 @@ WIDGET_RATE_LIMITS = {
     "enquiry": "100000/60",
     "transcript": "100000/60",
     "transcript-each": "100000/60",
+    "attachment": "100000/60",
 }
 # Social: a known app secret and verify token, quick retries, media in a temporary folder.
 META_APP_SECRET = "test-app-secret"  # noqa: S105 - test only

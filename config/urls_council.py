@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("staffauth.urls")),
     path("admin/", council_admin_site.urls),
     path("console/", console, name="console"),
+    # Photos and PDFs in chats: operators' uploads and downloads (docs/attachments.md).
+    path("console/", include("attachments.console_urls")),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("widget/", include("widgets.urls")),

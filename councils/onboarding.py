@@ -51,7 +51,17 @@ BASE_SCHEMA = "council_base"
 COUNCIL_ADMINS = "Council admins"
 OPERATORS = "Operators"
 # Council admins manage everything in these apps (chats stay read-only in the admin itself).
-ADMIN_APPS = ("routing", "chat", "widgets", "social", "privacy", "staffauth", "assistant")
+ADMIN_APPS = (
+    "routing",
+    "chat",
+    "widgets",
+    "attachments",
+    "social",
+    "privacy",
+    "staffauth",
+    "assistant",
+    "outbox",  # read-only in the admin (outbox/admin.py): counts and retrying failed sends
+)
 # ...and the council's users: add and change operators, see the role groups. Not delete (a
 # leaver is deactivated, so their chats keep their name), and not permissions or superuser
 # status (the council's user admin hides those fields from non-superusers).

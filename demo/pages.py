@@ -8,6 +8,9 @@ class DemoDepartment:
     slug: str
     name: str
     pages: tuple[tuple[str, str, str], ...]  # (title, path, blurb)
+    # Shown in the Welsh widget and in Welsh system lines (for a Welsh speaker's review:
+    # docs/widget.md, "Welsh language").
+    name_cy: str = ""
 
 
 DEMO_DEPARTMENTS = (
@@ -28,6 +31,7 @@ DEMO_DEPARTMENTS = (
                 "within 14 days.",
             ),
         ),
+        "Parcio",
     ),
     DemoDepartment(
         "highways",
@@ -39,8 +43,9 @@ DEMO_DEPARTMENTS = (
                 "Find your local highway area office for potholes, road works and gritting.",
             ),
         ),
+        "Priffyrdd",
     ),
-    DemoDepartment("general", "General enquiries", ()),
+    DemoDepartment("general", "General enquiries", (), "Ymholiadau cyffredinol"),
 )
 
 

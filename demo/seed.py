@@ -20,6 +20,7 @@ from django.db import connection
 from django_tenants.utils import schema_context, schema_exists
 
 from assistant.demo import seed_assistant_demo
+from chat.models import CannedResponse
 from councils.models import (
     Council,
     Partnership,
@@ -34,7 +35,7 @@ from social.demo import seed_social_demo
 from staffauth.demo import DemoTwoFactor, demo_council_sign_in, demo_manager_two_factor
 from widgets.models import OfflineLink, PrechatField, WidgetSettings
 
-WASTE = DemoDepartment("waste", "Waste and recycling", ())
+WASTE = DemoDepartment("waste", "Waste and recycling", (), "Gwastraff ac ailgylchu")
 
 PARTNERSHIP = ("Dorsetforyou", "dorsetforyou", "dorsetforyou.localhost")
 
@@ -191,8 +192,13 @@ def _seed_council_schema(encoded_password: str, *, slug: str, branding: bool) ->
     departments = []
     for position, spec in enumerate((*DEMO_DEPARTMENTS, WASTE)):
         department, _ = Department.objects.get_or_create(
-            slug=spec.slug, defaults={"name": spec.name, "position": position}
+            slug=spec.slug,
+            defaults={"name": spec.name, "name_cy": spec.name_cy, "position": position},
         )
+        if not department.name_cy and department.name == spec.name:
+            # A Welsh name is missing (a department made by onboarding, or by an older demo):
+            # added, never replacing one an admin wrote.
+            Department.objects.filter(pk=department.pk).update(name_cy=spec.name_cy)
         departments.append(department)
         for title, path, _blurb in spec.pages:
             ServicePage.objects.get_or_create(
@@ -206,6 +212,7 @@ def _seed_council_schema(encoded_password: str, *, slug: str, branding: bool) ->
     if branding:
         _widget_branding_set(slug)
     _widget_rows_ensure(slug)
+    _canned_replies_ensure(slug)
 
 
 def _user_ensure(username: str, first: str, last: str, encoded_password: str, *, superuser: bool):
@@ -295,4 +302,62 @@ def _widget_rows_ensure(slug: str) -> None:
             date=date(date.today().year, 12, 24),
             department=general,
             defaults={"reason": "Staff training"},
+        )
+
+
+# ---- Canned replies (issue 15, point 9) ---------------------------------------------------
+# (shortcut, department slug or None for every department, title, body). The console fills
+# {visitor_name}, {operator_name} and {council} when an operator inserts one (docs/operator-
+# guide.md). The links are each demo council's made-up www.<slug>.gov.uk site.
+DEMO_CANNED = (
+    (
+        "hello",
+        None,
+        "Greeting",
+        "Hello {visitor_name}, I'm {operator_name} from {council}. How can I help you today?",
+    ),
+    (
+        "pcn",
+        "parking",
+        "Pay a parking fine",
+        "You can pay a parking fine (Penalty Charge Notice) online at "
+        "https://www.{slug}.gov.uk/parking/pay-a-parking-fine. You will need the 10-character "
+        "PCN number from the top of the notice. The charge is halved if you pay within 14 days.",
+    ),
+    (
+        "bins",
+        None,
+        "Bin collection day",
+        "You can check your bin collection day at https://www.{slug}.gov.uk/bins/collection-day: "
+        "enter your postcode and choose your address.",
+    ),
+    (
+        "pothole",
+        "highways",
+        "Report a pothole",
+        "Thank you, {visitor_name}. You can report a pothole at https://www.{slug}.gov.uk/report "
+        "with the street name and the nearest house number; a photo helps us find it.",
+    ),
+    (
+        "bye",
+        None,
+        "Closing",
+        "Thank you for contacting {council}, {visitor_name}. If you need anything else, "
+        "start a new chat at any time.",
+    ),
+)
+
+
+def _canned_replies_ensure(slug: str) -> None:
+    """The demo's canned replies, each created only when its shortcut is missing (for its
+    department): one an admin edited keeps the admin's words."""
+    departments = {d.slug: d for d in Department.objects.all()}
+    for shortcut, department_slug, title, body in DEMO_CANNED:
+        department = departments.get(department_slug) if department_slug else None
+        if department_slug and department is None:
+            continue  # an admin removed that department
+        CannedResponse.objects.get_or_create(
+            shortcut=shortcut,
+            department=department,
+            defaults={"title": title, "body": body.replace("{slug}", slug)},
         )

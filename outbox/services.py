@@ -58,3 +58,20 @@ def outbox_pending(*, kind: str, ref: str) -> bool:
     return OutboxItem.objects.filter(
         kind=kind, ref=ref, sent_at__isnull=True, given_up_at__isnull=True
     ).exists()
+
+
+@transaction.atomic
+def outbox_retry(*, item_ids: list[int]) -> int:
+    """Give items the outbox gave up on a fresh start (a council admin's retry, once the
+    mail server is fixed): attempts from zero, delivered now, swept again if that fails.
+    Items not given up are left alone. Returns how many were retried."""
+    items = list(
+        OutboxItem.objects.select_for_update()
+        .filter(id__in=item_ids, given_up_at__isnull=False, sent_at__isnull=True)
+        .values_list("id", flat=True)
+    )
+    OutboxItem.objects.filter(id__in=items).update(given_up_at=None, attempts=0, last_error="")
+    schema_name = connection.schema_name
+    for item_id in items:
+        transaction.on_commit(lambda item_id=item_id: _queue_delivery(schema_name, item_id))
+    return len(items)

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -50,6 +51,7 @@ def subject_find(subject: Subject) -> Found:
             merged.records.setdefault(category, []).extend(records)
         merged.object_ids |= found.object_ids
         merged.conversation_ids |= found.conversation_ids
+        merged.files.update(found.files)
     return merged
 
 
@@ -81,10 +83,17 @@ def subject_access(
                 },
             )
             archive.writestr(f"conversations/{conversation['id']}.html", page)
+        for path, stored in sorted(found.files.items()):  # e.g. photos sent in a chat
+            try:
+                with default_storage.open(stored, "rb") as handle:
+                    archive.writestr(path, handle.read())
+            except FileNotFoundError:
+                continue
         archive.writestr(
             "README.txt",
             f"Subject access export from {council_name}, made {now:%d %B %Y %H:%M %Z}.\n"
-            "subject-access.json holds every record; conversations/ holds one page per chat.\n",
+            "subject-access.json holds every record; conversations/ holds one page per chat;"
+            " attachments/ holds the files sent in them.\n",
         )
     audit.record(
         actor=actor,

@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from config.admin_sites import council_admin_site
+from config.admin_sites import ReadOnlyAdmin, council_admin_site
 from privacy import audit
 from privacy.access import subject_access
 from privacy.erasure import erase_subject
@@ -99,24 +99,15 @@ class DepartmentRetentionAdmin(AuditedRetentionMixin, admin.ModelAdmin):
 
 
 @admin.register(LegalHold, site=council_admin_site)
-class LegalHoldAdmin(admin.ModelAdmin):
+class LegalHoldAdmin(ReadOnlyAdmin):
     """Holds are placed and released from the chat history (actions), never edited here."""
 
     list_display = ["conversation_id", "reason", "placed_at", "placed_by_name", "released_at"]
     list_filter = [("released_at", admin.EmptyFieldListFilter)]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(AuditEntry, site=council_admin_site)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read-only; filter, then export what the filters show as CSV."""
 
     list_display = ["at", "actor_name", "action", "source", "object_type", "object_id"]
@@ -135,15 +126,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "detail",
     ]
     change_list_template = "privacy/auditentry_change_list.html"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_actions(self, request):
         return {}  # no bulk delete
@@ -177,22 +159,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ErasureReceipt, site=council_admin_site)
-class ErasureReceiptAdmin(admin.ModelAdmin):
+class ErasureReceiptAdmin(ReadOnlyAdmin):
     list_display = ["id", "at", "by_name", "matched_by", "counts", "held"]
     readonly_fields = ["at", "by_name", "by_user_id", "matched_by", "counts", "held"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(PrivacyTools, site=council_admin_site)
-class PrivacyToolsAdmin(admin.ModelAdmin):
+class PrivacyToolsAdmin(ReadOnlyAdmin):
     """Not a table: its list page is the subject access form, and erase/ the erasure form."""
 
     def has_view_permission(self, request, obj=None) -> bool:
@@ -200,15 +173,6 @@ class PrivacyToolsAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request) -> bool:
         return self.has_view_permission(request)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_urls(self):
         return [

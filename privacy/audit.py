@@ -12,7 +12,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -159,14 +159,41 @@ def delete_expired_entries(*, before: datetime, dry_run: bool, batch_size: int =
             return deleted
 
 
-def console_opened(operator: Any, conversation_id: Any) -> None:
-    """The console opened a chat's context (its earlier chats and notes): audited as an open.
+# The console asks for a chat's context every time it (re)connects and shows the chat: one
+# entry per operator per chat in this window says who opened it without repeating itself.
+CONSOLE_OPEN_WINDOW = timedelta(minutes=30)
+
+
+def console_opened(operator: Any, conversation_id: Any, *, at: datetime | None = None) -> bool:
+    """The console opened a chat's context (its earlier chats and notes): audited as an open,
+    once per operator per conversation per `CONSOLE_OPEN_WINDOW`. True when recorded.
 
     `operator` is chat.operators.OperatorRef (id, username). Call in the council's schema.
+    Two sockets of one operator opening the same chat at once are serialised on an advisory
+    lock, so a reconnect storm still writes one entry.
     """
-    record(
-        actor=Actor(name=operator.username, user_id=operator.id, source="console"),
-        action=Action.TRANSCRIPT_OPENED,
-        object_type="conversation",
-        object_id=conversation_id,
-    )
+    now = at or timezone.now()
+    object_id = str(conversation_id)[:64]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                [f"{connection.schema_name}:audit-open:{operator.id}:{object_id}"],
+            )
+        recent = AuditEntry.objects.filter(
+            object_id=object_id,
+            action=Action.TRANSCRIPT_OPENED,
+            actor_user_id=operator.id,
+            source="console",
+            at__gt=now - CONSOLE_OPEN_WINDOW,
+        ).exists()
+        if recent:
+            return False
+        record(
+            actor=Actor(name=operator.username, user_id=operator.id, source="console"),
+            action=Action.TRANSCRIPT_OPENED,
+            object_type="conversation",
+            object_id=object_id,
+            at=now,
+        )
+    return True

@@ -140,6 +140,7 @@ class AuditEntry(models.Model):
         LEGAL_HOLD_PLACED = "legal_hold_placed", "Placed a legal hold"
         LEGAL_HOLD_RELEASED = "legal_hold_released", "Released a legal hold"
         MEDIA_VIEWED = "media_viewed", "Viewed a social media attachment"
+        ATTACHMENT_VIEWED = "attachment_viewed", "Viewed a chat attachment"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor_user_id = models.IntegerField(null=True, blank=True)

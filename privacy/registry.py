@@ -104,6 +104,8 @@ class Found:
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     conversation_ids: set[UUID] = field(default_factory=set)
     object_ids: set[str] = field(default_factory=set)  # for the audit entries about them
+    # Stored files to put in the export: path in the zip -> name in the default storage.
+    files: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ consumers) changes that:
 * `join`/`leave` never raise: a membership that could not be written is re-written later;
 * one `LayerWatch` per process notices when Redis comes back or was replaced (its run_id
   changes: a restarted Redis has forgotten every membership), then every live socket of the
-  process re-joins its groups and fills the gap from PostgreSQL (`resync`, implemented by
-  the consumer), without the client reconnecting;
+  process re-joins its groups at once and fills the gap from PostgreSQL (`resync`,
+  implemented by the consumer) a few sockets at a time, without the client reconnecting;
 * every socket re-joins its groups every REJOIN_SECONDS, so the layer's `group_expiry` can be
   short and a membership of a socket that died without saying goodbye lapses within minutes;
 * whatever ends the consumer (a close, a crash, cancellation at shutdown), `cleanup` runs:
@@ -36,6 +36,18 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 WATCH_INTERVAL_S = 1.0
+# After an outage, how many sockets fill their gap from PostgreSQL at once. Every consumer's
+# ORM work runs on one shared thread (docs/architecture.md), so 130 resyncs started together
+# queued every live frame (a message a resident sends the moment Redis is back) behind all
+# of them: on a loaded CI machine with coverage, 21 s before sockets were live again.
+# Memberships are re-written first, for every socket at once (a few pipelines); the gaps
+# are then filled a few sockets at a time, and live traffic passes between them (a live
+# message that finds a gap fills it itself).
+RESYNC_CONCURRENCY = 4
+# A re-join after an outage that fails (a stale connection, Redis still loading) is tried
+# again this soon, this many times, before the periodic re-join takes over.
+REJOIN_ATTEMPTS = 5
+REJOIN_RETRY_S = 0.2
 
 
 def rejoin_seconds() -> float:
@@ -53,6 +65,7 @@ class LayerWatch:
         self.run_id: str | None = None
         self.down_since: float | None = None
         self.recoveries = 0
+        self.resyncing: asyncio.Future | None = None
 
     def add(self, socket: ResilientSocket) -> None:
         self.sockets.add(socket)
@@ -93,20 +106,57 @@ class LayerWatch:
                     outage,
                     len(self.sockets),
                 )
-                await self.each_socket("recover")
+                await self.recover_all()
                 last_rejoin = time.monotonic()
             elif time.monotonic() - last_rejoin > rejoin_seconds():
                 await self.each_socket("rejoin")
                 last_rejoin = time.monotonic()
 
-    async def each_socket(self, method: str) -> None:
+    async def recover_all(self) -> None:
+        """Redis is back: every socket's memberships now, then the gaps in the background,
+        a few sockets at a time, so live delivery resumes at once (docs/reliability.md)."""
         sockets = list(self.sockets)
-        results = await asyncio.gather(
-            *(getattr(socket, method)() for socket in sockets), return_exceptions=True
+        pending = sockets
+        for _attempt in range(REJOIN_ATTEMPTS):
+            results = await asyncio.gather(
+                *(socket.rejoin() for socket in pending), return_exceptions=True
+            )
+            pending = [
+                socket
+                for socket, result in zip(pending, results, strict=True)
+                if isinstance(result, Exception)
+            ]
+            if not pending:
+                break
+            # A socket left out of its groups would wait for the periodic re-join (a third
+            # of group_expiry): try again at once instead.
+            await asyncio.sleep(REJOIN_RETRY_S)
+        if pending:
+            logger.warning("%d sockets could not re-join after an outage", len(pending))
+        limit = asyncio.Semaphore(RESYNC_CONCURRENCY)
+
+        async def resync(socket: ResilientSocket) -> None:
+            async with limit:
+                await socket.resync_after_outage()
+
+        previous = self.resyncing
+        if previous is not None and not previous.done():
+            previous.cancel()  # a second outage: the new round covers every socket again
+        self.resyncing = asyncio.ensure_future(
+            self._gather_logged("resync", [resync(socket) for socket in sockets])
         )
+
+    async def each_socket(self, method: str) -> None:
+        await self._gather_logged(method, [getattr(s, method)() for s in list(self.sockets)])
+
+    @staticmethod
+    async def _gather_logged(what: str, calls: list) -> None:
+        results = await asyncio.gather(*calls, return_exceptions=True)
         for result in results:
-            if isinstance(result, BaseException) and not isinstance(result, StopConsumer):
-                logger.warning("socket %s failed: %r", method, result)
+            if isinstance(result, BaseException) and not isinstance(
+                result, StopConsumer | asyncio.CancelledError
+            ):
+                logger.warning("socket %s failed: %r", what, result)
 
 
 _watches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LayerWatch] = (
@@ -184,11 +234,11 @@ class ResilientSocket:
         for group in list(self.joined):
             await self.channel_layer.group_add(group, self.channel_name)
 
-    async def recover(self) -> None:
-        """Redis is back: memberships first (so nothing new is missed), then the gap."""
+    async def resync_after_outage(self) -> None:
+        """Redis is back and this socket's memberships are re-written (LayerWatch.recover_all):
+        fill the gap from PostgreSQL."""
         if self.exited:
             return
-        await self.rejoin()
         async with self.delivery_lock:
             await self.resync()
 

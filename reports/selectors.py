@@ -291,6 +291,8 @@ class CouncilReport:
     enquiries: list[dict[str, Any]]
     transferred_out: int
     extra: dict[str, Any] = field(default_factory=dict)
+    # Chats per tag (issue 15, point 8): a chat with two tags counts under each.
+    tags: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _with_shares(row: dict[str, Any]) -> dict[str, Any]:
@@ -368,6 +370,16 @@ def _council_report(period: Period) -> CouncilReport:
     rating_counts = dict(
         _run(period, "SELECT rating, count(*) FROM chats WHERE rating IS NOT NULL GROUP BY 1")
     )
+    tags = [  # issue 15, point 8: one join over the period's chats
+        {"key": slug, "label": name, "chats": n}
+        for slug, name, n in _run(
+            period,
+            "SELECT t.slug, t.name, count(*) FROM chats"
+            " JOIN chat_tag_conversations AS tc ON tc.conversation_id = chats.id"
+            " JOIN chat_tag AS t ON t.id = tc.tag_id"
+            " GROUP BY t.id, t.slug, t.name, t.position ORDER BY t.position, t.name",
+        )
+    ]
     ratings = [
         {"key": score, "label": f"{score} out of 5", "chats": rating_counts.get(score, 0)}
         for score in range(5, 0, -1)
@@ -416,6 +428,7 @@ def _council_report(period: Period) -> CouncilReport:
         ratings=ratings,
         enquiries=enquiries,
         transferred_out=transferred_out,
+        tags=tags,
     )
 
 

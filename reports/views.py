@@ -128,6 +128,8 @@ def council_tables(report) -> list[Table]:
               report.ratings, [Column("Chats", "chats")], "chats"),
         Table("enquiries", "Out-of-hours enquiries", "Contact details left while chat was closed.",
               report.enquiries, [Column("Enquiries", "enquiries")], "enquiries"),
+        Table("tags", "By tag", "Chats with each of the council's tags (a chat may have several).",
+              report.tags, [Column("Chats", "chats")], "chats"),
     ]  # fmt: skip
 
 

@@ -33,7 +33,8 @@ DEMO_CONNECTIONS = {
 
 
 def seed_social_demo(*, council_id: int, slug: str) -> None:
-    """Called by the demo seed inside each council's schema (idempotent)."""
+    """Called by the demo seed inside each council's schema: creates what is missing and
+    changes nothing that exists (issue 15, point 9)."""
     from social.connections import connection_save
     from social.models import WhatsAppTemplate
 
@@ -49,13 +50,11 @@ def seed_social_demo(*, council_id: int, slug: str) -> None:
             {"name": "WhatsApp", "waba_id": "300000000000001", "display_number": "+44 7700 900000"},
         ),
     ):
-        conn = SocialConnection.objects.filter(kind=kind, external_id=external_id).first()
-        conn = conn or SocialConnection(kind=kind, external_id=external_id)
-        for key, value in extra.items():
-            setattr(conn, key, value)
-        conn.enabled = True
+        if SocialConnection.objects.filter(kind=kind, external_id=external_id).exists():
+            continue  # created by an earlier run: an admin's changes (switched off...) stay
+        conn = SocialConnection(kind=kind, external_id=external_id, enabled=True, **extra)
         connection_save(council_id=council_id, connection=conn, token=f"standin-{external_id}")
-    WhatsAppTemplate.objects.update_or_create(
+    WhatsAppTemplate.objects.get_or_create(
         name="council_follow_up",
         language="en_GB",
         defaults={

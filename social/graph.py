@@ -130,15 +130,27 @@ class Sent:
 
 
 def messenger_send(
-    *, token: str, recipient_id: str, text: str, human_agent: bool, metadata: str = ""
+    *,
+    token: str,
+    recipient_id: str,
+    text: str,
+    human_agent: bool,
+    metadata: str = "",
+    quick_replies: list[str] | None = None,
 ) -> Sent:
     """Send API: a reply within the 24-hour window, or tagged HUMAN_AGENT (7 days).
 
     `metadata` comes back in the Page's echo of this message, which is how the echo is
-    recognised as ours."""
+    recognised as ours. `quick_replies`: titles (20 characters at most) the resident can tap;
+    the tap arrives as an ordinary message with that text."""
     message: dict[str, Any] = {"text": text}
     if metadata:
         message["metadata"] = metadata
+    if quick_replies:
+        message["quick_replies"] = [
+            {"content_type": "text", "title": title[:20], "payload": f"QR{n}"}
+            for n, title in enumerate(quick_replies[:13])
+        ]
     body: dict[str, Any] = {"recipient": {"id": recipient_id}, "message": message}
     if human_agent:
         body.update(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
@@ -158,8 +170,13 @@ def whatsapp_send(
     to: str,
     text: str = "",
     template: tuple[str, str] | None = None,
+    buttons: list[str] | None = None,
 ) -> Sent:
-    """Cloud API: free-form text, or an approved template (name, language code)."""
+    """Cloud API: free-form text, or an approved template (name, language code).
+
+    `buttons`: up to three reply buttons (titles of 20 characters at most) under the text
+    (an `interactive` message, whose text holds at most 1,024 characters); a tap arrives as
+    an `interactive` button reply with that title."""
     body: dict[str, Any] = {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
@@ -168,6 +185,20 @@ def whatsapp_send(
     if template is not None:
         body.update(
             type="template", template={"name": template[0], "language": {"code": template[1]}}
+        )
+    elif buttons:
+        body.update(
+            type="interactive",
+            interactive={
+                "type": "button",
+                "body": {"text": text},
+                "action": {
+                    "buttons": [
+                        {"type": "reply", "reply": {"id": f"b{n}", "title": title[:20]}}
+                        for n, title in enumerate(buttons[:3])
+                    ]
+                },
+            },
         )
     else:
         body.update(type="text", text={"preview_url": False, "body": text})

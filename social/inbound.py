@@ -14,6 +14,8 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from assistant import services as assistant_services
+from assistant.selectors import assistant_takes_chat
 from chat.actions.assignment import dispatch_on_commit
 from chat.actions.lifecycle import conversation_start
 from chat.actions.messages import message_create, message_store_unsafe
@@ -21,7 +23,8 @@ from chat.errors import ChatError
 from chat.models import Conversation, Message
 from councils.sites import CouncilRef, council_ref
 from councils.tenancy import council_schema
-from social import delivery
+from routing.availability import queue_refusal
+from social import bot, delivery
 from social.events import InboundMessage, StatusUpdate, Watermark, events_from_body
 from social.hub.models import SocialAccount, WebhookInbox
 from social.models import SocialConnection, SocialContact, SocialMedia, SocialMessage
@@ -159,35 +162,60 @@ def message_receive(*, council: CouncilRef, event: InboundMessage) -> SocialMess
         extra["attachments"] = []
     body = _body(event)
     message = None
+    assistant_turn = None  # the assistant's outcome, when it answered this message
     conversation = contact.conversation
     if conversation is not None and conversation.status in OPEN:
         try:
-            stored = message_create(
-                council=council,
-                conversation_id=conversation.id,
-                body=body,
-                client_id=client_id_for(event.provider_id),
-                extra=extra,
-            )
+            if conversation.status == Conversation.Status.BOT:
+                outcome = assistant_services.visitor_message(
+                    council=council,
+                    conversation_id=conversation.id,
+                    body=body,
+                    client_id=client_id_for(event.provider_id),
+                    extra=extra,
+                )
+                stored, assistant_turn = outcome.stored, outcome
+            else:
+                stored = message_create(
+                    council=council,
+                    conversation_id=conversation.id,
+                    body=body,
+                    client_id=client_id_for(event.provider_id),
+                    extra=extra,
+                )
             message = Message.objects.get(conversation_id=conversation.id, seq=stored.seq)
         except ChatError as err:
             if err.code != "conversation_closed":
                 raise
     if message is None:
-        name = contact.name or f"{CHANNEL_LABEL[event.channel]} resident"
-        conversation, _summary = conversation_start(
-            council=council,
-            name=name[:100],
-            message=body,
-            department=connection.department,
-            channel=event.channel,
-            extra=extra,
-            routed_by={"kind": "social", "label": f"Wrote on {CHANNEL_LABEL[event.channel]}"},
-        )
+        name = (contact.name or f"{CHANNEL_LABEL[event.channel]} resident")[:100]
+        routed_by = {"kind": "social", "label": f"Wrote on {CHANNEL_LABEL[event.channel]}"}
+        department = connection.department
+        if assistant_takes_chat(department, queue_refusal(department)):
+            # Issue 14: the council's assistant takes it, under the widget's mode rules.
+            conversation, assistant_turn = assistant_services.bot_chat_start(
+                council=council,
+                name=name,
+                message=body,
+                department=department,
+                channel=event.channel,
+                extra=extra,
+                routed_by=routed_by,
+            )
+        else:
+            conversation, _summary = conversation_start(
+                council=council,
+                name=name,
+                message=body,
+                department=department,
+                channel=event.channel,
+                extra=extra,
+                routed_by=routed_by,
+            )
+            dispatch_on_commit(council)
         message = Message.objects.get(conversation=conversation, seq=1)
         contact.conversation = conversation
         contact.visitor_id = conversation.visitor_id
-        dispatch_on_commit(council)
     contact.save()
     social = SocialMessage.objects.create(
         contact=contact,
@@ -200,6 +228,14 @@ def message_receive(*, council: CouncilRef, event: InboundMessage) -> SocialMess
     )
     if event.media:
         _media_queue(council, social, message, event)
+    if assistant_turn is not None:
+        bot.assistant_turn_send_unsafe(
+            council,
+            contact,
+            message.conversation_id,
+            after_seq=message.seq,
+            outcome=assistant_turn,
+        )
     return social
 
 

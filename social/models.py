@@ -137,6 +137,8 @@ class SocialMessage(models.Model):
     template_name = models.CharField(max_length=512, blank=True)
     template_language = models.CharField(max_length=15, blank=True)
     body = models.TextField(blank=True)
+    # The assistant's quick replies (Messenger) or reply buttons (WhatsApp): their titles.
+    buttons = models.JSONField(default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

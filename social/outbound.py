@@ -254,6 +254,7 @@ def _send(social: SocialMessage) -> graph.Sent:
             text=social.body,
             human_agent=social.kind == SocialMessage.Kind.HUMAN_AGENT,
             metadata=f"councilchat:{social.id}",
+            quick_replies=social.buttons,
         )
     template = None
     if social.kind == SocialMessage.Kind.TEMPLATE:
@@ -264,6 +265,7 @@ def _send(social: SocialMessage) -> graph.Sent:
         to=social.contact.external_user_id,
         text=social.body,
         template=template,
+        buttons=social.buttons,
     )
 
 

@@ -55,3 +55,12 @@ def test_the_runtime_demo_and_dev_locks_agree_on_every_shared_version(other):
     assert {name: dev[name] for name in runtime if name in dev} == {
         name: runtime[name] for name in runtime if name in dev
     }
+
+
+def test_the_demo_lock_holds_none_of_the_test_lint_or_bench_tools():
+    """`make demo` installs requirements-demo.lock: what the demo runs, not what `make test`
+    needs (issue 15, point 9: playwright and ruff were most of a first start)."""
+    demo = pins("requirements-demo.lock")
+    for tool in ("pytest", "pytest-django", "pytest-cov", "playwright", "ruff", "hypothesis"):
+        assert tool not in demo, f"{tool} is in requirements-demo.lock"
+    assert "playwright" in pins("requirements-dev.lock")

@@ -161,6 +161,15 @@ def _endpoints() -> dict[str, dict[str, Any]]:
             "request": schemas.TRANSCRIPT,
             "responses": {204: None, **after_chat},
         },
+        "GET /widget/conversations/<uuid>/transcript": {
+            "request": None,
+            "responses": {
+                200: _obj({"status": {"enum": ["none", "pending", "sent", "failed"]}}),
+                401: ERROR,
+                403: ERROR,
+                404: ERROR,
+            },
+        },
         "POST /widget/conversations/<uuid>/end": {
             "request": schemas.END,
             "responses": {204: None, **after_chat},

@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import override
 
 from assistant.selectors import assistant_takes_chat, assistant_widget
+from attachments.selectors import attachments_widget
 from councils.local_cache import ExpiringCache
 from councils.partnership_routing import partnership_rules
 from councils.sites import CouncilRef, Site
@@ -101,6 +102,17 @@ def prechat_fields(language: str) -> list[dict[str, Any]]:
     ]
 
 
+def council_branding() -> dict[str, str]:
+    """The colours and logo a chat shows under this council's name (a chat transferred to
+    it takes them: `transferred` frame). Call in the council's schema."""
+    branding = WidgetSettings.current()
+    return {
+        "brand_colour": branding.brand_colour,
+        "text_colour": branding.text_colour,
+        "logo_url": branding.logo_url,
+    }
+
+
 def council_widget(
     council: CouncilRef,
     *,
@@ -153,6 +165,8 @@ def council_widget(
             "department": department.slug if department else None,
             "availability": availability(department, language),
             "assistant": assistant_widget(language),
+            # Photos and PDFs residents may send (None: not offered), issue 15.
+            "attachments": attachments_widget(),
         }
 
 

@@ -9,7 +9,7 @@ from django.db.models.signals import post_delete, post_save
 
 from widgets.selectors import clear_widget_config_cache
 
-WATCHED_APPS = {"widgets", "routing", "assistant"}
+WATCHED_APPS = {"widgets", "routing", "assistant", "attachments"}
 IGNORED_MODELS = {"operatorpresence", "consolesocket"}
 
 

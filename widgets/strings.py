@@ -8,7 +8,7 @@ in locale/ (Welsh in locale/cy). Placeholders are `{name}` style, filled in by t
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import override, pgettext
 
 
 def _strings() -> dict[str, str]:
@@ -90,6 +90,8 @@ def _strings() -> dict[str, str]:
         "wait_minute": _("about 1 minute"),
         "wait_minutes": _("about {n} minutes"),
         "talking_to": _("You are talking to {name}"),
+        # Welsh "â" before a consonant, "ag" before a vowel: the widget picks (issue 15).
+        "talking_to_vowel": pgettext("a name starting with a vowel", "You are talking to {name}"),
         "an_adviser": _("an adviser"),
         "missed": _("Sorry, no one could answer in time. The council will follow up."),
         # Presence, missed and closed chats (issue 15)
@@ -128,8 +130,6 @@ def _strings() -> dict[str, str]:
         "empty": _("That message was empty."),
         "end": _("End chat"),
         "new_chat": _("Start a new chat"),
-        "passed_to": _("Your chat was passed to {name}."),
-        "another_council": _("another council"),
         "gone": _("Your previous chat is no longer available. Please start a new chat."),
         "rating_legend": _("How helpful was this chat?"),
         "rating_1": _("1 – not at all helpful"),
@@ -144,6 +144,11 @@ def _strings() -> dict[str, str]:
         "transcript_label": _("Email me a copy of this chat (optional)"),
         "transcript_send": _("Email transcript"),
         "transcript_sent": _("We will email a copy of this chat to {email} shortly."),
+        # …then, once the outbox has sent it (the widget asks: GET …/transcript)
+        "transcript_emailed": _("A copy of this chat has been emailed to {email}."),
+        "transcript_failed": _(
+            "Sorry, we could not email a copy of this chat. Please try again later."
+        ),
         "err_send": _("Sorry, that did not work. Please try again."),
         # The council's assistant (issue 14)
         "talk_to_person": _("Talk to a person"),
@@ -157,6 +162,39 @@ def _strings() -> dict[str, str]:
         "helpful_yes": _("Yes"),
         "helpful_no": _("No"),
         "feedback_thanks": _("Thank you for your feedback."),
+        # Asked before a resident ends a chat (issue 15, point 8)
+        "end_confirm_title": _("End this chat?"),
+        "end_confirm_text": _("You will not be able to send more messages in this chat."),
+        "end_confirm_yes": _("Yes, end chat"),
+        "end_confirm_no": _("No, keep chatting"),
+        # Photos and PDFs (issue 15, docs/attachments.md)
+        "attach": _("Add a photo or PDF"),
+        "attach_hint": _("Photos (JPEG, PNG, GIF, WebP) or PDF, up to {max}."),
+        "attach_sending": _("Sending {name}…"),
+        "attach_sent": _("{name} was sent."),
+        "attach_too_big": _("{name} is too big. Files can be at most {max}."),
+        "attach_err_unsupported_type": _(
+            "{name} cannot be sent. Send a photo (JPEG, PNG, GIF or WebP) or a PDF."
+        ),
+        "attach_err_polyglot": _("{name} cannot be sent: it has another file hidden inside it."),
+        "attach_err_image_too_large": _("{name} has too many pixels. Send a smaller photo."),
+        "attach_err_pdf_active_content": _(
+            "{name} cannot be sent: it contains scripts or embedded files. "
+            "Save or print it as a plain PDF and try again."
+        ),
+        "attach_err_pdf_encrypted": _(
+            "{name} is protected by a password. Remove the password and try again."
+        ),
+        "attach_err_file_damaged": _("{name} seems to be damaged, so it cannot be sent."),
+        "attach_err_rate_limited": _(
+            "You have sent a lot of files. Please wait a few minutes and try again."
+        ),
+        "attach_err": _("Sorry, {name} could not be sent. Please try again."),
+        "photo_by_you": _("Photo sent by you: {name}, {size}"),
+        "photo_by": _("Photo sent by {who}: {name}, {size}"),
+        "document_link": _("{name} (PDF, {size})"),
+        "document_by_you": _("Document sent by you"),
+        "document_by": _("Document sent by {who}"),
     }
 
 

@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+from attachments import views as attachment_views
 from widgets import views
 
 urlpatterns = [
@@ -20,6 +21,17 @@ urlpatterns = [
         "conversations/<uuid:conversation>/end",
         views.conversation_end_view,
         name="widget-end",
+    ),
+    # Photos and PDFs (issue 15, docs/attachments.md).
+    path(
+        "conversations/<uuid:conversation>/attachments",
+        attachment_views.widget_upload,
+        name="widget-attachments",
+    ),
+    path(
+        "attachments/<uuid:attachment_id>",
+        attachment_views.widget_download,
+        name="widget-attachment",
     ),
     path("enquiries", views.enquiry_create_view, name="widget-enquiries"),
     path("embed.js", views.embed_js, name="widget-embed"),

@@ -15,7 +15,9 @@ from django.http import (
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from chat.selectors import transcript_status
 from councils.sites import CouncilRef, Site
+from councils.tenancy import council_schema
 from reliability.validation import InvalidInput, parse_checked
 from widgets import schemas
 from widgets.forms import (
@@ -277,7 +279,12 @@ def conversation_rating(request: HttpRequest, conversation: UUID) -> HttpRespons
 
 @csrf_exempt
 def conversation_transcript(request: HttpRequest, conversation: UUID) -> HttpResponseBase:
-    """POST /widget/conversations/<uuid>/transcript {"email"}: emailed by a Celery task."""
+    """POST /widget/conversations/<uuid>/transcript {"email"}: emailed by a Celery task.
+
+    GET (the visitor's token in the Authorization header): {"status"}, whether it has been
+    sent yet, so the widget can say "has been emailed" once it has (issue 12)."""
+    if request.method == "GET":
+        return _transcript_status(request, conversation)
 
     def send(council: CouncilRef, form: dict, _data: dict) -> None:
         # Refused before it counts against the limits when the council sends no transcripts.
@@ -287,6 +294,20 @@ def conversation_transcript(request: HttpRequest, conversation: UUID) -> HttpRes
         transcript_request(council=council, conversation_id=conversation, email=form["email"])
 
     return _visitor_post(request, conversation, TranscriptForm, send, schemas.TRANSCRIPT)
+
+
+def _transcript_status(request: HttpRequest, conversation: UUID) -> HttpResponseBase:
+    try:
+        council = visitor_council(
+            site=request.site_ref, token=_visitor_token(request, {}), conversation_id=conversation
+        )
+    except WidgetChatRefused as refused:
+        return with_cors(request, JsonResponse(refused.body, status=refused.status))
+    with council_schema(council.schema_name):
+        status = transcript_status(conversation)
+    response = JsonResponse({"status": status})
+    response["Cache-Control"] = "no-store"
+    return with_cors(request, response)
 
 
 @csrf_exempt

@@ -53,12 +53,8 @@ def conversation_assign_unsafe(
     conversation.first_response_at = None
     conversation.save(update_fields=["status", "operator", "accepted_at", "first_response_at"])
     OperatorPresence.objects.filter(user_id=operator.id).update(last_assigned_at=now)
-    text = (
-        f"{operator.name} joined the chat."
-        if reason != "transfer"
-        else f"You are now talking to {operator.name}."
-    )
-    system_message_unsafe(council, conversation, text)
+    code = "talking_to" if reason == "transfer" else "joined"
+    system_message_unsafe(council, conversation, code, {"operator": operator.name})
     announce_status_on_commit(council, conversation, operator.name)
     summary = conversation_summary(conversation.id)
     if was_queued:

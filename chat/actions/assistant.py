@@ -31,9 +31,12 @@ def bot_conversation_start_unsafe(
     prechat: dict[str, Any] | None = None,
     language: str = Conversation.Language.ENGLISH,
     routed_by: dict[str, Any] | None = None,
+    channel: str = Conversation.Channel.WEB,
+    extra: dict[str, Any] | None = None,
 ) -> Conversation:
     """Open a chat the assistant has (status `bot`), the visitor's question stored as seq 1.
-    It joins no queue. Precondition: inside a transaction (the caller answers the question
+    It joins no queue. `channel` and `extra` (the question's): a Messenger or WhatsApp chat
+    (social.inbound). Precondition: inside a transaction (the caller answers the question
     in the same one)."""
     body = clean_body(message)
     visitor = Visitor.objects.create(name=name, email=prechat_email(prechat))
@@ -45,6 +48,7 @@ def bot_conversation_start_unsafe(
         prechat=prechat or {},
         language=language,
         routed_by=routed_by or {},
+        channel=channel,
     )
     # Not announced: nobody has joined the chat's group before its token is handed out.
     stored = message_store_unsafe(
@@ -53,6 +57,7 @@ def bot_conversation_start_unsafe(
         author=Message.Author.VISITOR,
         body=body,
         author_name=name,
+        extra=extra,
         announce=False,
     )
     conversation.last_seq = stored.seq

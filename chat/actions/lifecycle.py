@@ -30,17 +30,6 @@ from councils.sites import CouncilRef
 from routing.capacity import lock_load_unsafe
 from routing.models import Department
 
-# A missed chat says what happens next truthfully: a follow-up only when the council has a
-# way to reach the resident (issue 15); otherwise the widget offers the contact form.
-MISSED_TEXT = "Sorry, no one could answer in time. The council will follow up."
-MISSED_NO_CONTACT_TEXT = (
-    "Sorry, no one could answer in time. Leave your contact details and the council will get "
-    "back to you."
-)
-IDLE_TEXT = "The chat was closed after a long time with no messages."
-ABANDONED_TEXT = "The chat was closed because the resident left the page."
-BACK_IN_QUEUE = "Sorry for the wait: you're back at the front of the queue for the next adviser."
-
 
 @transaction.atomic
 def conversation_start(
@@ -117,11 +106,13 @@ def conversation_requeue_unsafe(
     council: CouncilRef,
     conversation: Conversation,
     *,
-    visitor_text: str,
+    line: str,
     removed_reason: str,
+    line_params: dict[str, Any] | None = None,
     department: Department | None = None,
 ) -> None:
-    """Put an active chat back at the front of the queue, telling visitor and operator.
+    """Put an active chat back at the front of the queue, telling visitor and operator:
+    `line` and `line_params` are what the chat says (chat/system_messages.py).
 
     Precondition: in a transaction holding the conversation's row lock.
     """
@@ -135,7 +126,7 @@ def conversation_requeue_unsafe(
         conversation.department = department
         fields.append("department")
     conversation.save(update_fields=fields)
-    system_message_unsafe(council, conversation, visitor_text)
+    system_message_unsafe(council, conversation, line, line_params)
     announce_status_on_commit(council, conversation, None)
     if previous_operator_id:
         frames.send_frame_on_commit(
@@ -162,7 +153,7 @@ def requeue_operator_chats_unsafe(council: CouncilRef, user_id: int, *, reason: 
         if conversation.status != Conversation.Status.ACTIVE:
             continue
         conversation_requeue_unsafe(
-            council, conversation, visitor_text=BACK_IN_QUEUE, removed_reason=reason
+            council, conversation, line="back_in_queue", removed_reason=reason
         )
     return len(ids)
 
@@ -174,10 +165,10 @@ def conversation_mark_missed_unsafe(council: CouncilRef, conversation: Conversat
     """
     conversation.status = Conversation.Status.MISSED
     conversation.save(update_fields=["status"])
+    # What happens next, truthfully (issue 15): a follow-up only when the council has a way to
+    # reach the resident; otherwise the widget offers the contact form.
     follow_up = has_contact_details(conversation)
-    system_message_unsafe(
-        council, conversation, MISSED_TEXT if follow_up else MISSED_NO_CONTACT_TEXT
-    )
+    system_message_unsafe(council, conversation, "missed" if follow_up else "missed_no_contact")
     announce_status_on_commit(council, conversation, None)
     frames.send_frame_on_commit(
         groups.conversation_group(council.id, conversation.id),
@@ -245,14 +236,18 @@ def conversation_end(
     conversation.outcome = outcome
     conversation.save(update_fields=["status", "ended_at", "ended_by", "outcome"])
     if idle:
-        text = IDLE_TEXT
+        system_message_unsafe(council, conversation, "idle_ended")
     elif abandoned:
-        text = ABANDONED_TEXT
+        system_message_unsafe(council, conversation, "abandoned_ended")
     elif quick_exit:
-        text = f"{conversation.visitor.name} left by the quick exit."
+        visitor = conversation.visitor.name
+        system_message_unsafe(council, conversation, "quick_exit_ended", {"visitor": visitor})
+    elif operator is not None:
+        by = {"operator": operator.name}
+        system_message_unsafe(council, conversation, "ended_by_operator", by)
     else:
-        text = f"{operator.name if operator else conversation.visitor.name} ended the chat."
-    system_message_unsafe(council, conversation, text)
+        visitor = conversation.visitor.name
+        system_message_unsafe(council, conversation, "ended_by_visitor", {"visitor": visitor})
     current = operator_display_name(conversation.operator) if conversation.operator else None
     announce_status_on_commit(council, conversation, current)
     frames.send_frame_on_commit(

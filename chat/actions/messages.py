@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from chat import channel_hooks, frames, groups
+from chat import channel_hooks, frames, groups, system_messages
 from chat.errors import ChatError
 from chat.models import Conversation, Message
 from chat.operators import OperatorRef
@@ -65,7 +65,8 @@ UPDATE chat_conversation AS c
                                 THEN %(now)s ELSE c.first_response_at END
  WHERE c.id = %(conversation_id)s
 RETURNING c.last_seq, c.status, c.operator_id,
-          (SELECT v.name FROM chat_visitor AS v WHERE v.id = c.visitor_id), c.channel
+          (SELECT v.name FROM chat_visitor AS v WHERE v.id = c.visitor_id), c.channel,
+          c.language
 """
 
 # Every concrete column of Message but its id. tests/chat/test_messages.py fails when the
@@ -73,9 +74,9 @@ RETURNING c.last_seq, c.status, c.operator_id,
 _MESSAGE_INSERT_SQL = """
 INSERT INTO chat_message
        (conversation_id, seq, author, author_user_id, author_name, body, client_id,
-        created_at, extra)
+        created_at, extra, code, params)
 VALUES (%(conversation_id)s, %(seq)s, %(author)s, %(author_user_id)s, %(author_name)s,
-        %(body)s, %(client_id)s, %(created_at)s, %(extra)s)
+        %(body)s, %(client_id)s, %(created_at)s, %(extra)s, %(code)s, %(params)s)
 ON CONFLICT (conversation_id, client_id) DO NOTHING
 RETURNING id
 """
@@ -89,6 +90,8 @@ MESSAGE_INSERT_COLUMNS = (
     "client_id",
     "created_at",
     "extra",
+    "code",
+    "params",
 )
 _INSERT_FIELDS = [Message._meta.get_field(column) for column in MESSAGE_INSERT_COLUMNS]
 
@@ -125,6 +128,8 @@ def message_store_unsafe(
     extra: dict[str, Any] | None = None,
     announce: bool = True,
     outbound: dict[str, Any] | None = None,
+    code: str = "",
+    params: dict[str, Any] | None = None,
 ) -> StoredMessage:
     """Store one message with the conversation's next seq and announce it after commit
     (`announce=False` only where nobody can be listening yet: a chat being started).
@@ -134,6 +139,8 @@ def message_store_unsafe(
     statement sees what the previous lock holder committed).
 
     `body` is already cleaned (`clean_body`); `author_name` None means the visitor's name.
+    `code` and `params`: a system line (chat/system_messages.py); `body` is then its English
+    rendering, and the payload's `body` is rendered in the chat's language.
     Refused with ChatError: no such conversation; an operator's message in a chat that is not
     theirs; anything but a system message in an ended or missed chat, `conversation_closed`
     (unless it re-sends a stored client_id, answered with the stored copy): nothing stored.
@@ -160,7 +167,7 @@ def message_store_unsafe(
         row = cursor.fetchone()
         if row is None:
             raise ChatError("not_found", "No such conversation.")
-        seq, status, operator_id, visitor_name, channel = row
+        seq, status, operator_id, visitor_name, channel, language = row
         if author == Message.Author.OPERATOR and operator_id != author_user_id:
             raise ChatError("not_assigned", "This chat is not assigned to you.")
         hooks = None
@@ -199,6 +206,8 @@ def message_store_unsafe(
             client_id=client_id,
             created_at=now,
             extra=extra or {},
+            code=code,
+            params=params or {},
         )
         cursor.execute(_MESSAGE_INSERT_SQL, _insert_params(message))
         inserted = cursor.fetchone()
@@ -218,7 +227,7 @@ def message_store_unsafe(
             body=body,
             options=outbound or {},
         )
-    payload = message_payload(message)
+    payload = message_payload(message, language)
     if announce:
         announce_message_on_commit(council, payload)
     return StoredMessage(payload=payload, created=True)
@@ -227,21 +236,31 @@ def message_store_unsafe(
 def system_message_unsafe(
     council: CouncilRef,
     conversation: Conversation,
-    text: str,
+    code: str,
+    params: dict[str, Any] | None = None,
     *,
     extra: dict[str, Any] | None = None,
 ) -> StoredMessage:
-    """Add what the system says about a change ("Sam joined the chat.") and announce it.
+    """Add what the system says about a change (line `code` of chat/system_messages.py with
+    its `params`, e.g. "joined", {"operator": "Sam Patel"}) and announce it. The row keeps the
+    English text in `body`; every reader renders the line in its own language.
 
-    Precondition: inside a transaction holding the conversation's row lock.
+    A code that is not registered is a programming error (ValueError): every line a resident
+    can read must exist in Welsh. Precondition: inside a transaction holding the
+    conversation's row lock.
     """
+    if not system_messages.is_registered(code):
+        raise ValueError(f"No system line {code!r}: register it in chat/system_messages.py.")
+    params = {key: value for key, value in (params or {}).items() if value not in (None, "")}
     stored = message_store_unsafe(
         council,
         conversation.id,
         author=Message.Author.SYSTEM,
         author_name="",
-        body=text,
+        body=system_messages.english(code, params),
         extra=extra,
+        code=code,
+        params=params,
     )
     conversation.last_seq = stored.seq
     return stored

@@ -25,10 +25,12 @@ def anonymise_conversations_unsafe(ids: list[UUID], *, reason: str) -> int:
         return 0
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE chat_message SET body = '', extra = '{}'::jsonb,"
+            # A system line's params hold names: they go with the body (code and all).
+            "UPDATE chat_message SET body = '', extra = '{}'::jsonb, code = '',"
+            " params = '{}'::jsonb,"
             " author_name = CASE WHEN author = 'visitor' THEN '' ELSE author_name END"
             " WHERE conversation_id = ANY(%s)"
-            "   AND (body <> '' OR extra <> '{}'::jsonb"
+            "   AND (body <> '' OR extra <> '{}'::jsonb OR params <> '{}'::jsonb"
             "        OR (author = 'visitor' AND author_name <> ''))",
             [ids],
         )

@@ -24,7 +24,6 @@ from django.utils import timezone
 from chat.actions.announce import announce_positions_on_commit
 from chat.actions.assignment import dispatch_on_commit
 from chat.actions.lifecycle import (
-    BACK_IN_QUEUE,
     conversation_end,
     conversation_mark_missed_unsafe,
     conversation_requeue_unsafe,
@@ -96,7 +95,7 @@ def _sweep_chats(council: CouncilRef, now: datetime) -> SweepReport:
     )
     for conversation in unanswered:
         conversation_requeue_unsafe(
-            council, conversation, visitor_text=BACK_IN_QUEUE, removed_reason="unanswered"
+            council, conversation, line="back_in_queue", removed_reason="unanswered"
         )
 
     missed_before = now - timedelta(seconds=routing.missed_after_seconds)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from chat import frames, groups
 from chat.actions.announce import announce_load_on_commit, announce_positions_on_commit
 from chat.actions.assignment import conversation_assign_unsafe, dispatch_on_commit
+from chat.actions.attachments import attachments_place_unsafe, attachments_take_unsafe
 from chat.actions.lifecycle import conversation_requeue_unsafe
 from chat.actions.messages import system_message_unsafe
 from chat.broadcast import send_on_commit
@@ -81,8 +82,12 @@ def transfer_to_department(
     conversation_requeue_unsafe(
         council,
         conversation,
-        visitor_text=f"{operator.name} passed your chat to {department.name}. "
-        "You're at the front of their queue.",
+        line="passed_to_department",
+        line_params={
+            "operator": operator.name,
+            "department": department.name,
+            "department_cy": department.name_cy,
+        },
         removed_reason="transferred",
         department=department,
     )
@@ -109,6 +114,7 @@ def transfer_to_council(
     visitor = conversation.visitor
     department_slug = conversation.department.slug if conversation.department_id else None
     messages = list(Message.objects.filter(conversation=conversation).order_by("seq"))
+    attachments = attachments_take_unsafe(conversation.id)  # photos and PDFs move too
     moved_fields = {
         "page_url": conversation.page_url,
         "prechat": conversation.prechat,
@@ -142,12 +148,9 @@ def transfer_to_council(
     Message.objects.bulk_create(
         Message(conversation=moved, **{name: getattr(m, name) for name in copied}) for m in messages
     )
-    system_message_unsafe(
-        to_council,
-        moved,
-        f"{operator.name} passed your chat to {to_council.name}. "
-        "You're at the front of their queue.",
-    )
+    attachments_place_unsafe(moved.id, attachments)
+    passed = {"operator": operator.name, "council": to_council.name}
+    system_message_unsafe(to_council, moved, "passed_to_council", passed)
     ConversationTransfer.objects.create(
         conversation_id=moved.id,
         direction="in",

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -15,6 +16,7 @@ from chat.models import Conversation, Message
 from tests.assistant.conftest import seed_assistant
 from tests.conftest import put_online
 from tests.sockets import (
+    drain,
     login_session,
     next_of_type,
     open_socket,
@@ -179,6 +181,32 @@ async def test_each_visitor_message_in_bot_status_is_answered_by_the_assistant(c
         {"url": "https://alpha.example/potholes", "text": "Report a pothole"}
     ]
     assert isinstance(answer["suggestions"], list) and len(answer["suggestions"]) <= 3
+    await visitor.disconnect()
+
+
+async def test_the_answer_reaches_the_visitor_once_even_when_the_channel_layer_drops_it(
+    councils, monkeypatch
+):
+    """The answer is sent straight back on the asking socket: a dropped (or slow) layer
+    message costs the resident nothing, and the group's copy, when it comes, is not shown
+    twice."""
+    _chat, visitor = await bot_chat()
+    layer_class = type(get_channel_layer())
+
+    async def dropped(self, group, message):  # channels_redis losing the doorbell
+        return None
+
+    monkeypatch.setattr(layer_class, "group_send", dropped)
+    await visitor.send_json_to({"type": "message", "client_id": "c1", "body": "report a pothole"})
+    got = await drain(visitor, quiet_for=1.0)
+    shown = [(f["seq"], f["author"]) for f in got if f["type"] == "message"]
+    assert shown == [(3, "visitor"), (4, "bot")]
+    assert [f["seq"] for f in got if f["type"] == "ack"] == [3]
+
+    monkeypatch.undo()
+    await visitor.send_json_to({"type": "message", "client_id": "c2", "body": "bin day"})
+    got = await drain(visitor, quiet_for=1.0)
+    assert [f["seq"] for f in got if f["type"] == "message"] == [5, 6]  # each once
     await visitor.disconnect()
 
 

@@ -266,6 +266,12 @@ async def test_when_a_client_id_is_sent_twice_then_the_same_ack_comes_back_and_o
         ('{"type": "message", "client_id": "' + "c" * 65 + '", "body": "x"}', "invalid_frame"),
         ('{"type": "message", "client_id": "d", "body": "' + "x" * 4001 + '"}', "body_too_long"),
         ('{"type": "resume", "after_seq": -1}', "invalid_frame"),
+        # Checked against the frame's schema before any handler (chat/protocol.py):
+        ('{"type": "message", "client_id": "f", "body": "x", "colour": "red"}', "invalid_frame"),
+        ('{"type": "typing", "active": "yes"}', "invalid_frame"),
+        ('{"type": "read", "seq": 1.5}', "invalid_frame"),
+        ('{"type": "feedback", "seq": 0, "helpful": true}', "invalid_frame"),
+        ('{"type": "end", "reason": "bored"}', "invalid_frame"),
         ('{"type": "message", "client_id": "e", "body": "' + "y" * 17000 + '"}', "frame_too_large"),
     ],
 )

@@ -61,3 +61,27 @@ async def test_given_redis_unreachable_when_joining_then_each_caller_gets_an_err
             10,
         )
         assert all(isinstance(r, Exception) for r in results), results
+
+
+async def test_after_redis_restarts_the_first_join_on_a_pooled_connection_succeeds():
+    """A restarted Redis leaves every idle pooled connection stale: the re-join after an
+    outage must not fail on one (it left sockets out of their groups for 20 s)."""
+    from chat.layers import BlockingPoolChannelLayer
+    from tests.reliability.live import OwnRedis
+
+    redis = await asyncio.to_thread(OwnRedis().start)
+    try:
+        layer = BlockingPoolChannelLayer(hosts=[{"address": redis.url()}], group_expiry=60)
+        channel = await layer.new_channel()
+        # Several idle connections in the pool, as a busy daphne has.
+        await asyncio.gather(*(layer.connection(0).ping() for _ in range(10)))
+        await layer.group_add("test.layers.restart", channel)
+        redis.kill()
+        await asyncio.to_thread(redis.start)
+
+        for _ in range(12):  # each may draw a stale connection: none fails
+            await layer.group_add("test.layers.restart", channel)
+        key = layer._group_key("test.layers.restart")
+        assert await layer.connection(0).zcard(key) == 1
+    finally:
+        redis.kill()

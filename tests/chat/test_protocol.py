@@ -83,3 +83,29 @@ def test_a_server_frame_with_an_undocumented_field_or_type_is_refused():
 def test_the_queue_remove_reasons_include_automatic_assignment():
     for reason in ("accepted", "assigned", "ended", "missed"):
         assert validate_server_frame("operator", frames.queue_remove(CONVERSATION, reason)) is None
+
+
+def _open_objects(schema, where: str) -> list[str]:
+    """Paths of object schemas below `schema` that accept fields they do not name."""
+    found = []
+    if isinstance(schema, dict):
+        if schema.get("type") == "object" and schema.get("additionalProperties") is not False:
+            found.append(where)
+        for key, value in schema.items():
+            found += _open_objects(value, f"{where}.{key}")
+    elif isinstance(schema, list):
+        for n, value in enumerate(schema):
+            found += _open_objects(value, f"{where}[{n}]")
+    return found
+
+
+def test_every_client_frame_schema_is_closed_and_every_string_has_a_bound_or_a_pattern():
+    all_schemas = schemas()
+    defs = all_schemas["$defs"]
+    for socket in ("visitor", "operator"):
+        for frame_type, schema in all_schemas[socket]["client"].items():
+            assert _open_objects(schema, frame_type) == []
+            for name, field in schema["properties"].items():
+                field = defs[field["$ref"].rsplit("/", 1)[1]] if "$ref" in field else field
+                if field.get("type") == "string":
+                    assert "maxLength" in field or "pattern" in field, (frame_type, name)

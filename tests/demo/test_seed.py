@@ -12,10 +12,12 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from chat.models import CannedResponse
 from councils.models import Council, PostcodeDistrict, RoutingRule
 from councils.onboarding import COUNCIL_ADMINS, OPERATORS
 from demo.seed import DEMO_COUNCILS, seed_demo
 from routing.models import Department
+from social.models import SocialConnection, WhatsAppTemplate
 from tests.councils.helpers import log_in
 from tests.demo.conftest import PASSWORD
 from widgets.models import PrechatField, WidgetSettings
@@ -37,11 +39,12 @@ def test_the_seed_makes_every_council_with_alex_a_council_admin_and_sam_an_opera
         assert not users["alex"].is_superuser
         branding = WidgetSettings.current()
         assert (branding.brand_colour, branding.offer_welsh) == ("#00594f", True)
-        assert {d.slug for d in Department.objects.all()} == {
-            "parking",
-            "highways",
-            "general",
-            "waste",
+        # Each with its Welsh name (issue 15), the one onboarding made (Parking) included.
+        assert {d.slug: d.name_cy for d in Department.objects.all()} == {
+            "parking": "Parcio",
+            "highways": "Priffyrdd",
+            "general": "Ymholiadau cyffredinol",
+            "waste": "Gwastraff ac ailgylchu",
         }
     with schema_context(schema_of("somerset")):
         assert WidgetSettings.current().quick_exit_enabled
@@ -65,7 +68,8 @@ def test_seeding_again_keeps_what_an_admin_changed_and_adds_only_what_is_missing
         branding = WidgetSettings.current()
         branding.brand_colour, branding.greeting, branding.offer_welsh = "#123456", "Hi!", False
         branding.save()
-        Department.objects.filter(slug="parking").update(name="Parking services")
+        Department.objects.filter(slug="parking").update(name="Parking services", name_cy="")
+        Department.objects.filter(slug="highways").update(name_cy="Priffyrdd a ffyrdd")
         Department.objects.filter(slug="waste").delete()
         PrechatField.objects.filter(key="email").update(label="Your email")
         alex = get_user_model().objects.get(username="alex")
@@ -90,8 +94,51 @@ def test_seeding_again_keeps_what_an_admin_changed_and_adds_only_what_is_missing
             "Hi!",
             False,
         )
-        assert Department.objects.get(slug="parking").name == "Parking services"
+        parking = Department.objects.get(slug="parking")
+        assert (parking.name, parking.name_cy) == ("Parking services", "")  # renamed: left
+        assert Department.objects.get(slug="highways").name_cy == "Priffyrdd a ffyrdd"
+        assert Department.objects.get(slug="waste").name_cy == "Gwastraff ac ailgylchu"
         assert Department.objects.filter(slug="waste").exists()  # missing, so made again
         assert PrechatField.objects.get(key="email").label == "Your email"
         alex = get_user_model().objects.get(username="alex")
         assert alex.first_name == "Alexandra" and alex.check_password("changed-by-alex")
+
+
+# ---- canned replies, and a reseed that keeps an admin's changes (issue 15, point 9) -------
+
+
+def test_every_demo_council_gets_a_handful_of_canned_replies_that_use_the_placeholders(seeded):
+    for spec in DEMO_COUNCILS:
+        with schema_context(schema_of(spec.slug)):
+            replies = list(CannedResponse.objects.select_related("department"))
+            assert 4 <= len(replies) <= 6
+            bodies = " ".join(r.body for r in replies)
+            for placeholder in ("{visitor_name}", "{operator_name}", "{council}"):
+                assert placeholder in bodies
+            assert f"https://www.{spec.slug}.gov.uk/parking/pay-a-parking-fine" in bodies
+            by_shortcut = {r.shortcut: r for r in replies}
+            assert by_shortcut["pcn"].department.slug == "parking"
+            assert "bin collection" in by_shortcut["bins"].body
+
+
+def test_a_reseed_keeps_the_branding_canned_replies_and_social_settings_an_admin_changed(seeded):
+    with schema_context(schema_of("west-dorset")):
+        branding = WidgetSettings.current()
+        branding.brand_colour, branding.launcher_text = "#222222", "Talk to us"
+        branding.save()
+        CannedResponse.objects.filter(shortcut="hello").update(body="Hi {visitor_name}!")
+        CannedResponse.objects.filter(shortcut="bye").delete()
+        SocialConnection.objects.filter(kind="whatsapp").update(enabled=False, name="Our WhatsApp")
+        WhatsAppTemplate.objects.filter(name="council_follow_up").update(body_preview="Edited")
+
+    seed_demo(password="a-third-password")
+
+    with schema_context(schema_of("west-dorset")):
+        branding = WidgetSettings.current()
+        assert (branding.brand_colour, branding.launcher_text) == ("#222222", "Talk to us")
+        assert CannedResponse.objects.get(shortcut="hello").body == "Hi {visitor_name}!"
+        assert CannedResponse.objects.filter(shortcut="bye").exists()  # missing: made again
+        whatsapp = SocialConnection.objects.get(kind="whatsapp")
+        assert (whatsapp.enabled, whatsapp.name) == (False, "Our WhatsApp")
+        template = WhatsAppTemplate.objects.get(name="council_follow_up")
+        assert template.body_preview == "Edited"

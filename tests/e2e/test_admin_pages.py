@@ -181,3 +181,43 @@ def test_the_set_password_page_passes_axe_and_sets_the_password(councils, daphne
     page.fill("#id_password", "a-long-new-passphrase-42")
     page.click("input[type=submit]")
     expect(page.locator("#user-tools")).to_be_visible()
+
+
+def test_the_outbox_page_with_its_counts_and_retry_passes_axe(councils, daphne_server, browser):
+    from django.utils import timezone
+
+    from outbox.models import OutboxItem
+
+    alpha = councils.alpha
+    council_admin(alpha)
+    with schema_context(alpha.schema_name):
+        OutboxItem.objects.create(kind="transcript_email", ref="c-1", given_up_at=timezone.now())
+        OutboxItem.objects.create(kind="enquiry_email", ref="e-1", sent_at=timezone.now())
+    page = signed_in(browser, daphne_server.url, "alpha.localhost", "chief")
+
+    page.goto(daphne_server.url("alpha.localhost", "/admin/outbox/outboxitem/"))
+
+    expect(page.locator("[data-testid=outbox-counts]")).to_contain_text("Failed")
+    assert_accessible(page, "outbox")
+    screenshot(page, "outbox")
+    page.locator("input[name=_selected_action]").first.check()
+    page.select_option("select[name=action]", "retry")
+    page.click("button[name=index]")
+    expect(page.locator(".messagelist")).to_contain_text("tried again")
+    assert_accessible(page, "outbox after a retry")
+
+
+def test_the_attachment_settings_page_passes_axe_and_refuses_a_limit_over_the_ceiling(
+    councils, daphne_server, browser
+):
+    council_admin(councils.alpha)
+    page = signed_in(browser, daphne_server.url, "alpha.localhost", "chief")
+    page.goto(daphne_server.url("alpha.localhost", "/admin/attachments/attachmentsettings/"))
+    expect(page.locator("#id_max_size_mb")).to_have_value("10")
+    assert_accessible(page, "attachment settings")
+    screenshot(page, "attachment-settings")
+
+    page.fill("#id_max_size_mb", "500")
+    page.click("input[name=_continue]")
+    expect(page.locator(".field-max_size_mb .errorlist")).to_contain_text("At most 25 MB")
+    assert_accessible(page, "attachment settings with an error")

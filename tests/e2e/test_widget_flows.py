@@ -227,8 +227,12 @@ def test_a_chat_from_the_parking_page_goes_straight_to_parking_and_survives_a_re
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         page.fill("[data-testid=cc-transcript-email]", "jo@example.com")
         page.click("[data-testid=cc-transcript-send]")
-        expect(page.locator("[data-testid=cc-transcript-done]")).to_contain_text("jo@example.com")
+        done = page.locator("[data-testid=cc-transcript-done]")
+        expect(done).to_contain_text("We will email a copy of this chat to jo@example.com")
         wait_for_mail(smtp_outbox)
+        # Once the outbox has sent it, the widget says so (it asks GET …/transcript).
+        expect(done).to_contain_text("has been emailed to jo@example.com", timeout=20_000)
+    clean_axe(page, "transcript emailed")
     html = smtp_outbox[0].get_body(("html",)).get_content()
     assert "Yes, call us to set that up." in html and "<img" not in html
 

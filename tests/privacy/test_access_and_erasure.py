@@ -17,7 +17,9 @@ from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from assistant.models import Turn
 from chat.models import Conversation, Enquiry, Message
+from outbox.models import OutboxItem
 from privacy import audit
 from privacy.access import subject_access
 from privacy.erasure import erase_subject
@@ -73,6 +75,22 @@ def plant(council, tag: str) -> dict:
         audit.record(
             actor=ACTOR, action="transcript_opened", object_type="conversation", object_id=chats[0]
         )
+        # What they asked the assistant, and the sends the outbox holds for them: a transcript
+        # email about their chat, and two sends about nothing in chat (an address and text; a
+        # phone number), as any future handler may queue.
+        Turn.objects.create(
+            conversation_id=chats[0], kind="not_sure", question=f"Is Mortimer allowed? {tag}"
+        )
+        OutboxItem.objects.create(
+            kind="transcript_email", ref=str(chats[0]), payload={"email": EMAIL}
+        )
+        OutboxItem.objects.create(
+            kind="notice_email",
+            payload={"to": EMAIL, "text": f"Dear {NAME}, about ferret-case {tag}"},
+            sent_at=ENDED,
+        )
+        OutboxItem.objects.create(kind="notice_sms", payload={"to": "+44 (0)7700-900 123"})
+        OutboxItem.objects.create(kind="notice_sms", payload={"to": "+44 7700 900123"})
     return {"chats": chats, "enquiry": enquiry, "bystander": bystander}
 
 
@@ -124,7 +142,8 @@ def test_subject_access_returns_everything_from_one_council_and_nothing_from_the
     text = json.dumps(document) + "".join(pages.values())
 
     assert result.counts == {
-        "conversations": 2, "enquiries": 1, "social identities": 0, "social media": 0
+        "conversations": 2, "enquiries": 1, "social identities": 0, "social media": 0,
+        "outbox items": 2, "assistant questions": 1, "attachments": 0,
     }  # fmt: skip
     assert sorted(c["id"] for c in document["records"]["conversations"]) == sorted(
         str(i) for i in alpha_data["chats"]
@@ -140,6 +159,13 @@ def test_subject_access_returns_everything_from_one_council_and_nothing_from_the
     assert first["rating"] == 4
     assert "ALPHA-ONLY" in text and "BETA-ONLY" not in text
     assert "Other Person" not in text
+    assert (
+        document["records"]["assistant questions"][0]["question"]
+        == "Is Mortimer allowed? ALPHA-ONLY"
+    )
+    assert sorted(o["kind"] for o in document["records"]["outbox items"]) == [
+        "notice_email", "transcript_email"
+    ]  # fmt: skip
     assert [e["action"] for e in document["access_log"]] == ["Opened a transcript"]
     # The readable pages escape what the resident typed.
     page = pages[f"conversations/{first['id']}.html"]
@@ -186,8 +212,12 @@ def test_erasure_leaves_no_trace_in_any_column_keeps_statistics_and_writes_a_rec
 
         assert dry.counts == {
             "conversations": 2, "messages": 4, "notes": 2, "enquiries": 1,
-            "social identities": 0, "social media": 0,
+            "social identities": 0, "social media": 0, "outbox items": 2,
+            "assistant questions": 1, "attachments": 0,
         }  # fmt: skip
+        # The send still owed for them is given up: nobody may be sent erased data.
+        assert all(p == {} for p in OutboxItem.objects.values_list("payload", flat=True))
+        assert OutboxItem.objects.get(kind="transcript_email").last_error == "Erased"
         assert (
             sorted(
                 Conversation.objects.values_list("id", "rating", "outcome", "ended_at", "last_seq")

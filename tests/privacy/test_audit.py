@@ -181,3 +181,41 @@ async def test_opening_a_chat_in_the_console_is_audited(councils):
     assert [(e.object_id, e.actor_name, e.source) for e in opened] == [
         (str(chat.id), "alex", "console")
     ]
+
+
+@pytest.mark.usefixtures("manual_assignment")
+async def test_a_console_reconnecting_to_an_open_chat_is_audited_once_per_half_hour(councils):
+    from tests.sockets import login_session, next_of_type, open_socket, operator_socket
+
+    alex = await sync_to_async(operator_in)(councils.alpha, "alex")
+    chat = await sync_to_async(accepted_chat_in)(councils.alpha, alex)
+    session = await login_session(councils.alpha, "alex")
+    for _reconnect in range(3):  # the console re-asks for the context on every reconnect
+        comm = operator_socket(councils.alpha, session)
+        await open_socket(comm)
+        await comm.send_json_to({"type": "context", "conversation": str(chat.id)})
+        await next_of_type(comm, "context")
+        await comm.disconnect()
+    opened = await sync_to_async(entries)(councils.alpha, action="transcript_opened")
+    assert [(e.object_id, e.actor_name) for e in opened] == [(str(chat.id), "alex")]
+
+
+def test_the_same_operator_opening_the_chat_after_half_an_hour_is_audited_again(
+    councils, committed
+):
+    from datetime import timedelta
+
+    from chat.operators import OperatorRef
+
+    alex = operator_in(councils.alpha, "alex")
+    sam = operator_in(councils.alpha, "sam")
+    chat = planted_chat(councils.alpha, ended_at=ENDED)
+    with schema_context(councils.alpha.schema_name):
+        as_alex = OperatorRef(id=alex.id, username="alex", name="Alex")
+        as_sam = OperatorRef(id=sam.id, username="sam", name="Sam")
+        assert audit.console_opened(as_alex, chat, at=ENDED) is True
+        assert audit.console_opened(as_alex, chat, at=ENDED + timedelta(minutes=29)) is False
+        assert audit.console_opened(as_sam, chat, at=ENDED + timedelta(minutes=29)) is True
+        assert audit.console_opened(as_alex, chat, at=ENDED + timedelta(minutes=31)) is True
+    opened = entries(councils.alpha, action="transcript_opened")
+    assert [e.actor_name for e in opened] == ["alex", "sam", "alex"]

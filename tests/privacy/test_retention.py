@@ -11,7 +11,9 @@ from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from assistant.models import Turn
 from chat.models import Conversation, Enquiry, Message, Note, Visitor
+from outbox.models import OutboxItem
 from privacy import audit
 from privacy.holds import legal_hold_place, legal_hold_release
 from privacy.models import AuditEntry, DepartmentRetention, RetentionPolicy
@@ -54,6 +56,8 @@ def snapshot(council) -> dict:
             "enquiries": sorted(
                 Enquiry.objects.values_list("id", "name", "email", "phone", "message"), key=str
             ),
+            "turns": sorted(Turn.objects.values_list("conversation_id", "question"), key=str),
+            "outbox": sorted(OutboxItem.objects.values_list("ref", "payload"), key=str),
         }
 
 
@@ -107,6 +111,22 @@ def schedule(councils):
             department=highways, transcripts_months=24, enquiries_months=6
         )
         legal_hold_place(conversation_ids=[chats["held"]], reason="Case 123", actor=ACTOR)
+        # Each chat's question to the assistant and its transcript email follow the chat; a
+        # send about no chat goes by its own age.
+        for key, chat in chats.items():
+            Turn.objects.create(conversation_id=chat, kind="answer", question=f"{key} question")
+            OutboxItem.objects.create(
+                kind="transcript_email",
+                ref=str(chat),
+                payload={"email": f"{key}@example.org"},
+                sent_at=months_ago(25),
+            )
+        OutboxItem.objects.create(
+            kind="notice_email", payload={"to": "old@example.org"}, sent_at=months_ago(13)
+        )
+        OutboxItem.objects.create(
+            kind="notice_email", payload={"to": "new@example.org"}, sent_at=months_ago(11)
+        )
         old_audit = audit.record(actor=ACTOR, action="exported", at=months_ago(73))
         kept_audit = audit.record(actor=ACTOR, action="exported", at=months_ago(71))
     enquiries = {
@@ -136,6 +156,8 @@ def test_retention_removes_exactly_what_is_due_and_keeps_statistics(councils, sc
 
     assert result.counts["transcripts"] == 3  # due, highways_due, missed_due
     assert result.counts["enquiries"] == 2
+    assert result.counts["assistant questions"] == 3
+    assert result.counts["outbox items"] == 4  # the three chats' and the old notice
     assert result.counts["audit entries"] == 1
     chats, enquiries = schedule["chats"], schedule["enquiries"]
     with schema_context(alpha.schema_name):
@@ -146,11 +168,19 @@ def test_retention_removes_exactly_what_is_due_and_keeps_statistics(councils, sc
             assert conversation.rating_comment == "" and conversation.transcript_email == ""
             assert set(conversation.messages.values_list("body", flat=True)) == {""}
             assert not conversation.notes.exists()
+            assert Turn.objects.get(conversation_id=chats[key]).question == ""
+            assert OutboxItem.objects.get(ref=str(chats[key])).payload == {}
         for key in ("fresh", "held", "live", "highways_kept"):
             conversation = Conversation.objects.select_related("visitor").get(id=chats[key])
             assert conversation.visitor.name.endswith("Person"), key
             assert "" not in set(conversation.messages.values_list("body", flat=True)), key
             assert conversation.notes.count() == 1, key
+            assert Turn.objects.get(conversation_id=chats[key]).question == f"{key} question"
+            assert OutboxItem.objects.get(ref=str(chats[key])).payload != {}, key
+        notices = dict(
+            OutboxItem.objects.filter(kind="notice_email").values_list("sent_at", "payload")
+        )
+        assert notices == {months_ago(13): {}, months_ago(11): {"to": "new@example.org"}}
         assert Enquiry.objects.get(id=enquiries["due"]).name == ""
         assert Enquiry.objects.get(id=enquiries["highways_due"]).message == ""
         assert Enquiry.objects.get(id=enquiries["fresh"]).name == "Enq Fresh"
@@ -176,7 +206,8 @@ def test_a_dry_run_counts_the_same_and_changes_nothing(councils, schedule):
         assert AuditEntry.objects.count() == audit_before
     assert snapshot(alpha) == before
     assert dry.counts == {
-        "transcripts": 3, "enquiries": 2, "audit entries": 1, "social identities": 0
+        "transcripts": 3, "enquiries": 2, "audit entries": 1, "social identities": 0,
+        "outbox items": 4, "assistant questions": 3, "attachments": 0,
     }  # fmt: skip
 
 

@@ -279,10 +279,12 @@ def test_through_redis_restarts_and_a_postgresql_crash_nothing_acked_is_lost(cou
         assert result["seq_reused"] == 0, result
         assert "1011" not in result["closes"], result
         # Every socket delivers live again after each fault. How soon (the 10 s) is a
-        # timing goal: `make soak` reports it against that target (docs/reliability.md); here a
-        # deadline only tells recovery from none, since a loaded CI machine (and coverage
-        # tracing the daphnes) can take 20 s where a quiet one takes 5.
-        recovery_deadline = 10 if SOAK else 60
+        # timing goal: `make soak` reports it against that target (docs/reliability.md); here
+        # the deadline leaves room for a loaded CI machine with coverage tracing the daphnes.
+        # (A CI run once took 21 s: the re-join after the restart drew a stale pooled
+        # connection and failed, so sockets waited for the periodic re-join. Fixed in
+        # chat/layers.py and reliability/sockets.py; runs since take 1-2 s, with coverage.)
+        recovery_deadline = 10 if SOAK else 15
         assert all(
             v is not None and v < recovery_deadline
             for v in result["seconds_to_live_again"].values()

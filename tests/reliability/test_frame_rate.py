@@ -105,4 +105,4 @@ async def test_when_a_client_keeps_flooding_after_being_refused_then_it_is_close
             closed = output
             break
     assert closed is not None and closed["code"] == 1008
-    await visitor.disconnect()  # lets the consumer finish inside this test's event loop
+    await visitor.disconnect()  # what the server sends once the close is done

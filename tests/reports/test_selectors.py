@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django_tenants.utils import schema_context
 
+from chat.models import Conversation, Tag
 from reports.selectors import Period, council_report, partnership_report
 from tests.reports import dataset
 
@@ -138,6 +139,23 @@ def test_the_partnership_report_aggregates_member_councils_only(councils):
         ("Alpha Council", 9, 6), ("Beta Council", 1, 1),
     ]  # fmt: skip
     assert (total["offered"], total["answered"], total["wait_p50"]) == (10, 7, 45.0)
+
+
+def test_chats_are_counted_under_each_of_their_tags_in_the_councils_order(councils):
+    dataset.build(councils.alpha)
+    with schema_context(councils.alpha.schema_name):
+        in_week = list(
+            Conversation.objects.filter(
+                created_at__gte=WEEK.start, created_at__lt=WEEK.end
+            ).order_by("created_at")
+        )
+        complaint = Tag.objects.create(name="Complaint", slug="complaint", position=2)
+        badge = Tag.objects.create(name="Blue badge", slug="blue-badge", position=1)
+        Tag.objects.create(name="Unused", slug="unused", position=3)
+        complaint.conversations.add(*in_week[:3])
+        badge.conversations.add(in_week[0])
+        report = council_report(WEEK)
+    assert [(r["label"], r["chats"]) for r in report.tags] == [("Blue badge", 1), ("Complaint", 3)]
 
 
 def test_chats_ended_by_the_resident_or_the_system_count_under_their_own_outcome(councils):

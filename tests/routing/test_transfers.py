@@ -151,7 +151,14 @@ async def test_a_cross_council_transfer_moves_the_whole_chat_and_the_old_council
     )
     assert (await next_of_type(alex_console, "chat_removed"))["reason"] == "transferred"
     moved = await next_of_type(visitor, "transferred")
-    assert moved["council"] == {"slug": "beta", "name": "Beta Council"}
+    # With the new council's branding, so the widget wears its colours (issue 15).
+    assert moved["council"] == {
+        "slug": "beta",
+        "name": "Beta Council",
+        "brand_colour": "#1d4f91",
+        "text_colour": "#ffffff",
+        "logo_url": "",
+    }
     assert moved["websocket"].startswith(f"ws://{councils.partnership_host}/ws/visitor/")
     added = await next_of_type(bea_console, "queue_add")
     assert added["conversation"]["id"] == str(chat.id)

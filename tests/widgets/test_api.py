@@ -4,6 +4,7 @@ widget uses them, against real PostgreSQL, Redis and a real SMTP server."""
 from __future__ import annotations
 
 import json
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -408,6 +409,46 @@ def test_a_transcript_is_emailed_with_everything_typed_escaped(councils, smtp_ou
         conversation = Conversation.objects.get(id=chat.id)
         assert conversation.transcript_email == "jo@example.com"
         assert conversation.transcript_sent_at is not None
+
+
+def transcript_status(chat, token: str | None = None) -> tuple[int, dict]:
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token or chat.token}"} if token != "" else {}
+    response = Client(HTTP_HOST="alpha.localhost").get(
+        f"/widget/conversations/{chat.id}/transcript", **headers
+    )
+    return response.status_code, response.json()
+
+
+def test_the_transcript_status_is_pending_until_the_outbox_has_sent_it_then_sent(
+    councils, smtp_outbox
+):
+    chat = chat_in(councils.alpha)
+    assert transcript_status(chat) == (200, {"status": "none"})
+    path = f"/widget/conversations/{chat.id}/transcript"
+    assert post("alpha.localhost", path, {"email": "jo@example.com"}, chat.token).status_code == 204
+    assert transcript_status(chat) == (200, {"status": "pending"})  # no worker yet
+    with worker():
+        wait_for_mail(smtp_outbox)
+        deadline = time.monotonic() + 20
+        while transcript_status(chat)[1]["status"] != "sent":
+            assert time.monotonic() < deadline, "the outbox never marked the transcript sent"
+            time.sleep(0.1)
+
+
+def test_a_transcript_the_outbox_gave_up_on_reads_failed_and_other_tokens_are_refused(councils):
+    from outbox.models import OutboxItem
+
+    chat, other = chat_in(councils.alpha), chat_in(councils.alpha)
+    with schema_context(councils.alpha.schema_name):
+        OutboxItem.objects.create(
+            kind="transcript_email",
+            ref=str(chat.id),
+            payload={"email": "jo@example.com"},
+            given_up_at=timezone.now(),
+        )
+    assert transcript_status(chat) == (200, {"status": "failed"})
+    assert transcript_status(chat, token=other.token)[0] == 403
+    assert transcript_status(chat, token="")[0] == 401
 
 
 def test_a_welsh_chats_transcript_is_in_welsh(councils, smtp_outbox):

@@ -23,6 +23,7 @@
   var STATUS_LABEL = { online: 'Online', away: 'Away', offline: 'Offline' };
   var canned = [];         // [{shortcut, title, body, department}]
   var outcomes = [];       // [{value, label}]: wrap-up choices
+  var councilTags = [];    // [{slug, name}]: the council's tags for chats (issue 15, point 8)
   var followups = { missed: new Map(), enquiry: new Map() };  // id -> {li, item}
   var viewMode = 'grid', selected = null;   // 'grid' (side by side) or 'tabs'
   var BASE_TITLE = document.title;
@@ -108,6 +109,67 @@
         box.appendChild(el('li', { text: (a.kind || 'File') + (a.state === 'failed' ? ': could not be fetched' : ': fetching…') }));
       }
     });
+  }
+  // ---- photos and PDFs in web chats (issue 15, docs/attachments.md) ----------------------
+  function fileSize(n) {
+    n = +n || 0;
+    return n < 1048576 ? Math.max(1, Math.round(n / 1024)) + ' KB' : (n / 1048576).toFixed(1).replace(/\.0$/, '') + ' MB';
+  }
+  function showAttachment(p, node, m) {
+    var a = m.attachment;
+    if (!a || typeof a.url !== 'string' || a.url.indexOf('/console/attachments/') !== 0) return;
+    var who = m.author === 'visitor' ? (p.conv.visitor_name || 'the resident') : (m.name || 'an operator');
+    var size = fileSize(a.size), item;
+    if (/^image\//.test(a.content_type)) {
+      item = el('a', { class: 'att', href: a.url, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'attachment' }, [
+        el('img', { src: a.url, alt: 'Photo sent by ' + who + ': ' + a.name + ', ' + size }),
+        el('span', { class: 'visually-hidden', text: ' (opens in a new tab)' })]);
+    } else {
+      item = el('a', { class: 'att doc', href: a.url, 'data-testid': 'attachment', 'aria-label': 'Document sent by ' + who + ': ' + a.name + ' (PDF, ' + size + '), download' },
+        [document.createTextNode(a.name + ' (PDF, ' + size + ')')]);
+    }
+    var body = node.querySelector('.body');
+    if (body) body.replaceWith(item); else node.appendChild(item);
+  }
+  function csrfToken() {
+    var f = document.querySelector('form.logout input[name=csrfmiddlewaretoken]');
+    return f ? f.value : '';
+  }
+  function attachButton(p, conv, name) {
+    if (social(conv)) return null; // Messenger and WhatsApp replies are text only
+    var fileId = 'c-' + conv.id + '-file';
+    p.file = el('input', { type: 'file', id: fileId, hidden: true, 'data-testid': 'attach-file',
+      accept: 'image/jpeg,image/png,image/gif,image/webp,application/pdf' });
+    p.attachBtn = el('button', { type: 'button', class: 'btn btn-secondary attach', 'data-testid': 'attach',
+      'aria-describedby': 'c-' + conv.id + '-attach', text: 'Send a file' });
+    p.attachBtn.setAttribute('aria-label', 'Send a file to ' + name + ' (a photo or PDF)');
+    p.attachBtn.addEventListener('click', function () { p.file.click(); });
+    p.file.addEventListener('change', function () {
+      var f = p.file.files && p.file.files[0]; p.file.value = '';
+      if (f) sendFile(p, f);
+    });
+    return el('span', {}, [p.attachBtn, p.file]);
+  }
+  function sendFile(p, f) {
+    if (p.ended) return;
+    var data = new FormData(), xhr = new XMLHttpRequest();
+    data.append('file', f, f.name);
+    p.attachBtn.disabled = true;
+    p.attachStatus.textContent = 'Sending ' + f.name + '…';
+    xhr.open('POST', '/console/conversations/' + p.id + '/attachments');
+    xhr.setRequestHeader('X-CSRFToken', csrfToken());
+    xhr.upload.onprogress = function (e) {
+      if (e.lengthComputable && e.total > 262144) p.attachStatus.textContent = 'Sending ' + f.name + '… ' + Math.round(100 * e.loaded / e.total) + '%';
+    };
+    xhr.onload = function () {
+      var j = {}; try { j = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+      p.attachBtn.disabled = false;
+      if (xhr.status === 201) { p.attachStatus.textContent = f.name + ' sent.'; return; }
+      p.attachStatus.textContent = '';
+      flash(p.notice, f.name + ' was not sent: ' + (j.detail || 'please try again.'));
+    };
+    xhr.onerror = function () { p.attachBtn.disabled = false; p.attachStatus.textContent = ''; flash(p.notice, f.name + ' was not sent: check the connection and try again.'); };
+    xhr.send(data);
   }
   function windowOpen(p) {
     var s = p.conv.social, closes = s && Date.parse(s.window_closes_at || '');
@@ -241,8 +303,9 @@
       el('p', { class: 'meta' }, [time]),
       btn
     ]);
-    var item = { conv: conv, li: li, time: time, btn: btn };
+    var item = { conv: conv, li: li, time: time, btn: btn, headId: headId };
     queue.set(conv.id, item);
+    applyFull(item);
     tick(item);
     // keep oldest first
     var next = null;
@@ -270,10 +333,36 @@
     queueCount.textContent = '(' + queue.size + ')';
     queueEmpty.hidden = queue.size > 0;
   }
+  // ---- Accept when at capacity (issue 15, point 8) ----
+  // Accept is aria-disabled (still focusable, so the reason is found) with the reason shown
+  // above the queue and linked to every Accept button; the server refuses anyway (at_capacity).
+  var fullEl = el('p', { id: 'queue-full', class: 'queue-full', 'data-testid': 'queue-full', hidden: true });
+  $('queue-heading').insertAdjacentElement('afterend', fullEl);
+  function atCapacity() { return !!(presence && presence.max_chats && presence.active >= presence.max_chats); }
+  function capacityText() {
+    return 'You have ' + presence.active + ' of ' + presence.max_chats + ' chats. Finish one to accept another.';
+  }
+  function applyFull(q) {
+    var full = atCapacity(), was = q.btn.getAttribute('data-full') === 'true';
+    if (full) {
+      q.btn.setAttribute('data-full', 'true'); q.btn.setAttribute('aria-disabled', 'true');
+      q.btn.setAttribute('aria-describedby', q.headId + ' queue-full');
+    } else if (was) {
+      q.btn.removeAttribute('data-full'); q.btn.removeAttribute('aria-disabled');
+      q.btn.setAttribute('aria-describedby', q.headId); q.btn.textContent = 'Accept';
+    }
+  }
+  function showFull() {
+    var full = atCapacity();
+    fullEl.textContent = full ? capacityText() : ''; fullEl.hidden = !full;
+    queue.forEach(applyFull);
+  }
+  // ---- end of Accept when at capacity ----
   function tick(q) { q.time.textContent = waited(q.conv.queued_at || q.conv.created_at); }
   setInterval(function () { queue.forEach(tick); }, 10000);
 
   function accept(id, btn) {
+    if (btn.getAttribute('data-full') === 'true') { flash(queueNotice, capacityText()); return; }
     if (btn.getAttribute('aria-disabled') === 'true') return;
     if (!send({ type: 'accept', conversation: id })) {
       flash(queueNotice, 'Not connected. Try again when the console is back online.');
@@ -327,8 +416,22 @@
     p.eGo = el('button', { type: 'submit', class: 'btn btn-danger', 'data-testid': 'end-confirm', text: 'End chat' });
     p.eCancel = el('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': 'end-cancel', text: 'Cancel' });
     p.eFieldset = el('fieldset', {}, [el('legend', { text: 'How did the chat with ' + name + ' end?' }), p.eErr, p.eChoices]);
+    // tags (issue 15, point 8): chosen beside the outcome, shown in the chat's header
+    p.tags = []; p.tagChoices = el('div', { class: 'tag-choices' });
+    p.tagFieldset = el('fieldset', { class: 'tag-fieldset', 'data-testid': 'tag-fieldset', hidden: true }, [
+      el('legend', { text: 'Tags (optional)' }), p.tagChoices]);
+    p.tagLine = el('p', { class: 'chat-tags', 'data-testid': 'chat-tags', hidden: true });
+    var tgId = 'c-' + id + '-tg';
+    p.tagsBtn = el('button', { type: 'button', class: 'btn btn-secondary tags-button', 'data-testid': 'tags-button', 'aria-expanded': 'false', 'aria-controls': tgId, hidden: true, text: 'Tags' });
+    p.tgChoices = el('div', { class: 'tag-choices' });
+    p.tgErr = el('p', { id: tgId + '-err', class: 'field-error', role: 'alert', 'data-testid': 'tags-error' });
+    p.tgSave = el('button', { type: 'submit', class: 'btn', 'data-testid': 'tags-save', text: 'Save tags' });
+    p.tgCancel = el('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': 'tags-cancel', text: 'Cancel' });
+    p.tgForm = el('form', { id: tgId, class: 'end-form tags-form', 'data-testid': 'tags-form', hidden: true }, [
+      el('fieldset', {}, [el('legend', { text: 'Tags for the chat with ' + name }), p.tgErr, p.tgChoices]),
+      el('div', { class: 'transfer-actions' }, [p.tgSave, p.tgCancel])]);
     p.eForm = el('form', { id: 'c-' + id + '-ef', class: 'end-form', 'data-testid': 'end-form', hidden: true }, [
-      p.eFieldset, el('div', { class: 'transfer-actions' }, [p.eGo, p.eCancel])]);
+      p.eFieldset, p.tagFieldset, el('div', { class: 'transfer-actions' }, [p.eGo, p.eCancel])]);
     // internal notes: operators only
     var noteId = 'c-' + id + '-note';
     p.noteCount = el('span', { class: 'count', text: '(0)' });
@@ -348,8 +451,9 @@
     var form = el('form', { class: 'compose' }, [
       el('label', { for: inputId, class: 'visually-hidden', text: 'Reply to ' + name }),
       el('div', { class: 'compose-box' }, [p.input, p.picker]),
-      el('div', { class: 'compose-buttons' }, [p.sendBtn, p.cannedBtn])]);
+      el('div', { class: 'compose-buttons' }, [p.sendBtn, p.cannedBtn, attachButton(p, conv, name)])]);
     var hint = el('p', { id: 'c-' + id + '-hint', class: 'hint', text: 'Type / and a shortcut for a ready-made reply.' });
+    p.attachStatus = el('p', { id: 'c-' + id + '-attach', class: 'attach-status', role: 'status', 'data-testid': 'attach-status' });
     var details = [el('p', { class: 'dept', text: conv.department_name || 'No department chosen' })];
     if (welsh(conv) || social(conv)) details.unshift(el('p', { class: 'tags' }, [channelBadge(conv),
       welsh(conv) ? el('span', { class: 'badge lang', 'data-testid': 'language', text: 'Welsh' }) : null]));
@@ -360,12 +464,12 @@
         acc.push(el('dt', { text: k })); acc.push(el('dd', { text: String(conv.fields[k]) })); return acc;
       }, [])));
     }
-    details.push(p.email, p.earlierBox);
+    details.push(p.tagLine, p.email, p.earlierBox);
     p.el = el('section', { id: 'c-' + id, class: 'chat', 'data-conversation': id, 'data-testid': 'chat-panel', 'aria-labelledby': headId }, [
       el('header', { class: 'chat-head' }, [el('h3', { id: headId }, [el('span', { text: name }), p.badge]), p.status, p.visitorEl].concat(details)),
-      p.notice, p.log, p.typing].concat(socialControls(p, conv), [form, hint,
-      el('div', { class: 'chat-actions' }, [p.transferBtn, p.endBtn, p.closeBtn]),
-      p.tForm, p.eForm, p.notesBox
+      p.notice, p.log, p.typing].concat(socialControls(p, conv), [form, hint, p.attachStatus,
+      el('div', { class: 'chat-actions' }, [p.tagsBtn, p.transferBtn, p.endBtn, p.closeBtn]),
+      p.tForm, p.eForm, p.tgForm, p.notesBox
     ]));
     p.tab = el('button', { type: 'button', role: 'tab', id: 'c-' + id + '-tab', class: 'chat-tab', 'aria-controls': 'c-' + id,
       'aria-selected': 'false', tabindex: '-1', 'data-testid': 'chat-tab', 'data-conversation': id }, [
@@ -389,6 +493,11 @@
     p.eForm.addEventListener('keydown', function (e) { if (e.key === 'Escape') { e.preventDefault(); toggleEnd(p, false); } });
     p.eForm.addEventListener('submit', function (e) { e.preventDefault(); endChat(p); });
     p.noteForm.addEventListener('submit', function (e) { e.preventDefault(); addNote(p); });
+    p.tagsBtn.addEventListener('click', function () { toggleTagForm(p, p.tgForm.hidden); });
+    p.tgCancel.addEventListener('click', function () { toggleTagForm(p, false); });
+    p.tgForm.addEventListener('keydown', function (e) { if (e.key === 'Escape') { e.preventDefault(); toggleTagForm(p, false); } });
+    p.tgForm.addEventListener('submit', function (e) { e.preventDefault(); saveTags(p); });
+    p.tagsBtn.hidden = !councilTags.length;
     p.closeBtn.addEventListener('click', function () { closePanel(p); });
     p.el.addEventListener('focusin', function () { markSeen(p); });
     p.el.addEventListener('pointerdown', function () { markSeen(p); });
@@ -533,7 +642,7 @@
     matches.forEach(function (c, i) {
       var li = el('li', { role: 'option', id: p.picker.id + '-' + i, 'aria-selected': 'false', 'data-testid': 'canned-option', 'data-shortcut': c.shortcut }, [
         el('span', { class: 'shortcut', text: '/' + c.shortcut }), el('span', { class: 'title', text: ' ' + c.title }),
-        el('span', { class: 'body', text: c.body })]);
+        el('span', { class: 'body', text: fillPlaceholders(c.body, p) })]);
       li.addEventListener('mousedown', function (e) { e.preventDefault(); }); // keep focus in the reply box
       li.addEventListener('click', function () { pick(p, i); });
       p.picker.appendChild(li);
@@ -564,12 +673,34 @@
     if ((e.key === 'Enter' || e.key === 'Tab') && !e.shiftKey && p.pickAt >= 0) { e.preventDefault(); pick(p, p.pickAt); return true; }
     return false;
   }
+  // ---- canned reply placeholders (issue 15, point 8) ----
+  // Only these three names are filled; any other {word}, {{doubled}} ones and stray braces
+  // stay as written.
+  // The values go into the reply box as text (never HTML); a function replacement, so a "$&"
+  // in a name is not a replacement pattern.
+  var VISITOR_FALLBACK = 'there';   // "Hello {visitor_name}" -> "Hello there" when unknown
+  function placeholderValues(p) {
+    var visitor = String((p.conv && p.conv.visitor_name) || '').trim();
+    return {
+      visitor_name: visitor || VISITOR_FALLBACK,
+      operator_name: me.name || '',   // the name residents see (chat.payloads.operator_display_name)
+      council: B.getAttribute('data-council-name') || ''
+    };
+  }
+  function fillPlaceholders(body, p) {
+    var values = placeholderValues(p);
+    // {{...}} is left exactly as written (so a reply can show a placeholder's name).
+    return String(body).replace(/\{\{[^{}]*\}\}|\{(visitor_name|operator_name|council)\}/g, function (m, k) {
+      return k && values[k] ? values[k] : m;
+    });
+  }
+  // ---- end of canned reply placeholders ----
   function pick(p, i) {
     var c = p.picks[i]; if (!c) return;
-    var tok = slashToken(p), v = p.input.value;
+    var tok = slashToken(p), v = p.input.value, text = fillPlaceholders(c.body, p);
     var start = tok ? tok.start : p.input.selectionStart, end = tok ? tok.end : p.input.selectionEnd;
-    p.input.value = v.slice(0, start) + c.body + v.slice(end);
-    var caret = start + c.body.length;
+    p.input.value = v.slice(0, start) + text + v.slice(end);
+    var caret = start + text.length;
     closePicker(p);
     p.input.focus(); p.input.setSelectionRange(caret, caret);
     announce('Inserted reply ' + c.title + '. Edit it or press Enter to send.');
@@ -609,7 +740,7 @@
     p.eForm.hidden = !show;
     p.endBtn.setAttribute('aria-expanded', show ? 'true' : 'false');
     if (show) {
-      fillOutcomes(p); endError(p, '');
+      fillOutcomes(p); fillTagChoices(p); endError(p, '');
       var first = p.eChoices.querySelector('input:checked') || p.eChoices.querySelector('input');
       if (first) first.focus();
     } else if (!p.ended) p.endBtn.focus();
@@ -620,14 +751,73 @@
     if (outcomes.length && !chosen) { endError(p, 'Choose how the chat ended.'); var f = p.eChoices.querySelector('input'); if (f) f.focus(); return; }
     var frame = { type: 'end', conversation: p.id };
     if (chosen) frame.outcome = chosen.value;
+    var tagSlugs = chosenTags(p);
+    if (tagSlugs && send({ type: 'tags', conversation: p.id, tags: tagSlugs })) {
+      p.endAfterTags = frame; // sent when the tags are stored (the `tags` answer)
+      p.ending = true; p.endBtn.setAttribute('aria-disabled', 'true'); p.endBtn.textContent = 'Ending…';
+      p.eGo.setAttribute('aria-disabled', 'true'); p.eGo.textContent = 'Ending…';
+      return;
+    }
     if (!send(frame)) { endError(p, 'Not connected. Try again when the console is back online.'); flash(p.notice, 'Not connected. Try again when the console is back online.'); return; }
     p.ending = true; p.endBtn.setAttribute('aria-disabled', 'true'); p.endBtn.textContent = 'Ending…';
     p.eGo.setAttribute('aria-disabled', 'true'); p.eGo.textContent = 'Ending…';
   }
   function endDone(p) {
-    p.ending = false; p.endBtn.removeAttribute('aria-disabled'); p.endBtn.textContent = 'End chat';
+    p.ending = false; p.endAfterTags = null; p.endBtn.removeAttribute('aria-disabled'); p.endBtn.textContent = 'End chat';
     p.eGo.removeAttribute('aria-disabled'); p.eGo.textContent = 'End chat';
   }
+
+  // ---- tags on a chat (issue 15, point 8) ----
+  function fillTagChoices(p, box, prefix) { // the end form's (default) or the Tags form's
+    box = box || p.tagChoices; prefix = prefix || '-t';
+    box.textContent = '';
+    p.tagFieldset.hidden = !councilTags.length;
+    var on = new Set(p.tags.map(function (t) { return t.slug; }));
+    councilTags.forEach(function (t, i) {
+      var cid = 'c-' + p.id + prefix + i;
+      box.appendChild(el('div', { class: 'choice' }, [
+        el('input', { type: 'checkbox', id: cid, value: t.slug, 'data-testid': 'tag-option', checked: on.has(t.slug) }),
+        el('label', { for: cid, text: t.name })]));
+    });
+  }
+  function chosenTags(p, box) { // the checked slugs, or null when they are what the chat has
+    if (p.tagFieldset.hidden) return null;
+    var slugs = Array.prototype.map.call((box || p.tagChoices).querySelectorAll('input:checked'), function (i) { return i.value; });
+    var had = p.tags.map(function (t) { return t.slug; }).sort().join(' ');
+    return slugs.slice().sort().join(' ') === had ? null : slugs;
+  }
+  function showTags(p, rows) {
+    p.tags = Array.isArray(rows) ? rows : [];
+    p.tagLine.textContent = '';
+    p.tagLine.hidden = !p.tags.length;
+    if (p.tags.length) {
+      p.tagLine.appendChild(el('span', { class: 'label', text: 'Tags: ' }));
+      p.tags.forEach(function (t) { p.tagLine.appendChild(el('span', { class: 'badge tag', 'data-testid': 'chat-tag', text: t.name })); });
+    }
+  }
+  function toggleTagForm(p, show) { // tags at any time: during the chat, or after it ended
+    if (show && !councilTags.length) return;
+    p.tgForm.hidden = !show;
+    p.tagsBtn.setAttribute('aria-expanded', show ? 'true' : 'false');
+    p.tgErr.textContent = '';
+    if (show) { fillTagChoices(p, p.tgChoices, '-g'); var first = p.tgChoices.querySelector('input'); if (first) first.focus(); }
+    else p.tagsBtn.focus();
+  }
+  function saveTags(p) {
+    if (p.savingTags) return;
+    var slugs = chosenTags(p, p.tgChoices);
+    if (!slugs) { toggleTagForm(p, false); return; }
+    if (!send({ type: 'tags', conversation: p.id, tags: slugs })) { p.tgErr.textContent = 'Not connected. Try again when the console is back online.'; return; }
+    p.savingTags = true; p.tgSave.setAttribute('aria-disabled', 'true'); p.tgSave.textContent = 'Saving…';
+  }
+  function tagsSaved(p, error) {
+    if (!p.savingTags) return false;
+    p.savingTags = false; p.tgSave.removeAttribute('aria-disabled'); p.tgSave.textContent = 'Save tags';
+    if (error) { p.tgErr.textContent = error; return true; }
+    toggleTagForm(p, false); flash(p.notice, 'Tags saved.');
+    return true;
+  }
+  // ---- end of tags on a chat ----
 
   // ---- internal notes and visitor context ------------------------------------------------
   function addNote(p) {
@@ -674,6 +864,7 @@
     p.earlierCount.textContent = '(' + earlier.length + ')';
     p.earlierBox.hidden = !earlier.length;
     (f.notes || []).forEach(function (n) { showNote(p, n); });
+    if (Array.isArray(f.tags)) showTags(p, f.tags);
   }
   function refresh(p) { // after (re)connecting: context and notes, and anything unsaved again
     send({ type: 'context', conversation: p.id });
@@ -766,6 +957,7 @@
     presenceSel.value = presence.status;
     presenceSel.removeAttribute('aria-busy');
     capacityEl.textContent = 'Chats: ' + presence.active + (presence.max_chats ? ' of ' + presence.max_chats : '');
+    showFull();
     if (before && before !== presence.status) announce('Your status is now ' + (STATUS_LABEL[presence.status] || presence.status));
   }
   presenceSel.addEventListener('change', function () {
@@ -784,6 +976,7 @@
     p.status.textContent = 'Chat ended';
     p.typing.textContent = '';
     p.input.disabled = true; p.sendBtn.disabled = true;
+    if (p.attachBtn) p.attachBtn.disabled = true;
     p.endBtn.hidden = true; p.closeBtn.hidden = false;
     p.transferBtn.hidden = true; p.tForm.hidden = true; p.transferBtn.setAttribute('aria-expanded', 'false');
     p.eForm.hidden = true; p.endBtn.setAttribute('aria-expanded', 'false'); p.cannedBtn.disabled = true; closePicker(p);
@@ -795,13 +988,46 @@
   function pendingBubble(p, cid, body) {
     var b = el('div', { class: 'msg operator pending', 'data-client-id': cid }, [
       el('span', { class: 'who', text: me.name }),
-      el('p', { class: 'body', text: body }),
+      linked(body), // links: issue 15
       el('span', { class: 'state', text: 'Sending…' }),
       el('span', { class: 'receipt', 'data-testid': 'receipt' })
     ]);
     p.pending.set(cid, b);
     p.log.appendChild(b); scroll(p);
   }
+  // ---- links in messages (issue 15) ----------------------------------------------------------
+  // Web addresses in operator, canned and assistant messages (and the council's own Facebook
+  // posts) become links, built with DOM APIs (never innerHTML): http(s) only, the full address
+  // as the text, a new tab with rel="noopener noreferrer", "(opens in a new tab)" for screen
+  // readers, trailing punctuation left outside. A resident's addresses stay text here too
+  // (docs/operator-guide.md): a link from outside is copied on purpose, not clicked by habit.
+  // Same rules as the widget (embed.js) and transcripts (chat/links.py).
+  var URLS = /\bhttps?:\/\/[^\s<>"']+/gi, OPENERS = { ')': '(', ']': '[', '}': '{' };
+  function trimUrl(u) {
+    for (;;) {
+      var c = u.charAt(u.length - 1);
+      if (c && ('.,;:!?'.indexOf(c) >= 0 || (OPENERS[c] && u.split(c).length > u.split(OPENERS[c]).length))) u = u.slice(0, -1);
+      else return u;
+    }
+  }
+  function safeHref(u) {
+    try { var x = new URL(u); return (x.protocol === 'https:' || x.protocol === 'http:') && x.hostname ? x.href : null; } catch (e) { return null; }
+  }
+  function linked(text) { // a <p class="body"> of `text` with its safe addresses as links
+    var p = el('p', { class: 'body' }), at = 0, m, s = String(text == null ? '' : text);
+    URLS.lastIndex = 0;
+    while ((m = URLS.exec(s))) {
+      var url = trimUrl(m[0]), href = safeHref(url);
+      if (!href) continue;
+      if (m.index > at) p.appendChild(document.createTextNode(s.slice(at, m.index)));
+      p.appendChild(el('a', { href: href, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'message-link' },
+        [document.createTextNode(url), el('span', { class: 'visually-hidden', text: ' (opens in a new tab)' })]));
+      at = m.index + url.length; URLS.lastIndex = at;
+    }
+    if (at < s.length) p.appendChild(document.createTextNode(s.slice(at)));
+    return p;
+  }
+  // ---- end of links ---------------------------------------------------------------------------
   function scroll(p) { p.log.scrollTop = p.log.scrollHeight; }
   function place(p, node) { p.log.insertBefore(node, p.log.querySelector('.msg.pending')); scroll(p); }
   function render(p, m) {
@@ -816,7 +1042,7 @@
       var echo = m.extra && m.extra.echo; // sent from the council's Facebook Page itself
       node = el('div', { class: 'msg ' + (echo ? 'operator echo' : m.author) }, [
         el('span', { class: 'who', text: m.author === 'bot' ? (m.name || 'Assistant') + ' \u00b7 automated assistant' + (m.safety ? ' \u00b7 safety message' : m.answer_key ? ' \u00b7 ' + m.answer_key : ' \u00b7 not sure') : m.name || (m.author === 'visitor' ? p.conv.visitor_name : m.author) }),
-        el('p', { class: 'body', text: m.body }),
+        m.author === 'visitor' ? el('p', { class: 'body', text: m.body }) : linked(m.body), // links: issue 15
         el('span', { class: 'state', text: clock(m.sent_at) }),
         m.author === 'operator' ? el('span', { class: 'receipt', 'data-testid': 'receipt' }) : null
       ]);
@@ -828,6 +1054,7 @@
       setDelivery(node, early ? early.state : extra.delivery, early ? early.error : extra.delivery_error);
     }
     if (Array.isArray(extra.attachments)) showAttachments(node, extra.attachments);
+    if (m.attachment && (m.author === 'visitor' || m.author === 'operator')) showAttachment(p, node, m);
     if (m.author === 'visitor' && extra.provider_time && p.conv.social) { // the 24 hours start again
       var t = Date.parse(extra.provider_time);
       if (t) {
@@ -982,6 +1209,10 @@
       setTargets(f);
       if (Array.isArray(f.canned)) canned = f.canned;
       if (Array.isArray(f.outcomes)) outcomes = f.outcomes;
+      if (Array.isArray(f.tags)) {
+        councilTags = f.tags;
+        chats.forEach(function (p) { p.tagsBtn.hidden = !councilTags.length; });
+      }
       if (f.followups) showFollowups(f.followups);
       // queue: rebuild from the snapshot
       queue.forEach(function (q) { q.li.remove(); }); queue.clear();
@@ -1043,6 +1274,15 @@
     },
     note: function (f) { var p = chats.get(f.conversation); if (p) showNote(p, f); },
     context: function (f) { var p = chats.get(f.conversation); if (p) showContext(p, f); },
+    tags: function (f) { // issue 15, point 8: the chat's tags were stored; an end may wait for it
+      var p = chats.get(f.conversation); if (!p) return;
+      showTags(p, f.tags);
+      tagsSaved(p);
+      if (p.endAfterTags) {
+        var end = p.endAfterTags; p.endAfterTags = null;
+        if (!send(end)) { endDone(p); endError(p, 'Not connected. Try again when the console is back online.'); }
+      }
+    },
     followups: function (f) { showFollowups(f); },
     handled: function (f) {
       followupRemove(f.kind, f.id);
@@ -1119,6 +1359,10 @@
         var body = p && f.client_id && p.outbox && p.outbox.get(f.client_id);
         if (body) setTimeout(function () { send({ type: 'message', conversation: id, client_id: f.client_id, body: body }); }, (f.retry_after || 1) * 1000 + Math.random() * 2000);
         else flash(p ? p.notice : queueNotice, text);
+        if (p && !body && !f.client_id) { // tags not stored (issue 15): the operator tries again
+          tagsSaved(p, text);
+          if (p.endAfterTags) { endDone(p); endError(p, text); }
+        }
         return;
       }
       if (f.id && (followups.missed.has(f.id) || followups.enquiry.has(f.id))) { // a follow-up was refused
@@ -1137,9 +1381,10 @@
         flash(p.notice, text);
         return;
       }
+      if (p && p.savingTags && !f.client_id && TAG_ERRORS.indexOf(f.code) >= 0) { tagsSaved(p, text); return; } // issue 15
       if (p && p.ending && !f.client_id) {
         endDone(p);
-        if (f.code === 'invalid_outcome') { endError(p, text); return; }
+        if (f.code === 'invalid_outcome' || f.code === 'invalid_tag') { endError(p, text); return; }
       }
       if (p && p.transferring && !f.client_id && TRANSFER_ERRORS.indexOf(f.code) >= 0) {
         transferDone(p);
@@ -1161,7 +1406,7 @@
         }
       } else if (id && queue.has(id)) {
         var q = queue.get(id);
-        if (f.code === 'not_found') queueRemove(id); else { q.btn.removeAttribute('aria-disabled'); q.btn.textContent = 'Accept'; }
+        if (f.code === 'not_found') queueRemove(id); else { q.btn.removeAttribute('aria-disabled'); q.btn.textContent = 'Accept'; applyFull(q); }
         flash(queueNotice, text);
       } else {
         flash(noticeEl, text);
@@ -1169,6 +1414,7 @@
     }
   };
   var TRANSFER_ERRORS = ['not_available', 'not_found', 'not_assigned', 'invalid_frame'];
+  var TAG_ERRORS = ['invalid_tag', 'not_assigned', 'not_found', 'invalid_frame', 'internal_error'];
   var transferText = {
     not_available: 'That operator is not available: they are not online or have no room for another chat. Choose someone else.',
     not_found: 'That department or council could not be found. Choose another.',
@@ -1185,6 +1431,7 @@
       body_empty: 'The message was empty.',
       body_too_long: 'The message is too long (4,000 characters at most).',
       invalid_outcome: 'Choose one of the listed outcomes.',
+      invalid_tag: 'One of those tags no longer exists. Choose the tags again.',
       already_handled: 'Someone has already followed this up.',
       outside_window: f.detail || 'Too long since the resident’s last message to reply freely.'
     })[f.code] || ('Something went wrong' + (f.detail ? ': ' + f.detail : '.'));
@@ -1214,6 +1461,7 @@
       chats.forEach(function (p) {
         p.ready = false; p.typingOn = false;
         if (p.ending && !p.ended) endDone(p);
+        tagsSaved(p, 'Not connected. Try again when the console is back online.');
         if (p.transferring) transferDone(p);
       });
       if (e.code === 4401 || e.code === 4403 || e.code === 4404) {

@@ -63,7 +63,13 @@
     '.chip{background:#fff;color:#0b0c0c;border:1px solid #505a5f;border-radius:16px;padding:4px 10px;cursor:pointer;text-align:left}' +
     '.fb{display:flex;align-items:center;gap:6px;margin-top:6px;font-size:13px}.fb button{background:#f3f2f1;border:1px solid #505a5f;border-radius:4px;padding:2px 8px;cursor:pointer}' +
     '.m.offline{max-width:100%;align-self:stretch}' +
-    'table{border-collapse:collapse}th,td{text-align:left;padding:2px 12px 2px 0;font-weight:400}th{font-weight:700}.done{font-weight:700;margin:0}';
+    '.att{display:block;margin:4px 0}.att img{display:block;max-width:100%;max-height:200px;border:1px solid #b1b4b6;border-radius:4px;background:#fff}' +
+    '.attach{display:flex;flex-wrap:wrap;align-items:center;gap:6px;padding:0 12px 8px}.attach .hint{font-size:13px;flex:1;min-width:10em}.attach progress{width:100%}' +
+    '.attach .err{flex-basis:100%}' +
+    'table{border-collapse:collapse}th,td{text-align:left;padding:2px 12px 2px 0;font-weight:400}th{font-weight:700}.done{font-weight:700;margin:0}' +
+    // the end-chat confirmation (issue 15, point 8)
+    '.veil{position:absolute;inset:0;z-index:2;background:rgba(11,12,12,.6);display:flex;align-items:center;justify-content:center;padding:16px}' +
+    '.confirm{background:#fff;color:#0b0c0c;border:3px solid #0b0c0c;border-radius:4px;padding:16px;max-width:100%;display:flex;flex-direction:column;gap:10px}.confirm h3{margin:0;font-size:18px;font-weight:700}.confirm p{margin:0}';
 
   function el(tag, attrs, kids) {
     var n = document.createElement(tag);
@@ -151,8 +157,10 @@
     if (other) langBtn.setAttribute('lang', other);
     var q = c && c.quick_exit;
     exitBtn.hidden = !q; exitBtn.textContent = T('exit');
-    setTitle(); brand(c);
+    setTitle(); brand(looks(c));
   }
+  // The branding to wear: a chat transferred to another council wears that council's (issue 15).
+  function looks(c) { return sess && sess.brand && sess.brand.slug === sess.council ? Object.assign({}, c, sess.brand) : c; }
   function open(focus) {
     panel.hidden = false; launcher.hidden = true; launcher.setAttribute('aria-expanded', 'true');
     if (sess) { sess.open = true; save(); markRead(); } else refresh();
@@ -517,6 +525,7 @@
 
   // ---- chat view ----------------------------------------------------------------------
   var log, statusLine, typingLine, input, sendBtn, endBtn, foot, compose, personBtn, startOffline = null;
+  var attachBox = null, attachStatus = null, attachErr = null, attachBar = null; // issue 15: photos and PDFs
   function showChat(focus) {
     lastSeq = 0; lastRead = 0; held = {}; pending = {}; stopped = false; body.textContent = ''; applyAvail = null; routed = '';
     convStatus = ''; wasActive = false; queueInfo = null; statusText = '';
@@ -531,23 +540,61 @@
     personBtn = el('button', { type: 'button', class: 'btn', 'data-testid': 'cc-person', hidden: true, text: T('talk_to_person'), on: { click: function () { raw({ type: 'handoff' }); } } });
     foot = el('div', { class: 'foot' }, [personBtn, endBtn]);
     compose = el('div', { class: 'compose' }, [el('label', { for: 'cc-input', class: 'vh', text: T('type_message') }), input, sendBtn]);
-    [statusLine, log, typingLine, compose, foot].forEach(function (n) { body.appendChild(n); });
+    attachBox = attachControls();
+    [statusLine, log, typingLine, compose, attachBox, foot].forEach(function (n) { if (n) body.appendChild(n); });
     body.className = 'body chat';
     input.addEventListener('keydown', function (e) { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); } });
     input.addEventListener('input', typing);
     sendBtn.addEventListener('click', send);
-    endBtn.addEventListener('click', function () {
-      var s = sess; raw({ type: 'end' });
+    endBtn.addEventListener('click', function () { confirmEnd(endNow); });
+    function endNow() {
+      var s = sess; if (!s || stopped) return;
+      raw({ type: 'end' });
       post('/widget/conversations/' + s.conversation + '/end', {}, s.token).catch(function () { /* the socket's end frame may have done it */ });
       var w = ws; ws = null; finish(T('you_ended'), true);
       setTimeout(function () { if (w) w.close(1000); }, 500);
-    });
+    }
     (sess.outbox || []).forEach(function (m) { bubble(m.client_id, m.body); });
     open(focus);
     if (focus) input.focus();
     connect();
     if (startOffline) { var so = startOffline; startOffline = null; setTimeout(function () { showChatOffline(so); }, 0); }
   }
+  // ---- end-chat confirmation (issue 15, point 8) ----
+  // A modal dialog over the panel: the rest of the panel is inert, Tab and Shift+Tab stay on
+  // its two buttons, Escape (or "No") cancels and focus goes back to where it was.
+  var confirmVeil = null;
+  function confirmClose(back) {
+    if (!confirmVeil) return;
+    confirmVeil.remove(); confirmVeil = null;
+    [].forEach.call(panel.children, function (n) { n.removeAttribute('inert'); });
+    if (back && back.isConnected && !back.disabled && !back.hidden) back.focus();
+  }
+  function confirmEnd(onYes) {
+    if (confirmVeil || stopped) return;
+    var back = root.activeElement || endBtn;
+    var yes = el('button', { type: 'button', class: 'btn', 'data-testid': 'cc-end-yes', text: T('end_confirm_yes') });
+    var no = el('button', { type: 'button', class: 'btn sec', 'data-testid': 'cc-end-no', text: T('end_confirm_no') });
+    var box = el('div', { class: 'confirm', role: 'alertdialog', 'aria-modal': 'true', 'aria-labelledby': 'cc-end-title',
+      'aria-describedby': 'cc-end-text', 'data-testid': 'cc-end-dialog' }, [
+      el('h3', { id: 'cc-end-title', text: T('end_confirm_title') }),
+      el('p', { id: 'cc-end-text', text: T('end_confirm_text') }),
+      el('div', { class: 'acts' }, [yes, no])]);
+    [].forEach.call(panel.children, function (n) { n.setAttribute('inert', ''); });
+    confirmVeil = el('div', { class: 'veil' }, [box]);
+    panel.appendChild(confirmVeil);
+    yes.addEventListener('click', function () { confirmClose(null); onYes(); });
+    no.addEventListener('click', function () { confirmClose(back); });
+    box.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); confirmClose(back); return; }
+      if (e.key !== 'Tab') return;
+      var first = yes, last = no, at = root.activeElement;
+      if (e.shiftKey && at !== last) { e.preventDefault(); (at === first ? last : first).focus(); }
+      else if (!e.shiftKey && at !== first) { e.preventDefault(); (at === last ? first : last).focus(); }
+    });
+    no.focus(); // the choice that loses nothing
+  }
+  // ---- end of end-chat confirmation ----
   function bubble(cid, text) {
     var meta = el('small', { text: T('sending') });
     var b = el('div', { class: 'm visitor pending', 'data-client-id': cid }, [el('b', { text: T('you') }), el('p', { text: text }), meta]);
@@ -565,20 +612,119 @@
     } else if (m.author === 'bot') {
       node = botBubble(m, time);
     } else {
-      node = el('div', { class: 'm ' + m.author }, [el('b', { text: m.author === 'visitor' ? T('you') : (m.name || T('council')) }), el('p', { text: m.body }), el('small', { text: time })]);
+      // issue 15: the council's messages show their web addresses as links; a visitor's stay text
+      node = el('div', { class: 'm ' + m.author }, [el('b', { text: m.author === 'visitor' ? T('you') : (m.name || T('council')) }), m.author === 'visitor' ? el('p', { text: m.body }) : linked(m.body), el('small', { text: time })]);
     }
+    if (m.attachment && m.author !== 'system' && m.author !== 'bot') showAttachment(node, m);
     node.setAttribute('data-seq', m.seq);
     place(node);
     if (m.author === 'operator') typingLine.textContent = '';
+  }
+  // ---- photos and PDFs (issue 15, docs/attachments.md) ----------------------------------
+  function fileSize(n) {
+    n = +n || 0;
+    return n < 1048576 ? Math.max(1, Math.round(n / 1024)) + ' KB' : (n / 1048576).toFixed(1).replace(/\.0$/, '') + ' MB';
+  }
+  function attachmentHref(url) { // only our own signed links, always on the widget's own host
+    try {
+      var x = new URL(String(url), BASE + '/');
+      return x.pathname.indexOf('/widget/attachments/') === 0 ? BASE + x.pathname + x.search : null;
+    } catch (e) { return null; }
+  }
+  function showAttachment(node, m) {
+    var a = m.attachment, href = attachmentHref(a.url);
+    if (!href || typeof a.name !== 'string') return;
+    var mine = m.author === 'visitor', who = m.name || T('council'), size = fileSize(a.size), item;
+    if (/^image\//.test(a.content_type)) {
+      var alt = mine ? T('photo_by_you', { name: a.name, size: size }) : T('photo_by', { who: who, name: a.name, size: size });
+      item = el('a', { class: 'att', href: href, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'cc-attachment' }, [
+        el('img', { src: href, alt: alt, loading: 'lazy' }), el('span', { class: 'vh', text: T('opens_new_tab') })]);
+    } else {
+      item = el('a', { class: 'att', href: href, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'cc-attachment',
+        'aria-label': (mine ? T('document_by_you') : T('document_by', { who: who })) + ': ' + T('document_link', { name: a.name, size: size }) },
+      [document.createTextNode(T('document_link', { name: a.name, size: size }))]);
+    }
+    var text = node.querySelector('p');
+    if (text) text.replaceWith(item); else node.insertBefore(item, node.lastChild);
+  }
+  function attachControls() {
+    var c = current() || {}, opts = c.attachments;
+    if (!opts) return null;
+    var max = fileSize(opts.max_bytes);
+    var file = el('input', { type: 'file', id: 'cc-file', hidden: true, 'data-testid': 'cc-file', accept: (opts.types || []).join(',') });
+    var btn = el('button', { type: 'button', class: 'btn sec', 'data-testid': 'cc-attach', 'aria-describedby': 'cc-attach-hint', text: T('attach') });
+    attachStatus = el('p', { class: 'hint', id: 'cc-attach-hint', role: 'status', 'data-testid': 'cc-attach-status', text: T('attach_hint', { max: max }) });
+    attachErr = el('p', { class: 'err', role: 'alert', 'data-testid': 'cc-attach-error', hidden: true });
+    attachBar = el('progress', { max: '100', value: '0', hidden: true, 'aria-hidden': 'true' });
+    btn.addEventListener('click', function () { file.click(); });
+    file.addEventListener('change', function () {
+      var f = file.files && file.files[0]; file.value = '';
+      if (!f) return;
+      attachErr.hidden = true;
+      if (f.size > opts.max_bytes) return attachFailed(T('attach_too_big', { name: f.name, max: max }));
+      upload(f, btn, max);
+    });
+    return el('div', { class: 'attach', 'data-testid': 'cc-attach-box', hidden: true }, [btn, attachStatus, attachBar, attachErr, file]); // shown by setStatus
+  }
+  function attachFailed(text) { attachErr.textContent = text; attachErr.hidden = false; attachBar.hidden = true; }
+  function upload(f, btn, max) {
+    var s = sess, data = new FormData(), xhr = new XMLHttpRequest();
+    data.append('file', f, f.name);
+    btn.disabled = true; attachBar.hidden = false; attachBar.value = 0;
+    attachStatus.textContent = T('attach_sending', { name: f.name });
+    xhr.open('POST', BASE + '/widget/conversations/' + s.conversation + '/attachments');
+    xhr.setRequestHeader('Authorization', 'Bearer ' + s.token);
+    xhr.upload.onprogress = function (e) { if (e.lengthComputable) attachBar.value = Math.round(100 * e.loaded / e.total); };
+    xhr.onload = function () {
+      var j = {}; try { j = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+      btn.disabled = false; attachBar.hidden = true;
+      if (xhr.status === 201) { attachStatus.textContent = T('attach_sent', { name: (j.attachment && j.attachment.name) || f.name }); return; }
+      attachStatus.textContent = T('attach_hint', { max: max });
+      var code = j.error || '', key = 'attach_err_' + code;
+      if (code === 'file_too_large') attachFailed(T('attach_too_big', { name: f.name, max: max }));
+      else if (code === 'conversation_ended') finish();
+      else attachFailed(cfg.strings && cfg.strings[key] ? T(key, { name: f.name }) : T('attach_err', { name: f.name }));
+    };
+    xhr.onerror = function () { btn.disabled = false; attachStatus.textContent = T('attach_hint', { max: max }); attachFailed(T('err_network')); };
+    xhr.send(data);
   }
   // The council's assistant: its answer (plain text, like every message), its links as
   // buttons (http(s) only, opening in a new tab), related questions as chips, and feedback.
   function safeHref(url) {
     try { var x = new URL(String(url), BASE + '/'); return x.protocol === 'https:' || x.protocol === 'http:' ? x.href : null; } catch (e) { return null; }
   }
+  // ---- links in messages (issue 15) ----------------------------------------------------------
+  // Web addresses in operator, canned and assistant messages become links, built with DOM
+  // APIs (never innerHTML): http(s) only (javascript:, data: and the rest stay text), the full
+  // address as the link's text, opening in a new tab with rel="noopener noreferrer" and
+  // "(opens in a new tab)" for screen readers. Trailing punctuation stays outside. The same
+  // rules as chat/links.py (transcripts) and console.js.
+  var URLS = /\bhttps?:\/\/[^\s<>"']+/gi, OPENERS = { ')': '(', ']': '[', '}': '{' };
+  function trimUrl(u) {
+    for (;;) {
+      var c = u.charAt(u.length - 1);
+      if (c && ('.,;:!?'.indexOf(c) >= 0 || (OPENERS[c] && u.split(c).length > u.split(OPENERS[c]).length))) u = u.slice(0, -1);
+      else return u;
+    }
+  }
+  function linked(text) { // a <p> of `text` with its safe addresses as links
+    var p = el('p'), at = 0, m, s = String(text == null ? '' : text);
+    URLS.lastIndex = 0;
+    while ((m = URLS.exec(s))) {
+      var url = trimUrl(m[0]), href = /^https?:\/\/[^/?#\s]/i.test(url) && safeHref(url);
+      if (!href) continue;
+      if (m.index > at) p.appendChild(document.createTextNode(s.slice(at, m.index)));
+      p.appendChild(el('a', { href: href, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'cc-link' },
+        [document.createTextNode(url), el('span', { class: 'vh', text: ' ' + T('opens_new_tab') })]));
+      at = m.index + url.length; URLS.lastIndex = at;
+    }
+    if (at < s.length) p.appendChild(document.createTextNode(s.slice(at)));
+    return p;
+  }
+  // ---- end of links ---------------------------------------------------------------------------
   function assistantName() { var c = current() || {}; return (c.assistant && c.assistant.name) || T('assistant_label'); }
   function botBubble(m, time) {
-    var kids = [el('b', { text: m.name || assistantName() }), el('span', { class: 'who', text: T('assistant_label') }), el('p', { text: m.body })];
+    var kids = [el('b', { text: m.name || assistantName() }), el('span', { class: 'who', text: T('assistant_label') }), linked(m.body)];
     var links = (m.links || []).map(function (l) {
       var h = safeHref(l && l.url);
       return h ? el('a', { class: 'link', href: h, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'cc-bot-link' }, [document.createTextNode(String(l.text || h)), el('span', { class: 'vh', text: ' ' + T('opens_new_tab') })]) : null;
@@ -670,9 +816,10 @@
   function setStatus(s, op) {
     if (s !== 'queued') queueInfo = null;
     convStatus = s;
-    if (s === 'active') { wasActive = true; statusText = T('talking_to', { name: op || T('an_adviser') }); }
+    if (s === 'active') { wasActive = true; var who = op || T('an_adviser'); statusText = T(/^[aeiouáéíóúàèìòùâêîôûäëïöü]/i.test(who) ? 'talking_to_vowel' : 'talking_to', { name: who }); } // â/ag: issue 15
     if (s === 'bot') { var ac = (current() || {}).assistant; statusText = (ac && ac.disclosure) || T('assistant_disclosure'); }
     if (personBtn) personBtn.hidden = s !== 'bot';
+    if (attachBox) attachBox.hidden = s !== 'queued' && s !== 'active';
     showStatus();
     if (s === 'ended') finish();
   }
@@ -755,6 +902,7 @@
   // The end of a chat: rating and transcript (when the council offers them), then a new chat.
   function finish(why, mine, bare) {
     if (stopped && foot.querySelector('.again')) return;
+    confirmClose(null); // the chat ended while the resident was being asked
     var refocus = mine || body.contains(root.activeElement) || root.activeElement === endBtn || root.activeElement === input;
     stopTyping(); stopped = true; clearTimeout(timer);
     if (sess) { sess.ended = true; save(); }
@@ -762,6 +910,7 @@
     Object.keys(pending).forEach(function (k) { pending[k].lastChild.textContent = T('not_sent'); });
     statusLine.textContent = T('ended'); typingLine.textContent = '';
     input.disabled = sendBtn.disabled = true; endBtn.hidden = true; compose.hidden = true;
+    if (attachBox) attachBox.hidden = true;
     body.classList.add('ended');
     var c = current() || {}, s = sess, after = el('div', { class: 'after', 'data-testid': 'cc-after' });
     var heading = el('h3', { tabindex: '-1', text: T('ended') });
@@ -819,9 +968,28 @@
         s.transcript = v; if (s === sess) save();
         var done = el('p', { class: 'done', role: 'status', tabindex: '-1', 'data-testid': 'cc-transcript-done', text: T('transcript_sent', { email: v }) });
         box.replaceWith(done); done.focus();
+        transcriptWatch(s, done, v);
       }).catch(function () { btn.disabled = false; showErrors({ __all__: [T('err_send')] }, set, sum, true); });
     });
     return box;
+  }
+  // "We will email it" until the council's outbox has sent it, then "has been emailed" (the
+  // status live region announces the change); asks every few seconds, less often as time
+  // passes, for about a quarter of an hour (the outbox retries a failing send meanwhile).
+  function transcriptWatch(s, done, email) {
+    var asked = 0;
+    var ask = function () {
+      if (!done.isConnected || asked++ > 60) return;
+      fetch(BASE + '/widget/conversations/' + s.conversation + '/transcript', { credentials: 'omit', headers: { Authorization: 'Bearer ' + s.token } })
+        .then(function (r) { return r.ok ? r.json() : {}; })
+        .then(function (j) {
+          if (j.status === 'sent') done.textContent = T('transcript_emailed', { email: email });
+          else if (j.status === 'failed') done.textContent = T('transcript_failed');
+          else setTimeout(ask, Math.min(3000 + asked * 500, 15000));
+        })
+        .catch(function () { setTimeout(ask, 5000); });
+    };
+    setTimeout(ask, 1500);
   }
   function hangup() { if (ws) { var w = ws; ws = null; try { w.close(1000); } catch (e) { /* ignore */ } } }
   function raw(obj) { if (ws && ws.readyState === 1) { ws.send(JSON.stringify(obj)); return true; } return false; }
@@ -885,9 +1053,10 @@
         // the chat moved to another council: same socket, but reconnects must use the new token and URL
         if (f.token) sess.token = f.token;
         if (f.websocket) sess.websocket = f.websocket;
-        if (f.council) { sess.council = f.council.slug || sess.council; sess.council_name = f.council.name || sess.council_name; }
+        if (f.council) { sess.council = f.council.slug || sess.council; sess.council_name = f.council.name || sess.council_name; sess.brand = f.council; }
+        // issue 15: the new council's colours and logo come with the frame; the chat's own
+        // system line (in the chat's language) says it was passed on, so no second notice here
         save(); shellText();
-        note(T('passed_to', { name: f.council && f.council.name ? f.council.name : T('another_council') }));
       } else if (f.type === 'operator_presence') {
         adviserPresent(f.present, f.operator);
       } else if (f.type === 'missed') {
