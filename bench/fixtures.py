@@ -25,6 +25,7 @@ import json
 import os
 import sys
 import time
+from datetime import timedelta
 
 import django
 
@@ -43,7 +44,7 @@ from chat.tokens import visitor_token_issue  # noqa: E402
 from councils.models import Council  # noqa: E402
 from councils.services import council_ensure  # noqa: E402
 from councils.sites import CouncilRef, clear_site_cache, council_ref  # noqa: E402
-from routing.models import OperatorPresence  # noqa: E402
+from routing.models import ConsoleSocket, OperatorPresence  # noqa: E402
 
 PASSWORD = "bench-password-not-secret"  # noqa: S105
 
@@ -77,6 +78,11 @@ def operator(ref: CouncilRef, username: str, max_chats: int) -> OperatorRef:
         presence.status = OperatorPresence.Status.ONLINE
         presence.last_seen = timezone.now()
         presence.save()
+        # A stand-in console socket (issue 15: only operators with one are assigned chats).
+        ConsoleSocket.objects.update_or_create(
+            channel_name=f"bench-console-{user.id}",
+            defaults={"user": user, "beat_at": timezone.now() + timedelta(days=1)},  # the run
+        )
         return OperatorRef(id=user.id, username=user.username, name=user.get_full_name())
 
 

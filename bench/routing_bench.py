@@ -22,6 +22,7 @@ import os
 import statistics
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -92,7 +93,7 @@ def build(rules: int, operators: int) -> dict:
     from councils.models import PartnershipService, PostcodeDistrict, RoutingRule
     from councils.services import council_ensure, partnership_ensure
     from councils.sites import clear_site_cache, site_for_host
-    from routing.models import OperatorPresence, RoutingSettings
+    from routing.models import ConsoleSocket, OperatorPresence, RoutingSettings
     from tests.factories import UserFactory
 
     call_command("migrate_schemas", "--shared", verbosity=0)
@@ -126,6 +127,10 @@ def build(rules: int, operators: int) -> dict:
             user = UserFactory(username=f"op{n}")
             OperatorPresence.objects.update_or_create(
                 user=user, defaults={"status": "online", "last_seen": now}
+            )
+            ConsoleSocket.objects.update_or_create(
+                channel_name=f"bench-console-{user.id}",
+                defaults={"user": user, "beat_at": now + timedelta(days=1)},  # the run
             )
     clear_site_cache()
     site = site_for_host("bench.localhost")
@@ -171,10 +176,11 @@ def refresh_presence(council) -> None:
     from django.utils import timezone
     from django_tenants.utils import schema_context
 
-    from routing.models import OperatorPresence
+    from routing.models import ConsoleSocket, OperatorPresence
 
     with schema_context(council.schema_name):
         OperatorPresence.objects.update(status="online", last_seen=timezone.now())
+        ConsoleSocket.objects.update(beat_at=timezone.now())
 
 
 def r2_assign(council, repeat: int) -> dict:

@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from bench.widget_bench import bench_database_url, free_port, recreate_database, start_server
@@ -178,7 +179,7 @@ def operator_online() -> None:
     from django.utils import timezone
     from django_tenants.utils import schema_context
 
-    from routing.models import OperatorPresence
+    from routing.models import ConsoleSocket, OperatorPresence
 
     with schema_context("council_west_dorset"):
         from django.contrib.auth import get_user_model
@@ -186,6 +187,10 @@ def operator_online() -> None:
         user = get_user_model().objects.get(username="sam")
         OperatorPresence.objects.update_or_create(
             user_id=user.id, defaults={"status": "online", "last_seen": timezone.now()}
+        )
+        ConsoleSocket.objects.update_or_create(
+            channel_name=f"bench-console-{user.id}",
+            defaults={"user_id": user.id, "beat_at": timezone.now() + timedelta(days=1)},
         )
 
 

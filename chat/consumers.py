@@ -48,6 +48,9 @@ CLIENT_ID_MAX = 64
 CLOSE_UNAVAILABLE = 4503
 CLOSE_SERVER_ERROR = 4500
 RETRYABLE = (OperationalError, InterfaceError)
+# The server's own `pong` to a console that pings (issue 15), so its pings never depend on
+# the browser's timers alone.
+KEEPALIVE_SECONDS = 3.0
 # What an error frame may echo back, per socket (chat/protocol.py's error schemas).
 ECHO_FIELDS = {
     "visitor": ("client_id",),
@@ -444,6 +447,8 @@ class VisitorConsumer(ChatSocket):
         "typing": "on_typing",
         "end": "on_end",
         "read": "on_read",
+        "presence": "on_presence",
+        "ping": "on_ping",
         # The council's assistant (issue 14, assistant/consumer.py)
         "handoff": "on_handoff",
         "feedback": "on_feedback",
@@ -494,8 +499,11 @@ class VisitorConsumer(ChatSocket):
             await self.send_error("not_found", "This chat no longer exists.")
             return await self.close(code=4404)
         self.delivered[str(self.conversation)] = view.last_seq
+        # Presence (issue 15): never name an adviser whose console is gone.
+        extras = await in_council(self.council, selectors.visitor_presence_view, self.conversation)
+        operator = None if extras.operator_present is False else view.operator
         await self.send_frame(
-            frames.visitor_hello(str(view.id), view.status, view.last_seq, view.operator)
+            frames.visitor_hello(str(view.id), view.status, view.last_seq, operator)
         )
         if after_seq is not None:
             for payload in replay:
@@ -505,6 +513,73 @@ class VisitorConsumer(ChatSocket):
             await self.send_transferred()
         if view.status == "queued":
             await self.send_queue_position()
+        await self.presence_opened(view.status, extras)
+
+    # ---- presence (issue 15) ------------------------------------------------------------
+    async def presence_opened(self, status: str, extras: selectors.VisitorPresenceView) -> None:
+        """After hello: the adviser's absence or a missed chat's next step, then this page
+        counts as the resident's presence (beaten while it lives)."""
+        conversation = str(self.conversation)
+        if extras.operator_present is False:
+            await self.send_frame(
+                self.outgoing(frames.operator_presence(conversation, False, None))
+            )
+        if extras.follow_up is not None:
+            await self.send_frame(self.outgoing(frames.missed(conversation, extras.follow_up)))
+        if status == "ended":
+            return
+        await in_council(
+            self.council,
+            presence.visitor_connected,
+            council=self.council,
+            conversation_id=self.conversation,
+            channel_name=self.channel_name,
+        )
+        self.presence_counted = self.council
+        self.visitor_beat = asyncio.create_task(self.beat_visitor())
+
+    async def beat_visitor(self) -> None:
+        while True:
+            await asyncio.sleep(settings.OPERATOR_HEARTBEAT_SECONDS)
+            try:
+                await in_council(
+                    self.council, presence.visitor_heartbeat, channel_name=self.channel_name
+                )
+            except RETRYABLE as exc:
+                logger.warning("visitor heartbeat failed: %r", type(exc))
+
+    async def on_presence(self, frame: dict[str, Any]) -> None:
+        await in_council(
+            self.council,
+            presence.visitor_visibility,
+            council=self.council,
+            conversation_id=self.conversation,
+            channel_name=self.channel_name,
+            state=frame.get("state"),
+        )
+
+    async def on_ping(self, frame: dict[str, Any]) -> None:
+        await self.send_frame(frames.pong())
+
+    async def on_exit(self) -> None:
+        """However the socket ends, the resident's page no longer counts as there."""
+        beat = getattr(self, "visitor_beat", None)
+        if beat is not None:
+            beat.cancel()
+        counted = getattr(self, "presence_counted", None)
+        if counted is not None:
+            # Bounded: at shutdown (the event loop cancelling every task) the ORM thread may
+            # never run it; the row is then swept as dead after three heartbeats.
+            await asyncio.wait_for(
+                in_council(
+                    counted,
+                    presence.visitor_disconnected,
+                    council=counted,
+                    conversation_id=self.conversation,
+                    channel_name=self.channel_name,
+                ),
+                timeout=5,
+            )
 
     def outgoing(self, frame: dict[str, Any]) -> dict[str, Any]:
         """This socket is one conversation: its frames do not name it. An attachment's
@@ -613,6 +688,22 @@ class VisitorConsumer(ChatSocket):
             return False
         await self.leave(groups.conversation_group(old.id, self.conversation))
         await self.join(groups.conversation_group(self.council.id, self.conversation))
+        if getattr(self, "presence_counted", None) is not None:  # the resident moves too
+            await in_council(
+                old,
+                presence.visitor_disconnected,
+                council=old,
+                conversation_id=self.conversation,
+                channel_name=self.channel_name,
+            )
+            await in_council(
+                self.council,
+                presence.visitor_connected,
+                council=self.council,
+                conversation_id=self.conversation,
+                channel_name=self.channel_name,
+            )
+            self.presence_counted = self.council
         return True
 
     async def chat_transferred(self, event: dict[str, Any]) -> None:
@@ -675,6 +766,7 @@ class OperatorConsumer(ChatSocket):
         "followups": "on_followups",
         "handle": "on_handle",
         "template": "on_template",
+        "ping": "on_ping",
         "tags": "on_tags",  # issue 15, point 8
     }
 
@@ -708,10 +800,48 @@ class OperatorConsumer(ChatSocket):
         await self.join(groups.queue_group(council.id))
         await self.join(groups.operator_group(council.id, self.operator.id))
         await in_council(
-            council, presence.operator_connected, council=council, user_id=self.operator.id
+            council,
+            presence.operator_connected,
+            council=council,
+            user_id=self.operator.id,
+            channel_name=self.channel_name,
+            session_key=self.session_key,
         )
         self.heartbeat = asyncio.create_task(self.beat())
+        self.watchdog = asyncio.create_task(self.watch_pings())
         await self.send_hello()
+
+    # ---- silent outages (issue 15) --------------------------------------------------------
+    # The console pings every few seconds; once a socket has pinged, the server expects to
+    # hear from it (any frame) at least every OPERATOR_PING_TIMEOUT_SECONDS. A socket that
+    # goes silent (the network died with the socket left open) is closed, and its operator
+    # leaves assignment at once. Sockets that never ping (tools, older consoles) are not
+    # watched: their presence still ends with their heartbeat.
+    heard_at = 0.0
+    pinging = False
+
+    async def on_ping(self, frame: dict[str, Any]) -> None:
+        self.pinging = True
+        await self.send_frame(frames.pong())
+
+    async def watch_pings(self) -> None:
+        """Close a silent console; and once it pings, send it `pong` every few seconds unasked,
+        so a background tab (whose timers the browser may throttle to once a minute) pings
+        back from its message handler."""
+        loop = asyncio.get_running_loop()
+        self.heard_at = sent_at = loop.time()
+        timeout = settings.OPERATOR_PING_TIMEOUT_SECONDS
+        while True:
+            await asyncio.sleep(min(0.5, timeout / 4))
+            now = loop.time()
+            if self.pinging and now - sent_at >= KEEPALIVE_SECONDS:
+                sent_at = now
+                await self.send_frame(frames.pong())
+            if self.pinging and now - self.heard_at > timeout:
+                logger.info("console silent for %.0f s: closed", timeout)
+                await self.cleanup()  # out of assignment now, whether or not the close arrives
+                await self.close(code=4408)
+                return
 
     async def beat(self) -> None:
         """Keep this operator's presence fresh while the socket is open (a failed beat, the
@@ -719,13 +849,8 @@ class OperatorConsumer(ChatSocket):
         (the council's idle and absolute limits: staffauth.sessions)."""
         while True:
             await asyncio.sleep(settings.OPERATOR_HEARTBEAT_SECONDS)
-            try:
-                await in_council(
-                    self.council, presence.operator_heartbeat, user_id=self.operator.id
-                )
-            except RETRYABLE as exc:
-                logger.warning("operator heartbeat failed: %r", type(exc))
-                continue
+            # The session first: a socket whose session has just signed out must not write
+            # its ConsoleSocket row back (issue 15: logging out leaves assignment at once).
             active, self.active = self.active, False
             try:
                 alive = await in_council(
@@ -741,6 +866,16 @@ class OperatorConsumer(ChatSocket):
             if not alive:
                 await self.signed_out("session_ended")
                 return
+            try:
+                await in_council(
+                    self.council,
+                    presence.operator_heartbeat,
+                    user_id=self.operator.id,
+                    channel_name=self.channel_name,
+                    session_key=self.session_key,
+                )
+            except RETRYABLE as exc:
+                logger.warning("operator heartbeat failed: %r", type(exc))
 
     # Frames a person causes: they count as activity for the council's idle timeout. The
     # console's own timers (followups each minute, resume and sync after reconnecting) do not.
@@ -749,6 +884,7 @@ class OperatorConsumer(ChatSocket):
     )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        self.heard_at = asyncio.get_running_loop().time()
         if not self.active and text_data and len(text_data) <= settings.FRAME_MAX_BYTES:
             try:  # the same checked parse as the frame's own (no RecursionError from nesting)
                 kind = loads_checked(text_data).get("type")
@@ -772,7 +908,16 @@ class OperatorConsumer(ChatSocket):
         heartbeat = getattr(self, "heartbeat", None)
         if heartbeat is not None:
             heartbeat.cancel()
-            await in_council(self.council, presence.operator_disconnected, user_id=self.operator.id)
+            watchdog = getattr(self, "watchdog", None)
+            if watchdog is not None and watchdog is not asyncio.current_task():
+                watchdog.cancel()
+            await in_council(
+                self.council,
+                presence.operator_disconnected,
+                council=self.council,
+                user_id=self.operator.id,
+                channel_name=self.channel_name,
+            )
 
     async def resync(self) -> None:
         """After a Redis outage: a fresh hello (queue, chats, presence), then missed messages."""

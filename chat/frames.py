@@ -16,9 +16,11 @@ council and sends `transferred` with a token of its own).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from chat.broadcast import send_on_commit
+from chat.payloads import iso_utc
 
 Audience = Literal["visitor", "operator"]
 Frame = dict[str, Any]
@@ -101,6 +103,29 @@ def visitor_hello(conversation: str, status: str, last_seq: int, operator: str |
     }
 
 
+def operator_presence(conversation: str, present: bool, operator: str | None) -> Frame:
+    """For the visitor's sockets only (sent with `to="visitor"`): whether their adviser's
+    console is there. Absent: no name, so the resident is never told "You are talking to X"
+    while X is gone (issue 15)."""
+    return {
+        "type": "operator_presence",
+        "conversation": conversation,
+        "present": present,
+        "operator": operator if present else None,
+    }
+
+
+def missed(conversation: str, follow_up: bool) -> Frame:
+    """For the visitor's sockets only: nobody answered in time; `follow_up` true when the
+    council has a way to reach them, otherwise the widget offers the contact form."""
+    return {"type": "missed", "conversation": conversation, "follow_up": follow_up}
+
+
+def pong() -> Frame:
+    """The answer to a client's `ping` (both sockets)."""
+    return {"type": "pong"}
+
+
 def queue_position(position: int, estimated_wait_s: int) -> Frame:
     return {"type": "queue", "position": position, "estimated_wait_s": estimated_wait_s}
 
@@ -168,6 +193,28 @@ def presence(load: dict[str, Any]) -> Frame:
         "status": load["status"],
         "active": load["active"],
         "max_chats": load["max_chats"],
+    }
+
+
+def visitor_presence(conversation: str, presence: str, since: datetime) -> Frame:
+    """For operators' sockets only: the resident's page is open, hidden or gone (since)."""
+    return {
+        "type": "visitor_presence",
+        "conversation": conversation,
+        "presence": presence,
+        "since": iso_utc(since),
+    }
+
+
+def ended(conversation: str, ended_by: str, outcome: str, outcome_label: str) -> Frame:
+    """For operators' sockets only, after the `status` frame of an ended chat: who or what
+    ended it and its outcome (a quick exit shows as such)."""
+    return {
+        "type": "ended",
+        "conversation": conversation,
+        "ended_by": ended_by,
+        "outcome": outcome,
+        "outcome_label": outcome_label,
     }
 
 

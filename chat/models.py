@@ -48,6 +48,16 @@ class Conversation(models.Model):
         FOLLOW_UP = "follow_up", "Needs a follow-up"
         NO_REPLY = "no_reply", "Visitor stopped replying"
         OTHER = "other", "Other"
+        # Recorded by the system, never chosen by an operator (OPERATOR_OUTCOMES).
+        ENDED_BY_VISITOR = "ended_by_visitor", "Ended by the resident"
+        QUICK_EXIT = "quick_exit", "Resident used quick exit"
+        TIMED_OUT = "timed_out", "Closed after no messages"
+        ABANDONED = "abandoned", "Resident left the page"
+
+    class VisitorPresence(models.TextChoices):
+        OPEN = "open", "Page open"
+        HIDDEN = "hidden", "Page hidden"
+        GONE = "gone", "Gone"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     visitor = models.ForeignKey(Visitor, on_delete=models.PROTECT, related_name="conversations")
@@ -84,6 +94,12 @@ class Conversation(models.Model):
     ended_by = models.CharField(max_length=10, choices=EndedBy.choices, blank=True)
     # Wrap-up: what the operator recorded when the chat ended.
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    # The resident's presence (their widget's sockets and page visibility, issue 15): empty
+    # until a widget connects, and for chats on channels without one (social).
+    visitor_presence = models.CharField(
+        max_length=10, choices=VisitorPresence.choices, blank=True, default=""
+    )
+    visitor_presence_at = models.DateTimeField(null=True, blank=True)
     # Read receipts: the highest seq the visitor's widget has shown them.
     visitor_read_seq = models.PositiveIntegerField(default=0)
     # The visitor's verdict at the end (1 to 5) and what they wrote.
@@ -107,6 +123,32 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visitor} ({self.get_status_display()})"
+
+
+# The wrap-ups an operator may choose when ending a chat; the rest are recorded by the system.
+OPERATOR_OUTCOMES = ("resolved", "referred", "follow_up", "no_reply", "other")
+
+
+class VisitorSocket(models.Model):
+    """One open widget websocket of a resident, and what their page said of itself.
+
+    The chat's `visitor_presence` is derived from these rows (any visible page: open; else
+    any hidden: hidden; none: gone). Rows whose server stopped beating are swept.
+    """
+
+    class State(models.TextChoices):
+        VISIBLE = "visible", "Visible"
+        HIDDEN = "hidden", "Hidden"
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="visitor_sockets"
+    )
+    channel_name = models.CharField(max_length=200, unique=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.VISIBLE)
+    beat_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} ({self.state})"
 
 
 class Message(models.Model):
@@ -241,6 +283,7 @@ class Enquiry(models.Model):
         CLOSED = "closed", "Outside opening hours"
         NO_OPERATOR = "no_operator_online", "Nobody online"
         QUEUE_FULL = "queue_full", "Queue full"
+        MISSED = "missed", "Chat missed (left after no one answered)"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=100)

@@ -87,6 +87,12 @@ def conversation_payload(conversation: Conversation, preview: str = "") -> dict[
         "routed_by": conversation.routed_by,
         "queued_at": iso_utc(conversation.queued_at),
         "first_response_at": iso_utc(conversation.first_response_at),
+        # Issue 15: whether the resident is still there, and how an ended chat ended.
+        "visitor_presence": conversation.visitor_presence,
+        "visitor_presence_at": iso_utc(conversation.visitor_presence_at),
+        "ended_by": conversation.ended_by,
+        "outcome": conversation.outcome,
+        "outcome_label": conversation.get_outcome_display() if conversation.outcome else "",
     }
 
 

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from django.conf import settings
 from jsonschema import Draft202012Validator
 
-from chat.models import Conversation, Message
+from chat.models import OPERATOR_OUTCOMES, Conversation, Message
 
 Socket = Literal["visitor", "operator", "supervisor"]
 
@@ -144,6 +144,12 @@ def _defs() -> dict[str, Any]:
                 "answers": _array(
                     _obj({"key": STRING, "label": STRING, "kind": STRING, "value": STRING})
                 ),
+                # The resident's presence (issue 15), and how an ended chat ended.
+                "visitor_presence": {"enum": ["", *Conversation.VisitorPresence.values]},
+                "visitor_presence_at": _nullable(TIME),
+                "ended_by": {"enum": ["", *Conversation.EndedBy.values]},
+                "outcome": {"enum": ["", *Conversation.Outcome.values]},
+                "outcome_label": STRING,
                 # Messenger and WhatsApp chats (social/): the reply window and templates.
                 "social": _obj(
                     {"window_closes_at": _nullable(TIME)},
@@ -256,13 +262,17 @@ def _message_frame(with_conversation: bool) -> dict[str, Any]:
 
 def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
     uuid, client_id, body = _ref("uuid"), _ref("client_id"), _ref("body")
-    outcome = {"enum": ["", *Conversation.Outcome.values]}
+    outcome = {"enum": ["", *OPERATOR_OUTCOMES]}
+    visitor_presence = {"enum": list(Conversation.VisitorPresence.values)}
     visitor_client = {
         "message": _frame("message", {"client_id": client_id, "body": body}),
         "resume": _frame("resume", {}, {"after_seq": COUNT}),
         "typing": _frame("typing", {"active": BOOLEAN}),
         "end": _frame("end", {}),
         "read": _frame("read", {"seq": COUNT}),
+        # Presence (issue 15): the widget's page visibility, and a keep-alive.
+        "presence": _frame("presence", {"state": {"enum": ["visible", "hidden"]}}),
+        "ping": _frame("ping", {}),
         # The council's assistant (docs/protocol.md, Assistant)
         "handoff": _frame("handoff", {}),
         "feedback": _frame(
@@ -288,6 +298,7 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
         "resume": _frame("resume", {"conversation": uuid}, {"after_seq": COUNT}),
         "typing": _frame("typing", {"conversation": uuid, "active": BOOLEAN}),
         "sync": _frame("sync", {}),
+        "ping": _frame("ping", {}),
         "presence": _frame("presence", {"status": _ref("presence_status")}),
         "transfer": _frame(
             "transfer",
@@ -361,6 +372,11 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
             },
         ),
         "feedback": _frame("feedback", {"seq": COUNT, "helpful": BOOLEAN}),
+        "operator_presence": _frame(
+            "operator_presence", {"present": BOOLEAN, "operator": _nullable(STRING)}
+        ),
+        "missed": _frame("missed", {"follow_up": BOOLEAN}),
+        "pong": _frame("pong", {}),
         "error": _error({"client_id": STRING}),
     }
     operator_server = {
@@ -416,6 +432,19 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
             },
         ),
         "presence": _frame("presence", LOAD),
+        "pong": _frame("pong", {}),
+        "visitor_presence": _frame(
+            "visitor_presence", {"conversation": uuid, "presence": visitor_presence, "since": TIME}
+        ),
+        "ended": _frame(
+            "ended",
+            {
+                "conversation": uuid,
+                "ended_by": {"enum": ["", *Conversation.EndedBy.values]},
+                "outcome": {"enum": ["", *Conversation.Outcome.values]},
+                "outcome_label": STRING,
+            },
+        ),
         "operators": _frame("operators", {"operators": _array(_ref("operator_row"))}),
         "read": _frame("read", {"conversation": uuid, "seq": COUNT}),
         "note": _frame("note", NOTE),

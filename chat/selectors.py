@@ -17,6 +17,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 from chat import channel_hooks
 from chat.labels import prechat_answers
 from chat.models import (
+    OPERATOR_OUTCOMES,
     CannedResponse,
     Conversation,
     ConversationTransfer,
@@ -34,7 +35,7 @@ from chat.payloads import (
 )
 from councils.models import Council
 from routing.capacity import load_of, operator_loads
-from routing.models import OperatorPresence
+from routing.models import ConsoleSocket, OperatorPresence, socket_live_since
 from routing.selectors import department_list
 from widgets.models import PrechatField
 
@@ -222,7 +223,9 @@ def console_context(user_id: int, council) -> dict[str, Any]:
         "canned": canned_list(),
         "followups": followup_list(),
         "outcomes": [
-            {"value": value, "label": str(label)} for value, label in Conversation.Outcome.choices
+            {"value": value, "label": str(label)}
+            for value, label in Conversation.Outcome.choices
+            if value in OPERATOR_OUTCOMES
         ],
         "tags": tag_list(),  # issue 15, point 8
     }
@@ -354,6 +357,41 @@ def prechat_email(prechat: dict[str, Any] | None) -> str:
                 continue
             return value.strip()[:254]
     return ""
+
+
+def has_contact_details(conversation: Conversation) -> bool:
+    """Whether the council has a way to reach the resident after a missed chat: an email or
+    phone answer before the chat, or the social channel they wrote from."""
+    if conversation.channel != Conversation.Channel.WEB:
+        return True
+    if prechat_email(conversation.prechat):
+        return True
+    phones = PrechatField.objects.filter(kind=PrechatField.Kind.PHONE).values_list("key", flat=True)
+    prechat = conversation.prechat or {}
+    return any(isinstance(prechat.get(key), str) and prechat[key].strip() for key in phones)
+
+
+@dataclass(frozen=True)
+class VisitorPresenceView:
+    """What a (re)connecting widget is told beyond its hello (issue 15)."""
+
+    operator_present: bool | None  # None: no operator has the chat
+    follow_up: bool | None  # None: the chat is not missed
+
+
+def visitor_presence_view(conversation_id: UUID) -> VisitorPresenceView:
+    conversation = Conversation.objects.filter(id=conversation_id).first()
+    if conversation is None:
+        return VisitorPresenceView(None, None)
+    present = None
+    if conversation.status == Conversation.Status.ACTIVE and conversation.operator_id:
+        present = ConsoleSocket.objects.filter(
+            user_id=conversation.operator_id, beat_at__gte=socket_live_since()
+        ).exists()
+    follow_up = None
+    if conversation.status == Conversation.Status.MISSED:
+        follow_up = has_contact_details(conversation)
+    return VisitorPresenceView(present, follow_up)
 
 
 def transferred_to(conversation_id: UUID) -> int | None:

@@ -130,6 +130,24 @@ register(
     en="{visitor} ended the chat.",
     cy="Mae {visitor} wedi dod â'r sgwrs i ben.",
 )
+# Issue 15: a missed chat without contact details, and chats the system ended for the resident.
+register(
+    "missed_no_contact",
+    en="Sorry, no one could answer in time. Leave your contact details and the council will "
+    "get back to you.",
+    cy="Mae'n ddrwg gennym, ni allai neb ateb mewn pryd. Gadewch eich manylion cyswllt a bydd "
+    "y cyngor yn cysylltu â chi.",
+)
+register(
+    "abandoned_ended",
+    en="The chat was closed because the resident left the page.",
+    cy="Cafodd y sgwrs ei chau oherwydd bod y preswylydd wedi gadael y dudalen.",
+)
+register(
+    "quick_exit_ended",
+    en="{visitor} left by the quick exit.",
+    cy="Gadawodd {visitor} drwy'r allanfa gyflym.",
+)
 
 
 # ---- rendering ---------------------------------------------------------------------------

@@ -380,9 +380,14 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-# Operator presence: the console socket touches last_seen this often, and an operator unseen
-# for the grace period has their chats put back at the front of the queue.
-OPERATOR_HEARTBEAT_SECONDS = env.int("OPERATOR_HEARTBEAT_SECONDS", default=20)
+# Operator presence: the console socket's server beats this often (its ConsoleSocket row and
+# last_seen; a row not beaten for three of these is dead), and an operator with no live
+# console for the grace period has their chats put back at the front of the queue.
+OPERATOR_HEARTBEAT_SECONDS = env.int("OPERATOR_HEARTBEAT_SECONDS", default=10)
+# A console that pings (console.js, every 3 s) and then sends nothing for this long is closed
+# (4408) and its operator leaves assignment at once: a silent outage is noticed within 10 s
+# (checked every 0.5 s; issue 15).
+OPERATOR_PING_TIMEOUT_SECONDS = env.float("OPERATOR_PING_TIMEOUT_SECONDS", default=9.0)
 OPERATOR_GRACE_SECONDS = env.int("OPERATOR_GRACE_SECONDS", default=60)
 # How often Celery beat sweeps every council for missed, unanswered and orphaned chats.
 ROUTING_SWEEP_SECONDS = env.float("ROUTING_SWEEP_SECONDS", default=15.0)

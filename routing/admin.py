@@ -75,7 +75,16 @@ class ClosureAdmin(admin.ModelAdmin):
 class RoutingSettingsAdmin(SingletonAdmin):
     fieldsets = [
         ("Assignment", {"fields": ["assignment_strategy", "max_chats_per_operator", "queue_cap"]}),
-        ("Follow-up", {"fields": ["missed_after_seconds", "unanswered_after_seconds"]}),
+        (
+            "Follow-up",
+            {
+                "fields": [
+                    "missed_after_seconds",
+                    "unanswered_after_seconds",
+                    "abandoned_after_seconds",
+                ]
+            },
+        ),
         ("Welsh and bank holidays", {"fields": ["welsh_policy", "bank_holidays"]}),
     ]
 

@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 
 from chat.models import Conversation
 from chat.payloads import operator_display_name
-from routing.models import OperatorPresence, RoutingSettings, fresh_since
+from routing.models import ConsoleSocket, OperatorPresence, RoutingSettings, socket_live_since
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,8 @@ class Load:
     status: str
     active: int
     max_chats: int
+    # A live console socket (issue 15): read under the presence row lock by lock_load_unsafe.
+    connected: bool = True
 
     @property
     def has_room(self) -> bool:
@@ -62,7 +64,14 @@ def lock_load_unsafe(
         status=presence.status,
         active=active_count(user_id),
         max_chats=presence.max_chats or routing.max_chats_per_operator,
+        connected=console_live(user_id),
     )
+
+
+def console_live(user_id: int) -> bool:
+    """Whether the operator has a live console socket now. Consoles leaving take the presence
+    row lock first (chat.actions.presence), so under that lock this cannot change."""
+    return ConsoleSocket.objects.filter(user_id=user_id, beat_at__gte=socket_live_since()).exists()
 
 
 def operator_loads() -> list[dict]:
@@ -75,11 +84,16 @@ def operator_loads() -> list[dict]:
         .annotate(active=Count("conversations", filter=Q(conversations__status="active")))
         .order_by("first_name", "username")
     )
-    since = fresh_since()
+    # Shown as they are only with a live console (issue 15); otherwise offline.
+    connected = set(
+        ConsoleSocket.objects.filter(beat_at__gte=socket_live_since()).values_list(
+            "user_id", flat=True
+        )
+    )
     rows = []
     for user in users:
         presence = getattr(user, "presence", None)
-        live = presence is not None and presence.last_seen and presence.last_seen >= since
+        live = presence is not None and user.id in connected
         status = presence.status if presence is not None and live else "offline"
         rows.append(
             {

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -135,6 +135,11 @@ class RoutingSettings(SingletonModel):
     welsh_policy = models.CharField(
         max_length=10, choices=WelshPolicy.choices, default=WelshPolicy.FALLBACK
     )
+    abandoned_after_seconds = models.PositiveIntegerField(
+        default=300,
+        validators=[MinValueValidator(30)],
+        help_text="A chat whose resident has closed the page this long ends as abandoned.",
+    )
     bank_holidays = models.CharField(
         max_length=3,
         blank=True,
@@ -150,19 +155,30 @@ class RoutingSettings(SingletonModel):
         return "Routing settings"
 
 
-def fresh_since(now: datetime | None = None) -> datetime:
-    """Presence older than this has no live console behind it."""
-    return (now or timezone.now()) - timedelta(seconds=settings.OPERATOR_GRACE_SECONDS)
+def socket_live_since(now: datetime | None = None) -> datetime:
+    """A console socket whose server has not beaten since this is dead (its process hung or
+    was killed without running its cleanup): three heartbeats."""
+    return (now or timezone.now()) - timedelta(seconds=3 * settings.OPERATOR_HEARTBEAT_SECONDS)
+
+
+def has_live_console(now: datetime | None = None) -> Exists:
+    """For an OperatorPresence queryset: the operator has an open console socket now."""
+    return Exists(
+        ConsoleSocket.objects.filter(
+            user_id=OuterRef("user_id"), beat_at__gte=socket_live_since(now)
+        )
+    )
 
 
 class OperatorPresenceQuerySet(models.QuerySet):
     def available(self, now: datetime | None = None) -> OperatorPresenceQuerySet:
-        """Operators who can be given a chat now: online, seen within the grace period, and
-        still active staff. The one definition: assignment, the queue estimate, the widget's
+        """Operators who can be given a chat now: online, with a live console socket (never
+        an operator who logged out, closed the console or went silent: issue 15), and still
+        active staff. The one definition: assignment, the queue estimate, the widget's
         availability and the console all use it, so they cannot disagree."""
         return self.filter(
+            has_live_console(now),
             status=OperatorPresence.Status.ONLINE,
-            last_seen__gte=fresh_since(now),
             user__is_active=True,
             user__is_staff=True,
         )
@@ -217,3 +233,23 @@ class OperatorPresence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.status})"
+
+
+class ConsoleSocket(models.Model):
+    """One open console websocket of an operator (chat.consumers.OperatorConsumer).
+
+    Written when the socket opens, beaten by its server while it lives, deleted when it
+    closes, goes silent, or its session signs out. An operator with none is never assigned
+    a chat; rows whose server stopped beating (a killed process) are swept.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="console_sockets"
+    )
+    channel_name = models.CharField(max_length=200, unique=True)
+    session_key = models.CharField(max_length=40, blank=True, db_index=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    beat_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.channel_name})"

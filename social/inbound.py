@@ -185,7 +185,7 @@ def message_receive(*, council: CouncilRef, event: InboundMessage) -> SocialMess
                 )
             message = Message.objects.get(conversation_id=conversation.id, seq=stored.seq)
         except ChatError as err:
-            if err.code != "conversation_ended":
+            if err.code != "conversation_closed":
                 raise
     if message is None:
         name = (contact.name or f"{CHANNEL_LABEL[event.channel]} resident")[:100]

@@ -99,12 +99,28 @@ def close_consoles_on_commit(*, user_id: int, session_key: str | None, reason: s
     )
 
 
+def consoles_leave_assignment(*, user_id: int, session_key: str) -> None:
+    """The session's consoles stop counting as there at once, before their sockets close
+    (chat.actions.presence, issue 15). Nothing on public."""
+    council_id = _council_id()
+    if council_id is None:
+        return
+    from chat.actions.presence import console_session_closed
+    from councils.sites import council_ref_by_id
+
+    council = council_ref_by_id(council_id)
+    if council is not None:
+        console_session_closed(council=council, user_id=user_id, session_key=session_key)
+
+
 @transaction.atomic
 def end_session(*, session_key: str, user_id: int, reason: str) -> None:
-    """One session ends (sign-out, idle, expired): its console sockets close; chats stay
-    with the operator for the grace period, as after any dropped connection."""
+    """One session ends (sign-out, idle, expired): its console sockets close and leave
+    assignment at once; chats stay with the operator for the grace period, as after any
+    dropped connection."""
     StaffSession.objects.filter(session_key=session_key).delete()
     import_module(settings.SESSION_ENGINE).SessionStore(session_key).delete()
+    consoles_leave_assignment(user_id=user_id, session_key=session_key)
     close_consoles_on_commit(user_id=user_id, session_key=session_key, reason=reason)
 
 

@@ -8,7 +8,12 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from staffauth.models import StaffSession
-from staffauth.sessions import account_disabled, close_consoles_on_commit, session_started
+from staffauth.sessions import (
+    account_disabled,
+    close_consoles_on_commit,
+    consoles_leave_assignment,
+    session_started,
+)
 
 
 @receiver(user_logged_in, dispatch_uid="staffauth-logged-in")
@@ -28,6 +33,7 @@ def on_logged_out(sender, request, user, **kwargs) -> None:
     if user is None or key is None:
         return
     StaffSession.objects.filter(session_key=key).delete()
+    consoles_leave_assignment(user_id=user.pk, session_key=key)  # at once (issue 15)
     close_consoles_on_commit(user_id=user.pk, session_key=key, reason="signed_out")
 
 

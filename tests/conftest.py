@@ -228,9 +228,11 @@ def manual_assignment(committed):
 
 def put_online(council: CouncilRef, username: str = "duty", **presence) -> int:
     """An operator whose console is open right now (fresh presence); returns the user id."""
+    from datetime import timedelta
+
     from django.utils import timezone
 
-    from routing.models import OperatorPresence
+    from routing.models import ConsoleSocket, OperatorPresence
     from tests.factories import operator_in
 
     operator = operator_in(council, username)
@@ -238,6 +240,16 @@ def put_online(council: CouncilRef, username: str = "duty", **presence) -> int:
         OperatorPresence.objects.update_or_create(
             user_id=operator.id,
             defaults={"status": "online", "last_seen": timezone.now(), **presence},
+        )
+        # A console socket as the consumer writes it (issue 15: no live socket, no chats),
+        # beaten as of `last_seen` when a test gives one, otherwise open through the test.
+        beat_at = presence.get("last_seen")
+        ConsoleSocket.objects.update_or_create(
+            channel_name=f"test-console-{operator.id}",
+            defaults={
+                "user_id": operator.id,
+                "beat_at": beat_at or timezone.now() + timedelta(hours=1),
+            },
         )
     return operator.id
 

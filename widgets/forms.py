@@ -52,7 +52,7 @@ class EnquiryForm(ConversationStartForm):
     phone = forms.CharField(required=False, max_length=30)
     reason = forms.ChoiceField(
         required=False,
-        choices=[(r, r) for r in ("closed", "no_operator_online", "queue_full")],
+        choices=[(r, r) for r in ("closed", "no_operator_online", "queue_full", "missed")],
     )
 
     def clean_phone(self) -> str:

@@ -1,7 +1,8 @@
 """Forget this process's cached widget configs when a council changes what they show.
 
-Other processes catch up within `WIDGET_CONFIG_CACHE_SECONDS`. Operator presence is not
-watched: it changes on every heartbeat, and availability may lag by those seconds.
+Other processes catch up within `WIDGET_CONFIG_CACHE_SECONDS`. Operator presence and console
+sockets are not watched: they change on every heartbeat, and availability may lag by those
+seconds.
 """
 
 from django.db.models.signals import post_delete, post_save
@@ -9,7 +10,7 @@ from django.db.models.signals import post_delete, post_save
 from widgets.selectors import clear_widget_config_cache
 
 WATCHED_APPS = {"widgets", "routing", "assistant", "attachments"}
-IGNORED_MODELS = {"operatorpresence"}
+IGNORED_MODELS = {"operatorpresence", "consolesocket"}
 
 
 def _forget_configs(sender, **_kwargs) -> None:

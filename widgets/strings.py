@@ -94,6 +94,26 @@ def _strings() -> dict[str, str]:
         "talking_to_vowel": pgettext("a name starting with a vowel", "You are talking to {name}"),
         "an_adviser": _("an adviser"),
         "missed": _("Sorry, no one could answer in time. The council will follow up."),
+        # Presence, missed and closed chats (issue 15)
+        "adviser_away": _(
+            "Your adviser's connection has dropped. Please wait: they will be back soon, or "
+            "the next adviser will take your chat."
+        ),
+        "missed_title": _("No one could answer in time"),
+        "missed_follow_up": _(
+            "Sorry, no one could answer in time. The council will follow up using the contact "
+            "details you gave."
+        ),
+        "missed_no_contact": _(
+            "Sorry, no one could answer in time. Leave your contact details below and the "
+            "council will get back to you. What you wrote is kept."
+        ),
+        "chat_closed_title": _("This chat has ended"),
+        "chat_closed": _(
+            "This chat has ended, so your message was not sent. Start a new chat, or leave a "
+            "message for the council."
+        ),
+        "leave_message": _("Leave a message instead"),
         "ended": _("Chat ended"),
         "you_ended": _("You ended the chat."),
         "you": _("You"),

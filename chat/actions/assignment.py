@@ -89,7 +89,12 @@ def assign_conversation(*, council: CouncilRef, conversation_id: UUID) -> int | 
     # Candidates looked free a moment ago; each is re-checked under its own lock.
     for user_id in candidate_user_ids(conversation, routing):
         load = lock_load_unsafe(user_id, routing, skip_locked=True)
-        if load is not None and load.status == OperatorPresence.Status.ONLINE and load.has_room:
+        if (
+            load is not None
+            and load.status == OperatorPresence.Status.ONLINE
+            and load.connected
+            and load.has_room
+        ):
             operator = operator_ref(get_user_model().objects.get(pk=user_id))
             conversation_assign_unsafe(council, conversation, operator, reason="auto")
             return user_id

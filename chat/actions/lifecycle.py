@@ -22,10 +22,10 @@ from chat.actions.announce import (
 from chat.actions.assignment import conversation_assign_unsafe, dispatch_on_commit
 from chat.actions.messages import clean_body, message_store_unsafe, system_message_unsafe
 from chat.errors import ChatError
-from chat.models import Conversation, Message, Visitor
+from chat.models import OPERATOR_OUTCOMES, Conversation, Message, Visitor
 from chat.operators import OperatorRef
 from chat.payloads import operator_display_name
-from chat.selectors import conversation_summary, prechat_email
+from chat.selectors import conversation_summary, has_contact_details, prechat_email
 from councils.sites import CouncilRef
 from routing.capacity import lock_load_unsafe
 from routing.models import Department
@@ -141,6 +141,23 @@ def conversation_requeue_unsafe(
     dispatch_on_commit(council)
 
 
+def requeue_operator_chats_unsafe(council: CouncilRef, user_id: int, *, reason: str) -> int:
+    """Precondition: in a transaction. Every active chat of the operator goes to the front."""
+    ids = list(
+        Conversation.objects.filter(
+            operator_id=user_id, status=Conversation.Status.ACTIVE
+        ).values_list("id", flat=True)
+    )
+    for conversation_id in ids:
+        conversation = Conversation.objects.select_for_update().get(id=conversation_id)
+        if conversation.status != Conversation.Status.ACTIVE:
+            continue
+        conversation_requeue_unsafe(
+            council, conversation, line="back_in_queue", removed_reason=reason
+        )
+    return len(ids)
+
+
 def conversation_mark_missed_unsafe(council: CouncilRef, conversation: Conversation) -> None:
     """Nobody answered in time: keep the chat for follow-up and tell the visitor and consoles.
 
@@ -148,8 +165,16 @@ def conversation_mark_missed_unsafe(council: CouncilRef, conversation: Conversat
     """
     conversation.status = Conversation.Status.MISSED
     conversation.save(update_fields=["status"])
-    system_message_unsafe(council, conversation, "missed")
+    # What happens next, truthfully (issue 15): a follow-up only when the council has a way to
+    # reach the resident; otherwise the widget offers the contact form.
+    follow_up = has_contact_details(conversation)
+    system_message_unsafe(council, conversation, "missed" if follow_up else "missed_no_contact")
     announce_status_on_commit(council, conversation, None)
+    frames.send_frame_on_commit(
+        groups.conversation_group(council.id, conversation.id),
+        frames.missed(str(conversation.id), follow_up),
+        to="visitor",
+    )
     frames.send_frame_on_commit(
         groups.queue_group(council.id), frames.queue_remove(str(conversation.id), "missed")
     )
@@ -163,14 +188,19 @@ def conversation_end(
     operator: OperatorRef | None = None,
     idle: bool = False,
     quick_exit: bool = False,
+    abandoned: bool = False,
     outcome: str = "",
 ) -> None:
-    """End a chat: by its operator, by the system when idle, otherwise by its visitor.
+    """End a chat: by its operator, by the system when idle or abandoned, otherwise by its
+    visitor.
 
     `quick_exit`: the visitor left by the quick exit, recorded as ended by the system.
-    `outcome` is the operator's wrap-up (Conversation.Outcome); an empty one is allowed.
+    `abandoned`: the resident's page has been gone too long (chat.actions.sweeps).
+    `outcome` is the operator's wrap-up (one of OPERATOR_OUTCOMES; an empty one is allowed);
+    the other endings record their own (`timed_out`, `quick_exit`, `abandoned`,
+    `ended_by_visitor`).
     """
-    if outcome and outcome not in Conversation.Outcome.values:
+    if operator is not None and outcome and outcome not in OPERATOR_OUTCOMES:
         raise ChatError("invalid_outcome", "Choose one of the listed outcomes.")
     conversation = (
         Conversation.objects.select_for_update(of=("self",))
@@ -189,14 +219,29 @@ def conversation_end(
     conversation.ended_at = timezone.now()
     if operator is not None:
         conversation.ended_by = Conversation.EndedBy.OPERATOR
-    elif idle or quick_exit:
+    elif idle or quick_exit or abandoned:
         conversation.ended_by = Conversation.EndedBy.SYSTEM
     else:
         conversation.ended_by = Conversation.EndedBy.VISITOR
+    if operator is None:
+        outcome = (
+            Conversation.Outcome.TIMED_OUT
+            if idle
+            else Conversation.Outcome.QUICK_EXIT
+            if quick_exit
+            else Conversation.Outcome.ABANDONED
+            if abandoned
+            else Conversation.Outcome.ENDED_BY_VISITOR
+        )
     conversation.outcome = outcome
     conversation.save(update_fields=["status", "ended_at", "ended_by", "outcome"])
     if idle:
         system_message_unsafe(council, conversation, "idle_ended")
+    elif abandoned:
+        system_message_unsafe(council, conversation, "abandoned_ended")
+    elif quick_exit:
+        visitor = conversation.visitor.name
+        system_message_unsafe(council, conversation, "quick_exit_ended", {"visitor": visitor})
     elif operator is not None:
         by = {"operator": operator.name}
         system_message_unsafe(council, conversation, "ended_by_operator", by)
@@ -205,6 +250,16 @@ def conversation_end(
         system_message_unsafe(council, conversation, "ended_by_visitor", {"visitor": visitor})
     current = operator_display_name(conversation.operator) if conversation.operator else None
     announce_status_on_commit(council, conversation, current)
+    frames.send_frame_on_commit(
+        groups.conversation_group(council.id, conversation.id),
+        frames.ended(
+            str(conversation.id),
+            conversation.ended_by,
+            conversation.outcome,
+            conversation.get_outcome_display() if conversation.outcome else "",
+        ),
+        to="operator",
+    )
     if was_queued:
         frames.send_frame_on_commit(
             groups.queue_group(council.id), frames.queue_remove(str(conversation.id), "ended")

@@ -24,6 +24,9 @@ from chat.operators import OperatorRef
 from chat.payloads import message_payload
 from councils.sites import CouncilRef
 
+# Chats that take no more messages (issue 15): answered with `conversation_closed`.
+CLOSED = (Conversation.Status.ENDED, Conversation.Status.MISSED)
+
 
 @dataclass(frozen=True)
 class StoredMessage:
@@ -139,8 +142,8 @@ def message_store_unsafe(
     `code` and `params`: a system line (chat/system_messages.py); `body` is then its English
     rendering, and the payload's `body` is rendered in the chat's language.
     Refused with ChatError: no such conversation; an operator's message in a chat that is not
-    theirs; anything but a system message in an ended chat (unless it re-sends a stored
-    client_id, answered with the stored copy).
+    theirs; anything but a system message in an ended or missed chat, `conversation_closed`
+    (unless it re-sends a stored client_id, answered with the stored copy): nothing stored.
 
     An operator's message in a chat on another channel (Messenger, WhatsApp) also passes
     that channel's hooks (chat.channel_hooks): they may refuse it (ChatError: nothing is
@@ -174,10 +177,15 @@ def message_store_unsafe(
                 raise ChatError("channel_unavailable", "Replies on this channel are not set up.")
         elif outbound:
             raise ChatError("invalid_frame", "Tags and templates are for social chats only.")
-        if author != Message.Author.SYSTEM and status == Conversation.Status.ENDED:
+        if author != Message.Author.SYSTEM and status in CLOSED:
             existing = _existing_message_unsafe(conversation_id, client_id) if client_id else None
             if existing is None:
-                raise ChatError("conversation_ended", "This chat has ended.")
+                raise ChatError(
+                    "conversation_closed",
+                    "This chat has ended."
+                    if status == Conversation.Status.ENDED
+                    else "Nobody could answer this chat in time: it takes no more messages.",
+                )
             transaction.set_rollback(True)  # undo the bump
             return existing
         extra = dict(extra or {})

@@ -58,7 +58,7 @@ def transfer_to_operator(
     if target is None:
         raise ChatError("not_found", "No such operator.")
     load = lock_load_unsafe(target.id)
-    if load.status != OperatorPresence.Status.ONLINE or not load.has_room:
+    if load.status != OperatorPresence.Status.ONLINE or not load.connected or not load.has_room:
         raise ChatError("not_available", f"{operator_display_name(target)} cannot take it now.")
     to = operator_ref(target)
     frames.send_frame_on_commit(

@@ -446,7 +446,7 @@ async def test_when_the_operator_ends_a_chat_then_the_visitor_is_told_and_cannot
     status = await next_of_type(visitor, "status")
     assert status["status"] == "ended"
     await visitor.send_json_to({"type": "message", "client_id": "late", "body": "wait"})
-    assert (await next_of_type(visitor, "error"))["code"] == "conversation_ended"
+    assert (await next_of_type(visitor, "error"))["code"] == "conversation_closed"
     assert await conversation_status(councils.alpha, chat.id) == "ended"
     await visitor.disconnect()
     await operator.disconnect()

@@ -66,7 +66,7 @@ def test_given_an_ended_chat_then_a_resend_gets_its_first_copy_and_a_new_message
             message_create(
                 council=councils.alpha, conversation_id=chat.id, body="x", client_id="c9"
             )
-        assert err.value.code == "conversation_ended"
+        assert err.value.code == "conversation_closed"
         assert _state(chat.id) == before
 
 

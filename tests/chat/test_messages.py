@@ -83,4 +83,4 @@ def test_the_assistant_cannot_speak_in_an_ended_chat(councils):
             bot_message_create(
                 council=councils.alpha, conversation_id=chat.id, body="Still there?", name="Bot"
             )
-    assert refused.value.code == "conversation_ended"
+    assert refused.value.code == "conversation_closed"

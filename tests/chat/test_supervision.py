@@ -177,7 +177,7 @@ def test_councils_onboarded_before_the_supervisor_view_give_it_to_their_admins_o
 
     from django.apps import apps
 
-    migration = importlib.import_module("routing.migrations.0004_operator_display_name_supervise")
+    migration = importlib.import_module("routing.migrations.0005_operator_display_name_supervise")
     admin = operator_in(councils.alpha, "chris")
     with schema_context(councils.alpha.schema_name):
         admins = Group.objects.get(name=COUNCIL_ADMINS)

@@ -156,3 +156,24 @@ def test_chats_are_counted_under_each_of_their_tags_in_the_councils_order(counci
         badge.conversations.add(in_week[0])
         report = council_report(WEEK)
     assert [(r["label"], r["chats"]) for r in report.tags] == [("Blue badge", 1), ("Complaint", 3)]
+
+
+def test_chats_ended_by_the_resident_or_the_system_count_under_their_own_outcome(councils):
+    from django.utils import timezone
+
+    from chat.actions.lifecycle import conversation_end
+    from reports.selectors import Period
+    from tests.factories import chat_in
+
+    alpha = councils.alpha
+    left, fled, idle = chat_in(alpha), chat_in(alpha), chat_in(alpha)
+    with schema_context(alpha.schema_name):
+        conversation_end(council=alpha, conversation_id=left.id)
+        conversation_end(council=alpha, conversation_id=fled.id, quick_exit=True)
+        conversation_end(council=alpha, conversation_id=idle.id, idle=True)
+        today = timezone.localdate()
+        report = council_report(Period(today, today))
+    assert sorted((r["label"], r["chats"]) for r in report.outcomes) == [
+        ("Closed after no messages", 1), ("Ended by the resident", 1),
+        ("Resident used quick exit", 1),
+    ]  # fmt: skip

@@ -13,7 +13,7 @@ from chat.actions.lifecycle import conversation_accept, conversation_end
 from chat.actions.sweeps import sweep_council
 from chat.models import Conversation, Message
 from chat.queue import estimate_wait_s
-from routing.models import OperatorPresence
+from routing.models import ConsoleSocket, OperatorPresence
 from tests.conftest import put_online, set_routing
 from tests.factories import chat_in, operator_in
 from tests.sockets import (
@@ -117,7 +117,31 @@ def test_a_chat_waiting_too_long_becomes_missed_and_stays_for_follow_up(councils
     assert status_of(alpha, chat) == "missed"
     with schema_context(alpha.schema_name):
         last = Message.objects.filter(conversation_id=chat.id).order_by("-seq").first()
-        assert "follow up" in last.body
+        # No way to reach the resident: no promise of a follow-up (issue 15).
+        assert "Leave your contact details" in last.body
+
+
+def test_a_missed_chat_promises_a_follow_up_only_when_the_resident_left_contact_details(
+    councils,
+):
+    from chat.actions.lifecycle import conversation_start
+    from widgets.models import PrechatField
+
+    alpha = councils.alpha
+    set_routing(alpha, assignment_strategy="manual", missed_after_seconds=300)
+    with schema_context(alpha.schema_name):
+        PrechatField.objects.create(key="email", kind="email", label="Email")
+        with_email, _ = conversation_start(
+            council=alpha,
+            name="Jo",
+            message="Bins?",
+            department=None,
+            prechat={"email": "jo@example.com"},
+        )
+    sweep(alpha, seconds=301)
+    with schema_context(alpha.schema_name):
+        last = Message.objects.filter(conversation_id=with_email.id).order_by("-seq").first()
+        assert last.body == "Sorry, no one could answer in time. The council will follow up."
 
 
 def test_an_accepted_chat_not_answered_in_time_goes_back_to_the_queue(councils):
@@ -160,6 +184,7 @@ async def test_a_dropped_operators_chats_go_to_the_front_and_visitors_are_told(c
             OperatorPresence.objects.filter(user_id=alex.id).update(
                 last_seen=timezone.now() - timedelta(seconds=61)
             )
+            ConsoleSocket.objects.filter(user_id=alex.id).delete()  # their console went
         return chat
 
     chat = await accepted_by_dropped_operator()

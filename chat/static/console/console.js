@@ -380,6 +380,8 @@
       p.conv = conv; showWindow(p);
       if (typeof conv.visitor_read_seq === 'number' && conv.visitor_read_seq > p.readSeq) { p.readSeq = conv.visitor_read_seq; showRead(p); }
       if (conv.status === 'ended') markEnded(p);
+      showVisitorPresence(p, conv.visitor_presence, conv.visitor_presence_at);
+      showOutcome(p, conv);
       return p;
     }
     var id = conv.id, name = conv.visitor_name || 'Visitor';
@@ -388,6 +390,7 @@
       typingOn: false, typingAt: 0, typingOff: null, visTyping: null, unread: 0,
       readSeq: conv.visitor_read_seq || 0, notes: new Map(), noteOutbox: new Map(), picks: [], pickAt: -1 };
     p.status = el('p', { class: 'chat-status', text: 'Active' });
+    p.visitorEl = el('p', { class: 'visitor-presence', 'data-testid': 'visitor-presence' }); // issue 15
     p.badge = el('span', { class: 'unread', 'data-testid': 'unread', hidden: true });
     p.notice = el('p', { class: 'inline-notice', role: 'status', 'aria-live': 'polite' });
     p.log = el('div', { class: 'log', role: 'log', 'aria-live': 'off', 'aria-label': 'Messages with ' + name, tabindex: '0', 'data-testid': 'chat-log' });
@@ -468,7 +471,7 @@
     }
     details.push(p.tagLine, p.email, p.earlierBox);
     p.el = el('section', { id: 'c-' + id, class: 'chat', 'data-conversation': id, 'data-testid': 'chat-panel', 'aria-labelledby': headId }, [
-      el('header', { class: 'chat-head' }, [el('h3', { id: headId }, [el('span', { text: name }), p.badge]), p.status].concat(details)),
+      el('header', { class: 'chat-head' }, [el('h3', { id: headId }, [el('span', { text: name }), p.badge]), p.status, p.visitorEl].concat(details)),
       p.notice, p.log, p.typing].concat(socialControls(p, conv), [form, hint, p.attachStatus,
       el('div', { class: 'chat-actions' }, [p.tagsBtn, p.transferBtn, p.endBtn, p.closeBtn]),
       p.tForm, p.eForm, p.tgForm, p.notesBox
@@ -511,7 +514,25 @@
     else layout();
     showWindow(p);
     if (conv.status === 'ended') markEnded(p);
+    showVisitorPresence(p, conv.visitor_presence, conv.visitor_presence_at);
+    showOutcome(p, conv);
     return p;
+  }
+  // ---- presence and outcomes (issue 15) ---------------------------------------------------
+  // The resident's page: open, hidden (another tab or minimised) or gone (closed), live from
+  // `visitor_presence` frames; an ended chat says how it ended (a quick exit shows as such).
+  var VISITOR_PRESENCE = { open: 'Resident: page open', hidden: 'Resident: page hidden', gone: 'Resident has left the page' };
+  function showVisitorPresence(p, state, since) {
+    if (!p.visitorEl) return;
+    var text = VISITOR_PRESENCE[state] || '';
+    if (text && state !== 'open' && since) text += ' (since ' + clock(since) + ')';
+    p.visitorEl.textContent = text; p.visitorEl.hidden = !text || p.ended;
+    p.visitorEl.setAttribute('data-state', state || '');
+  }
+  function showOutcome(p, conv) {
+    if (!conv || conv.status !== 'ended' || !conv.outcome_label) return;
+    p.status.textContent = 'Chat ended: ' + conv.outcome_label;
+    p.el.setAttribute('data-outcome', conv.outcome || '');
   }
   function dropPanel(p) {
     p.el.remove(); p.tab.remove(); chats.delete(p.id);
@@ -1316,6 +1337,21 @@
       p.typing.textContent = f.active ? 'Visitor is typing…' : '';
       if (f.active) p.visTyping = setTimeout(function () { p.typing.textContent = ''; }, 8000);
     },
+    pong: function () { /* lastHeard is set for every frame */ },
+    visitor_presence: function (f) {
+      var p = chats.get(f.conversation); if (!p) return;
+      p.conv.visitor_presence = f.presence; p.conv.visitor_presence_at = f.since;
+      showVisitorPresence(p, f.presence, f.since);
+      if (f.presence === 'gone' && !p.ended) announce((p.conv.visitor_name || 'The resident') + ' has left the page');
+    },
+    ended: function (f) {
+      var p = chats.get(f.conversation); if (!p) return;
+      p.conv.status = 'ended'; p.conv.outcome = f.outcome; p.conv.outcome_label = f.outcome_label; p.conv.ended_by = f.ended_by;
+      markEnded(p);
+      showOutcome(p, p.conv);
+      if (p.visitorEl) p.visitorEl.hidden = true;
+      if (f.outcome === 'quick_exit') flash(p.notice, (p.conv.visitor_name || 'The resident') + ' left by the quick exit.');
+    },
     status: function (f) {
       var p = chats.get(f.conversation); if (!p) return;
       if (f.status === 'ended') markEnded(p);
@@ -1366,7 +1402,7 @@
         queueRemove(id); focusOnAccept.delete(id);
         flash(queueNotice, text);
       } else if (p) {
-        if (f.code === 'conversation_ended' || f.code === 'not_assigned' || f.code === 'not_found') markEnded(p, text);
+        if (f.code === 'conversation_closed' || f.code === 'not_assigned' || f.code === 'not_found') markEnded(p, text);
         else flash(p.notice, text);
         if (f.client_id && (f.code === 'body_empty' || f.code === 'body_too_long' || f.code === 'outside_window' || f.code === 'channel_unavailable')) {
           if (p.outbox) p.outbox.delete(f.client_id);
@@ -1394,7 +1430,7 @@
       already_taken: 'That chat has already been accepted by someone else.',
       at_capacity: 'You already have as many chats as you can take. Finish one before accepting another.',
       not_available: 'That operator is not available.',
-      conversation_ended: 'This chat has ended.',
+      conversation_closed: 'This chat has ended.',
       not_assigned: 'This chat is not assigned to you.',
       not_found: 'That chat could not be found.',
       body_empty: 'The message was empty.',
@@ -1412,14 +1448,18 @@
     if (stopped) return;
     var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + WS_PATH;
     var sock;
+    lastHeard = Date.now();
     try { sock = ws = new WebSocket(url); } catch (e) { retry(); return; }
     setConn('connecting', tries ? 'Reconnecting…' : 'Connecting…');
     sock.onmessage = function (e) {
       if (sock !== ws) return;
+      lastHeard = Date.now();
+      if (lastHeard - lastPing >= PING_MS && send({ type: 'ping' })) lastPing = lastHeard;
       var f; try { f = JSON.parse(e.data); } catch (x) { return; }
       var h = f && handlers[f.type];
       if (h) h(f);
     };
+    sock.onopen = function () { lastHeard = Date.now(); send({ type: 'ping' }); };
     sock.onclose = function (e) {
       if (sock !== ws) return;
       ws = null;
@@ -1456,6 +1496,30 @@
     timer = setTimeout(connect, Math.max(1000, d * (0.7 + Math.random() * 0.3)));
   }
   window.addEventListener('online', function () { if (!ws && !stopped) { tries = 0; connect(); } });
+  // ---- silent outages (issue 15) ----------------------------------------------------------
+  // Ping every PING_MS; the server answers `pong` and closes a console silent for 10 s. A socket
+  // that hears nothing (not even a pong) for SILENT_MS is taken as dead: say so and reconnect
+  // (so both sides notice a silent outage within 10 s).
+  var PING_MS = 3000, SILENT_MS = 8000, lastHeard = 0, lastPing = 0;
+  // The server also sends `pong` every 3 s unasked, and each frame that arrives triggers the
+  // next ping: a background tab's timers may be throttled to once a minute, its events are not.
+  setInterval(function () { // checked every second, so silence is noticed within 9 s
+    if (!ws || stopped) return;
+    if (ws.readyState === WebSocket.CONNECTING && Date.now() - lastHeard > 2 * SILENT_MS) {
+      var stuck = ws; ws = null; try { stuck.close(); } catch (e) { /* never opened */ }
+      retry(); return; // a handshake that hangs (the network is still down): try again
+    }
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (Date.now() - lastHeard > SILENT_MS) {
+      var dead = ws; ws = null;
+      try { dead.close(4000); } catch (e) { /* already closing */ }
+      chats.forEach(function (p) { p.ready = false; p.typingOn = false; });
+      setConn('offline', 'Connection lost. Reconnecting…');
+      tries = 0; retry();
+      return;
+    }
+    if (Date.now() - lastPing >= PING_MS && send({ type: 'ping' })) lastPing = Date.now();
+  }, 1000);
 
   queueChanged();
   followupsChanged();

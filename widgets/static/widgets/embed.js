@@ -809,7 +809,7 @@
         parts.push(T('position', { position: q.position }) + (wait ? ' ' + T('wait', { wait: wait }) : ''));
       }
       t = parts.length ? parts.join(' ') : T('queued');
-    } else if (convStatus === 'missed') t = T('missed');
+    } else if (convStatus === 'missed') t = T('missed_title');
     else if (convStatus === 'ended') t = T('ended');
     else t = statusText;
     if (statusLine.textContent !== t) statusLine.textContent = t; // unchanged text is not re-announced
@@ -824,12 +824,84 @@
     showStatus();
     if (s === 'ended') finish();
   }
+  // ---- presence, missed and closed chats (issue 15) -------------------------------------
+  // The page's visibility goes to the server (the operator sees "page open / hidden / gone");
+  // an adviser whose console has gone is never named; a missed or closed chat takes no more
+  // messages and offers what to do next, keeping what the resident typed.
+  document.addEventListener('visibilitychange', function () { raw({ type: 'presence', state: document.hidden ? 'hidden' : 'visible' }); });
+  function adviserPresent(present, name) {
+    if (convStatus !== 'active') return;
+    statusText = present ? T('talking_to', { name: name || T('an_adviser') }) : T('adviser_away');
+    showStatus();
+  }
+  function typedSoFar(extra) {
+    var mine = [].map.call(log.querySelectorAll('.m.visitor p'), function (p) { return p.textContent; });
+    if (input && input.value.trim()) mine.push(input.value.trim());
+    if (extra && mine.indexOf(extra) < 0) mine.push(extra);
+    return mine.join('\n').slice(0, MAX);
+  }
+  function missedChat(followUp) {
+    convStatus = 'missed';
+    if (followUp) { statusLine.textContent = T('missed_follow_up'); finish(); return; }
+    closedOffer(T('missed_title'), T('missed_no_contact'), 'missed', typedSoFar());
+  }
+  function closedChat(cid) {
+    var refused = cid && (sess.outbox || []).filter(function (m) { return m.client_id === cid; })[0];
+    var kept = typedSoFar(refused ? refused.body : '');
+    if (convStatus === 'missed') closedOffer(T('missed_title'), T('missed_no_contact'), 'missed', kept);
+    else closedOffer(T('chat_closed_title'), T('chat_closed'), 'closed', kept, true);
+  }
+  // The chat takes no more messages: say why, then the contact form (with what was typed) and
+  // a new chat. A missed chat leads with it; an ended chat keeps its end-of-chat section
+  // (rating, transcript) first and adds this below without moving focus (`ended`).
+  function closedOffer(title, why, reason, kept, ended) {
+    if (body.querySelector('[data-testid="cc-closed"]')) return;
+    finish(null, false, !ended);
+    Object.keys(pending).forEach(function (k) { pending[k].classList.remove('pending'); drop(k); delete pending[k]; }); // shown as "Not sent"
+    if (!ended) statusLine.textContent = why;
+    var box = el('div', { class: 'after', 'data-testid': 'cc-closed' });
+    var head = el('h3', { tabindex: '-1', text: title });
+    if (!ended) box.appendChild(head); // an ended chat's section already says "Chat ended"
+    box.appendChild(el('p', { role: ended ? 'status' : null, text: why }));
+    var c = current() || {}, off = c.offline || { mode: 'hours' };
+    if (off.mode === 'contact' || reason === 'missed') box.appendChild(closedContactForm(reason, kept));
+    else box.appendChild(el('p', {}, [el('button', { type: 'button', class: 'btn sec', 'data-testid': 'cc-closed-contact', text: T('leave_message'), on: { click: function (e) { e.target.parentNode.replaceWith(closedContactForm(reason, kept)); } } })]));
+    body.insertBefore(box, foot);
+    if (!ended) head.focus();
+  }
+  function closedContactForm(reason, kept) {
+    var cn = el('input', { type: 'text', autocomplete: 'name', maxlength: '100', id: 'cc-k-name' });
+    var ce = el('input', { type: 'email', autocomplete: 'email', maxlength: '254', id: 'cc-k-email' });
+    var cp = el('input', { type: 'tel', autocomplete: 'tel', maxlength: '30', class: 'short', id: 'cc-k-phone' });
+    var cm = el('textarea', { maxlength: String(MAX), rows: '4', id: 'cc-k-message', 'data-testid': 'cc-closed-message' });
+    cn.value = (sess && sess.name) || ''; cm.value = kept || '';
+    var err = el('p', { class: 'err', role: 'alert', hidden: true });
+    var send = el('button', { type: 'button', class: 'btn', 'data-testid': 'cc-closed-send', text: T('send_enquiry') });
+    var box = el('div', { class: 'main', 'data-testid': 'cc-closed-form' }, [el('p', { text: T('contact_title') }), err,
+      el('div', {}, [el('label', { for: 'cc-k-name', text: T('name') }), cn]),
+      el('div', {}, [el('label', { for: 'cc-k-email', text: T('email') }), ce]),
+      el('div', {}, [el('label', { for: 'cc-k-phone', text: T('phone') }), cp]),
+      el('div', {}, [el('label', { for: 'cc-k-message', text: T('message') }), cm]), el('div', {}, [send])]);
+    var s0 = sess;
+    send.addEventListener('click', function () {
+      var d = { name: cn.value.trim(), email: ce.value.trim(), phone: cp.value.trim(), message: cm.value.trim(), page_url: location.href, language: cfg.language, reason: reason };
+      if (s0 && s0.council) d.council = s0.council;
+      var bad = !d.name ? T('err_name') : !d.message ? T('err_question') : !d.email && !d.phone ? T('err_contact_how') : '';
+      if (bad) { err.hidden = false; err.textContent = bad; return; }
+      send.disabled = true;
+      post('/widget/enquiries', d).then(function (r) {
+        if (r.s === 201) { var done = el('p', { class: 'done', role: 'status', tabindex: '-1', 'data-testid': 'cc-enquiry-sent', text: T('enquiry_sent') }); box.replaceWith(done); done.focus(); return; }
+        err.hidden = false; err.textContent = r.s === 429 ? T('err_busy') : T('err_send'); send.disabled = false;
+      }).catch(function () { err.hidden = false; err.textContent = T('err_network'); send.disabled = false; });
+    });
+    return box;
+  }
   function setTitle() {
     var who = sess && sess.council_name ? { name: sess.council_name } : cfg.kind === 'partnership' ? (councilOf(picked) || councilOf(COUNCIL) || cfg.partnership) : cfg.council;
     title.textContent = T('title', { name: who && who.name ? who.name : T('council') });
   }
   // The end of a chat: rating and transcript (when the council offers them), then a new chat.
-  function finish(why, mine) {
+  function finish(why, mine, bare) {
     if (stopped && foot.querySelector('.again')) return;
     confirmClose(null); // the chat ended while the resident was being asked
     var refocus = mine || body.contains(root.activeElement) || root.activeElement === endBtn || root.activeElement === input;
@@ -844,9 +916,9 @@
     var c = current() || {}, s = sess, after = el('div', { class: 'after', 'data-testid': 'cc-after' });
     var heading = el('h3', { tabindex: '-1', text: T('ended') });
     after.appendChild(heading);
-    if (s && c.rating_enabled && !s.rated) after.appendChild(ratingForm(s));
-    if (s && c.transcript_enabled && !s.transcript) after.appendChild(transcriptForm(s));
-    body.insertBefore(after, foot);
+    if (s && c.rating_enabled && !s.rated && !bare) after.appendChild(ratingForm(s));
+    if (s && c.transcript_enabled && !s.transcript && !bare) after.appendChild(transcriptForm(s));
+    if (!bare) body.insertBefore(after, foot);
     var again = foot.appendChild(el('button', { type: 'button', class: 'btn again', 'data-testid': 'cc-new', text: T('new_chat'), on: { click: function () { hangup(); forget(); setTitle(); showForm(); open(true); } } }));
     if (refocus) (after.childNodes.length > 1 ? heading : again).focus();
   }
@@ -955,8 +1027,9 @@
       if (sock !== ws) return;
       if (f.type === 'hello') {
         tries = 0;
-        if (f.status !== 'ended') (sess.outbox || []).forEach(function (m) { raw({ type: 'message', client_id: m.client_id, body: m.body }); });
+        if (f.status !== 'ended' && f.status !== 'missed') (sess.outbox || []).forEach(function (m) { raw({ type: 'message', client_id: m.client_id, body: m.body }); });
         setStatus(f.status, f.operator);
+        if (document.hidden) raw({ type: 'presence', state: 'hidden' });
       } else if (f.type === 'message') {
         if (f.seq > lastSeq && !held[f.seq]) { held[f.seq] = f; flush(); }
       } else if (f.type === 'resumed') {
@@ -985,8 +1058,12 @@
         // issue 15: the new council's colours and logo come with the frame; the chat's own
         // system line (in the chat's language) says it was passed on, so no second notice here
         save(); shellText();
-      } else if (f.type === 'error' && f.code === 'conversation_ended') {
-        finish();
+      } else if (f.type === 'operator_presence') {
+        adviserPresent(f.present, f.operator);
+      } else if (f.type === 'missed') {
+        missedChat(f.follow_up);
+      } else if (f.type === 'error' && f.code === 'conversation_closed') {
+        closedChat(f.client_id);
       } else if (f.type === 'error' && (f.code === 'unavailable' || f.code === 'rate_limited') && f.retry && f.client_id) {
         // the server could not store it just now (or asked us to slow down): send it again
         // after retry_after or a moment (same client_id)

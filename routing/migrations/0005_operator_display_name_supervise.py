@@ -29,7 +29,7 @@ def council_admins_may_supervise(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('routing', '0003_department_email_department_name_cy_and_more'),
+        ('routing', '0004_presence'),
         ('auth', '0012_alter_user_first_name_max_length'),
         ('contenttypes', '0002_remove_content_type_name'),
     ]
