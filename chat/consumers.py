@@ -30,6 +30,7 @@ from chat.payloads import english_frame
 from chat.protocol import client_frame_errors
 from chat.queue import QueueState, queue_position_of
 from chat.tokens import TokenExpired, TokenInvalid, visitor_token_issue, visitor_token_read
+from chat.visitor_beats import visitor_beats
 from councils.middleware import header
 from councils.sites import CouncilRef, council_ref_by_id, council_ref_by_slug
 from councils.tenancy import in_council, in_public
@@ -536,17 +537,7 @@ class VisitorConsumer(ChatSocket):
             channel_name=self.channel_name,
         )
         self.presence_counted = self.council
-        self.visitor_beat = asyncio.create_task(self.beat_visitor())
-
-    async def beat_visitor(self) -> None:
-        while True:
-            await asyncio.sleep(settings.OPERATOR_HEARTBEAT_SECONDS)
-            try:
-                await in_council(
-                    self.council, presence.visitor_heartbeat, channel_name=self.channel_name
-                )
-            except RETRYABLE as exc:
-                logger.warning("visitor heartbeat failed: %r", type(exc))
+        visitor_beats().add(self)  # its row is beaten with the process's others
 
     async def on_presence(self, frame: dict[str, Any]) -> None:
         await in_council(
@@ -563,9 +554,7 @@ class VisitorConsumer(ChatSocket):
 
     async def on_exit(self) -> None:
         """However the socket ends, the resident's page no longer counts as there."""
-        beat = getattr(self, "visitor_beat", None)
-        if beat is not None:
-            beat.cancel()
+        visitor_beats().discard(self)
         counted = getattr(self, "presence_counted", None)
         if counted is not None:
             # Bounded: at shutdown (the event loop cancelling every task) the ORM thread may

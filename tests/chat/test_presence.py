@@ -342,3 +342,48 @@ def test_a_widget_socket_whose_server_stopped_beating_counts_as_the_resident_gon
         sweep_council(council=alpha)
         assert Conversation.objects.get(id=chat.id).visitor_presence == "gone"
         assert not VisitorSocket.objects.exists()
+
+
+@sync_to_async
+def beats_of(council, chat) -> list:
+    from chat.models import VisitorSocket
+
+    with schema_context(council.schema_name):
+        return list(VisitorSocket.objects.filter(conversation_id=chat.id).values_list("beat_at"))
+
+
+@sync_to_async
+def age_widget_rows(council, chat) -> None:
+    from chat.models import VisitorSocket
+
+    with schema_context(council.schema_name):
+        VisitorSocket.objects.filter(conversation_id=chat.id).update(
+            beat_at=timezone.now() - timedelta(minutes=5)
+        )
+
+
+async def test_every_open_widget_socket_is_beaten_in_its_own_council_one_statement_each(
+    councils,
+):
+    """chat/visitor_beats.py: one UPDATE per council per beat keeps every live widget socket
+    from being swept as gone; a closed socket is no longer beaten."""
+    from chat.visitor_beats import visitor_beats
+
+    chats = [
+        await sync_to_async(chat_in)(councils.alpha),
+        await sync_to_async(chat_in)(councils.alpha),
+        await sync_to_async(chat_in)(councils.beta),
+    ]
+    sockets = [await joined_visitor(chat) for chat in chats]
+    for chat in chats:
+        await age_widget_rows(chat.council, chat)
+    await visitor_beats().beat()
+    fresh = timezone.now() - timedelta(seconds=30)
+    for chat in chats:
+        (beat_at,) = (await beats_of(chat.council, chat))[0]
+        assert beat_at > fresh
+
+    await sockets[0].disconnect()
+    assert await beats_of(councils.alpha, chats[0]) == []  # its row left with it
+    for socket in sockets[1:]:
+        await socket.disconnect()
