@@ -56,7 +56,7 @@ def attachment_send(
     """Store `cleaned` as `name` in the chat, from the resident (operator None) or an operator.
 
     Refused with ChatError (nothing stored): no such chat (not_found); the chat has ended or
-    was missed (conversation_ended); the assistant has it (attachments_unavailable); an
+    was missed (conversation_closed, as for messages); the assistant has it (attachments_unavailable); an
     operator's chat that is not theirs (not_assigned) or not a web chat (channel_unsupported).
     Precondition: in the council's schema, outside a transaction.
     """
@@ -96,7 +96,7 @@ def _store_unsafe(
             "attachments_unavailable", "Files can be sent once you are talking to a person."
         )
     if conversation["status"] not in OPEN_STATUSES:
-        raise ChatError("conversation_ended", "This chat has ended.")
+        raise ChatError("conversation_closed", "This chat has ended.")
     if operator is not None:
         if conversation["operator_id"] != operator.id:
             raise ChatError("not_assigned", "This chat is not assigned to you.")

@@ -214,7 +214,7 @@ def test_an_ended_chat_takes_no_file(councils):
     response = widget_upload(chat, files.photo_with_location())
 
     assert response.status_code == 409
-    assert response.json()["error"] == "conversation_ended"
+    assert response.json()["error"] == "conversation_closed"
     assert attachments_in(councils.alpha) == [] and stored_files(councils.alpha) == []
 
 

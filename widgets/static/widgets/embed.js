@@ -683,7 +683,7 @@
       attachStatus.textContent = T('attach_hint', { max: max });
       var code = j.error || '', key = 'attach_err_' + code;
       if (code === 'file_too_large') attachFailed(T('attach_too_big', { name: f.name, max: max }));
-      else if (code === 'conversation_ended') finish();
+      else if (code === 'conversation_closed') closedChat();
       else attachFailed(cfg.strings && cfg.strings[key] ? T(key, { name: f.name }) : T('attach_err', { name: f.name }));
     };
     xhr.onerror = function () { btn.disabled = false; attachStatus.textContent = T('attach_hint', { max: max }); attachFailed(T('err_network')); };
