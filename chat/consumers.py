@@ -223,6 +223,32 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
     async def open(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    async def open_staff_session(self, page: str) -> tuple[Any, str] | None:
+        """A staff socket's opening (the console's, the supervisor view's): the council from
+        the host, the Origin, then the user of the host-only session cookie, looked up in
+        the council's schema. Accepted before that lookup, as the visitor's socket is before
+        its read: a database that is slow or away then answers with an error frame and a
+        close at once (fail_open), not a handshake left hanging for 30 s (issue 12).
+        Returns the lookup and the session key, or None once it has refused the socket."""
+        council = self.scope["site"].council
+        if council is None:
+            await self.refuse(4404, "unknown_host", f"The {page} is on a council's host.")
+            return None
+        if not council.is_own_origin(header(self.scope, b"origin")):
+            await self.refuse(4403, "origin_not_allowed", f"Open the {page} from its page.")
+            return None
+        self.council = council
+        await self.accept()
+        cookies = SimpleCookie(header(self.scope, b"cookie") or "")
+        morsel = cookies.get(settings.SESSION_COOKIE_NAME)
+        lookup = await in_council(
+            council, operator_for_session_unsafe, morsel.value if morsel else None
+        )
+        if lookup.outcome == "anonymous" or morsel is None:
+            await self.refuse(4401, "login_required", f"Log in to the {page} first.")
+            return None
+        return lookup, morsel.value
+
     async def refuse(self, code: int, error: str, detail: str) -> None:
         """Accept (if not yet), say why in one error frame, close with `code`."""
         await self.accept()
@@ -760,27 +786,14 @@ class OperatorConsumer(ChatSocket):
     }
 
     async def open(self) -> None:
-        council = self.scope["site"].council
-        if council is None:
-            return await self.refuse(4404, "unknown_host", "The console is on a council's host.")
-        if not council.is_own_origin(header(self.scope, b"origin")):
-            return await self.refuse(4403, "origin_not_allowed", "Open the console from its page.")
-        self.council = council
-        # Accepted before the session lookup, as the visitor's socket is before its read: a
-        # database that is slow or away then answers with an error frame and a close at
-        # once (fail_open), not a handshake left hanging for 30 s (issue 12).
-        await self.accept()
-        cookies = SimpleCookie(header(self.scope, b"cookie") or "")
-        morsel = cookies.get(settings.SESSION_COOKIE_NAME)
-        lookup = await in_council(
-            council, operator_for_session_unsafe, morsel.value if morsel else None
-        )
-        if lookup.outcome == "anonymous":
-            return await self.refuse(4401, "login_required", "Log in to the console first.")
+        opened = await self.open_staff_session("console")
+        if opened is None:
+            return
+        lookup, self.session_key = opened
+        council = self.council
         if lookup.outcome == "not_staff" or lookup.operator is None:
             return await self.refuse(4403, "forbidden", "Only council staff can use the console.")
         self.operator = lookup.operator
-        self.session_key = morsel.value
         if not await in_council(
             council, console_session_alive_unsafe, self.session_key, self.operator.id, True
         ):  # past the council's idle or absolute limit (staffauth.sessions)

@@ -17,17 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from http.cookies import SimpleCookie
 from typing import Any
-
-from django.conf import settings
 
 from chat import frames, groups, supervision
 from chat.actions import transfers
 from chat.consumers import RETRYABLE, ChatSocket, FrameError, _uuid
 from chat.errors import ChatError
-from chat.operators import operator_for_session_unsafe
-from councils.middleware import header
 from councils.tenancy import in_council
 from privacy.audit import supervisor_opened
 from staffauth.sessions import console_session_alive_unsafe
@@ -56,26 +51,16 @@ class SupervisorConsumer(ChatSocket):
     }
 
     async def open(self) -> None:
-        council = self.scope["site"].council
-        if council is None:
-            return await self.refuse(4404, "unknown_host", "The console is on a council's host.")
-        if not council.is_own_origin(header(self.scope, b"origin")):
-            return await self.refuse(4403, "origin_not_allowed", "Open the view from its page.")
-        self.council = council
-        await self.accept()
-        cookies = SimpleCookie(header(self.scope, b"cookie") or "")
-        morsel = cookies.get(settings.SESSION_COOKIE_NAME)
-        lookup = await in_council(
-            council, operator_for_session_unsafe, morsel.value if morsel else None
-        )
-        if lookup.outcome == "anonymous":
-            return await self.refuse(4401, "login_required", "Log in first.")
+        opened = await self.open_staff_session("supervisor view")
+        if opened is None:
+            return
+        lookup, self.session_key = opened
+        council = self.council
         if lookup.operator is None or not await in_council(
             council, supervision.may_supervise_user_id, lookup.operator.id
         ):
             return await self.refuse(4403, "forbidden", "Only supervisors can use this view.")
         self.supervisor = lookup.operator
-        self.session_key = morsel.value
         if not await in_council(
             council, console_session_alive_unsafe, self.session_key, self.supervisor.id, False
         ):

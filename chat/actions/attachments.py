@@ -56,8 +56,9 @@ def attachment_send(
     """Store `cleaned` as `name` in the chat, from the resident (operator None) or an operator.
 
     Refused with ChatError (nothing stored): no such chat (not_found); the chat has ended or
-    was missed (conversation_closed, as for messages); the assistant has it (attachments_unavailable); an
-    operator's chat that is not theirs (not_assigned) or not a web chat (channel_unsupported).
+    was missed (conversation_closed, as for messages); the assistant has it
+    (attachments_unavailable); an operator's chat that is not theirs (not_assigned) or not a
+    web chat (channel_unsupported).
     Precondition: in the council's schema, outside a transaction.
     """
     attachment_id = uuid.uuid4()
