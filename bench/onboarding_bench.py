@@ -15,15 +15,14 @@ reported on its own. Results: bench/results/onboarding.json and onboarding.md.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.own_database import run_in_own_database
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -31,31 +30,6 @@ RESULTS = ROOT / "bench" / "results"
 
 def log(message: str) -> None:
     print(f"[onboarding-bench] {message}", flush=True)
-
-
-def bench_database_url() -> tuple[str, str]:
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/councilchat")
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") + "_bench_onboarding"
-    return urlunsplit(parts._replace(path="/" + name)), name
-
-
-def recreate_database(url: str, name: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url: str, name: str) -> None:
-    import psycopg
-
-    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def summary(seconds: list[float]) -> dict:
@@ -178,30 +152,7 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
-    url, name = bench_database_url()
-    log(f"database {name} (dropped and created)")
-    recreate_database(url, name)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    os.environ["EMAIL_URL"] = "dummymail://"  # the invitation is built and "sent", not delivered
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    try:
-        data = run(sizes)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            drop_database(url, name)
-    data.update(
-        when=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        machine=f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}",
-        database_host=urlsplit(url).hostname,
-    )
+    data = run_in_own_database("bench_onboarding", lambda url: run(sizes), keep=args.keep, log=log)
     write_results(data)
     return 0
 

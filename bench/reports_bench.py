@@ -21,13 +21,13 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import statistics
 import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.own_database import run_in_own_database
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -37,32 +37,6 @@ SPACING_MINUTES = 7.5  # 100,000 chats over 520 days: about 30% are past 12 mont
 
 def log(message: str) -> None:
     print(f"[reports-bench] {message}", flush=True)
-
-
-def bench_database_url() -> tuple[str, str]:
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/councilchat")
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") + "_bench_reports"
-    return urlunsplit(parts._replace(path="/" + name)), name
-
-
-def _admin_url(url: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
-
-
-def recreate_database(url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def percentiles(values: list[float]) -> dict:
@@ -359,30 +333,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="Keep the bench database.")
     args = parser.parse_args()
 
-    url, name = bench_database_url()
-    log(f"database {name} (dropped and created)")
-    recreate_database(url, name)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    os.environ["EMAIL_URL"] = "dummymail://"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    try:
-        data = run(args, url)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            drop_database(url, name)
-    data.update(
-        when=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        machine=f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}",
-        database_host=urlsplit(url).hostname,
-    )
+    data = run_in_own_database("bench_reports", lambda url: run(args, url), keep=args.keep, log=log)
     write_results(data)
     return 0
 

@@ -555,6 +555,11 @@ class VisitorConsumer(ChatSocket):
             await self.send_frame(self.outgoing(frames.missed(conversation, extras.follow_up)))
         if status == "ended":
             return
+        await self.presence_count()
+        visitor_beats().add(self)  # its row is beaten with the process's others
+
+    async def presence_count(self) -> None:
+        """This socket counts towards its resident's presence, in its chat's council."""
         await in_council(
             self.council,
             presence.visitor_connected,
@@ -563,7 +568,15 @@ class VisitorConsumer(ChatSocket):
             channel_name=self.channel_name,
         )
         self.presence_counted = self.council
-        visitor_beats().add(self)  # its row is beaten with the process's others
+
+    async def presence_uncount(self, council: CouncilRef) -> None:
+        await in_council(
+            council,
+            presence.visitor_disconnected,
+            council=council,
+            conversation_id=self.conversation,
+            channel_name=self.channel_name,
+        )
 
     async def on_presence(self, frame: dict[str, Any]) -> None:
         await in_council(
@@ -585,16 +598,7 @@ class VisitorConsumer(ChatSocket):
         if counted is not None:
             # Bounded: at shutdown (the event loop cancelling every task) the ORM thread may
             # never run it; the row is then swept as dead after three heartbeats.
-            await asyncio.wait_for(
-                in_council(
-                    counted,
-                    presence.visitor_disconnected,
-                    council=counted,
-                    conversation_id=self.conversation,
-                    channel_name=self.channel_name,
-                ),
-                timeout=5,
-            )
+            await asyncio.wait_for(self.presence_uncount(counted), timeout=5)
 
     def outgoing(self, frame: dict[str, Any]) -> dict[str, Any]:
         """This socket is one conversation: its frames do not name it. An attachment's
@@ -704,21 +708,8 @@ class VisitorConsumer(ChatSocket):
         await self.leave(groups.conversation_group(old.id, self.conversation))
         await self.join(groups.conversation_group(self.council.id, self.conversation))
         if getattr(self, "presence_counted", None) is not None:  # the resident moves too
-            await in_council(
-                old,
-                presence.visitor_disconnected,
-                council=old,
-                conversation_id=self.conversation,
-                channel_name=self.channel_name,
-            )
-            await in_council(
-                self.council,
-                presence.visitor_connected,
-                council=self.council,
-                conversation_id=self.conversation,
-                channel_name=self.channel_name,
-            )
-            self.presence_counted = self.council
+            await self.presence_uncount(old)
+            await self.presence_count()
         return True
 
     async def chat_transferred(self, event: dict[str, Any]) -> None:

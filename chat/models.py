@@ -97,7 +97,7 @@ class Conversation(models.Model):
     # The resident's presence (their widget's sockets and page visibility, issue 15): empty
     # until a widget connects, and for chats on channels without one (social).
     visitor_presence = models.CharField(
-        max_length=10, choices=VisitorPresence.choices, blank=True, default=""
+        max_length=10, choices=VisitorPresence.choices, blank=True, default="", db_default=""
     )
     visitor_presence_at = models.DateTimeField(null=True, blank=True)
     # Read receipts: the highest seq the visitor's widget has shown them.

@@ -111,25 +111,35 @@ def widget_chat_start(*, site: Site, form: dict[str, Any], prechat: dict[str, An
         if department_error:
             raise WidgetChatRefused.field("department", department_error)
         refusal = queue_refusal(department)
-        if assistant_takes_chat(department, refusal):  # issue 14: the council's assistant
-            return _assistant_chat_start(site, council, department, form, prechat, routed_by)
-        if refusal is not None:
+        with_assistant = assistant_takes_chat(department, refusal)  # issue 14
+        if refusal is not None and not with_assistant:
             raise WidgetChatRefused(409, _offline_body(refusal, form["language"] or "en"))
+        start = dict(
+            council=council,
+            name=form["name"].strip(),
+            message=form["message"],
+            department=department,
+            page_url=form["page_url"],
+            prechat=prechat,
+            language=form["language"] or "en",
+            routed_by=routed_by,
+        )
+        offline = None
         try:
-            conversation, summary = conversation_start(
-                council=council,
-                name=form["name"].strip(),
-                message=form["message"],
-                department=department,
-                page_url=form["page_url"],
-                prechat=prechat,
-                language=form["language"] or "en",
-                routed_by=routed_by,
-            )
+            if with_assistant:  # the question is seq 1 and the assistant's answer seq 2
+                from assistant.services import bot_chat_start
+
+                conversation, outcome = bot_chat_start(**start)
+                status, last_seq = outcome.status, conversation.last_seq
+                offline = outcome.offline.frame if outcome.offline else None
+            else:
+                conversation, summary = conversation_start(**start)
         except ChatError as err:
             raise WidgetChatRefused.field("message", err.detail) from err
-        dispatch_queue(council=council)
-        conversation.refresh_from_db(fields=["status"])
+        if not with_assistant:
+            dispatch_queue(council=council)
+            conversation.refresh_from_db(fields=["status"])
+            status, last_seq = conversation.status, summary["last_seq"]
     if site.partnership is not None:
         record_routing_decision(
             partnership_id=site.partnership.id,
@@ -144,56 +154,11 @@ def widget_chat_start(*, site: Site, form: dict[str, Any], prechat: dict[str, An
         conversation_id=str(conversation.id),
         council=council,
         department_slug=department.slug if department else None,
-        status=conversation.status,
-        last_seq=summary["last_seq"],
+        status=status,
+        last_seq=last_seq,
         routed_by=routed_by,
         token=visitor_token_issue(council_id=council.id, conversation_id=conversation.id),
-    )
-
-
-def _assistant_chat_start(
-    site: Site,
-    council: CouncilRef,
-    department,
-    form: dict[str, Any],
-    prechat: dict[str, Any],
-    routed_by: dict[str, Any],
-) -> WidgetChat:
-    """The assistant takes the chat: the question is seq 1 and its answer seq 2."""
-    from assistant.services import bot_chat_start
-
-    try:
-        conversation, outcome = bot_chat_start(
-            council=council,
-            name=form["name"].strip(),
-            message=form["message"],
-            department=department,
-            page_url=form["page_url"],
-            prechat=prechat,
-            language=form["language"] or "en",
-            routed_by=routed_by,
-        )
-    except ChatError as err:
-        raise WidgetChatRefused.field("message", err.detail) from err
-    if site.partnership is not None:
-        record_routing_decision(
-            partnership_id=site.partnership.id,
-            council_id=council.id,
-            conversation_id=conversation.id,
-            routed_by=routed_by,
-            service_slug=form["department"],
-            postcode=form["postcode"],
-            page_url=form["page_url"],
-        )
-    return WidgetChat(
-        conversation_id=str(conversation.id),
-        council=council,
-        department_slug=department.slug if department else None,
-        status=outcome.status,
-        last_seq=conversation.last_seq,
-        routed_by=routed_by,
-        token=visitor_token_issue(council_id=council.id, conversation_id=conversation.id),
-        offline=outcome.offline.frame if outcome.offline else None,
+        offline=offline,
     )
 
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 from chat import frames, groups
 from chat.actions.announce import announce_positions_on_commit, announce_status_on_commit
 from chat.actions.assignment import dispatch_on_commit
-from chat.actions.messages import clean_body, message_store_unsafe
-from chat.models import Conversation, Message, Visitor
-from chat.selectors import conversation_summary, prechat_email
+from chat.actions.lifecycle import conversation_open_unsafe
+from chat.models import Conversation
+from chat.selectors import conversation_summary
 from councils.sites import CouncilRef
 from routing.models import Department
 
@@ -38,30 +38,19 @@ def bot_conversation_start_unsafe(
     It joins no queue. `channel` and `extra` (the question's): a Messenger or WhatsApp chat
     (social.inbound). Precondition: inside a transaction (the caller answers the question
     in the same one)."""
-    body = clean_body(message)
-    visitor = Visitor.objects.create(name=name, email=prechat_email(prechat))
-    conversation = Conversation.objects.create(
-        visitor=visitor,
+    return conversation_open_unsafe(
+        council,
         status=Conversation.Status.BOT,
+        name=name,
+        message=message,
         department=department,
         page_url=page_url,
-        prechat=prechat or {},
+        prechat=prechat,
         language=language,
-        routed_by=routed_by or {},
+        routed_by=routed_by,
         channel=channel,
-    )
-    # Not announced: nobody has joined the chat's group before its token is handed out.
-    stored = message_store_unsafe(
-        council,
-        conversation.id,
-        author=Message.Author.VISITOR,
-        body=body,
-        author_name=name,
         extra=extra,
-        announce=False,
     )
-    conversation.last_seq = stored.seq
-    return conversation
 
 
 def conversation_handoff_unsafe(

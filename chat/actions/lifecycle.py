@@ -31,6 +31,49 @@ from routing.capacity import lock_load_unsafe
 from routing.models import Department
 
 
+def conversation_open_unsafe(
+    council: CouncilRef,
+    *,
+    status: str,
+    name: str,
+    message: str,
+    department: Department | None,
+    page_url: str,
+    prechat: dict[str, Any] | None,
+    language: str,
+    routed_by: dict[str, Any] | None,
+    channel: str,
+    extra: dict[str, Any] | None,
+) -> Conversation:
+    """A new visitor and chat in `status` (queued, or bot for the assistant), the visitor's
+    question stored as seq 1. Announces nothing: nobody has joined the chat's group before
+    its token is handed out. Precondition: inside a transaction, in the council's schema."""
+    body = clean_body(message)
+    # The email lets the console list the visitor's earlier chats with this council.
+    visitor = Visitor.objects.create(name=name, email=prechat_email(prechat))
+    conversation = Conversation.objects.create(
+        visitor=visitor,
+        status=status,
+        department=department,
+        page_url=page_url,
+        prechat=prechat or {},
+        language=language,
+        routed_by=routed_by or {},
+        channel=channel,
+    )
+    stored = message_store_unsafe(
+        council,
+        conversation.id,
+        author=Message.Author.VISITOR,
+        body=body,
+        author_name=name,
+        extra=extra,
+        announce=False,
+    )
+    conversation.last_seq = stored.seq
+    return conversation
+
+
 @transaction.atomic
 def conversation_start(
     *,
@@ -53,29 +96,19 @@ def conversation_start(
     Operators are not chosen here: callers run `chat.actions.assignment.dispatch_queue`
     after the commit, in its own transactions.
     """
-    body = clean_body(message)
-    # The email lets the console list the visitor's earlier chats with this council.
-    visitor = Visitor.objects.create(name=name, email=prechat_email(prechat))
-    conversation = Conversation.objects.create(
-        visitor=visitor,
+    conversation = conversation_open_unsafe(
+        council,
+        status=Conversation.Status.QUEUED,
+        name=name,
+        message=message,
         department=department,
         page_url=page_url,
-        prechat=prechat or {},
+        prechat=prechat,
         language=language,
-        routed_by=routed_by or {},
+        routed_by=routed_by,
         channel=channel,
-    )
-    # Not announced: nobody has joined the chat's group before its token is handed out.
-    stored = message_store_unsafe(
-        council,
-        conversation.id,
-        author=Message.Author.VISITOR,
-        body=body,
-        author_name=name,
         extra=extra,
-        announce=False,
     )
-    conversation.last_seq = stored.seq
     summary = conversation_summary(conversation.id)
     frames.send_frame_on_commit(groups.queue_group(council.id), frames.queue_add(summary))
     announce_positions_on_commit(council)

@@ -161,23 +161,29 @@ async def test_signing_out_closes_that_sessions_console_only(councils):
     await other.disconnect()
 
 
+async def sams_console(council, **rules):
+    """Sam signed in under the council's session `rules`, with the console open."""
+    await sync_to_async(sign_in_rules)(council, **rules)
+    await sync_to_async(operator_in)(council, "sam")
+    session = await login_session(council, "sam")
+    console = operator_socket(council, session)
+    await open_socket(console)
+    return session, console
+
+
+@sync_to_async
+def set_session(council, session_key: str, **fields) -> None:
+    """Move a StaffSession's clocks (as if time had passed)."""
+    with schema_context(council.schema_name):
+        StaffSession.objects.filter(session_key=session_key).update(**fields)
+
+
 @override_settings(OPERATOR_HEARTBEAT_SECONDS=0.2)
 async def test_the_consoles_own_polling_does_not_keep_an_idle_session_alive(councils):
     alpha = councils.alpha
-    await sync_to_async(sign_in_rules)(alpha, idle_minutes=5)
-    await sync_to_async(operator_in)(alpha, "sam")
-    session = await login_session(alpha, "sam")
-    console = operator_socket(alpha, session)
-    await open_socket(console)
+    session, console = await sams_console(alpha, idle_minutes=5)
 
-    @sync_to_async
-    def idle_since() -> timedelta:
-        with schema_context(alpha.schema_name):
-            rows = StaffSession.objects.filter(session_key=session)
-            rows.update(last_seen_at=timezone.now() - timedelta(minutes=4))
-            return timezone.now() - rows.get().last_seen_at
-
-    await idle_since()
+    await set_session(alpha, session, last_seen_at=timezone.now() - timedelta(minutes=4))
     await console.send_json_to({"type": "followups"})  # the console's timer, not a person
     await next_of_type(console, "followups")
     while not await console.receive_nothing(timeout=0.7):  # heartbeats pass
@@ -196,20 +202,9 @@ async def test_the_consoles_own_polling_does_not_keep_an_idle_session_alive(coun
 @override_settings(OPERATOR_HEARTBEAT_SECONDS=0.2)
 async def test_the_console_closes_when_its_session_passes_the_councils_limit(councils):
     alpha = councils.alpha
-    await sync_to_async(sign_in_rules)(alpha, absolute_hours=1)
-    await sync_to_async(operator_in)(alpha, "sam")
-    session = await login_session(alpha, "sam")
-    console = operator_socket(alpha, session)
-    await open_socket(console)
+    session, console = await sams_console(alpha, absolute_hours=1)
 
-    @sync_to_async
-    def age() -> None:
-        with schema_context(alpha.schema_name):
-            StaffSession.objects.filter(session_key=session).update(
-                created_at=timezone.now() - timedelta(hours=1, minutes=1)
-            )
-
-    await age()
+    await set_session(alpha, session, created_at=timezone.now() - timedelta(hours=1, minutes=1))
     frames, close = await closed_with(console)
     assert close["code"] == 4401
     assert frames[-1] == {"type": "signed_out", "reason": "session_ended"}
@@ -219,20 +214,9 @@ async def test_the_console_closes_when_its_session_passes_the_councils_limit(cou
 @override_settings(OPERATOR_HEARTBEAT_SECONDS=0.2)
 async def test_an_operator_busy_in_the_console_is_not_idle(councils):
     alpha = councils.alpha
-    await sync_to_async(sign_in_rules)(alpha, idle_minutes=5)
-    await sync_to_async(operator_in)(alpha, "sam")
-    session = await login_session(alpha, "sam")
-    console = operator_socket(alpha, session)
-    await open_socket(console)
+    session, console = await sams_console(alpha, idle_minutes=5)
 
-    @sync_to_async
-    def idle_for(minutes: int) -> None:
-        with schema_context(alpha.schema_name):
-            StaffSession.objects.filter(session_key=session).update(
-                last_seen_at=timezone.now() - timedelta(minutes=minutes)
-            )
-
-    await idle_for(4)
+    await set_session(alpha, session, last_seen_at=timezone.now() - timedelta(minutes=4))
     await console.send_json_to({"type": "presence", "status": "online"})  # a person's frame
     await next_of_type(console, "presence")
     # Heartbeats pass (0.2 s each) and the session lives: nothing but ordinary frames.
