@@ -12,12 +12,14 @@ into the next test.
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass
 
 import pytest
 from channels.layers import channel_layers
-from django.db import connection
+from django.db import OperationalError, connection
 from django_tenants.utils import schema_context
+from psycopg.errors import DeadlockDetected, LockNotAvailable
 
 from chat.broadcast import wait_until_sent
 from councils.models import Council
@@ -83,7 +85,29 @@ def empty_tenant_tables(councils: TestCouncils) -> None:
     table that references them (PostgreSQL refuses to truncate a referenced table alone):
     TRUNCATE gives each table new files, which cost seconds per test for the ~200 tables of
     the test councils, while most tests write to a handful.
+
+    A live server (daphne, a Celery worker) may still be finishing a test's last writes, a
+    socket's disconnect say, when this runs; TRUNCATE's exclusive locks can then deadlock
+    with that transaction, and PostgreSQL may pick the TRUNCATE as the victim. It is tried
+    again (the other transaction has gone through by then), a few times, before failing.
     """
+    for attempt in range(1, TRUNCATE_ATTEMPTS + 1):
+        try:
+            _truncate_used(councils)
+            return
+        except OperationalError as error:
+            lock_trouble = isinstance(error.__cause__, (DeadlockDetected, LockNotAvailable))
+            if not lock_trouble or attempt == TRUNCATE_ATTEMPTS:
+                raise
+            time.sleep(0.2 * attempt)
+
+
+TRUNCATE_ATTEMPTS = 5
+
+
+def _truncate_used(councils: TestCouncils) -> None:
+    """One try of empty_tenant_tables: probe, then TRUNCATE the used tables and their
+    referrers."""
     relations = [
         f'"{council.schema_name}"."{table}"'
         for council in councils.all()
