@@ -77,6 +77,10 @@ class FreezableRelay:
     def freeze(self) -> None:
         self.frozen.set()
 
+    def thaw(self) -> None:
+        """Let the held bytes through again (what a recovering network does)."""
+        self.frozen.clear()
+
     def close(self) -> None:
         self.server.close()
 
@@ -336,3 +340,52 @@ def test_the_console_shows_a_quick_exit_as_such_on_the_ended_chat(
     expect(panel.locator(".chat-status")).to_have_text("Chat ended: Resident used quick exit")
     expect(panel).to_contain_text("Resident Fled left by the quick exit.")
     assert axe_violations(console) == [], "console: ended by quick exit"
+
+
+def test_a_resident_s_widget_notices_a_silent_outage_and_its_message_arrives_once(
+    councils, daphne_server, browser, two_operators
+):
+    """The network fails under the widget's open socket: within seconds of sending, the
+    resident is told it is reconnecting; when the network is back, the message typed during
+    the outage is stored once (the dead socket's copy and the re-send are one message)."""
+    alpha = councils.alpha
+    ann, _bob = two_operators
+    console_for(browser, daphne_server, HOST, "ann")
+    poll_until(lambda: live_consoles(alpha) == {ann.id}, "ann's console live")
+    relay = FreezableRelay(daphne_server.port)
+    try:
+        page = browser.new_context().new_page()
+        page.goto(Server(relay.port).url(HOST, "/"))
+        page.click("[data-testid=cc-launcher]")
+        page.fill("[data-testid=cc-name]", "Jo")
+        page.fill("[data-testid=cc-question]", "When is the tip open?")
+        page.click("[data-testid=cc-start]")
+        status = page.locator("[data-testid=cc-status]")
+        expect(page.locator("[data-testid=cc-log]")).to_contain_text("When is the tip open?")
+        expect(status).not_to_contain_text("Connecting", timeout=10000)
+
+        relay.freeze()
+        page.fill("[data-testid=cc-input]", "Sent while the network was down")
+        page.click("[data-testid=cc-send]")
+        expect(status).to_contain_text("Reconnecting", timeout=15000)
+        assert axe_violations(page) == [], "widget: reconnecting"
+
+        relay.thaw()
+        expect(status).not_to_contain_text("Reconnecting", timeout=20000)
+        log = page.locator("[data-testid=cc-log]")
+        expect(log).to_contain_text("Sent while the network was down")
+
+        def stored() -> list[str]:
+            with schema_context(alpha.schema_name):
+                conversation = Conversation.objects.get()
+                return list(
+                    conversation.messages.filter(body="Sent while the network was down")
+                    .values_list("body", flat=True)
+                )
+
+        poll_until(lambda: len(stored()) == 1, "the message stored")
+        time.sleep(1)  # a late copy from the dead socket would be stored by now
+        assert len(stored()) == 1
+        assert log.get_by_text("Sent while the network was down").count() == 1
+    finally:
+        relay.close()

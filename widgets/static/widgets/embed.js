@@ -43,7 +43,7 @@
     '.body.chat{padding:0;gap:0;overflow:hidden}.log{flex:1;overflow:auto;padding:12px;display:flex;flex-direction:column;gap:8px;min-height:100px}' +
     '.m{max-width:85%;padding:6px 10px;border-radius:8px;background:#f3f2f1;align-self:flex-start;overflow-wrap:anywhere}' +
     '.m.visitor{align-self:flex-end;background:#e8f0f8}.m b{display:block;font-size:13px}.m p{margin:0;white-space:pre-wrap}' +
-    '.m small{display:block;font-size:12px;color:#505a5f}.m.pending{opacity:.8}' +
+    '.m small{display:block;font-size:12px;color:#505a5f}.m.pending small{font-style:italic}' +
     '.m.system,.m.local{align-self:center;background:none;font-style:italic;color:#505a5f;text-align:center}' +
     '.typing{margin:0;padding:0 12px;font-size:13px;color:#505a5f;min-height:18px}' +
     'textarea:disabled{background:#f3f2f1;border-color:#b1b4b6}.compose{display:flex;gap:6px;padding:8px 12px;border-top:1px solid #b1b4b6;align-items:flex-end}.compose textarea{min-height:44px;height:44px;flex:1}' +
@@ -1006,7 +1006,7 @@
     sess.outbox = (sess.outbox || []).concat([{ client_id: cid, body: text }]); save();
     bubble(cid, text);
     stopTyping();
-    raw({ type: 'message', client_id: cid, body: text });
+    if (raw({ type: 'message', client_id: cid, body: text })) ping();
   }
   function typing() {
     var now = Date.now();
@@ -1020,11 +1020,13 @@
     clearTimeout(timer);
     if (!sess || stopped) return;
     var sock;
+    heardAt = connectAt = Date.now(); pingAt = 0;
     // after_seq: the server replays what this page has not shown straight after hello, then `resumed`
     try { sock = ws = new WebSocket(sess.websocket + (sess.websocket.indexOf('?') < 0 ? '?' : '&') + 'after_seq=' + lastSeq); } catch (e) { return retry(); }
     sock.onmessage = function (e) {
       var f; try { f = JSON.parse(e.data); } catch (x) { return; }
       if (sock !== ws) return;
+      heardAt = Date.now();
       if (f.type === 'hello') {
         tries = 0;
         if (f.status !== 'ended' && f.status !== 'missed') (sess.outbox || []).forEach(function (m) { raw({ type: 'message', client_id: m.client_id, body: m.body }); });
@@ -1094,6 +1096,31 @@
       retry();
     };
   }
+  // ---- silent outages -------------------------------------------------------------------
+  // A network that fails under an open socket (Wi-Fi dropping, a proxy stalling) closes
+  // nothing, and the page would wait for ever. The widget pings when it has heard nothing for
+  // IDLE_PING_MS and straight after the resident sends something; a ping unanswered for
+  // SILENT_MS means the socket is dead: say "Reconnecting" and open a new one (hello re-sends
+  // what was not acked, with the same client_id, so nothing is lost or doubled). Silence is
+  // judged from the ping, not from the last frame heard, so a background tab whose timers
+  // run once a minute is not taken for dead; an idle chat costs one small frame in 15 s.
+  var IDLE_PING_MS = 15000, SILENT_MS = 8000, heardAt = 0, pingAt = 0, connectAt = 0;
+  function ping() { if (pingAt <= heardAt && raw({ type: 'ping' })) pingAt = Date.now(); }
+  function dropSilent(sock) {
+    ws = null;
+    try { sock.close(4000); } catch (e) { /* already closing */ }
+    statusLine.textContent = T('reconnecting');
+    tries = 0; retry();
+  }
+  setInterval(function () {
+    if (!ws || stopped) return;
+    var now = Date.now();
+    // a handshake that hangs (the network still down): try again
+    if (ws.readyState === 0 && now - connectAt > 2 * SILENT_MS) return dropSilent(ws);
+    if (ws.readyState !== 1) return;
+    if (pingAt > heardAt && now - pingAt > SILENT_MS) return dropSilent(ws);
+    if (now - heardAt >= IDLE_PING_MS) ping();
+  }, 1000);
   function soon() {
     clearTimeout(timer); tries = 0;
     timer = setTimeout(connect, 500 + Math.random() * 4500);
