@@ -223,6 +223,59 @@ FILLER_EN = frozenset(
         "information",
         "council",
         "councils",
+        # narrative and letter-writing words: a story or a polite email is full of them,
+        # and no council answer turns on them
+        "came",
+        "nobody",
+        "since",
+        "still",
+        "already",
+        "really",
+        "actually",
+        "literally",
+        "basically",
+        "anyway",
+        "though",
+        "although",
+        "because",
+        "yesterday",
+        "ago",
+        "said",
+        "says",
+        "think",
+        "thought",
+        "seems",
+        "seem",
+        "bit",
+        "lot",
+        "lots",
+        "loads",
+        "very",
+        "thing",
+        "things",
+        "stuff",
+        "whole",
+        "kind",
+        "kindly",
+        "regards",
+        "sincerely",
+        "faithfully",
+        "concern",
+        "grateful",
+        "wondered",
+        "hope",
+        "hoping",
+        "well",
+        "enquire",
+        "enquiring",
+        "writing",
+        "write",
+        "team",
+        "many",
+        "advise",
+        "appreciate",
+        "sorry",
+        "bother",
     ]
 )
 FILLER_CY = frozenset(
@@ -320,7 +373,6 @@ FILLER_CY = frozenset(
         "wrthyf",
         "help",
         "helpu",
-        "cymorth",
         "cyngor",
         "gyngor",
         "nghyngor",
@@ -391,9 +443,64 @@ def expand_text_speak(tokens: Iterable[str]) -> list[str]:
     return out
 
 
+# Welsh mutates a word's first letter after many small words ("bin" → "fy min", "y fin";
+# "talu" → "dalu", "nhalu"; "casglu" → "gasglu", "nghasglu"), and PostgreSQL has no Welsh
+# stemmer. Every Welsh word's first letters are folded to one form per family, on the
+# phrasings and the questions alike, so all forms meet: ngh/ng/ch/g → c, mh/ph/b/f/m → p,
+# nh/th/dd/d → t, ll → l, rh → r ("ff" is a letter of its own and stays). The folded form is
+# not always a real word (both "bin" and "pin" become "pin"); it is only ever compared.
+# A soft-mutated g, which disappears ("gwastraff" → "wastraff"), is left to the synonyms.
+_CY_INITIALS = (
+    ("ngh", "c"),
+    ("mh", "p"),
+    ("nh", "t"),
+    ("ng", "c"),
+    ("ch", "c"),
+    ("ph", "p"),
+    ("th", "t"),
+    ("dd", "t"),
+    ("ll", "l"),
+    ("rh", "r"),
+    ("ff", "ff"),
+    ("g", "c"),
+    ("b", "p"),
+    ("f", "p"),
+    ("m", "p"),
+    ("d", "t"),
+)
+# Plural endings, taken off a Welsh word of at least 3 letters more ("biniau" → "bin",
+# "ysgolion" → "ysgol", "tyllau" → "tyll").
+_CY_ENDINGS = ("iau", "ion", "au")
+
+
+def welsh_fold(token: str) -> str:
+    """A Welsh word's comparable form: first letters folded by family, plural ending off."""
+    if len(token) < 3 or token.isdigit():
+        return token
+    for ending in _CY_ENDINGS:
+        if token.endswith(ending) and len(token) - len(ending) >= 3:
+            token = token[: -len(ending)]
+            break
+    for initial, folded in _CY_INITIALS:
+        if token.startswith(initial):
+            return folded + token[len(initial) :]
+    return token
+
+
+# Welsh clitics after an apostrophe ("talu'r" = "talu" + "y", "mae'n", "wedi'i"): small
+# words of their own, not part of the word they lean on.
+_CY_CLITIC = re.compile(r"['\u2019](r|n|i|m|w|ch|th|u)\b")
+
+
 def _content_tokens(text: str, language: str) -> list[str]:
     filler = FILLER_CY if language == "cy" else FILLER_EN
-    return [t for t in expand_text_speak(words(text)) if t not in filler]
+    if language == "cy":
+        text = _CY_CLITIC.sub(" ", fold(text))
+    tokens = [t for t in expand_text_speak(words(text)) if t not in filler]
+    if language == "cy":
+        # "miss" is the negation marker (TEXT_SPEAK), not a Welsh word to fold
+        return [t if t == "miss" else welsh_fold(t) for t in tokens]
+    return tokens
 
 
 def synonym_groups_for(rows: Iterable[str], language: str) -> list[SynonymGroup]:
