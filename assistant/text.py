@@ -689,6 +689,22 @@ will not wake up
 not waking up
 has collapsed
 not been seen for
+might be dead
+could be dead
+cannot get up
+live wires
+stalked
+stalking
+stalker
+intruder
+exposing himself
+forced to marry
+end things
+going to jump off
+sewerslide
+sewer slide
+scared for my safety
+fear for my life
 """
 DEFAULT_TRIGGERS_CY = """
 hunanladdiad
@@ -769,6 +785,11 @@ ddim yn anadlu
 anymwybodol
 wedi llewygu
 trawiad ar y galon
+nhreisio
+threisio
+stelcian
+ofn am fy mywyd
+ofn am fy niogelwch
 """
 
 # Text-speak read as the words it stands for, in the message and in every trigger alike, so
@@ -826,6 +847,13 @@ fire blanket
 fire drill
 fire station
 fire pit
+kicked me out
+kicked us out
+kicking me out
+kicking us out
+kick me out
+kick us out
+kicked out
 open fire
 log fire
 coal fire
@@ -941,8 +969,8 @@ _CHILD_AT_RISK = _phrases(
     "alone for days, alone all night, neglected, neglect, neglecting, starved, bruises, "
     "bruised, bruising, beaten, being hit, getting hit, gets hit, been hit, being kicked, "
     "being punched, being smacked, smacked, locked in, groomed, being touched, "
-    "inappropriately, esgeuluso, hesgeuluso, esgeulustod, llwgu, cleisiau, cael eu taro, "
-    "cael ei daro, "
+    "inappropriately, choking, tagu, esgeuluso, hesgeuluso, esgeulustod, llwgu, cleisiau, "
+    "cael eu taro, cael ei daro, "
     "cael ei tharo, gadael ar eu pennau, gadael ar ei ben, gadael ar ei phen, "
     "adael ar eu pennau, adael ar ei ben, adael ar ei phen"
 )
@@ -955,7 +983,30 @@ _ADULT_AT_RISK = _phrases(
     "neglected, neglecting, starving, not being fed, bruises, bruised, esgeuluso, hesgeuluso, llwgu"
 )
 
+_CARER = _phrases("carer, carers, care worker, care workers, gofalwr, gofalwyr, ofalwr")
+_CARER_HARM = _phrases(
+    "stealing, steals, stole, takes my money, taking my money, took my money, hit, hits, "
+    "hitting, rough, bruises, shouts at me, shouting at me, dwyn"
+)
+
+_SOMEONE = _phrases(
+    "man, woman, someone, somebody, person, body, he, she, lady, boy, girl, child, baby, "
+    "neighbour, neighbor, mum, dad, nan, gran"
+)
+_COLLAPSED = _phrases(
+    "lying on the floor, lying in the road, lying on the ground, lying in the street, "
+    "not moving, not responding, unresponsive"
+)
+
 NEAR_RULES = (
+    NearRule(
+        "wires … sparking",
+        _phrases("wire, wires, cable, cables, socket, sockets, electrics, plug"),
+        _phrases("sparking, sparks, exposed"),
+        window=6,
+    ),
+    NearRule("person … not moving", _SOMEONE, _COLLAPSED, window=4),
+    NearRule("carer … harm", _CARER, _CARER_HARM, window=4),
     NearRule("gas … smell", _GAS, _GAS_SIGN, window=5),
     NearRule(
         "alarm … going off",
