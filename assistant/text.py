@@ -847,6 +847,22 @@ fire blanket
 fire drill
 fire station
 fire pit
+fire hydrant
+fire hydrants
+not moving house
+not moving home
+not moving out
+not moving in
+not moving away
+missing school
+missing lessons
+missing out
+missing his
+missing her
+missing my
+missing the
+missing their
+missing a
 kicked me out
 kicked us out
 kicking me out
@@ -913,6 +929,30 @@ NEAR_MASKS = (
         ),
         before=8,
         after=8,
+    ),
+    NearMask(
+        _word_set("hit hits hitting kick kicks kicked kicking punched"),
+        _word_set(
+            "ball football bike car door bin wall fence gate tyre tyres kerb pothole post "
+            "lamp window"
+        ),
+        before=0,
+        after=3,
+    ),
+    NearMask(
+        frozenset(["bruises", "bruised", "bruising"]),
+        _word_set("fall fell fallen tripped trip slipped"),
+        before=4,
+        after=4,
+    ),
+    NearMask(
+        frozenset(["killing"]),
+        _word_set(
+            "noise tax bill bills back music traffic roadworks smell parking rent price "
+            "prices cost costs this it that wait waiting queue"
+        ),
+        before=3,
+        after=0,
     ),
     NearMask(
         frozenset(["neglected"]),

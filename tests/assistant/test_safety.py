@@ -94,6 +94,8 @@ SETS = ["evaluation.csv", "evaluation_holdout.csv", "evaluation_fresh.csv"]
         "my mum fell and cant get up",
         "thinking of ending things",
         "i keep thinking about sewerslide",
+        "he kicked me and then kicked the door",
+        "he is killing me",
         # Welsh
         "mae fy ffrind yn sôn am ladd ei hun",
         "mae nwy yn gollwng yn y gegin",
@@ -168,6 +170,14 @@ def test_a_message_about_danger_told_indirectly_is_caught(message):
         "the council has been unresponsive to my complaints",
         "i live in a flat with no plug sockets",
         "where do i recycle old cables",
+        "my mum is not moving house after all",
+        "my daughter kicked her football into the neighbours garden",
+        "my gran has bruises from a fall on a broken pavement who do I claim from",
+        "this noise is killing me",
+        "the council tax is killing me",
+        "fire hydrant leaking",
+        "the child is missing school",
+        "my son is missing his PE kit",
         # Welsh
         "bil nwy rhy uchel",
         "rwy mewn perygl o fod yn ddigartref",
