@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.text import asks_for_person, safety_trigger, trigger_list
+from assistant.text import asks_for_person, content_text, safety_trigger, trigger_list
 
 TRIGGERS = trigger_list("")
 
@@ -85,3 +85,25 @@ def test_asking_for_a_person_is_recognised(message):
 )
 def test_questions_that_only_mention_people_are_not_handoffs(message):
     assert not asks_for_person(message)
+
+
+@pytest.mark.parametrize(
+    ("forms", "language"),
+    [
+        (["bin", "fin", "min", "biniau"], "cy"),
+        (["talu", "dalu", "nhalu", "talu'r", "dalu'r"], "cy"),
+        (["casglu", "gasglu", "nghasglu"], "cy"),
+        (["treth", "dreth", "nhreth"], "cy"),
+        (["parcio", "barcio", "mharcio"], "cy"),
+        (["twll", "dwll", "nhwll"], "cy"),
+    ],
+)
+def test_welsh_mutations_and_plurals_of_a_word_are_read_as_one(forms, language):
+    """Welsh mutates first letters after small words and PostgreSQL has no Welsh stemmer:
+    every form must reach the index and the question as the same word."""
+    assert len({content_text(form, language, []) for form in forms}) == 1
+
+
+def test_english_words_are_not_folded_like_welsh_ones():
+    assert content_text("bin", "en", []) != content_text("pin", "en", [])
+    assert content_text("dalu'r dreth", "cy", []) == "talu treth"
