@@ -52,7 +52,7 @@ class Conversation(models.Model):
         ENDED_BY_VISITOR = "ended_by_visitor", "Ended by the resident"
         QUICK_EXIT = "quick_exit", "Resident used quick exit"
         TIMED_OUT = "timed_out", "Closed after no messages"
-        ABANDONED = "abandoned", "Resident left the page"
+        ABANDONED = "abandoned", "Abandoned (resident gone)"
 
     class VisitorPresence(models.TextChoices):
         OPEN = "open", "Page open"
