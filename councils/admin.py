@@ -104,6 +104,14 @@ class OnboardForm(forms.Form):
     """One council, as a partnership manager describes it (councils.onboarding.CouncilSpec)."""
 
     name = forms.CharField(max_length=200, help_text="e.g. West Dorset District Council")
+    name_cy = forms.CharField(
+        label="Welsh name",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"lang": "cy"}),
+        help_text="Optional, e.g. Cyngor Dosbarth Gorllewin Dorset: shown to residents "
+        "chatting in Welsh instead of the English name.",
+    )
     slug = forms.SlugField(help_text="Short name for URLs and the schema, e.g. west-dorset.")
     hosts = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -138,6 +146,7 @@ class OnboardForm(forms.Form):
             brand_colour=data["brand_colour"],
             departments=tuple(data["departments"].splitlines()),
             admin_name=data["admin_name"],
+            name_cy=data["name_cy"],
         )
 
 
