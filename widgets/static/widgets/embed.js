@@ -609,7 +609,13 @@
       node = own; delete pending[m.client_id]; node.classList.remove('pending');
       node.lastChild.textContent = time; drop(m.client_id);
     } else if (m.author === 'system') {
-      node = el('div', { class: 'm system' }, [el('p', { text: m.body })]);
+      // One line per ending (issue 15): the resident reads their own ending as "You ended the
+      // chat." (not "Siân ended the chat."), and a second ending line (the server's, after the
+      // widget's own note) is not shown.
+      var ending = ENDINGS[m.code];
+      if (ending && log.querySelector('[data-ending]')) return;
+      node = el('div', { class: 'm system' }, [el('p', { text: ending && ending !== true ? T(ending) : m.body })]);
+      if (ending) node.setAttribute('data-ending', m.code);
     } else if (m.author === 'bot') {
       node = botBubble(m, time);
     } else {
@@ -791,7 +797,15 @@
   }
   document.addEventListener('visibilitychange', markRead);
   function drop(cid) { sess.outbox = (sess.outbox || []).filter(function (o) { return o.client_id !== cid; }); save(); }
-  function note(text) { place(el('div', { class: 'm local' }, [el('p', { text: text })])); }
+  function note(text, ending) {
+    if (ending && log.querySelector('[data-ending]')) return; // the chat's ending is already said
+    var n = el('div', { class: 'm local' }, [el('p', { text: text })]);
+    if (ending) n.setAttribute('data-ending', ending);
+    place(n);
+  }
+  // The system lines that end a chat: true shows the line as sent (in the chat's language), a
+  // string shows that widget text instead (the resident's own ending, in their words).
+  var ENDINGS = { ended_by_visitor: 'you_ended', quick_exit_ended: 'you_quick_exit', ended_by_operator: true, idle_ended: true, abandoned_ended: true };
   var convStatus = '', wasActive = false, queueInfo = null, statusText = '';
   function minutes(s) {
     if (typeof s !== 'number' || !isFinite(s) || s < 0) return '';
@@ -907,7 +921,7 @@
     var refocus = mine || body.contains(root.activeElement) || root.activeElement === endBtn || root.activeElement === input;
     stopTyping(); stopped = true; clearTimeout(timer);
     if (sess) { sess.ended = true; save(); }
-    if (why) note(why);
+    if (why) note(why, mine ? 'ended_by_visitor' : 'local');
     Object.keys(pending).forEach(function (k) { pending[k].lastChild.textContent = T('not_sent'); });
     statusLine.textContent = T('ended'); typingLine.textContent = '';
     input.disabled = sendBtn.disabled = true; endBtn.hidden = true; compose.hidden = true;
