@@ -436,7 +436,8 @@
     // internal notes: operators only
     var noteId = 'c-' + id + '-note';
     p.noteCount = el('span', { class: 'count', text: '(0)' });
-    p.noteList = el('ol', { class: 'notes-list', 'data-testid': 'notes-list' });
+    // focusable: on a laptop screen the open list scrolls within a few lines (console.css)
+    p.noteList = el('ol', { class: 'notes-list', 'data-testid': 'notes-list', tabindex: '0', 'aria-label': 'Internal notes' });
     p.noteInput = el('textarea', { id: noteId, rows: '2', maxlength: '4000', 'data-testid': 'note-input' });
     p.noteBtn = el('button', { type: 'submit', class: 'btn btn-secondary', 'data-testid': 'note-add', text: 'Add note' });
     p.noteForm = el('form', { class: 'note-form' }, [
