@@ -87,6 +87,23 @@ def test_a_welsh_chat_passed_to_another_council_reads_its_welsh_name_once(
     page.reload()  # the new council's Welsh name is remembered with the chat
     expect(page.locator("#cc-title")).to_have_text("Cyngor Beta \u2013 sgwrs fyw")
 
+    # The chat carries on with Beta through the partnership's host, which Alpha's page lets
+    # the widget reach (CSP connect-src): the reconnected socket hears Beta's operator, and
+    # the rating goes through (it was refused on Alpha's host, which takes only Alpha's
+    # tokens).
+    kim = operator_in(councils.beta, "kim", first_name="Kim", last_name="Jones")
+    with schema_context(councils.beta.schema_name):
+        conversation_accept(council=councils.beta, conversation_id=chat, operator=kim)
+    expect(log).to_contain_text("Mae Kim wedi ymuno â'r sgwrs.")
+    with schema_context(councils.beta.schema_name):
+        conversation_end(council=councils.beta, conversation_id=chat, operator=kim)
+    expect(page.locator(ENDING_LINES)).to_have_text(["Mae Kim wedi dod â'r sgwrs i ben."])
+    page.locator("[data-testid=cc-rating-4]").check()
+    page.click("[data-testid=cc-rating-send]")
+    expect(page.locator("[data-testid=cc-rating-done]")).to_be_visible()
+    with schema_context(councils.beta.schema_name):
+        assert Conversation.objects.get(id=chat).rating == 4
+
 
 # ---- one line for each ending -----------------------------------------------------------------
 
@@ -198,6 +215,9 @@ def test_in_a_welsh_chat_slash_offers_the_welsh_replies_first_and_fills_them_in_
     assert axe_violations(console) == [], "a Welsh chat's replies"
     reply.press("Enter")
     expect(reply).to_have_value("Helo chi, yn ateb ar ran Cyngor Alffa.")
+    reply.fill("/")  # an English reply in a Welsh chat is filled in English
+    options.filter(has_text="Greeting").click()
+    expect(reply).to_have_value("Hello there, this is Alpha Council.")
 
     other = panel(console, english.id).locator("[data-testid=reply]")
     other.fill("/hel")

@@ -658,7 +658,7 @@
       var li = el('li', { role: 'option', id: p.picker.id + '-' + i, 'aria-selected': 'false', 'data-testid': 'canned-option', 'data-shortcut': c.shortcut, 'data-language': lang }, [
         el('span', { class: 'shortcut', text: '/' + c.shortcut }), el('span', { class: 'title', lang: lang, text: ' ' + c.title }),
         el('span', { class: 'lang', text: lang === 'cy' ? ' (Welsh)' : welsh(p.conv) ? ' (English)' : '' }),
-        el('span', { class: 'body', lang: lang, text: fillPlaceholders(c.body, p) })]);
+        el('span', { class: 'body', lang: lang, text: fillPlaceholders(c.body, p, lang) })]);
       li.addEventListener('mousedown', function (e) { e.preventDefault(); }); // keep focus in the reply box
       li.addEventListener('click', function () { pick(p, i); });
       p.picker.appendChild(li);
@@ -694,20 +694,21 @@
   // stay as written.
   // The values go into the reply box as text (never HTML); a function replacement, so a "$&"
   // in a name is not a replacement pattern.
-  // The resident reads the reply, so an unknown name and the council's name are in the
-  // chat's language (issue 15): "Hello there" / "Helo chi", and the council's Welsh name
-  // (when it has one) in a Welsh chat.
+  // An unknown name and the council's name are filled in the reply's own language (issue 15):
+  // "Hello there" / "Helo chi", and the council's Welsh name (when it has one) in a Welsh
+  // reply; a reply's language is the chat's unless the operator picks one in the other.
   var VISITOR_FALLBACK = { en: 'there', cy: 'chi' };
-  function placeholderValues(p) {
-    var visitor = String((p.conv && p.conv.visitor_name) || '').trim(), cy = welsh(p.conv);
+  function placeholderValues(p, language) {
+    var visitor = String((p.conv && p.conv.visitor_name) || '').trim();
+    var cy = language ? language === 'cy' : welsh(p.conv);
     return {
       visitor_name: visitor || VISITOR_FALLBACK[cy ? 'cy' : 'en'],
       operator_name: me.name || '',   // the name residents see (chat.payloads.operator_display_name)
       council: (cy && B.getAttribute('data-council-name-cy')) || B.getAttribute('data-council-name') || ''
     };
   }
-  function fillPlaceholders(body, p) {
-    var values = placeholderValues(p);
+  function fillPlaceholders(body, p, language) {
+    var values = placeholderValues(p, language);
     // {{...}} is left exactly as written (so a reply can show a placeholder's name).
     return String(body).replace(/\{\{[^{}]*\}\}|\{(visitor_name|operator_name|council)\}/g, function (m, k) {
       return k && values[k] ? values[k] : m;
@@ -716,7 +717,7 @@
   // ---- end of canned reply placeholders ----
   function pick(p, i) {
     var c = p.picks[i]; if (!c) return;
-    var tok = slashToken(p), v = p.input.value, text = fillPlaceholders(c.body, p);
+    var tok = slashToken(p), v = p.input.value, text = fillPlaceholders(c.body, p, replyLanguage(c));
     var start = tok ? tok.start : p.input.selectionStart, end = tok ? tok.end : p.input.selectionEnd;
     p.input.value = v.slice(0, start) + text + v.slice(end);
     var caret = start + text.length;
