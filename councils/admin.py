@@ -166,6 +166,12 @@ class CouncilAdmin(admin.ModelAdmin):
         # The schema is the council's data: renaming it from a form is not a safe edit.
         return ["schema_name"] if obj else []
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "name_cy" and field is not None:
+            field.widget.attrs["lang"] = "cy"  # read and spell-checked as Welsh
+        return field
+
     def has_delete_permission(self, request, obj=None) -> bool:
         # Deleting the row would leave its schema behind: offboarding exports, then drops.
         return False

@@ -309,7 +309,11 @@ def test_the_onboarding_form_in_the_public_admin_creates_a_council_that_answers_
 
     assert b"is onboarded" in response.content
     assert Domain.objects.get(domain="omicron.localhost").is_primary
-    assert Council.objects.get(slug="omicron").name_cy == "Cyngor Omicron"  # issue 15
+    omicron = Council.objects.get(slug="omicron")
+    assert omicron.name_cy == "Cyngor Omicron"  # issue 15
+    # ... and the council's page edits it beside the English name.
+    page = client.get(f"/admin/councils/council/{omicron.pk}/change/").content.decode()
+    assert "Welsh name" in page and 'value="Cyngor Omicron"' in page
     # The first admin has the name the manager gave (issue 15): residents see "Olu".
     with schema_context(Council.objects.get(slug="omicron").schema_name):
         admin = get_user_model().objects.get(email="o@omicron.gov.uk")
