@@ -105,6 +105,28 @@ def test_a_welsh_chat_passed_to_another_council_reads_its_welsh_name_once(
         assert Conversation.objects.get(id=chat).rating == 4
 
 
+def test_a_chat_started_while_the_welsh_words_load_is_a_welsh_chat(
+    councils, daphne_server, browser
+):
+    """The language switch fetches the Welsh config; a resident quick enough to start the chat
+    before it arrives gets a Welsh chat (it was stored in English while the page read Welsh)."""
+    widget_settings_in(councils.alpha, offer_welsh=True)
+    page = visitor(browser, daphne_server, "alpha.localhost", PARKING_PAGE)
+    page.click("[data-testid=cc-launcher]")
+    held = []
+    page.route("**/widget/config?*lang=cy*", lambda route: held.append(route))
+    page.click("[data-testid=cc-language]")
+    page.fill("[data-testid=cc-name]", "Siân")
+    page.fill("[data-testid=cc-question]", "Ble mae talu?")
+    page.click("[data-testid=cc-start]")
+    expect(page.locator("[data-testid=cc-log]")).to_contain_text("Ble mae talu?")
+    for route in held:  # the Welsh words arrive late
+        route.continue_()
+    expect(page.locator("[data-testid=cc-end]")).to_have_text("Gorffen y sgwrs")
+    with schema_context(councils.alpha.schema_name):
+        assert Conversation.objects.get(id=conversation_of(page)).language == "cy"
+
+
 # ---- one line for each ending -----------------------------------------------------------------
 
 

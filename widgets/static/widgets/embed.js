@@ -217,8 +217,11 @@
   langBtn.addEventListener('click', function () {
     var other = (cfg.languages || []).filter(function (l) { return l !== cfg.language; })[0];
     store(LKEY, other);
-    var kept = typed(); // what the visitor typed survives the switch
+    // A chat started before the new words arrive is in the chosen language (it was stored in
+    // the old one while the form still read in it), and what was typed meanwhile is kept.
+    cfg.language = other;
     getConfig().then(function () {
+      var kept = typed(); // what the visitor typed survives the switch
       shellText();
       if (sess) { hangup(); showChat(false); } else showForm();
       retype(kept);
