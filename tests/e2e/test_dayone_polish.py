@@ -184,24 +184,39 @@ def test_each_ending_shows_exactly_one_line_in_the_chat_s_language(
     assert axe_violations(page) == [], f"ended by the operator ({language})"
 
 
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [("en", "You left by the quick exit."), ("cy", "Gadawsoch drwy'r allanfa gyflym.")],
+)
 def test_a_quick_exit_seen_from_the_resident_s_other_tab_is_one_line(
-    councils, daphne_server, browser
+    councils, daphne_server, browser, language, line
 ):
     neutral = daphne_server.url("localhost", "/healthz")
-    widget_settings_in(councils.gamma, quick_exit_enabled=True, quick_exit_url=neutral)
+    widget_settings_in(
+        councils.gamma, quick_exit_enabled=True, quick_exit_url=neutral, offer_welsh=True
+    )
     context = browser.new_context(viewport={"width": 1024, "height": 768})
     first = context.new_page()
     first.goto(daphne_server.url("gamma.localhost", PARKING_PAGE))
-    start_chat(first, name="Jo")
+    if language == "cy":
+        first.click("[data-testid=cc-launcher]")
+        first.click("[data-testid=cc-language]")
+        expect(first.locator("[data-testid=cc-start]")).to_have_text("Dechrau sgwrs")
+        first.fill("[data-testid=cc-name]", "Siân")
+        first.fill("[data-testid=cc-question]", "Ble mae talu?")
+        first.click("[data-testid=cc-start]")
+        expect(first.locator("[data-testid=cc-log]")).to_contain_text("Ble mae talu?")
+    else:
+        start_chat(first, name="Jo", question="Ble mae talu?")
     second = context.new_page()  # the same resident's other tab: the same chat
     second.goto(daphne_server.url("gamma.localhost", PARKING_PAGE))  # opens on the chat
-    expect(second.locator("[data-testid=cc-log]")).to_contain_text("Can I pay in instalments?")
+    expect(second.locator("[data-testid=cc-log]")).to_contain_text("Ble mae talu?")
 
     first.click("[data-testid=cc-exit]")
     first.wait_for_url(neutral)
-    expect(second.locator(ENDING_LINES)).to_have_text(["You left by the quick exit."])
+    expect(second.locator(ENDING_LINES)).to_have_text([line])
     expect(second.locator("[data-testid=cc-after]")).to_be_visible()
-    assert axe_violations(second) == [], "the other tab after a quick exit"
+    assert axe_violations(second) == [], f"the other tab after a quick exit ({language})"
 
 
 # ---- canned replies in the chat's language ------------------------------------------------
