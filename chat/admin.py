@@ -163,8 +163,8 @@ class ConversationAdmin(admin.ModelAdmin):
 
 @admin.register(CannedResponse, site=council_admin_site)
 class CannedResponseAdmin(admin.ModelAdmin):
-    list_display = ["shortcut", "title", "department"]
-    list_filter = ["department"]
+    list_display = ["shortcut", "title", "language", "department"]
+    list_filter = ["language", "department"]
     search_fields = ["shortcut", "title", "body"]
 
 

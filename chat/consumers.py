@@ -695,8 +695,13 @@ class VisitorConsumer(ChatSocket):
         scheme = "wss" if self.scope.get("scheme") == "wss" else "ws"
         websocket = f"{scheme}://{netloc}/ws/visitor/{self.conversation}/?token={token}"
         branding = await in_council(self.council, council_branding)
+        # The new council as the resident reads it: its Welsh name in a Welsh chat (issue 15).
+        language = await in_council(
+            self.council, selectors.conversation_language, self.conversation
+        )
+        name = self.council.name_in(language)
         await self.send_frame(
-            frames.transferred(self.council.slug, self.council.name, token, websocket, branding)
+            frames.transferred(self.council.slug, name, token, websocket, branding)
         )
 
     async def move_to_new_council(self) -> bool:

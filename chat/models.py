@@ -52,7 +52,7 @@ class Conversation(models.Model):
         ENDED_BY_VISITOR = "ended_by_visitor", "Ended by the resident"
         QUICK_EXIT = "quick_exit", "Resident used quick exit"
         TIMED_OUT = "timed_out", "Closed after no messages"
-        ABANDONED = "abandoned", "Resident left the page"
+        ABANDONED = "abandoned", "Abandoned (resident gone)"
 
     class VisitorPresence(models.TextChoices):
         OPEN = "open", "Page open"
@@ -248,11 +248,24 @@ class Note(models.Model):
 
 
 class CannedResponse(models.Model):
-    """A ready-made reply, inserted in the console by typing /shortcut."""
+    """A ready-made reply, inserted in the console by typing /shortcut.
+
+    A reply is written in one language; the console offers those in the chat's language
+    first, so one shortcut can have an English and a Welsh reply (issue 15)."""
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        WELSH = "cy", "Welsh"
 
     title = models.CharField(max_length=120)
     shortcut = models.SlugField(max_length=40, help_text="Typed after / in the console.")
     body = models.TextField()
+    language = models.CharField(
+        max_length=2,
+        choices=Language.choices,
+        default=Language.ENGLISH,
+        help_text="The language the reply is written in: chats in that language list it first.",
+    )
     department = models.ForeignKey(
         "routing.Department",
         null=True,
@@ -266,8 +279,8 @@ class CannedResponse(models.Model):
         ordering = ["shortcut"]
         constraints = [
             models.UniqueConstraint(
-                fields=["shortcut", "department"],
-                name="canned_shortcut_per_department",
+                fields=["shortcut", "department", "language"],
+                name="canned_shortcut_per_department_language",
                 nulls_distinct=False,
             )
         ]

@@ -397,6 +397,7 @@ def _schemas() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
                             "title": STRING,
                             "body": STRING,
                             "department": _nullable(STRING),
+                            "language": {"enum": ["en", "cy"]},  # issue 15
                         }
                     )
                 ),

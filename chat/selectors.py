@@ -315,9 +315,10 @@ def canned_list() -> list[dict[str, Any]]:
             "title": c.title,
             "body": c.body,
             "department": c.department.slug if c.department else None,
+            "language": c.language,
         }
         for c in CannedResponse.objects.select_related("department").order_by(
-            "shortcut", "department__slug"
+            "shortcut", "department__slug", "language"
         )
     ]
 
@@ -402,6 +403,15 @@ def transferred_to(conversation_id: UUID) -> int | None:
         .first()
     )
     return record.other_council_id if record else None
+
+
+def conversation_language(conversation_id: UUID) -> str:
+    """The language the resident chats in ("en" or "cy"; "en" for an unknown chat), for what
+    the server names in the resident's words (a council's Welsh name). Call in its schema."""
+    language = (
+        Conversation.objects.filter(id=conversation_id).values_list("language", flat=True).first()
+    )
+    return language or "en"
 
 
 def transcript_status(conversation_id: UUID) -> str:

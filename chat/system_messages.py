@@ -100,9 +100,12 @@ register(
     "Rydych chi ar flaen eu ciw.",
 )
 register(
-    "passed_to_council",
+    "passed_to_council",  # council_cy: the council's Welsh name (Council.name_cy), when it has one
     en="{operator} passed your chat to {council}. You're at the front of their queue.",
-    cy="Mae {operator} wedi trosglwyddo eich sgwrs i {council}. Rydych chi ar flaen eu ciw.",
+    # The council is the subject after "Bydd", which takes no mutation: "i {council}" would
+    # need "i Gyngor Sir Dorset" (soft mutation), which a placeholder cannot do (issue 15).
+    cy="Mae {operator} wedi trosglwyddo eich sgwrs. Bydd {council} yn eich ateb: rydych chi "
+    "ar flaen eu ciw.",
 )
 register(
     "back_in_queue",  # the adviser dropped, or did not answer in time

@@ -104,6 +104,14 @@ class OnboardForm(forms.Form):
     """One council, as a partnership manager describes it (councils.onboarding.CouncilSpec)."""
 
     name = forms.CharField(max_length=200, help_text="e.g. West Dorset District Council")
+    name_cy = forms.CharField(
+        label="Welsh name",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"lang": "cy"}),
+        help_text="Optional, e.g. Cyngor Dosbarth Gorllewin Dorset: shown to residents "
+        "chatting in Welsh instead of the English name.",
+    )
     slug = forms.SlugField(help_text="Short name for URLs and the schema, e.g. west-dorset.")
     hosts = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -138,6 +146,7 @@ class OnboardForm(forms.Form):
             brand_colour=data["brand_colour"],
             departments=tuple(data["departments"].splitlines()),
             admin_name=data["admin_name"],
+            name_cy=data["name_cy"],
         )
 
 
@@ -156,6 +165,12 @@ class CouncilAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # The schema is the council's data: renaming it from a form is not a safe edit.
         return ["schema_name"] if obj else []
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "name_cy" and field is not None:
+            field.widget.attrs["lang"] = "cy"  # read and spell-checked as Welsh
+        return field
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # Deleting the row would leave its schema behind: offboarding exports, then drops.

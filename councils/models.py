@@ -33,6 +33,15 @@ class Council(TenantMixin):
     """A council: one PostgreSQL schema holding its users, departments and chats."""
 
     name = models.CharField(max_length=200)
+    name_cy = models.CharField(
+        "Welsh name",
+        max_length=200,
+        blank=True,
+        help_text=(
+            "The council's name in Welsh (e.g. Cyngor Sir Dorset), shown to residents chatting "
+            "in Welsh; leave blank to show the English name."
+        ),
+    )
     slug = models.SlugField(unique=True)
     partnership = models.ForeignKey(
         Partnership, null=True, blank=True, on_delete=models.SET_NULL, related_name="councils"
@@ -56,6 +65,11 @@ class Council(TenantMixin):
     def __str__(self) -> str:
         return self.name
 
+    def name_in(self, language: str | None) -> str:
+        """The name a resident reads in `language`: the Welsh name in a Welsh chat when
+        there is one, otherwise the English."""
+        return self.name_cy if language == "cy" and self.name_cy.strip() else self.name
+
     @staticmethod
     def schema_name_for(slug: str) -> str:
         return "council_" + slug.replace("-", "_")
@@ -76,6 +90,12 @@ class PartnershipService(models.Model):
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="services")
     slug = models.SlugField()
     name = models.CharField(max_length=120)
+    name_cy = models.CharField(
+        "Welsh name",
+        max_length=120,
+        blank=True,
+        help_text="Shown to residents using the chat in Welsh; blank: the English name.",
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

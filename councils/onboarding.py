@@ -140,7 +140,12 @@ def schema_clone_unsafe(schema_name: str) -> None:
 
 
 def council_create(
-    *, name: str, slug: str, partnership: Partnership | None, method: str = "clone"
+    *,
+    name: str,
+    slug: str,
+    partnership: Partnership | None,
+    method: str = "clone",
+    name_cy: str = "",
 ) -> Council:
     """The council's row and a ready schema (cloned or migrated), with its role groups.
 
@@ -153,6 +158,8 @@ def council_create(
         schema_name=Council.schema_name_for(slug), slug=slug
     )
     council.name, council.partnership = name, partnership
+    if name_cy:
+        council.name_cy = name_cy
     if council.pk and schema_exists(council.schema_name):
         council.save()  # never clone over (or migrate into) a schema that is already there
     elif method == "clone":
@@ -274,6 +281,9 @@ class CouncilSpec:
     departments: tuple[str, ...] = DEFAULT_DEPARTMENTS
     # The first admin's full name (issue 15): residents see its first word, never the email.
     admin_name: str = ""
+    # The council's Welsh name (issue 15), for residents chatting in Welsh; blank: none (an
+    # existing council keeps the Welsh name it has).
+    name_cy: str = ""
 
     def validated(self) -> CouncilSpec:
         """The same spec, normalised; ValidationError naming every bad field otherwise."""
@@ -301,6 +311,9 @@ class CouncilSpec:
         colour_problem = _brand_colour_problem(colour)
         if colour_problem:
             errors["brand_colour"] = colour_problem
+        name_cy = " ".join(self.name_cy.split())
+        if len(name_cy) > Council._meta.get_field("name_cy").max_length:
+            errors["name_cy"] = "Use at most 200 characters."
         admin_name = " ".join(self.admin_name.split())
         if len(admin_name) > ADMIN_NAME_MAX:
             errors["admin_name"] = f"Use at most {ADMIN_NAME_MAX} characters."
@@ -316,6 +329,7 @@ class CouncilSpec:
             brand_colour=colour,
             departments=departments or DEFAULT_DEPARTMENTS,
             admin_name=admin_name,
+            name_cy=name_cy,
         )
 
 
@@ -409,6 +423,8 @@ def council_onboard(
     if existing is not None and schema_exists(existing.schema_name):
         with transaction.atomic():
             existing.name, existing.partnership = spec.name, partnership
+            if spec.name_cy:  # a blank Welsh name leaves the one an admin set
+                existing.name_cy = spec.name_cy
             existing.save()
             _hosts_set(existing, spec.hosts)
         clear_site_cache()
@@ -419,7 +435,11 @@ def council_onboard(
     # One transaction for the clone path; django-tenants' migrate commits, so not for that one.
     with transaction.atomic() if method == "clone" else contextlib.nullcontext():
         council = council_create(
-            name=spec.name, slug=spec.slug, partnership=partnership, method=method
+            name=spec.name,
+            slug=spec.slug,
+            partnership=partnership,
+            method=method,
+            name_cy=spec.name_cy,
         )
         _hosts_set(council, spec.hosts)
         result = _council_fill(council, spec, invite=invite)
@@ -454,6 +474,7 @@ CSV_COLUMNS = (
     "brand_colour",
     "departments",
     "admin_name",  # optional (issue 15)
+    "name_cy",  # optional: the council's Welsh name (issue 15)
 )
 
 
@@ -493,6 +514,7 @@ def councils_from_csv(lines: Iterable[str]) -> CsvPlan:
             brand_colour=row.get("brand_colour") or DEFAULT_BRAND_COLOUR,
             departments=split(row.get("departments")) or DEFAULT_DEPARTMENTS,
             admin_name=row.get("admin_name") or "",
+            name_cy=row.get("name_cy") or "",
         )
         try:
             valid = spec.validated()

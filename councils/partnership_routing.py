@@ -42,6 +42,7 @@ class ServiceInfo:
     slug: str
     name: str
     asks_postcode: bool
+    name_cy: str = ""  # the Welsh name (issue 15), blank when none
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ def _load(partnership_id: int) -> PartnershipRules:
             )
         )
     services = tuple(
-        ServiceInfo(s.slug, s.name, s.slug in postcode_services)
+        ServiceInfo(s.slug, s.name, s.slug in postcode_services, s.name_cy)
         for s in PartnershipService.objects.filter(partnership_id=partnership_id)
     )
     districts = dict(

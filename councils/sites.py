@@ -32,6 +32,11 @@ class CouncilRef:
     partnership_host: str | None = None
     # Hostnames ("www.x.gov.uk") and full origins ("https://www.x.gov.uk") allowed to embed.
     embed_origins: tuple[str, ...] = field(default=())
+    name_cy: str = ""  # the Welsh name, blank when the council has none
+
+    def name_in(self, language: str | None) -> str:
+        """What a resident reads in `language` (Council.name_in, on the snapshot)."""
+        return self.name_cy if language == "cy" and self.name_cy.strip() else self.name
 
     def is_own_origin(self, origin: str | None) -> bool:
         """True for pages on the council's own hosts (the console), nothing else."""
@@ -188,6 +193,7 @@ def council_ref(council) -> CouncilRef:
         hosts=hosts,
         partnership_host=council.partnership.domain if council.partnership_id else None,
         embed_origins=tuple(entries),
+        name_cy=council.name_cy,
     )
 
 

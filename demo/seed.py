@@ -49,6 +49,22 @@ class DemoCouncil:
     partnership: bool  # a member of the Dorsetforyou partnership
 
 
+# Welsh names (issue 15), shown to residents chatting in Welsh: "Cyngor Sir" for a county
+# council, "Cyngor Bwrdeistref" for a borough, "Cyngor Dosbarth" for a district; the place
+# names keep their English form except where Welsh has its own (Gwlad yr Haf for Somerset).
+# Drafted by the team, for a Welsh speaker's review (docs/widget.md, "Welsh language").
+WELSH_NAMES = {
+    "dorset": "Cyngor Sir Dorset",
+    "christchurch": "Cyngor Bwrdeistref Christchurch",
+    "east-dorset": "Cyngor Dosbarth Dwyrain Dorset",
+    "north-dorset": "Cyngor Dosbarth Gogledd Dorset",
+    "purbeck": "Cyngor Dosbarth Purbeck",
+    "west-dorset": "Cyngor Dosbarth Gorllewin Dorset",
+    "weymouth-portland": "Cyngor Bwrdeistref Weymouth a Portland",
+    "somerset": "Cyngor Sir Gwlad yr Haf",
+}
+
+
 DEMO_COUNCILS = (
     DemoCouncil("Dorset County Council", "dorset", "dorset.localhost", "#00594f", True),
     DemoCouncil(
@@ -82,7 +98,10 @@ POSTCODE_DISTRICTS = {
     "north-dorset": ("DT10", "DT11", "SP7", "SP8"),
     "east-dorset": ("BH21", "BH22", "BH31"),
 }
-SERVICES = (("highways", "Highways"), ("waste", "Waste and recycling"))
+SERVICES = (
+    ("highways", "Highways", "Priffyrdd"),
+    ("waste", "Waste and recycling", "Gwastraff ac ailgylchu"),
+)
 # username -> (first name, last name, council admin?): alex is in the "Council admins" group,
 # sam in "Operators" (councils/onboarding.py); neither is a superuser.
 OPERATORS = {"alex": ("Alex", "Morgan", True), "sam": ("Sam", "Patel", False)}
@@ -120,11 +139,16 @@ def seed_demo(*, password: str) -> SeedReport:
                     partnership_slug=partnership.slug if spec.partnership else "",
                     brand_colour=spec.brand_colour,
                     departments=("Parking",),  # the rest below, under the demo's own slugs
+                    name_cy=WELSH_NAMES.get(spec.slug, ""),
                 ),
                 invite=False,  # the demo's logins are alex and sam, made below
             ).council
         else:
             council = existing
+            if not council.name_cy and council.name == spec.name and spec.slug in WELSH_NAMES:
+                # A demo made before councils had Welsh names: added, never replacing one an
+                # admin wrote (nor given to a council an admin renamed).
+                Council.objects.filter(pk=council.pk).update(name_cy=WELSH_NAMES[spec.slug])
         (report.councils_created if created else report.councils_kept).append(spec.slug)
         with schema_context(council.schema_name):
             _seed_council_schema(encoded, slug=spec.slug, branding=created)
@@ -141,10 +165,15 @@ def seed_demo(*, password: str) -> SeedReport:
 def _seed_partnership_routing(partnership: Partnership) -> None:
     """Highways always go to the county; bins go to the district that holds the postcode."""
     services = {}
-    for position, (slug, name) in enumerate(SERVICES):
-        services[slug], _ = PartnershipService.objects.get_or_create(
-            partnership=partnership, slug=slug, defaults={"name": name, "position": position}
+    for position, (slug, name, name_cy) in enumerate(SERVICES):
+        service, _ = PartnershipService.objects.get_or_create(
+            partnership=partnership,
+            slug=slug,
+            defaults={"name": name, "name_cy": name_cy, "position": position},
         )
+        if not service.name_cy and service.name == name:  # added where missing, as above
+            PartnershipService.objects.filter(pk=service.pk).update(name_cy=name_cy)
+        services[slug] = service
     councils = {c.slug: c for c in Council.objects.filter(partnership=partnership)}
     for council_slug, districts in POSTCODE_DISTRICTS.items():
         if council_slug not in councils:
@@ -348,16 +377,67 @@ DEMO_CANNED = (
 )
 
 
+# The same replies in Welsh, for the councils whose chat offers Welsh (Dorset in the demo),
+# under the same shortcuts: the console lists a Welsh chat's Welsh replies first. {council}
+# is left out where Welsh grammar would mutate the name after a preposition ("o Gyngor",
+# "â Chyngor"); "ar ran" takes no mutation. Drafted by the team, for a Welsh speaker's review.
+DEMO_CANNED_CY = (
+    (
+        "hello",
+        None,
+        "Cyfarch",
+        "Helo {visitor_name}, {operator_name} ydw i, yn ateb ar ran {council}. Sut alla i eich "
+        "helpu heddiw?",
+    ),
+    (
+        "pcn",
+        "parking",
+        "Talu dirwy parcio",
+        "Gallwch dalu dirwy parcio (Hysbysiad Tâl Cosb) ar-lein yn "
+        "https://www.{slug}.gov.uk/parking/pay-a-parking-fine. Bydd angen y rhif PCN 10 nod o "
+        "frig yr hysbysiad arnoch chi. Mae'r tâl yn cael ei haneru os ydych chi'n talu o fewn "
+        "14 diwrnod.",
+    ),
+    (
+        "bins",
+        None,
+        "Diwrnod casglu biniau",
+        "Gallwch weld eich diwrnod casglu biniau yn https://www.{slug}.gov.uk/bins/collection-day: "
+        "rhowch eich cod post a dewiswch eich cyfeiriad.",
+    ),
+    (
+        "pothole",
+        "highways",
+        "Rhoi gwybod am dwll yn y ffordd",
+        "Diolch, {visitor_name}. Gallwch roi gwybod am dwll yn y ffordd yn "
+        "https://www.{slug}.gov.uk/report gydag enw'r stryd a rhif y tŷ agosaf; mae llun yn ein "
+        "helpu i ddod o hyd iddo.",
+    ),
+    (
+        "bye",
+        None,
+        "Cloi",
+        "Diolch am gysylltu â ni, {visitor_name}. Os oes angen unrhyw beth arall arnoch chi, "
+        "dechreuwch sgwrs newydd unrhyw bryd.",
+    ),
+)
+
+
 def _canned_replies_ensure(slug: str) -> None:
     """The demo's canned replies, each created only when its shortcut is missing (for its
-    department): one an admin edited keeps the admin's words."""
+    department and language): one an admin edited keeps the admin's words. Welsh ones only
+    where the council's chat offers Welsh."""
     departments = {d.slug: d for d in Department.objects.all()}
-    for shortcut, department_slug, title, body in DEMO_CANNED:
+    replies = [(reply, CannedResponse.Language.ENGLISH) for reply in DEMO_CANNED]
+    if WidgetSettings.current().offer_welsh:
+        replies += [(reply, CannedResponse.Language.WELSH) for reply in DEMO_CANNED_CY]
+    for (shortcut, department_slug, title, body), language in replies:
         department = departments.get(department_slug) if department_slug else None
         if department_slug and department is None:
             continue  # an admin removed that department
         CannedResponse.objects.get_or_create(
             shortcut=shortcut,
             department=department,
+            language=language,
             defaults={"title": title, "body": body.replace("{slug}", slug)},
         )

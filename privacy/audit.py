@@ -159,17 +159,20 @@ def delete_expired_entries(*, before: datetime, dry_run: bool, batch_size: int =
             return deleted
 
 
-# The console asks for a chat's context every time it (re)connects and shows the chat: one
-# entry per operator per chat in this window says who opened it without repeating itself.
+# The console asks for a chat's context every time it (re)connects and shows the chat, and the
+# supervisor view opens a chat again after every socket reconnect: one entry per person per
+# chat per source in this window says who opened it without repeating itself.
 CONSOLE_OPEN_WINDOW = timedelta(minutes=30)
 
 
-def console_opened(operator: Any, conversation_id: Any, *, at: datetime | None = None) -> bool:
-    """The console opened a chat's context (its earlier chats and notes): audited as an open,
-    once per operator per conversation per `CONSOLE_OPEN_WINDOW`. True when recorded.
+def opened_once_per_window(
+    person: Any, conversation_id: Any, *, source: str, at: datetime | None = None
+) -> bool:
+    """Audit `person` opening a chat (`source` "console" or "supervisor"), at most once per
+    person, chat and source per `CONSOLE_OPEN_WINDOW`. True when recorded.
 
-    `operator` is chat.operators.OperatorRef (id, username). Call in the council's schema.
-    Two sockets of one operator opening the same chat at once are serialised on an advisory
+    `person` is chat.operators.OperatorRef (id, username). Call in the council's schema.
+    Two sockets of one person opening the same chat at once are serialised on an advisory
     lock, so a reconnect storm still writes one entry.
     """
     now = at or timezone.now()
@@ -178,19 +181,19 @@ def console_opened(operator: Any, conversation_id: Any, *, at: datetime | None =
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(hashtext(%s))",
-                [f"{connection.schema_name}:audit-open:{operator.id}:{object_id}"],
+                [f"{connection.schema_name}:audit-open:{source}:{person.id}:{object_id}"],
             )
         recent = AuditEntry.objects.filter(
             object_id=object_id,
             action=Action.TRANSCRIPT_OPENED,
-            actor_user_id=operator.id,
-            source="console",
+            actor_user_id=person.id,
+            source=source,
             at__gt=now - CONSOLE_OPEN_WINDOW,
         ).exists()
         if recent:
             return False
         record(
-            actor=Actor(name=operator.username, user_id=operator.id, source="console"),
+            actor=Actor(name=person.username, user_id=person.id, source=source),
             action=Action.TRANSCRIPT_OPENED,
             object_type="conversation",
             object_id=object_id,
@@ -199,12 +202,15 @@ def console_opened(operator: Any, conversation_id: Any, *, at: datetime | None =
     return True
 
 
-def supervisor_opened(supervisor: Any, conversation_id: Any) -> None:
+def console_opened(operator: Any, conversation_id: Any, *, at: datetime | None = None) -> bool:
+    """The console opened a chat's context (its earlier chats and notes): audited as an open,
+    once per operator per conversation per `CONSOLE_OPEN_WINDOW`. True when recorded."""
+    return opened_once_per_window(operator, conversation_id, source="console", at=at)
+
+
+def supervisor_opened(supervisor: Any, conversation_id: Any, *, at: datetime | None = None) -> bool:
     """A supervisor opened a live chat read-only (/console/supervisor/, issue 15): audited as
-    an open. `supervisor` is chat.operators.OperatorRef. Call in the council's schema."""
-    record(
-        actor=Actor(name=supervisor.username, user_id=supervisor.id, source="supervisor"),
-        action=Action.TRANSCRIPT_OPENED,
-        object_type="conversation",
-        object_id=conversation_id,
-    )
+    an open, by the console's rule (once per supervisor per chat per `CONSOLE_OPEN_WINDOW`),
+    so a socket that reconnects and opens the chat again does not add an entry each time.
+    `supervisor` is chat.operators.OperatorRef. True when recorded."""
+    return opened_once_per_window(supervisor, conversation_id, source="supervisor", at=at)

@@ -7,8 +7,10 @@ Definitions (docs/reports.md explains them for managers):
   (status bot) or handled alone (never accepted by an operator, with a bot message).
 - Offered: chats that reached the operators' queue (every chat but the assistant's).
 - Answered: accepted by an operator (`accepted_at`). Missed: marked missed after waiting too
-  long. Abandoned: ended before anyone accepted them (and not the assistant's). Waiting:
-  still queued.
+  long. Left the queue unanswered (`left_in_queue`): ended before anyone accepted them
+  (and not the assistant's), whoever ended them. Not to be confused with the outcome
+  `abandoned` ("Abandoned (resident gone)"), which says why a chat ended, answered or not;
+  a chat can count in both. Waiting: still queued.
 - Wait: queue to acceptance (`accepted_at - queued_at`), answered chats only.
 - First response: chat start to the first operator message (`first_response_at - created_at`).
 - Handle time: acceptance to end (`ended_at - accepted_at`), answered and ended chats.
@@ -88,7 +90,7 @@ count(*) FILTER (WHERE channel <> 'assistant') AS offered,
 count(*) FILTER (WHERE accepted_at IS NOT NULL) AS answered,
 count(*) FILTER (WHERE status = 'missed') AS missed,
 count(*) FILTER (WHERE accepted_at IS NULL AND status = 'ended' AND channel <> 'assistant')
-    AS abandoned,
+    AS left_in_queue,
 count(*) FILTER (WHERE status = 'queued') AS waiting,
 percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY wait_s) AS wait_p,
 percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY first_response_s) AS first_response_p,
@@ -105,18 +107,18 @@ count(*) FILTER (WHERE channel <> 'assistant') AS offered,
 count(*) FILTER (WHERE accepted_at IS NOT NULL) AS answered,
 count(*) FILTER (WHERE status = 'missed') AS missed,
 count(*) FILTER (WHERE accepted_at IS NULL AND status = 'ended' AND channel <> 'assistant')
-    AS abandoned,
+    AS left_in_queue,
 count(*) FILTER (WHERE status = 'queued') AS waiting,
 percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY wait_s) AS wait_p,
 NULL::float8[] AS first_response_p, NULL::float8 AS handle_mean, NULL::float8 AS handle_p50,
 0 AS rated, NULL::float8 AS rating_mean, 0 AS rated_4_or_5
 """
 SQL_COLUMNS = [
-    "chats", "offered", "answered", "missed", "abandoned", "waiting", "wait_p",
+    "chats", "offered", "answered", "missed", "left_in_queue", "waiting", "wait_p",
     "first_response_p", "handle_mean", "handle_p50", "rated", "rating_mean", "rated_4_or_5",
 ]  # fmt: skip
 MEASURE_COLUMNS = [
-    "chats", "offered", "answered", "missed", "abandoned", "waiting", "wait_p50", "wait_p90",
+    "chats", "offered", "answered", "missed", "left_in_queue", "waiting", "wait_p50", "wait_p90",
     "first_response_p50", "first_response_p90", "handle_mean", "handle_p50", "rated",
     "rating_mean", "rated_4_or_5",
 ]  # fmt: skip

@@ -81,11 +81,29 @@ def _raw(value: Any) -> Any:
     return "" if value is None else value
 
 
+# Two figures that used to share the word "abandoned" (issue 15): the queue figure counts
+# chats that ended before anyone accepted them, whoever ended them; the outcome "Abandoned:
+# resident gone" says the system closed a chat because the resident's page was gone too long
+# (answered or not). Both pages say so beside the figures, in these words.
+TERMS = (
+    (
+        "Left the queue unanswered",
+        "chats that ended before an operator accepted them, whoever ended them (the resident, "
+        "the quick exit, or the system).",
+    ),
+    (
+        "Abandoned (resident gone)",
+        "an outcome: the system closed the chat because the resident's page had been closed "
+        'for longer than the council\'s "abandoned after" setting, whether or not an '
+        "operator had answered. A chat can count in both.",
+    ),
+)
+
 SERVICE = [
     Column("Offered", "offered"),
     Column("Answered", "answered"),
     Column("Missed", "missed"),
-    Column("Abandoned in queue", "abandoned"),
+    Column("Left the queue unanswered", "left_in_queue"),
     Column("Wait p50", "wait_p50", fmt.seconds),
     Column("Wait p90", "wait_p90", fmt.seconds),
     Column("First response p50", "first_response_p50", fmt.seconds),
@@ -125,7 +143,9 @@ def council_tables(report) -> list[Table]:
         Table("by_weekday", "By day of the week", "Which days are busiest.",
               report.by_weekday, BY_TIME, "offered"),
         Table("outcomes", "Outcomes",
-              "How ended chats ended: the operator's wrap-up, or how the resident or system did.",
+              "How ended chats ended: the operator's wrap-up, or how the resident or system did "
+              "(\"Abandoned (resident gone)\" is the system closing a chat whose resident's page "
+              "was gone too long; it is not the summary's \"Left the queue unanswered\").",
               report.outcomes, [Column("Chats", "chats")], "chats"),
         Table("ratings", "Ratings", "How residents rated their chats.",
               report.ratings, [Column("Chats", "chats")], "chats"),
@@ -143,7 +163,7 @@ def summary_items(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("Answered", fmt.count(summary["answered"]), "answered"),
         ("Answered (share of offered)", fmt.share(summary.get("answered_share")), "answered-share"),
         ("Missed", fmt.count(summary["missed"]), "missed"),
-        ("Abandoned in the queue", fmt.count(summary["abandoned"]), "abandoned"),
+        ("Left the queue unanswered", fmt.count(summary["left_in_queue"]), "left-in-queue"),
         ("Handled by the assistant", fmt.count(summary["chats"] - summary["offered"]), "assistant"),
         ("Wait, median", fmt.seconds(summary["wait_p50"]), "wait-p50"),
         ("Wait, 90th percentile", fmt.seconds(summary["wait_p90"]), "wait-p90"),
@@ -239,6 +259,7 @@ def council_report_view(request, site, permission: str):
         "period": period,
         "problem": problem,
         "summary": summary_items(report.summary),
+        "terms": TERMS,
         "tables": [(t, t.chart()) for t in tables],
         "query": f"from={period.first}&to={period.last}",
     }
@@ -294,6 +315,7 @@ def partnership_report_view(request, site):
         "chosen": chosen,
         "table": table,
         "chart": chart_table.chart(),
+        "terms": TERMS[:1],
         "query": f"from={period.first}&to={period.last}"
         + (f"&partnership={chosen.slug}" if chosen else ""),
     }

@@ -168,10 +168,11 @@ class TestCouncils:
         return (self.alpha, self.beta, self.gamma)
 
 
-def _make_council(name: str, slug: str, partnership=None) -> CouncilRef:
+def _make_council(name: str, slug: str, partnership=None, name_cy: str = "") -> CouncilRef:
     """Through the production onboarding path (schema cloned from the base, roles, branding),
     without the first admin's invitation."""
     spec = CouncilSpec(
+        name_cy=name_cy,
         name=name,
         slug=slug,
         hosts=(f"{slug}.localhost",),
@@ -226,8 +227,9 @@ def councils(django_db_setup, django_db_blocker) -> TestCouncils:
         connection.set_schema_to_public()
         wessex = partnership_ensure(name="Wessex", slug="wessex", domain="wessex.localhost")
         made = TestCouncils(
-            alpha=_make_council("Alpha Council", "alpha", wessex),
-            beta=_make_council("Beta Council", "beta", wessex),
+            # Welsh names (issue 15) for Welsh chats; Gamma has none (the English fallback).
+            alpha=_make_council("Alpha Council", "alpha", wessex, name_cy="Cyngor Alffa"),
+            beta=_make_council("Beta Council", "beta", wessex, name_cy="Cyngor Beta"),
             gamma=_make_council("Gamma Council", "gamma"),
         )
         clear_site_cache()

@@ -137,7 +137,8 @@ def council_widget(
         ]
         return {
             "slug": council.slug,
-            "name": council.name,
+            # In a Welsh chat the council's Welsh name, when it has one (issue 15).
+            "name": council.name_in(language),
             "language": language,
             "languages": languages_offered(branding),
             "brand_colour": branding.brand_colour,
@@ -203,6 +204,11 @@ def widget_config_for(
             for c in site.partnership.councils
         ]
         offered = ["en", "cy"] if any("cy" in c["languages"] for c in councils) else ["en"]
+        shown = language if language in offered else "en"
+        # The council picker and the services are read in the widget's language, also for a
+        # member that does not chat in Welsh itself (issue 15).
+        for entry, ref in zip(councils, site.partnership.councils, strict=True):
+            entry["name"] = ref.name_in(shown)
         online = [c for c in councils if c["availability"]["online"]]
         body = {
             "kind": "partnership",
@@ -211,10 +217,14 @@ def widget_config_for(
             "departments": [],
             "councils": councils,
             "services": [
-                {"slug": s.slug, "name": s.name, "asks_postcode": s.asks_postcode}
+                {
+                    "slug": s.slug,
+                    "name": s.name_cy if shown == "cy" and s.name_cy else s.name,
+                    "asks_postcode": s.asks_postcode,
+                }
                 for s in rules.services
             ],
-            "language": language if language in offered else "en",
+            "language": shown,
             "languages": offered,
             # Which council answers is decided when the chat starts: the shared widget is
             # online while any member council is.

@@ -116,6 +116,7 @@ def _strings() -> dict[str, str]:
         "leave_message": _("Leave a message instead"),
         "ended": _("Chat ended"),
         "you_ended": _("You ended the chat."),
+        "you_quick_exit": _("You left by the quick exit."),
         "you": _("You"),
         "council": _("Council"),
         "is_typing": _("{name} is typing…"),

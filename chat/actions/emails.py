@@ -21,10 +21,12 @@ TRANSCRIPT = "transcript_email"
 ENQUIRY = "enquiry_email"
 
 
-def _council_name() -> str:
+def _council_name(language: str = "en") -> str:
+    """This schema's council's name as a reader of `language` reads it (its Welsh name in a
+    Welsh transcript, when it has one)."""
     from councils.models import Council
 
-    return Council.objects.get(schema_name=connection.schema_name).name
+    return Council.objects.get(schema_name=connection.schema_name).name_in(language)
 
 
 def transcript_send(conversation_id: str, email: str = "") -> bool:
@@ -35,7 +37,7 @@ def transcript_send(conversation_id: str, email: str = "") -> bool:
     to = email or (conversation.transcript_email if conversation else "")
     if conversation is None or not to:
         return False
-    transcript = transcript_render(conversation, council_name=_council_name())
+    transcript = transcript_render(conversation, council_name=_council_name(conversation.language))
     mail = EmailMultiAlternatives(subject=transcript.subject, body=transcript.text, to=[to])
     mail.attach_alternative(transcript.html, "text/html")
     mail.send()

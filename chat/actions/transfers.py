@@ -149,7 +149,12 @@ def transfer_to_council(
         Message(conversation=moved, **{name: getattr(m, name) for name in copied}) for m in messages
     )
     attachments_place_unsafe(moved.id, attachments)
-    passed = {"operator": operator.name, "council": to_council.name}
+    # The Welsh chat reads the council's Welsh name where it has one (system_messages: x_cy).
+    passed = {
+        "operator": operator.name,
+        "council": to_council.name,
+        "council_cy": to_council.name_cy,
+    }
     system_message_unsafe(to_council, moved, "passed_to_council", passed)
     ConversationTransfer.objects.create(
         conversation_id=moved.id,

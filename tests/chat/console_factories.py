@@ -12,12 +12,22 @@ from routing.models import Department
 
 
 def canned_in(
-    council: CouncilRef, shortcut: str, body: str, *, department: str | None = None, title=""
+    council: CouncilRef,
+    shortcut: str,
+    body: str,
+    *,
+    department: str | None = None,
+    title="",
+    language: str = "en",
 ) -> None:
     with schema_context(council.schema_name):
         dept = Department.objects.get(slug=department) if department else None
         CannedResponse.objects.create(
-            shortcut=shortcut, title=title or shortcut.title(), body=body, department=dept
+            shortcut=shortcut,
+            title=title or shortcut.title(),
+            body=body,
+            department=dept,
+            language=language,
         )
 
 

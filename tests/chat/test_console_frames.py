@@ -154,15 +154,19 @@ async def test_hello_lists_the_councils_canned_responses_with_their_department(c
     await add_canned(
         councils.alpha, "pcn", "Your PCN number is on the ticket.", department="parking"
     )
+    await add_canned(councils.alpha, "hours", "Rydym ar agor 9 tan 5.", language="cy")
     await add_canned(councils.beta, "beta-only", "Not for alpha.")
     operator, hello = await console(councils.alpha, "alex")
+    hours = {"shortcut": "hours", "title": "Hours", "department": None}
     assert hello["canned"] == [
-        {"shortcut": "hours", "title": "Hours", "body": "We are open 9 to 5.", "department": None},
+        {**hours, "body": "Rydym ar agor 9 tan 5.", "language": "cy"},
+        {**hours, "body": "We are open 9 to 5.", "language": "en"},
         {
             "shortcut": "pcn",
             "title": "Pcn",
             "body": "Your PCN number is on the ticket.",
             "department": "parking",
+            "language": "en",
         },
     ]
     await operator.disconnect()

@@ -101,7 +101,8 @@ def test_old_rows_in_a_council_get_codes_and_a_welsh_chat_then_reads_them_in_wel
         "Rydych chi nawr yn siarad ag Alex Morgan.",
         "Mae Alex Morgan wedi trosglwyddo eich sgwrs i'r tîm Priffyrdd. "
         "Rydych chi ar flaen eu ciw.",
-        "Mae Alex Morgan wedi trosglwyddo eich sgwrs i Beta Council. Rydych chi ar flaen eu ciw.",
+        "Mae Alex Morgan wedi trosglwyddo eich sgwrs. Bydd Beta Council yn eich ateb: rydych "
+        "chi ar flaen eu ciw.",
         "Mae'n ddrwg gennym am yr oedi: rydych chi yn ôl ar flaen y ciw ar gyfer y "
         "cynghorydd nesaf.",
         "Mae'n ddrwg gennym, ni allai neb ateb mewn pryd. Bydd y cyngor yn cysylltu â chi.",

@@ -170,3 +170,33 @@ async def test_reassign_moves_the_chat_between_consoles(councils):
     assert (accepted["conversation"]["id"], accepted["reason"]) == (str(chat.id), "transfer")
     for socket in (comm, alex_console, sam_console):
         await socket.disconnect()
+
+
+@sync_to_async
+def _opened_entries(council) -> list[tuple[str, str, str]]:
+    from privacy.models import AuditEntry
+
+    with schema_context(council.schema_name):
+        return list(
+            AuditEntry.objects.filter(action="transcript_opened")
+            .order_by("at")
+            .values_list("object_id", "actor_name", "source")
+        )
+
+
+async def test_a_supervisor_reopening_a_chat_after_each_reconnect_is_audited_once(councils):
+    """The supervisor view opens its watched chats again after every socket reconnect: one
+    audit entry per supervisor per chat per half hour (the console's rule), not one each."""
+    alpha = councils.alpha
+    await make_admin(alpha, "chris")
+    alex = await make_operator(alpha, "alex", first_name="Alex")
+    await online(alpha, "alex")
+    chat = await start_accepted_chat(alpha, alex, message="Where is my bin?")
+    session = await login_session(alpha, "chris")
+    for _reconnect in range(3):
+        comm = supervisor_socket(alpha, session)
+        assert (await open_socket(comm))["type"] == "overview"
+        await comm.send_json_to({"type": "watch", "conversation": str(chat.id)})
+        await next_of_type(comm, "watching")
+        await comm.disconnect()
+    assert await _opened_entries(alpha) == [(str(chat.id), "chris", "supervisor")]

@@ -65,6 +65,22 @@ def test_a_welsh_rendering_uses_the_welsh_form_of_a_param_and_falls_back_to_the_
     assert "i'r tîm Parking." in system_messages.render("passed_to_department", params, "cy")
 
 
+def test_a_transfer_to_another_council_names_its_welsh_name_unmutated_in_welsh_only():
+    """Issue 15: the council as the subject after "Bydd" (no mutation), never "i Cyngor"."""
+    params = {"operator": "Sam", "council": "Beta Council", "council_cy": "Cyngor Beta"}
+    assert system_messages.render("passed_to_council", params, "cy") == (
+        "Mae Sam wedi trosglwyddo eich sgwrs. Bydd Cyngor Beta yn eich ateb: rydych chi ar "
+        "flaen eu ciw."
+    )
+    assert system_messages.english("passed_to_council", params) == (
+        "Sam passed your chat to Beta Council. You're at the front of their queue."
+    )
+    del params["council_cy"]  # a council without a Welsh name
+    assert "Bydd Beta Council yn eich ateb" in system_messages.render(
+        "passed_to_council", params, "cy"
+    )
+
+
 def test_an_unknown_code_or_a_missing_param_renders_the_stored_text():
     assert system_messages.render("no_such_line", {}, "cy", fallback="as stored") == "as stored"
     assert system_messages.render("joined", {}, "cy", fallback="as stored") == "as stored"

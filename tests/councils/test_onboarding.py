@@ -34,10 +34,10 @@ from tests.factories import PASSWORD, operator_in
 from widgets.models import WidgetSettings
 
 CSV = (
-    "name,slug,hosts,admin_email,partnership,brand_colour,departments\n"
+    "name,slug,hosts,admin_email,partnership,brand_colour,departments,name_cy\n"
     "Delta District Council,delta,delta.localhost;chat.delta.gov.uk,lead@delta.gov.uk,"
-    "wessex,#00594f,Council tax;Waste and recycling\n"
-    "Epsilon Borough Council,epsilon,epsilon.localhost,boss@epsilon.gov.uk,,,\n"
+    "wessex,#00594f,Council tax;Waste and recycling,Cyngor Dosbarth Delta\n"
+    "Epsilon Borough Council,epsilon,epsilon.localhost,boss@epsilon.gov.uk,,,,\n"
 )
 
 
@@ -60,6 +60,10 @@ def test_given_a_csv_of_councils_when_onboarded_then_each_is_ready_and_answers_a
     assert "[2/2] epsilon: created by clone" in output
     delta = Council.objects.get(slug="delta")
     assert delta.partnership.slug == "wessex"
+    assert (delta.name_cy, Council.objects.get(slug="epsilon").name_cy) == (
+        "Cyngor Dosbarth Delta",
+        "",
+    )
     assert sorted(delta.domains.values_list("domain", "is_primary")) == [
         ("chat.delta.gov.uk", False),
         ("delta.localhost", True),
@@ -131,8 +135,9 @@ def test_given_an_onboarded_council_when_run_again_then_details_and_hosts_change
 ):
     new_councils.append("iota")
     args = ["--name", "Iota Council", "--slug", "iota", "--host", "iota.localhost"]
-    onboard(*args, "--admin-email", "a@iota.gov.uk")
+    onboard(*args, "--admin-email", "a@iota.gov.uk", "--name-cy", "Cyngor Iota")
     council = Council.objects.get(slug="iota")
+    assert council.name_cy == "Cyngor Iota"
     with schema_context(council.schema_name):
         Department.objects.create(name="Parking", slug="parking")
     mail.outbox = []
@@ -153,6 +158,10 @@ def test_given_an_onboarded_council_when_run_again_then_details_and_hosts_change
     assert "already onboarded" in output
     council.refresh_from_db()
     assert council.name == "Iota City Council"
+    assert council.name_cy == "Cyngor Iota"  # no --name-cy this time: the Welsh name stays
+    onboard(*args, "--admin-email", "a@iota.gov.uk", "--name-cy", "Cyngor Dinas Iota")
+    council.refresh_from_db()
+    assert council.name_cy == "Cyngor Dinas Iota"
     assert set(council.domains.values_list("domain", flat=True)) == {
         "iota.localhost",
         "chat.iota.gov.uk",
@@ -290,6 +299,7 @@ def test_the_onboarding_form_in_the_public_admin_creates_a_council_that_answers_
             "slug": "omicron",
             "hosts": "omicron.localhost\nchat.omicron.gov.uk",
             "admin_name": "  Olu   Ade Okafor ",
+            "name_cy": " Cyngor  Omicron ",
             "admin_email": "o@omicron.gov.uk",
             "brand_colour": "#1d4f91",
             "departments": "Housing\nParking",
@@ -299,6 +309,11 @@ def test_the_onboarding_form_in_the_public_admin_creates_a_council_that_answers_
 
     assert b"is onboarded" in response.content
     assert Domain.objects.get(domain="omicron.localhost").is_primary
+    omicron = Council.objects.get(slug="omicron")
+    assert omicron.name_cy == "Cyngor Omicron"  # issue 15
+    # ... and the council's page edits it beside the English name.
+    page = client.get(f"/admin/councils/council/{omicron.pk}/change/").content.decode()
+    assert "Welsh name" in page and 'value="Cyngor Omicron"' in page
     # The first admin has the name the manager gave (issue 15): residents see "Olu".
     with schema_context(Council.objects.get(slug="omicron").schema_name):
         admin = get_user_model().objects.get(email="o@omicron.gov.uk")

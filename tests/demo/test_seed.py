@@ -110,7 +110,9 @@ def test_seeding_again_keeps_what_an_admin_changed_and_adds_only_what_is_missing
 def test_every_demo_council_gets_a_handful_of_canned_replies_that_use_the_placeholders(seeded):
     for spec in DEMO_COUNCILS:
         with schema_context(schema_of(spec.slug)):
-            replies = list(CannedResponse.objects.select_related("department"))
+            replies = list(
+                CannedResponse.objects.select_related("department").filter(language="en")
+            )
             assert 4 <= len(replies) <= 6
             bodies = " ".join(r.body for r in replies)
             for placeholder in ("{visitor_name}", "{operator_name}", "{council}"):
@@ -121,12 +123,40 @@ def test_every_demo_council_gets_a_handful_of_canned_replies_that_use_the_placeh
             assert "bin collection" in by_shortcut["bins"].body
 
 
+def test_the_welsh_demo_council_gets_welsh_replies_and_every_council_its_welsh_name(seeded):
+    """Issue 15: Dorset's chat offers Welsh, so its replies come in Welsh too, under the same
+    shortcuts; the others have English ones only. Partnership councils and services have
+    Welsh names."""
+    from django.db import connection
+
+    from councils.models import Council, PartnershipService
+
+    with schema_context(schema_of("dorset")):
+        welsh = {r.shortcut: r.body for r in CannedResponse.objects.filter(language="cy")}
+        english = set(
+            CannedResponse.objects.filter(language="en").values_list("shortcut", flat=True)
+        )
+    assert set(welsh) == english and "{visitor_name}" in welsh["hello"]
+    assert "ar ran {council}" in welsh["hello"]  # no mutating preposition before a name
+    with schema_context(schema_of("purbeck")):
+        assert not CannedResponse.objects.filter(language="cy").exists()
+    connection.set_schema_to_public()
+    names = dict(Council.objects.values_list("slug", "name_cy"))
+    assert names["dorset"] == "Cyngor Sir Dorset"
+    assert names["west-dorset"] == "Cyngor Dosbarth Gorllewin Dorset"
+    assert all(names[spec.slug] for spec in DEMO_COUNCILS if spec.partnership)
+    services = dict(PartnershipService.objects.values_list("slug", "name_cy"))
+    assert services == {"highways": "Priffyrdd", "waste": "Gwastraff ac ailgylchu"}
+
+
 def test_a_reseed_keeps_the_branding_canned_replies_and_social_settings_an_admin_changed(seeded):
     with schema_context(schema_of("west-dorset")):
         branding = WidgetSettings.current()
         branding.brand_colour, branding.launcher_text = "#222222", "Talk to us"
         branding.save()
-        CannedResponse.objects.filter(shortcut="hello").update(body="Hi {visitor_name}!")
+        CannedResponse.objects.filter(shortcut="hello", language="en").update(
+            body="Hi {visitor_name}!"
+        )
         CannedResponse.objects.filter(shortcut="bye").delete()
         SocialConnection.objects.filter(kind="whatsapp").update(enabled=False, name="Our WhatsApp")
         WhatsAppTemplate.objects.filter(name="council_follow_up").update(body_preview="Edited")

@@ -210,6 +210,9 @@ WITHIN_SCREEN = """
 () => {
   const w = window.innerWidth, h = window.innerHeight, root = document.scrollingElement;
   const panels = [...document.querySelectorAll('[data-testid=chat-panel]')].map(p => {
+    // Side by side, two chats share a row at 1366 wide (each at least 380px: issue 15); the
+    // chats area scrolls to the next row, where each panel fits the screen in turn.
+    p.scrollIntoView({block: 'nearest', inline: 'nearest'});
     const r = p.getBoundingClientRect(), log = p.querySelector('[data-testid=chat-log]');
     const l = log.getBoundingClientRect();
     return {left: r.left, right: r.right, top: r.top, bottom: r.bottom,

@@ -92,3 +92,36 @@ def test_the_partnership_report_shows_member_councils_to_partnership_managers(co
                                                        "csv": "partnership"})  # fmt: skip
     rows = {r[0]: r for r in csv.reader(io.StringIO(export.content.decode()))}
     assert rows["Alpha Council"][1:4] == ["11", "9", "6"]
+
+
+def test_left_the_queue_and_the_abandoned_outcome_have_distinct_explained_labels(councils):
+    """A queued chat the system closes because its resident's page is gone counts once as
+    "Left the queue unanswered" and once under the outcome "Abandoned (resident gone)": two
+    labels, each explained on the page, and the CSV columns say the same."""
+    from django.utils import timezone
+
+    from chat.actions.lifecycle import conversation_end
+    from tests.factories import chat_in
+
+    alpha = councils.alpha
+    gone = chat_in(alpha)
+    with schema_context(alpha.schema_name):
+        conversation_end(council=alpha, conversation_id=gone.id, abandoned=True)
+    council_admin(alpha)
+    client = admin_client(alpha, "chief")
+    today = str(timezone.localdate())
+    params = {"from": today, "to": today}
+    html = client.get("/admin/report/", params).content.decode()
+    assert "Left the queue unanswered</dt>" in html
+    assert 'data-testid="summary-left-in-queue">1<' in html
+    assert "<dt>Abandoned (resident gone)</dt>" in html  # the explanation beside the figures
+    assert "Abandoned in" not in html  # the old, ambiguous label
+
+    def csv_rows(table: str) -> list[list[str]]:
+        body = client.get("/admin/report/", {**params, "csv": table}).content.decode()
+        return list(csv.reader(io.StringIO(body)))
+
+    header = csv_rows("by_department")[0]
+    assert "Left the queue unanswered" in header and not any("bandon" in h for h in header)
+    assert ["Abandoned (resident gone)", "1"] in csv_rows("outcomes")
+    assert ["Left the queue unanswered", "1"] in csv_rows("summary")

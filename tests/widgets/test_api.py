@@ -166,6 +166,49 @@ def test_partnership_config_gives_each_member_council_its_own_branding(councils)
     assert by_slug["beta"]["brand_colour"] == "#6f2c91"
 
 
+@pytest.fixture
+def welsh_service(councils):
+    from django.db import connection
+
+    from councils.models import Partnership, PartnershipService
+
+    connection.set_schema_to_public()
+    partnership = Partnership.objects.get(slug="wessex")
+    service = PartnershipService.objects.create(
+        partnership=partnership, slug="bins", name="Bins", name_cy="Biniau"
+    )
+    yield service
+    connection.set_schema_to_public()
+    service.delete()
+
+
+def test_a_welsh_config_names_the_councils_and_services_in_welsh_and_english_without_one(
+    councils, welsh_service
+):
+    """Issue 15: the council's Welsh name (Alpha: "Cyngor Alffa") in the title and the
+    partnership's council picker, also for a member that does not chat in Welsh (Beta); a
+    council without one (Gamma) and an English config keep the English names."""
+    widget_settings_in(councils.alpha, offer_welsh=True)
+    welsh = get("alpha.localhost", "/widget/config", lang="cy").json()
+    assert welsh["council"]["name"] == "Cyngor Alffa"
+    assert get("alpha.localhost", "/widget/config").json()["council"]["name"] == "Alpha Council"
+    widget_settings_in(councils.gamma, offer_welsh=True)
+    assert get("gamma.localhost", "/widget/config", lang="cy").json()["council"]["name"] == (
+        "Gamma Council"
+    )
+
+    shared = get(councils.partnership_host, "/widget/config", lang="cy").json()
+    assert shared["language"] == "cy"
+    assert {c["slug"]: c["name"] for c in shared["councils"]} == {
+        "alpha": "Cyngor Alffa",
+        "beta": "Cyngor Beta",
+    }
+    assert {"slug": "bins", "name": "Biniau", "asks_postcode": False} in shared["services"]
+    english = get(councils.partnership_host, "/widget/config").json()
+    assert {c["name"] for c in english["councils"]} == {"Alpha Council", "Beta Council"}
+    assert {"slug": "bins", "name": "Bins", "asks_postcode": False} in english["services"]
+
+
 # ---- availability -------------------------------------------------------------------------
 
 
@@ -463,7 +506,9 @@ def test_a_welsh_chats_transcript_is_in_welsh(councils, smtp_outbox):
             chat.token,
         )
         wait_for_mail(smtp_outbox)
-    assert smtp_outbox[0]["Subject"] == "Eich sgwrs gyda Alpha Council"
+    # The council's Welsh name, after a colon: "gyda Cyngor" would need the mutation
+    # "gyda Chyngor", which a placeholder cannot make (issue 15).
+    assert smtp_outbox[0]["Subject"] == "Eich sgwrs gyda'r cyngor: Cyngor Alffa"
 
 
 # ---- enquiries left while chat is unavailable ---------------------------------------------

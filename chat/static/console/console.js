@@ -21,7 +21,7 @@
   var presence = null;     // {status, active, max_chats}
   var operators = [], departments = [], councils = [];   // transfer targets
   var STATUS_LABEL = { online: 'Online', away: 'Away', offline: 'Offline' };
-  var canned = [];         // [{shortcut, title, body, department}]
+  var canned = [];         // [{shortcut, title, body, department, language}]
   var outcomes = [];       // [{value, label}]: wrap-up choices
   var councilTags = [];    // [{slug, name}]: the council's tags for chats (issue 15, point 8)
   var followups = { missed: new Map(), enquiry: new Map() };  // id -> {li, item}
@@ -436,7 +436,8 @@
     // internal notes: operators only
     var noteId = 'c-' + id + '-note';
     p.noteCount = el('span', { class: 'count', text: '(0)' });
-    p.noteList = el('ol', { class: 'notes-list', 'data-testid': 'notes-list' });
+    // focusable: on a laptop screen the open list scrolls within a few lines (console.css)
+    p.noteList = el('ol', { class: 'notes-list', 'data-testid': 'notes-list', tabindex: '0', 'aria-label': 'Internal notes' });
     p.noteInput = el('textarea', { id: noteId, rows: '2', maxlength: '4000', 'data-testid': 'note-input' });
     p.noteBtn = el('button', { type: 'submit', class: 'btn btn-secondary', 'data-testid': 'note-add', text: 'Add note' });
     p.noteForm = el('form', { class: 'note-form' }, [
@@ -616,14 +617,22 @@
   $('view-tabs').addEventListener('click', function () { setView('tabs'); });
 
   // ---- canned responses: "/" + shortcut, or the Replies button -----------------------------
+  // A chat is offered the council-wide replies and its department's (the department's own wins
+  // for one shortcut in one language), those in the chat's language first (issue 15): a Welsh
+  // chat lists the Welsh /hello before the English one.
+  function replyLanguage(c) { return c.language === 'cy' ? 'cy' : 'en'; }
   function cannedFor(p) {
-    var dept = p.conv.department, byShortcut = new Map();
+    var dept = p.conv.department, byShortcut = new Map(), chatLanguage = welsh(p.conv) ? 'cy' : 'en';
     canned.forEach(function (c) {
       if (c.department && c.department !== dept) return;
-      var had = byShortcut.get(c.shortcut);
-      if (!had || (!had.department && c.department)) byShortcut.set(c.shortcut, c); // the department's own wins
+      var key = c.shortcut + ' ' + replyLanguage(c), had = byShortcut.get(key);
+      if (!had || (!had.department && c.department)) byShortcut.set(key, c); // the department's own wins
     });
-    return Array.from(byShortcut.values()).sort(function (a, b) { return a.shortcut < b.shortcut ? -1 : 1; });
+    return Array.from(byShortcut.values()).sort(function (a, b) {
+      var ao = replyLanguage(a) === chatLanguage ? 0 : 1, bo = replyLanguage(b) === chatLanguage ? 0 : 1;
+      if (ao !== bo) return ao - bo;
+      return a.shortcut < b.shortcut ? -1 : a.shortcut > b.shortcut ? 1 : 0;
+    });
   }
   function slashToken(p) { // the "/word" just before the caret, if any
     var v = p.input.value, end = p.input.selectionStart;
@@ -645,9 +654,11 @@
         text: canned.length ? 'No reply has that shortcut.' : 'Your council has no ready-made replies yet.' }));
     }
     matches.forEach(function (c, i) {
-      var li = el('li', { role: 'option', id: p.picker.id + '-' + i, 'aria-selected': 'false', 'data-testid': 'canned-option', 'data-shortcut': c.shortcut }, [
-        el('span', { class: 'shortcut', text: '/' + c.shortcut }), el('span', { class: 'title', text: ' ' + c.title }),
-        el('span', { class: 'body', text: fillPlaceholders(c.body, p) })]);
+      var lang = replyLanguage(c);
+      var li = el('li', { role: 'option', id: p.picker.id + '-' + i, 'aria-selected': 'false', 'data-testid': 'canned-option', 'data-shortcut': c.shortcut, 'data-language': lang }, [
+        el('span', { class: 'shortcut', text: '/' + c.shortcut }), el('span', { class: 'title', lang: lang, text: ' ' + c.title }),
+        el('span', { class: 'lang', text: lang === 'cy' ? ' (Welsh)' : welsh(p.conv) ? ' (English)' : '' }),
+        el('span', { class: 'body', lang: lang, text: fillPlaceholders(c.body, p, lang) })]);
       li.addEventListener('mousedown', function (e) { e.preventDefault(); }); // keep focus in the reply box
       li.addEventListener('click', function () { pick(p, i); });
       p.picker.appendChild(li);
@@ -683,17 +694,21 @@
   // stay as written.
   // The values go into the reply box as text (never HTML); a function replacement, so a "$&"
   // in a name is not a replacement pattern.
-  var VISITOR_FALLBACK = 'there';   // "Hello {visitor_name}" -> "Hello there" when unknown
-  function placeholderValues(p) {
+  // An unknown name and the council's name are filled in the reply's own language (issue 15):
+  // "Hello there" / "Helo chi", and the council's Welsh name (when it has one) in a Welsh
+  // reply; a reply's language is the chat's unless the operator picks one in the other.
+  var VISITOR_FALLBACK = { en: 'there', cy: 'chi' };
+  function placeholderValues(p, language) {
     var visitor = String((p.conv && p.conv.visitor_name) || '').trim();
+    var cy = language ? language === 'cy' : welsh(p.conv);
     return {
-      visitor_name: visitor || VISITOR_FALLBACK,
+      visitor_name: visitor || VISITOR_FALLBACK[cy ? 'cy' : 'en'],
       operator_name: me.name || '',   // the name residents see (chat.payloads.operator_display_name)
-      council: B.getAttribute('data-council-name') || ''
+      council: (cy && B.getAttribute('data-council-name-cy')) || B.getAttribute('data-council-name') || ''
     };
   }
-  function fillPlaceholders(body, p) {
-    var values = placeholderValues(p);
+  function fillPlaceholders(body, p, language) {
+    var values = placeholderValues(p, language);
     // {{...}} is left exactly as written (so a reply can show a placeholder's name).
     return String(body).replace(/\{\{[^{}]*\}\}|\{(visitor_name|operator_name|council)\}/g, function (m, k) {
       return k && values[k] ? values[k] : m;
@@ -702,7 +717,7 @@
   // ---- end of canned reply placeholders ----
   function pick(p, i) {
     var c = p.picks[i]; if (!c) return;
-    var tok = slashToken(p), v = p.input.value, text = fillPlaceholders(c.body, p);
+    var tok = slashToken(p), v = p.input.value, text = fillPlaceholders(c.body, p, replyLanguage(c));
     var start = tok ? tok.start : p.input.selectionStart, end = tok ? tok.end : p.input.selectionEnd;
     p.input.value = v.slice(0, start) + text + v.slice(end);
     var caret = start + text.length;

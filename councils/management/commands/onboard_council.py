@@ -1,13 +1,15 @@
 """python manage.py onboard_council: bring one council (or a CSV of them) onboard.
 
     onboard_council --name NAME --slug SLUG --host HOST [--host HOST ...]
-                    --admin-email EMAIL [--admin-name NAME] [--partnership SLUG]
+                    --admin-email EMAIL [--admin-name NAME] [--name-cy WELSH_NAME]
+                    [--partnership SLUG]
                     [--brand-colour #RRGGBB]
                     [--department NAME ...]
     onboard_council --csv FILE
 
 Idempotent: a council that exists keeps its data; its name, partnership and hosts are
-updated and no second invitation is sent. See docs/operations.md.
+updated (the Welsh name only when one is given) and no second invitation is sent. See
+docs/operations.md.
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ class Command(BaseCommand):
         parser.add_argument("--host", action="append", default=[], dest="hosts")
         parser.add_argument("--admin-email")
         parser.add_argument("--admin-name", default="", help="The first admin's full name.")
+        parser.add_argument(
+            "--name-cy",
+            default="",
+            help="The council's Welsh name, for residents chatting in Welsh (optional).",
+        )
         parser.add_argument("--partnership", default="", help="The partnership's slug.")
         parser.add_argument("--brand-colour", default=DEFAULT_BRAND_COLOUR)
         parser.add_argument(
@@ -52,7 +59,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--csv",
             help="A CSV with the columns name, slug, hosts, admin_email and optionally "
-            "partnership, brand_colour, departments, admin_name (hosts and departments "
+            "partnership, brand_colour, departments, admin_name, name_cy (hosts and departments "
             "split by ';').",
         )
         parser.add_argument(
@@ -90,6 +97,7 @@ class Command(BaseCommand):
                         brand_colour=options["brand_colour"],
                         departments=tuple(options["departments"]),
                         admin_name=options["admin_name"],
+                        name_cy=options["name_cy"],
                     ),
                 )
             ]

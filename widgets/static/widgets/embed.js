@@ -102,10 +102,21 @@
     var s = (cfg && cfg.strings && cfg.strings[k]) || k;
     return s.replace(/\{(\w+)\}/g, function (m, v) { return vars && vars[v] != null ? vars[v] : m; });
   }
-  function post(path, data, auth) {
+  // Where a chat's own endpoints live: this host, or, once the chat has moved to another
+  // council of the partnership, the partnership's host (the one its `transferred` frame's
+  // websocket names), which accepts every member's tokens; this council's host refuses the
+  // new council's token (a rating or transcript after a transfer failed with 403).
+  function apiBase(s) { return (s && s.api) || BASE; }
+  function apiOf(websocket) {
+    try {
+      var x = new URL(websocket);
+      return (x.protocol === 'wss:' ? 'https:' : 'http:') + '//' + x.host + x.pathname.replace(/\/ws\/visitor\/.*$/, '');
+    } catch (e) { return null; }
+  }
+  function post(path, data, auth, base) {
     var h = { 'Content-Type': 'application/json' };
     if (auth) h.Authorization = 'Bearer ' + auth;
-    return fetch(BASE + path, { method: 'POST', credentials: 'omit', headers: h, body: JSON.stringify(data) })
+    return fetch((base || BASE) + path, { method: 'POST', credentials: 'omit', headers: h, body: JSON.stringify(data) })
       .then(function (r) { return r.json().catch(function () { return {}; }).then(function (j) { return { s: r.status, j: j }; }); });
   }
 
@@ -180,7 +191,7 @@
     var c = current(); if (!c || !c.quick_exit) return;
     host.hidden = true;
     if (sess && !sess.ended && navigator.sendBeacon) {
-      navigator.sendBeacon(BASE + '/widget/conversations/' + sess.conversation + '/end', JSON.stringify({ token: sess.token, quick_exit: true }));
+      navigator.sendBeacon(apiBase(sess) + '/widget/conversations/' + sess.conversation + '/end', JSON.stringify({ token: sess.token, quick_exit: true }));
     }
     stopped = true; hangup(); forget();
     location.replace(c.quick_exit.url);
@@ -206,8 +217,11 @@
   langBtn.addEventListener('click', function () {
     var other = (cfg.languages || []).filter(function (l) { return l !== cfg.language; })[0];
     store(LKEY, other);
-    var kept = typed(); // what the visitor typed survives the switch
+    // A chat started before the new words arrive is in the chosen language (it was stored in
+    // the old one while the form still read in it), and what was typed meanwhile is kept.
+    cfg.language = other;
     getConfig().then(function () {
+      var kept = typed(); // what the visitor typed survives the switch
       shellText();
       if (sess) { hangup(); showChat(false); } else showForm();
       retype(kept);
@@ -550,7 +564,7 @@
     function endNow() {
       var s = sess; if (!s || stopped) return;
       raw({ type: 'end' });
-      post('/widget/conversations/' + s.conversation + '/end', {}, s.token).catch(function () { /* the socket's end frame may have done it */ });
+      post('/widget/conversations/' + s.conversation + '/end', {}, s.token, apiBase(s)).catch(function () { /* the socket's end frame may have done it */ });
       var w = ws; ws = null; finish(T('you_ended'), true);
       setTimeout(function () { if (w) w.close(1000); }, 500);
     }
@@ -609,7 +623,13 @@
       node = own; delete pending[m.client_id]; node.classList.remove('pending');
       node.lastChild.textContent = time; drop(m.client_id);
     } else if (m.author === 'system') {
-      node = el('div', { class: 'm system' }, [el('p', { text: m.body })]);
+      // One line per ending (issue 15): the resident reads their own ending as "You ended the
+      // chat." (not "Siân ended the chat."), and a second ending line (the server's, after the
+      // widget's own note) is not shown.
+      var ending = ENDINGS[m.code];
+      if (ending && log.querySelector('[data-ending]')) return;
+      node = el('div', { class: 'm system' }, [el('p', { text: ending && ending !== true ? T(ending) : m.body })]);
+      if (ending) node.setAttribute('data-ending', m.code);
     } else if (m.author === 'bot') {
       node = botBubble(m, time);
     } else {
@@ -629,7 +649,7 @@
   function attachmentHref(url) { // only our own signed links, always on the widget's own host
     try {
       var x = new URL(String(url), BASE + '/');
-      return x.pathname.indexOf('/widget/attachments/') === 0 ? BASE + x.pathname + x.search : null;
+      return x.pathname.indexOf('/widget/attachments/') === 0 ? apiBase(sess) + x.pathname + x.search : null;
     } catch (e) { return null; }
   }
   function showAttachment(node, m) {
@@ -673,7 +693,7 @@
     data.append('file', f, f.name);
     btn.disabled = true; attachBar.hidden = false; attachBar.value = 0;
     attachStatus.textContent = T('attach_sending', { name: f.name });
-    xhr.open('POST', BASE + '/widget/conversations/' + s.conversation + '/attachments');
+    xhr.open('POST', apiBase(s) + '/widget/conversations/' + s.conversation + '/attachments');
     xhr.setRequestHeader('Authorization', 'Bearer ' + s.token);
     xhr.upload.onprogress = function (e) { if (e.lengthComputable) attachBar.value = Math.round(100 * e.loaded / e.total); };
     xhr.onload = function () {
@@ -791,7 +811,15 @@
   }
   document.addEventListener('visibilitychange', markRead);
   function drop(cid) { sess.outbox = (sess.outbox || []).filter(function (o) { return o.client_id !== cid; }); save(); }
-  function note(text) { place(el('div', { class: 'm local' }, [el('p', { text: text })])); }
+  function note(text, ending) {
+    if (ending && log.querySelector('[data-ending]')) return; // the chat's ending is already said
+    var n = el('div', { class: 'm local' }, [el('p', { text: text })]);
+    if (ending) n.setAttribute('data-ending', ending);
+    place(n);
+  }
+  // The system lines that end a chat: true shows the line as sent (in the chat's language), a
+  // string shows that widget text instead (the resident's own ending, in their words).
+  var ENDINGS = { ended_by_visitor: 'you_ended', quick_exit_ended: 'you_quick_exit', ended_by_operator: true, idle_ended: true, abandoned_ended: true };
   var convStatus = '', wasActive = false, queueInfo = null, statusText = '';
   function minutes(s) {
     if (typeof s !== 'number' || !isFinite(s) || s < 0) return '';
@@ -907,7 +935,7 @@
     var refocus = mine || body.contains(root.activeElement) || root.activeElement === endBtn || root.activeElement === input;
     stopTyping(); stopped = true; clearTimeout(timer);
     if (sess) { sess.ended = true; save(); }
-    if (why) note(why);
+    if (why) note(why, mine ? 'ended_by_visitor' : 'local');
     Object.keys(pending).forEach(function (k) { pending[k].lastChild.textContent = T('not_sent'); });
     statusLine.textContent = T('ended'); typingLine.textContent = '';
     input.disabled = sendBtn.disabled = true; endBtn.hidden = true; compose.hidden = true;
@@ -941,7 +969,7 @@
       var r = fs.querySelector('input:checked');
       if (!r) { showErrors({ rating: [T('err_rating')] }, set, sum, true); return; }
       btn.disabled = true;
-      post('/widget/conversations/' + s.conversation + '/rating', { rating: +r.value, comment: comment.value.trim() }, s.token).then(function (x) {
+      post('/widget/conversations/' + s.conversation + '/rating', { rating: +r.value, comment: comment.value.trim() }, s.token, apiBase(s)).then(function (x) {
         if (x.s !== 204) throw new Error('rating ' + x.s);
         s.rated = true; if (s === sess) save();
         var done = el('p', { class: 'done', role: 'status', tabindex: '-1', 'data-testid': 'cc-rating-done', text: T('rating_thanks') });
@@ -962,7 +990,7 @@
       var v = email.value.trim();
       if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v)) { showErrors({ transcript: [T('err_email')] }, set, sum, true); return; }
       btn.disabled = true;
-      post('/widget/conversations/' + s.conversation + '/transcript', { email: v }, s.token).then(function (x) {
+      post('/widget/conversations/' + s.conversation + '/transcript', { email: v }, s.token, apiBase(s)).then(function (x) {
         if (x.s === 400) { btn.disabled = false; showErrors({ transcript: x.j.errors.email || [T('err_email')] }, set, sum, true); return; }
         if (x.s === 429) { btn.disabled = false; showErrors({ __all__: [T('err_busy')] }, set, sum, true); return; }
         if (x.s !== 204) throw new Error('transcript ' + x.s);
@@ -981,7 +1009,7 @@
     var asked = 0;
     var ask = function () {
       if (!done.isConnected || asked++ > 60) return;
-      fetch(BASE + '/widget/conversations/' + s.conversation + '/transcript', { credentials: 'omit', headers: { Authorization: 'Bearer ' + s.token } })
+      fetch(apiBase(s) + '/widget/conversations/' + s.conversation + '/transcript', { credentials: 'omit', headers: { Authorization: 'Bearer ' + s.token } })
         .then(function (r) { return r.ok ? r.json() : {}; })
         .then(function (j) {
           if (j.status === 'sent') done.textContent = T('transcript_emailed', { email: email });
@@ -1055,7 +1083,7 @@
       } else if (f.type === 'transferred') {
         // the chat moved to another council: same socket, but reconnects must use the new token and URL
         if (f.token) sess.token = f.token;
-        if (f.websocket) sess.websocket = f.websocket;
+        if (f.websocket) { sess.websocket = f.websocket; sess.api = apiOf(f.websocket) || sess.api; }
         if (f.council) { sess.council = f.council.slug || sess.council; sess.council_name = f.council.name || sess.council_name; sess.brand = f.council; }
         // issue 15: the new council's colours and logo come with the frame; the chat's own
         // system line (in the chat's language) says it was passed on, so no second notice here
