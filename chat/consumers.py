@@ -30,7 +30,7 @@ from chat.payloads import english_frame
 from chat.protocol import client_frame_errors
 from chat.queue import QueueState, queue_position_of
 from chat.tokens import TokenExpired, TokenInvalid, visitor_token_issue, visitor_token_read
-from chat.visitor_beats import visitor_beats
+from chat.visitor_beats import presence_writes, visitor_beats
 from councils.middleware import header
 from councils.sites import CouncilRef, council_ref_by_id, council_ref_by_slug
 from councils.tenancy import in_council, in_public
@@ -511,23 +511,22 @@ class VisitorConsumer(ChatSocket):
         # below is missed; the read runs once, with the replay when `after_seq` was given.
         await self.accept()
         await self.join(groups.conversation_group(council.id, self.conversation))
-        view, replay = await in_council(
-            council, selectors.visitor_view_with_messages, self.conversation, after_seq
+        # With presence (issue 15): never name an adviser whose console is gone.
+        view, replay, extras = await in_council(
+            council, selectors.visitor_opening, self.conversation, after_seq
         )
         moved = False
         if view is None:
             # Transferred while this visitor was away: follow it to its new council.
             moved = await self.move_to_new_council()
             if moved:
-                view, replay = await in_council(
-                    self.council, selectors.visitor_view_with_messages, self.conversation, after_seq
+                view, replay, extras = await in_council(
+                    self.council, selectors.visitor_opening, self.conversation, after_seq
                 )
         if view is None:
             await self.send_error("not_found", "This chat no longer exists.")
             return await self.close(code=4404)
         self.delivered[str(self.conversation)] = view.last_seq
-        # Presence (issue 15): never name an adviser whose console is gone.
-        extras = await in_council(self.council, selectors.visitor_presence_view, self.conversation)
         operator = None if extras.operator_present is False else view.operator
         await self.send_frame(
             frames.visitor_hello(str(view.id), view.status, view.last_seq, operator)
@@ -560,23 +559,12 @@ class VisitorConsumer(ChatSocket):
 
     async def presence_count(self) -> None:
         """This socket counts towards its resident's presence, in its chat's council."""
-        await in_council(
-            self.council,
-            presence.visitor_connected,
-            council=self.council,
-            conversation_id=self.conversation,
-            channel_name=self.channel_name,
-        )
+        # Written with the other sockets opening meanwhile (a group commit: visitor_beats).
+        await presence_writes().opened(self.council, self.conversation, self.channel_name)
         self.presence_counted = self.council
 
     async def presence_uncount(self, council: CouncilRef) -> None:
-        await in_council(
-            council,
-            presence.visitor_disconnected,
-            council=council,
-            conversation_id=self.conversation,
-            channel_name=self.channel_name,
-        )
+        await presence_writes().closed(council, self.conversation, self.channel_name)
 
     async def on_presence(self, frame: dict[str, Any]) -> None:
         await in_council(
