@@ -15,10 +15,11 @@ from urllib.parse import parse_qs
 from uuid import UUID
 
 from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 
 from assistant import consumer as assistant_consumer
 from attachments import links as attachment_links
@@ -162,6 +163,15 @@ def _after_seq(frame: dict[str, Any]) -> int:
     return value
 
 
+@database_sync_to_async
+def drop_database_connection() -> None:
+    """After a retryable database error, the ORM thread's connection is closed, so the
+    client's retry opens a fresh one. Otherwise a connection PostgreSQL had terminated (a
+    restart) was still taken for usable by the next call, and the retry failed too:
+    found on the supervisor socket (tests/reliability/test_newer_sockets.py)."""
+    connection.close()
+
+
 class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
     """Frame parsing, errors and in-order, de-duplicated delivery shared by both sockets.
 
@@ -204,6 +214,7 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
         retry = isinstance(exc, RETRYABLE)
         if retry:
             logger.warning("socket open failed, database unavailable: %r", type(exc))
+            await drop_database_connection()
         else:
             logger.exception("socket open failed")
         await self.accept()
@@ -375,6 +386,7 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
             await self.send_error("invalid_frame", err.detail, **self.echo(frame))
         except RETRYABLE as exc:
             logger.warning("frame %r not handled, database unavailable: %r", frame["type"], exc)
+            await drop_database_connection()
             await self.send_unavailable(self.echo(frame))
         except Exception:
             logger.exception("frame %r not handled", frame["type"])
