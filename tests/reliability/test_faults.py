@@ -11,6 +11,7 @@ bench/results/soak.json and .md (docs/reliability.md).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import random
@@ -244,6 +245,8 @@ def write_results(result: dict) -> None:
 @pytest.mark.skipif(not Path("/usr/lib/postgresql/15/bin/pg_ctl").exists(), reason="needs PG 15")
 def test_through_redis_restarts_and_a_postgresql_crash_nothing_acked_is_lost(councils):
     scale = FULL if SOAK else SMALL
+    if os.environ.get("FAULT_CONFIG_REQUESTS"):  # e.g. the 1,000 in the small form
+        scale = dataclasses.replace(scale, config_requests=int(os.environ["FAULT_CONFIG_REQUESTS"]))
     random.seed(12)
     began = time.monotonic()
     chats, operator_logins = make_chats(councils, scale)
