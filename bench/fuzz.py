@@ -278,13 +278,22 @@ def healthy_latencies(
     return out
 
 
-def fuzz_inputs(frames_total: int, posts_total: int) -> tuple[list[str], list[str], list[str]]:
+def fuzz_inputs(
+    frames_total: int, posts_total: int, ids: dict[str, Any]
+) -> tuple[list[str], list[str], list[str], list[str]]:
     """Generated before the run: hypothesis is CPU-heavy, and generating while clients wait
     on the same event loop would inflate every latency measured (visitor frames, operator
-    frames, POST bodies)."""
+    frames, supervisor frames, POST bodies). Half of each socket's frames are random shapes
+    of its types, half generated from its schema (`schema_frames`: they reach the handlers);
+    the supervisor's socket gets a tenth of the total on top."""
+    half = frames_total // 4
+    ids = {"int": [1, 2, 2**53 - 1], "text": ["parking", "beta"], **ids}
     return (
-        collect(frame_strategy(VISITOR_TYPES), frames_total // 2, 1),
-        collect(frame_strategy(OPERATOR_TYPES), frames_total - frames_total // 2, 2),
+        collect(frame_strategy(VISITOR_TYPES), half, 1)
+        + collect(schema_frames("visitor", ids), frames_total // 2 - half, 4),
+        collect(frame_strategy(OPERATOR_TYPES), half, 2)
+        + collect(schema_frames("operator", ids), frames_total - frames_total // 2 - half, 5),
+        collect(schema_frames("supervisor", ids), frames_total // 10, 6),
         collect(VALUE.map(json.dumps), posts_total, 3),
     )
 
@@ -295,8 +304,8 @@ async def fuzz_while_measuring(
     healthy_visitor: Visitor,
     operators: dict[str, Operator],
     fuzz_chat: ChatSpec,
-    fuzz_operator_session: str,
-    inputs: tuple[list[str], list[str], list[str]],
+    fuzz_sessions: tuple[str, str],
+    inputs: tuple[list[str], list[str], list[str], list[str]],
     alongside,
 ) -> tuple[dict[str, Any], Any]:
     """The healthy chat's quiet p99 over 60 s; its p99 while the fuzz runs (the issue's 2x
@@ -307,11 +316,12 @@ async def fuzz_while_measuring(
     quiet_from = time.monotonic()
     await asyncio.sleep(60)  # one sample a second: enough for a p99 that is not just the max
     quiet = healthy_latencies(healthy_visitor, operator, healthy, quiet_from, time.monotonic())
-    visitor_frames, operator_frames, bodies = inputs
+    visitor_frames, operator_frames, supervisor_frames, bodies = inputs
+    fuzz_operator_session, supervisor_session = fuzz_sessions
     port = cluster.pick()
     host = f"{fuzz_chat.council_host}:{port}"
     fuzz_from = time.monotonic()
-    visitor_outcome, operator_outcome, post_outcome = await asyncio.gather(
+    visitor_outcome, operator_outcome, supervisor_outcome, post_outcome = await asyncio.gather(
         fuzz_socket(
             f"ws://{host}/ws/visitor/{fuzz_chat.conversation}/?token={fuzz_chat.token}",
             port,
@@ -325,6 +335,13 @@ async def fuzz_while_measuring(
             operator_frames,
             headers={"Cookie": f"sessionid={fuzz_operator_session}"},
         ),
+        fuzz_socket(
+            f"ws://{host}/ws/supervisor/",
+            port,
+            f"http://{host}",
+            supervisor_frames,
+            headers={"Cookie": f"sessionid={supervisor_session}"},
+        ),
         fuzz_posts(port, fuzz_chat, bodies),
     )
     fuzz_until = time.monotonic()
@@ -337,6 +354,8 @@ async def fuzz_while_measuring(
         "seconds": round(fuzz_until - fuzz_from, 1),
         "visitor_socket": dict(visitor_outcome),
         "operator_socket": dict(operator_outcome),
+        "supervisor_socket": dict(supervisor_outcome),
+        "supervisor_frames": len(supervisor_frames),
         "post_statuses": {str(k): v for k, v in post_outcome.items()},
         "healthy_p99_quiet_s": p99(quiet),
         "healthy_p99_fuzzed_s": p99(fuzzed),

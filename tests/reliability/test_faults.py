@@ -17,6 +17,7 @@ import os
 import random
 import tempfile
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,14 +94,27 @@ def make_chats(councils, scale: Scale) -> tuple[list[ChatSpec], dict[str, tuple[
     return chats, operators
 
 
-def make_fuzz_chat(councils) -> tuple[ChatSpec, str]:
-    """A chat and an operator of their own for hostile frames (they may end or move it)."""
+def make_fuzz_chat(councils) -> tuple[ChatSpec, str, str]:
+    """A chat, an operator and a supervisor of their own for hostile frames (they may end,
+    move or reassign it)."""
+    from django.contrib.auth.models import Group
+    from django_tenants.utils import schema_context
+
+    from councils.onboarding import COUNCIL_ADMINS
+
     council = councils.alpha
     fuzzer = operator_in(council, "fuzzer")
     put_online(council, "fuzzer")
+    chief = operator_in(council, "fuzzchief")
+    with schema_context(council.schema_name):
+        Group.objects.get(name=COUNCIL_ADMINS).user_set.add(chief.id)
     chat = accepted_chat_in(council, fuzzer)
     spec = ChatSpec(council.hosts[0], str(chat.id), chat.token, "alpha:fuzzer")
-    return spec, login_session_unsafe(council, "fuzzer")
+    return (
+        spec,
+        login_session_unsafe(council, "fuzzer"),
+        login_session_unsafe(council, "fuzzchief"),
+    )
 
 
 def stored_messages(url: str, schemas: list[str]) -> dict[str, dict[int, str | None]]:
@@ -176,14 +190,14 @@ async def scenario(scale, chats, operator_logins, daphnes, pg, redis_server, url
     else:
         from bench.fuzz import fuzz_while_measuring
 
-        fuzz_chat, fuzz_session, inputs = fuzz
+        fuzz_chat, fuzz_session, supervisor_session, inputs = fuzz
         fuzz, flood = await fuzz_while_measuring(
             cluster,
             chats[1],
             visitors[1],
             operators,
             fuzz_chat,
-            fuzz_session,
+            (fuzz_session, supervisor_session),
             inputs,
             flood_now,
         )
@@ -254,7 +268,9 @@ def test_through_redis_restarts_and_a_postgresql_crash_nothing_acked_is_lost(cou
     if scale.fuzz_frames:
         from bench.fuzz import fuzz_inputs
 
-        fuzz = (*make_fuzz_chat(councils), fuzz_inputs(scale.fuzz_frames, scale.fuzz_frames // 10))
+        made = make_fuzz_chat(councils)
+        ids = {"uuid": [made[0].conversation, chats[0].conversation, str(uuid.uuid4())]}
+        fuzz = (*made, fuzz_inputs(scale.fuzz_frames, scale.fuzz_frames // 10, ids))
     timings = {"chats made": time.monotonic() - began}
     pg = OwnPostgres().init().start()
     redis_server = OwnRedis().start()
@@ -296,8 +312,9 @@ def test_through_redis_restarts_and_a_postgresql_crash_nothing_acked_is_lost(cou
         if result["fuzz"]:
             fuzzed = result["fuzz"]
             assert fuzzed["frames"] >= 10_000, fuzzed
-            for side in ("visitor_socket", "operator_socket"):
+            for side in ("visitor_socket", "operator_socket", "supervisor_socket"):
                 assert "close:1011" not in fuzzed[side], fuzzed
+                assert "error:internal_error" not in fuzzed[side], fuzzed
             assert "500" not in fuzzed["post_statuses"], fuzzed
     finally:
         for daphne in daphnes:
