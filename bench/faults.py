@@ -243,7 +243,9 @@ class Operator:
                 async for raw in ws:
                     frame = json.loads(raw)
                     kind = frame["type"]
-                    about = frame.get("conversation")
+                    about = frame.get("conversation")  # an id, or a summary (queue_add)
+                    if isinstance(about, dict):
+                        about = about.get("id")
                     if self.measured is not None and about and about not in self.measured:
                         continue
                     if kind == "hello":
