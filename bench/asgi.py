@@ -13,9 +13,13 @@ from config.asgi import application as councilchat
 
 instrument.install()
 
-application = type(councilchat)(
+# config.asgi wraps its protocol router in the trusted-proxy middleware (issue 12); the
+# counters go inside it, around the router's HTTP branch, so the stack is otherwise as built.
+router = councilchat.app
+councilchat.app = type(router)(
     {
-        "http": instrument.stats_http(councilchat.application_mapping["http"]),
-        "websocket": councilchat.application_mapping["websocket"],
+        "http": instrument.stats_http(router.application_mapping["http"]),
+        "websocket": router.application_mapping["websocket"],
     }
 )
+application = councilchat

@@ -204,9 +204,20 @@ class Visitor:
 class Operator:
     """One console: watches its chats and replays after every reconnect."""
 
-    def __init__(self, host: str, session: str, cluster: Cluster, tally: Tally) -> None:
+    def __init__(
+        self,
+        host: str,
+        session: str,
+        cluster: Cluster,
+        tally: Tally,
+        measured: set[str] | None = None,
+    ) -> None:
         self.host, self.session, self.cluster, self.tally = host, session, cluster, tally
         self.sides: dict[str, Side] = defaultdict(lambda: Side(tally))
+        # The chats being measured: others are ignored. The fuzz's own chat can land on a
+        # measured console mid-way (a fuzzed `transfer` or a supervisor's `reassign` to a
+        # real operator id), and its first frame there would count as out of order.
+        self.measured = measured
         # While a conversation replays (resume sent, resumed not yet), live frames are held
         # and shown after the replay, as the console does (its `held` map).
         self.resuming: dict[str, list[int]] = {}
@@ -232,8 +243,15 @@ class Operator:
                 async for raw in ws:
                     frame = json.loads(raw)
                     kind = frame["type"]
+                    about = frame.get("conversation")  # an id, or a summary (queue_add)
+                    if isinstance(about, dict):
+                        about = about.get("id")
+                    if self.measured is not None and about and about not in self.measured:
+                        continue
                     if kind == "hello":
                         for chat in frame.get("active", []):
+                            if self.measured is not None and chat["id"] not in self.measured:
+                                continue
                             side = self.sides[chat["id"]]
                             self.resuming[chat["id"]] = []
                             await ws.send(

@@ -60,6 +60,102 @@ OPERATOR_TYPES = [
 FIELDS = ["body", "client_id", "conversation", "after_seq", "seq", "to", "status", "kind", "id"]
 
 
+# Strings a handler may meet in a field the schema lets through: edges of length and
+# content (markup, quotes, direction overrides, whole emoji, whitespace only).
+SCHEMA_TEXT = st.one_of(
+    st.sampled_from(["", " ", "<script>alert(1)</script>", "'; --", "\u202eevil", "😀", "é"]),
+    st.text(max_size=30),
+)
+# Leaves that every schema refuses (reliability/validation.py), for the refused phase.
+REFUSED_LEAVES = ["a\x00b", "\ud800", "x\udfff", 2**64, -(2**63), [[[[[[["deep"]]]]]]]]
+
+
+def schema_strategy(schema: dict[str, Any], defs: dict[str, Any], ids: dict[str, Any]):
+    """Values that `schema` (a chat.protocol client frame or part of one) accepts, at their
+    edges: real and foreign ids where a UUID goes (`ids["uuid"]`: a list), bounds of every
+    number, every enum value, strings up to their maxLength. These reach the handlers, where
+    a crash would hide (a schema refuses the rest before any handler runs)."""
+    if "$ref" in schema:
+        return schema_strategy(defs[schema["$ref"].rsplit("/", 1)[1]], defs, ids)
+    if "const" in schema:
+        return st.just(schema["const"])
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return st.one_of([schema_strategy(s, defs, ids) for s in schema[key]])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return st.one_of([schema_strategy({**schema, "type": k}, defs, ids) for k in kind])
+    if kind == "string":
+        if "pattern" in schema and "0-9a-fA-F" in schema["pattern"]:
+            return st.sampled_from(ids["uuid"])
+        low, high = schema.get("minLength", 0), schema.get("maxLength", 200)
+        edges = st.sampled_from(["x" * max(low, 1), "x" * high, *ids.get("text", [])])
+        return st.one_of(edges, SCHEMA_TEXT.filter(lambda t: low <= len(t) <= high))
+    if kind == "integer":
+        low = schema.get("minimum", -(2**53 - 1))
+        high = schema.get("maximum", 2**53 - 1)
+        return st.one_of(
+            st.sampled_from([low, high, *[v for v in ids.get("int", []) if low <= v <= high]]),
+            st.integers(min_value=low, max_value=high),
+        )
+    if kind == "number":
+        return st.floats(allow_nan=False, allow_infinity=False, min_value=-1e9, max_value=1e9)
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "null":
+        return st.none()
+    if kind == "array":
+        items = schema_strategy(schema.get("items", {"type": "string"}), defs, ids)
+        return st.lists(items, max_size=schema.get("maxItems", 5))
+    if kind == "object":
+        properties = schema.get("properties", {})
+        required = set(schema.get("required", []))
+        return st.fixed_dictionaries(
+            {k: schema_strategy(v, defs, ids) for k, v in properties.items() if k in required},
+            optional={
+                k: schema_strategy(v, defs, ids) for k, v in properties.items() if k not in required
+            },
+        )
+    return st.one_of(st.none(), st.booleans(), st.integers(-5, 5), SCHEMA_TEXT)
+
+
+def schema_frames(socket: str, ids: dict[str, Any]) -> st.SearchStrategy[str]:
+    """Frames of `socket`'s own types (chat.protocol: "visitor", "operator", "supervisor")
+    that its schema accepts: every type the socket has, the new ones included."""
+    from chat.protocol import schemas
+
+    every = schemas()
+    client = every[socket]["client"]
+    return st.one_of(
+        [schema_strategy(client[name], every["$defs"], ids) for name in sorted(client)]
+    ).map(json.dumps)
+
+
+def refused_frames(socket: str, ids: dict[str, Any]) -> st.SearchStrategy[str]:
+    """Frames of `socket`'s types that must be refused before any handler: an accepted frame
+    with an unknown field, or with one field replaced by NUL, a lone surrogate, a number out
+    of range or nesting too deep."""
+    from chat.protocol import schemas
+
+    every = schemas()
+    client = every[socket]["client"]
+
+    def spoil(frame: dict[str, Any], how: int, leaf: Any) -> str:
+        fields = [k for k in frame if k != "type"]
+        if how == 0 or not fields:
+            frame = {**frame, "unknown_field": leaf}
+        else:
+            frame = {**frame, fields[how % len(fields)]: leaf}
+        return json.dumps(frame)
+
+    valid = st.one_of(
+        [schema_strategy(client[name], every["$defs"], ids) for name in sorted(client)]
+    )
+    return st.builds(spoil, valid, st.integers(0, 5), st.sampled_from(REFUSED_LEAVES))
+
+
 def frame_strategy(types: list[str]) -> st.SearchStrategy[str]:
     """A frame's text: mostly JSON objects of a real type with hostile fields, some raw."""
     objects = st.fixed_dictionaries(
@@ -182,13 +278,22 @@ def healthy_latencies(
     return out
 
 
-def fuzz_inputs(frames_total: int, posts_total: int) -> tuple[list[str], list[str], list[str]]:
+def fuzz_inputs(
+    frames_total: int, posts_total: int, ids: dict[str, Any]
+) -> tuple[list[str], list[str], list[str], list[str]]:
     """Generated before the run: hypothesis is CPU-heavy, and generating while clients wait
     on the same event loop would inflate every latency measured (visitor frames, operator
-    frames, POST bodies)."""
+    frames, supervisor frames, POST bodies). Half of each socket's frames are random shapes
+    of its types, half generated from its schema (`schema_frames`: they reach the handlers);
+    the supervisor's socket gets a tenth of the total on top."""
+    half = frames_total // 4
+    ids = {"int": [1, 2, 2**53 - 1], "text": ["parking", "beta"], **ids}
     return (
-        collect(frame_strategy(VISITOR_TYPES), frames_total // 2, 1),
-        collect(frame_strategy(OPERATOR_TYPES), frames_total - frames_total // 2, 2),
+        collect(frame_strategy(VISITOR_TYPES), half, 1)
+        + collect(schema_frames("visitor", ids), frames_total // 2 - half, 4),
+        collect(frame_strategy(OPERATOR_TYPES), half, 2)
+        + collect(schema_frames("operator", ids), frames_total - frames_total // 2 - half, 5),
+        collect(schema_frames("supervisor", ids), frames_total // 10, 6),
         collect(VALUE.map(json.dumps), posts_total, 3),
     )
 
@@ -199,8 +304,8 @@ async def fuzz_while_measuring(
     healthy_visitor: Visitor,
     operators: dict[str, Operator],
     fuzz_chat: ChatSpec,
-    fuzz_operator_session: str,
-    inputs: tuple[list[str], list[str], list[str]],
+    fuzz_sessions: tuple[str, str],
+    inputs: tuple[list[str], list[str], list[str], list[str]],
     alongside,
 ) -> tuple[dict[str, Any], Any]:
     """The healthy chat's quiet p99 over 60 s; its p99 while the fuzz runs (the issue's 2x
@@ -211,11 +316,12 @@ async def fuzz_while_measuring(
     quiet_from = time.monotonic()
     await asyncio.sleep(60)  # one sample a second: enough for a p99 that is not just the max
     quiet = healthy_latencies(healthy_visitor, operator, healthy, quiet_from, time.monotonic())
-    visitor_frames, operator_frames, bodies = inputs
+    visitor_frames, operator_frames, supervisor_frames, bodies = inputs
+    fuzz_operator_session, supervisor_session = fuzz_sessions
     port = cluster.pick()
     host = f"{fuzz_chat.council_host}:{port}"
     fuzz_from = time.monotonic()
-    visitor_outcome, operator_outcome, post_outcome = await asyncio.gather(
+    visitor_outcome, operator_outcome, supervisor_outcome, post_outcome = await asyncio.gather(
         fuzz_socket(
             f"ws://{host}/ws/visitor/{fuzz_chat.conversation}/?token={fuzz_chat.token}",
             port,
@@ -229,6 +335,13 @@ async def fuzz_while_measuring(
             operator_frames,
             headers={"Cookie": f"sessionid={fuzz_operator_session}"},
         ),
+        fuzz_socket(
+            f"ws://{host}/ws/supervisor/",
+            port,
+            f"http://{host}",
+            supervisor_frames,
+            headers={"Cookie": f"sessionid={supervisor_session}"},
+        ),
         fuzz_posts(port, fuzz_chat, bodies),
     )
     fuzz_until = time.monotonic()
@@ -241,6 +354,8 @@ async def fuzz_while_measuring(
         "seconds": round(fuzz_until - fuzz_from, 1),
         "visitor_socket": dict(visitor_outcome),
         "operator_socket": dict(operator_outcome),
+        "supervisor_socket": dict(supervisor_outcome),
+        "supervisor_frames": len(supervisor_frames),
         "post_statuses": {str(k): v for k, v in post_outcome.items()},
         "healthy_p99_quiet_s": p99(quiet),
         "healthy_p99_fuzzed_s": p99(fuzzed),

@@ -15,10 +15,11 @@ from urllib.parse import parse_qs
 from uuid import UUID
 
 from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 
 from assistant import consumer as assistant_consumer
 from attachments import links as attachment_links
@@ -30,7 +31,7 @@ from chat.payloads import english_frame
 from chat.protocol import client_frame_errors
 from chat.queue import QueueState, queue_position_of
 from chat.tokens import TokenExpired, TokenInvalid, visitor_token_issue, visitor_token_read
-from chat.visitor_beats import visitor_beats
+from chat.visitor_beats import presence_writes, visitor_beats
 from councils.middleware import header
 from councils.sites import CouncilRef, council_ref_by_id, council_ref_by_slug
 from councils.tenancy import in_council, in_public
@@ -162,6 +163,15 @@ def _after_seq(frame: dict[str, Any]) -> int:
     return value
 
 
+@database_sync_to_async
+def drop_database_connection() -> None:
+    """After a retryable database error, the ORM thread's connection is closed, so the
+    client's retry opens a fresh one. Otherwise a connection PostgreSQL had terminated (a
+    restart) was still taken for usable by the next call, and the retry failed too:
+    found on the supervisor socket (tests/reliability/test_newer_sockets.py)."""
+    connection.close()
+
+
 class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
     """Frame parsing, errors and in-order, de-duplicated delivery shared by both sockets.
 
@@ -204,6 +214,7 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
         retry = isinstance(exc, RETRYABLE)
         if retry:
             logger.warning("socket open failed, database unavailable: %r", type(exc))
+            await drop_database_connection()
         else:
             logger.exception("socket open failed")
         await self.accept()
@@ -375,6 +386,7 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
             await self.send_error("invalid_frame", err.detail, **self.echo(frame))
         except RETRYABLE as exc:
             logger.warning("frame %r not handled, database unavailable: %r", frame["type"], exc)
+            await drop_database_connection()
             await self.send_unavailable(self.echo(frame))
         except Exception:
             logger.exception("frame %r not handled", frame["type"])
@@ -511,23 +523,22 @@ class VisitorConsumer(ChatSocket):
         # below is missed; the read runs once, with the replay when `after_seq` was given.
         await self.accept()
         await self.join(groups.conversation_group(council.id, self.conversation))
-        view, replay = await in_council(
-            council, selectors.visitor_view_with_messages, self.conversation, after_seq
+        # With presence (issue 15): never name an adviser whose console is gone.
+        view, replay, extras = await in_council(
+            council, selectors.visitor_opening, self.conversation, after_seq
         )
         moved = False
         if view is None:
             # Transferred while this visitor was away: follow it to its new council.
             moved = await self.move_to_new_council()
             if moved:
-                view, replay = await in_council(
-                    self.council, selectors.visitor_view_with_messages, self.conversation, after_seq
+                view, replay, extras = await in_council(
+                    self.council, selectors.visitor_opening, self.conversation, after_seq
                 )
         if view is None:
             await self.send_error("not_found", "This chat no longer exists.")
             return await self.close(code=4404)
         self.delivered[str(self.conversation)] = view.last_seq
-        # Presence (issue 15): never name an adviser whose console is gone.
-        extras = await in_council(self.council, selectors.visitor_presence_view, self.conversation)
         operator = None if extras.operator_present is False else view.operator
         await self.send_frame(
             frames.visitor_hello(str(view.id), view.status, view.last_seq, operator)
@@ -560,23 +571,12 @@ class VisitorConsumer(ChatSocket):
 
     async def presence_count(self) -> None:
         """This socket counts towards its resident's presence, in its chat's council."""
-        await in_council(
-            self.council,
-            presence.visitor_connected,
-            council=self.council,
-            conversation_id=self.conversation,
-            channel_name=self.channel_name,
-        )
+        # Written with the other sockets opening meanwhile (a group commit: visitor_beats).
+        await presence_writes().opened(self.council, self.conversation, self.channel_name)
         self.presence_counted = self.council
 
     async def presence_uncount(self, council: CouncilRef) -> None:
-        await in_council(
-            council,
-            presence.visitor_disconnected,
-            council=council,
-            conversation_id=self.conversation,
-            channel_name=self.channel_name,
-        )
+        await presence_writes().closed(council, self.conversation, self.channel_name)
 
     async def on_presence(self, frame: dict[str, Any]) -> None:
         await in_council(

@@ -162,14 +162,24 @@ class SupervisorConsumer(ChatSocket):
         # sent, its live messages wait (a seq nobody reaches), then anything stored after
         # the read is replayed behind it, in order, once.
         key = str(conversation)
+        already, previous = group in self.joined, self.delivered.get(key)
         self.delivered[key] = UNREACHABLE_SEQ
         await self.join(group)
-        view = await in_council(self.council, supervision.watch_view, conversation)
-        if view is None:
-            await self.leave(group)
-            self.delivered.pop(key, None)
-            raise ChatError("not_found", "No such chat in progress.")
-        await in_council(self.council, supervisor_opened, self.supervisor, conversation)
+        try:
+            view = await in_council(self.council, supervision.watch_view, conversation)
+            if view is None:
+                raise ChatError("not_found", "No such chat in progress.")
+            await in_council(self.council, supervisor_opened, self.supervisor, conversation)
+        except Exception:
+            # Not watched after all (no such chat, or the database away: `unavailable`,
+            # and the page asks again): hear nothing more of it. Before, a failed read
+            # left the group joined and the chat's status and typing frames coming.
+            if already and previous is not None:
+                self.delivered[key] = previous  # still watched, as it was
+            else:
+                await self.leave(group)
+                self.delivered.pop(key, None)
+            raise
         async with self.delivery_lock:
             last_seq = view["conversation"]["last_seq"]
             self.delivered[key] = last_seq

@@ -102,6 +102,8 @@ MIDDLEWARE = [
     # Static files (console script, widget assets) need no council, so they are served first.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "councils.middleware.CouncilHostMiddleware",
+    # NUL in a query string or form field: 400 before any view or query (reliability/).
+    "reliability.request_checks.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -36,5 +36,8 @@ if settings.DEMO:  # the demo's pretend council website, a catch-all: last
 
     urlpatterns += site_patterns
 
-# Database outages answer 503 with Retry-After, not 500 (reliability/views.py).
+# Database outages answer 503 with Retry-After, not 500; what Django refuses before a view
+# (400) and unknown addresses (404) answer JSON on the widget's paths (reliability/views.py).
+handler400 = "reliability.views.bad_request"
+handler404 = "reliability.views.not_found"
 handler500 = "reliability.views.server_error"

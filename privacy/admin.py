@@ -7,6 +7,8 @@ Views only parse, authorise and call privacy's services.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied
 from django.forms.models import model_to_dict
 from django.http import HttpResponse, HttpResponseRedirect
@@ -144,8 +146,13 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         """The entries the current filters show (the changelist's query string), as CSV."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
-        entries = list(changelist.get_queryset(request).order_by("at", "id"))
+        try:
+            changelist = self.get_changelist_instance(request)
+            entries = list(changelist.get_queryset(request).order_by("at", "id"))
+        except IncorrectLookupParameters:
+            # A filter the list does not have (?from=…): the list's own answer, not a 500.
+            url = reverse(f"{self.admin_site.name}:privacy_auditentry_changelist")
+            return HttpResponseRedirect(f"{url}?{ERROR_FLAG}=1")
         audit.record(
             actor=admin_actor(request),
             action=audit.Action.EXPORTED,

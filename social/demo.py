@@ -22,6 +22,7 @@ from django.urls import path
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
+from reliability.validation import InvalidInput, loads_checked
 from social.models import SocialConnection
 from social.signatures import signature_for
 
@@ -118,9 +119,11 @@ def _digits(value: Any, length: int) -> str:
 @require_POST
 def simulator_send(request: HttpRequest) -> JsonResponse:
     try:
-        data = json.loads(request.body or b"{}")
-    except ValueError:
+        data = loads_checked(request.body or b"{}")
+    except InvalidInput:
         return JsonResponse({"error": "Send JSON."}, status=400)
+    if not isinstance(data, dict):  # a list or a number answered 500 (the hostile crawl)
+        return JsonResponse({"error": "Send a JSON object."}, status=400)
     kind = data.get("channel")
     text = data.get("text") if isinstance(data.get("text"), str) else ""
     name = data.get("name") if isinstance(data.get("name"), str) else ""

@@ -191,13 +191,14 @@ def _pattern(key: str) -> re.Pattern[str]:
 @cache
 def endpoints() -> dict[str, dict[str, Any]]:
     # Any endpoint: an unknown host or address (404), the wrong method (405), the database
-    # away or the process busy (503); any POST: a hostile body (400 invalid_input).
+    # away or the process busy (503); a NUL in the query string or a hostile body (400
+    # invalid_input), or a request Django cannot read (400 bad_request: a Host not allowed,
+    # too many query fields, a broken multipart body; reliability/views.py).
     common = {404: ERROR, 405: ERROR, 503: UNAVAILABLE}
     out = {}
     for key, spec in _endpoints().items():
         responses = {**common, **spec["responses"]}
-        if 400 in responses:
-            responses[400] = {"anyOf": [responses[400], INVALID_INPUT]}
+        responses[400] = {"anyOf": [responses.get(400, ERROR), ERROR, INVALID_INPUT]}
         out[key] = {**spec, "responses": responses}
     return out
 

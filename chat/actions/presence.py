@@ -15,6 +15,7 @@ Call in the council's schema.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
@@ -166,12 +167,7 @@ def presence_set(*, council: CouncilRef, user_id: int, status: str) -> Load:
 # ---- residents ------------------------------------------------------------------------
 
 
-def _visitor_presence_of(conversation_id: UUID, now: datetime) -> str:
-    states = set(
-        VisitorSocket.objects.filter(
-            conversation_id=conversation_id, beat_at__gte=socket_live_since(now)
-        ).values_list("state", flat=True)
-    )
+def _presence_from(states: set[str]) -> str:
     if VisitorSocket.State.VISIBLE in states:
         return Conversation.VisitorPresence.OPEN
     if VisitorSocket.State.HIDDEN in states:
@@ -179,45 +175,106 @@ def _visitor_presence_of(conversation_id: UUID, now: datetime) -> str:
     return Conversation.VisitorPresence.GONE
 
 
+def visitor_presence_refresh_many_unsafe(
+    council: CouncilRef, conversation_ids: Iterable[UUID], now: datetime | None = None
+) -> dict[UUID, str]:
+    """Store these chats' resident presence from their sockets, and tell their operators of
+    each change: three statements however many chats (plus one UPDATE per change). The
+    chats are locked in id order, so two batches never deadlock. Precondition: in a
+    transaction. Returns each existing chat's presence (a chat that is gone is left out)."""
+    now = now or timezone.now()
+    ids = sorted(set(conversation_ids))
+    if not ids:
+        return {}
+    conversations = list(
+        Conversation.objects.select_for_update()
+        .only("id", "status", "visitor_presence", "visitor_presence_at")
+        .filter(id__in=ids)
+        .order_by("id")
+    )
+    states: dict[UUID, set[str]] = {}
+    for conversation_id, state in VisitorSocket.objects.filter(
+        conversation_id__in=ids, beat_at__gte=socket_live_since(now)
+    ).values_list("conversation_id", "state"):
+        states.setdefault(conversation_id, set()).add(state)
+    out = {}
+    for conversation in conversations:
+        state = _presence_from(states.get(conversation.id, set()))
+        if conversation.status == Conversation.Status.ENDED or (
+            state == conversation.visitor_presence
+        ):
+            out[conversation.id] = conversation.visitor_presence
+            continue
+        conversation.visitor_presence = state
+        conversation.visitor_presence_at = now
+        conversation.save(update_fields=["visitor_presence", "visitor_presence_at"])
+        frames.send_frame_on_commit(
+            groups.conversation_group(council.id, conversation.id),
+            frames.visitor_presence(str(conversation.id), state, now),
+            to="operator",
+        )
+        out[conversation.id] = state
+    return out
+
+
 def visitor_presence_refresh_unsafe(
     council: CouncilRef, conversation_id: UUID, now: datetime | None = None
 ) -> str | None:
-    """Store the chat's resident presence from its sockets, and tell its operators when it
-    changed. Precondition: in a transaction. Returns the presence (None: no such chat)."""
-    now = now or timezone.now()
-    conversation = (
-        Conversation.objects.select_for_update()
-        .only("id", "status", "visitor_presence", "visitor_presence_at")
-        .filter(id=conversation_id)
-        .first()
+    """One chat's (visitor_presence_refresh_many_unsafe). Returns None: no such chat."""
+    return visitor_presence_refresh_many_unsafe(council, [conversation_id], now).get(
+        conversation_id
     )
-    if conversation is None:
-        return None
-    state = _visitor_presence_of(conversation_id, now)
-    if conversation.status == Conversation.Status.ENDED or state == conversation.visitor_presence:
-        return conversation.visitor_presence
-    conversation.visitor_presence = state
-    conversation.visitor_presence_at = now
-    conversation.save(update_fields=["visitor_presence", "visitor_presence_at"])
-    frames.send_frame_on_commit(
-        groups.conversation_group(council.id, conversation_id),
-        frames.visitor_presence(str(conversation_id), state, now),
-        to="operator",
-    )
-    return state
 
 
 @transaction.atomic
-def visitor_connected(*, council: CouncilRef, conversation_id: UUID, channel_name: str) -> None:
-    VisitorSocket.objects.update_or_create(
-        channel_name=channel_name,
-        defaults={
-            "conversation_id": conversation_id,
-            "state": VisitorSocket.State.VISIBLE,
-            "beat_at": timezone.now(),
-        },
+def visitor_sockets_changed(
+    *,
+    council: CouncilRef,
+    opened: list[tuple[UUID, str]] = (),
+    closed: list[tuple[UUID, str]] = (),
+) -> None:
+    """Widget sockets opened and closed, as (conversation id, channel name): their rows
+    written and their chats' presence refreshed, in one transaction for all of them.
+
+    chat/visitor_beats.py gathers a process's opens and closes while the previous batch is
+    being written (a group commit): in a reconnect storm one commit per socket, each an
+    fsync with synchronous_commit on, had cut the handshakes a process completes from
+    ~380 to ~40 a second (bench B1/B2, docs/performance.md). A socket whose chat is gone
+    (erased meanwhile) writes nothing and fails nobody else's."""
+    now = timezone.now()
+    ids = {conversation_id for conversation_id, _ in [*opened, *closed]}
+    # The chats first, locked in id order: a chat being erased cannot vanish under the
+    # insert below, and two batches never deadlock.
+    existing = set(
+        Conversation.objects.select_for_update()
+        .filter(id__in=ids)
+        .order_by("id")
+        .values_list("id", flat=True)
     )
-    visitor_presence_refresh_unsafe(council, conversation_id)
+    if closed:
+        VisitorSocket.objects.filter(channel_name__in=[name for _, name in closed]).delete()
+    rows = {
+        name: VisitorSocket(
+            conversation_id=conversation_id,
+            channel_name=name,
+            state=VisitorSocket.State.VISIBLE,
+            beat_at=now,
+        )
+        for conversation_id, name in opened
+        if conversation_id in existing
+    }
+    if rows:
+        VisitorSocket.objects.bulk_create(
+            list(rows.values()),
+            update_conflicts=True,
+            unique_fields=["channel_name"],
+            update_fields=["conversation_id", "state", "beat_at"],
+        )
+    visitor_presence_refresh_many_unsafe(council, existing, now)
+
+
+def visitor_connected(*, council: CouncilRef, conversation_id: UUID, channel_name: str) -> None:
+    visitor_sockets_changed(council=council, opened=[(conversation_id, channel_name)])
 
 
 @transaction.atomic
@@ -241,10 +298,8 @@ def visitor_heartbeat_many(*, channel_names: list[str]) -> int:
     )
 
 
-@transaction.atomic
 def visitor_disconnected(*, council: CouncilRef, conversation_id: UUID, channel_name: str) -> None:
-    VisitorSocket.objects.filter(channel_name=channel_name).delete()
-    visitor_presence_refresh_unsafe(council, conversation_id)
+    visitor_sockets_changed(council=council, closed=[(conversation_id, channel_name)])
 
 
 def sweep_dead_visitor_sockets_unsafe(council: CouncilRef, now: datetime) -> int:
@@ -252,6 +307,5 @@ def sweep_dead_visitor_sockets_unsafe(council: CouncilRef, now: datetime) -> int
     dead = VisitorSocket.objects.filter(beat_at__lt=socket_live_since(now))
     ids = set(dead.values_list("conversation_id", flat=True))
     dead.delete()
-    for conversation_id in ids:
-        visitor_presence_refresh_unsafe(council, conversation_id, now)
+    visitor_presence_refresh_many_unsafe(council, ids, now)
     return len(ids)

@@ -3,7 +3,9 @@ the resident's own presence, abandoned, missed and closed chats, and how chats e
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -387,3 +389,54 @@ async def test_every_open_widget_socket_is_beaten_in_its_own_council_one_stateme
     assert await beats_of(councils.alpha, chats[0]) == []  # its row left with it
     for socket in sockets[1:]:
         await socket.disconnect()
+
+
+def test_many_widget_sockets_opened_and_closed_in_one_batch_each_count_and_a_gone_chat_fails_none(
+    councils,
+):
+    """A reconnect storm's opens and closes are written together (chat/visitor_beats.py,
+    PresenceWrites): every socket counts, and a chat erased meanwhile writes nothing and
+    fails no other socket of its batch."""
+    from chat.actions.presence import visitor_sockets_changed
+    from chat.models import VisitorSocket
+
+    alpha = councils.alpha
+    chats = [chat_in(alpha) for _ in range(3)]
+    gone = uuid4()
+    with schema_context(alpha.schema_name):
+        visitor_sockets_changed(
+            council=alpha,
+            opened=[(chat.id, f"w-{n}") for n, chat in enumerate(chats)] + [(gone, "w-gone")],
+        )
+        assert set(Conversation.objects.values_list("visitor_presence", flat=True)) == {"open"}
+        assert VisitorSocket.objects.count() == 3
+        visitor_sockets_changed(
+            council=alpha,
+            opened=[(chats[0].id, "w-again")],
+            closed=[(chat.id, f"w-{n}") for n, chat in enumerate(chats)] + [(gone, "w-gone")],
+        )
+        presence = dict(Conversation.objects.values_list("id", "visitor_presence"))
+        assert presence == {chats[0].id: "open", chats[1].id: "gone", chats[2].id: "gone"}
+        assert list(VisitorSocket.objects.values_list("channel_name", flat=True)) == ["w-again"]
+
+
+async def test_widget_sockets_opening_together_are_each_counted_and_leave_no_row_behind(councils):
+    from chat.models import VisitorSocket
+
+    alpha = councils.alpha
+    chats = [await sync_to_async(chat_in)(alpha) for _ in range(12)]
+    visitors = await asyncio.gather(*(joined_visitor(chat) for chat in chats))
+
+    @sync_to_async
+    def rows() -> tuple[int, set[str]]:
+        with schema_context(alpha.schema_name):
+            return VisitorSocket.objects.count(), set(
+                Conversation.objects.values_list("visitor_presence", flat=True)
+            )
+
+    deadline = asyncio.get_running_loop().time() + 10
+    while await rows() != (12, {"open"}) and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+    assert await rows() == (12, {"open"})
+    await asyncio.gather(*(visitor.disconnect() for visitor in visitors))
+    assert await rows() == (0, {"gone"})

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-import psycopg
 import pytest
 import redis
 from asgiref.sync import sync_to_async
@@ -20,34 +19,9 @@ from chat import groups
 from routing.models import OperatorPresence
 from tests.conftest import put_online
 from tests.factories import accepted_chat_in, operator_in
-from tests.reliability.live import OwnRedis, django_database_url
 from tests.sockets import joined_visitor, login_session, next_of_type, open_socket, operator_socket
 
 pytestmark = pytest.mark.usefixtures("manual_assignment")
-
-
-@pytest.fixture(scope="module")
-def own_redis():
-    server = OwnRedis().start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture
-def layer_on_own_redis(own_redis, settings):
-    """This test's channel layer (and the broadcast sender's) talk to our own Redis."""
-    if own_redis.process.poll() is not None:
-        own_redis.start()
-    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            **settings.CHANNEL_LAYERS["default"],
-            "CONFIG": {**config, "hosts": [{**config["hosts"][0], "address": own_redis.url()}]},
-        }
-    }
-    channel_layers.backends.pop("default", None)
-    yield own_redis
-    channel_layers.backends.pop("default", None)
 
 
 async def an_operator_with_a_chat(council):
@@ -128,23 +102,6 @@ async def test_a_crashed_operator_socket_stops_its_heartbeat_and_leaves_its_grou
     store = redis.Redis.from_url(layer_on_own_redis.url())
     prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
     assert [key for key in store.keys(f"{prefix}:group:*") if store.zcard(key)] == []
-
-
-@pytest.fixture
-def connections_cut(committed):
-    """Ends every connection to the test database, as a PostgreSQL restart would; the test
-    process's own are reopened afterwards."""
-    from django.db import connection
-
-    def cut() -> None:
-        with psycopg.connect(django_database_url(), autocommit=True) as killer:
-            killer.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-
-    yield cut
-    connection.close()
 
 
 async def test_a_frame_that_fails_in_the_database_gets_a_retry_error_and_the_socket_stays(
