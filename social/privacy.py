@@ -52,6 +52,13 @@ def _media(contacts: list[SocialContact], conversation_ids: set[UUID]):
     )
 
 
+def _zip_path(media: SocialMedia) -> str:
+    """Where a media file goes in the export: its id and the name the resident gave it
+    (no folders: a name is the resident's text)."""
+    name = (media.filename or media.kind or "file").replace("/", "_").replace("\\", "_")
+    return f"social-media/{media.id}-{name}"
+
+
 def find(subject: Subject, conversation_ids: set[UUID]) -> Found:
     contacts = _contacts(subject)
     media = list(_media(contacts, conversation_ids))
@@ -78,7 +85,11 @@ def find(subject: Subject, conversation_ids: set[UUID]) -> Found:
             for m in media
         ],
     }
-    return Found(records=records, object_ids={str(m.id) for m in media})
+    # The files themselves, as the resident sent them (web chat attachments do the same).
+    files = {_zip_path(m): m.file.name for m in media if m.file}
+    for record, item in zip(records["social media"], media, strict=True):
+        record["file"] = _zip_path(item) if item.file else None
+    return Found(records=records, object_ids={str(m.id) for m in media}, files=files)
 
 
 def _anonymise(contacts: list[SocialContact], media: list[SocialMedia], reason: str) -> None:

@@ -1,0 +1,246 @@
+"""Erasure, retention and subject access, checked by construction rather than by a list of
+tables: one resident is planted in Alpha and Beta through the real front doors
+(tests/privacy/planting.py), and afterwards every text, varchar, char, bytea, json and jsonb
+column of every table of the council's schema (read from information_schema), every file
+under its private media folder, and every Redis key of the run are searched for the planted
+strings. A table, file or key some future app adds is searched without anyone listing it."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from chat.models import Conversation, Message
+from privacy import audit
+from privacy.access import subject_access
+from privacy.erasure import erase_subject
+from privacy.holds import legal_hold_place, legal_hold_release
+from privacy.models import AuditEntry, ErasureReceipt
+from privacy.registry import Subject
+from privacy.retention import apply_retention
+from social.hub.models import WebhookInbox
+from social.tasks import inbox_prune
+from tests.privacy.planting import (
+    EMAIL,
+    NAME,
+    NEEDLES,
+    PDF,
+    PHONE,
+    WHATSAPP_ID,
+    file_traces,
+    plant_resident,
+    redis_traces,
+    schema_traces,
+    stored_files,
+)
+
+pytestmark = pytest.mark.usefixtures("social")
+
+ACTOR = audit.Actor(name="dpo", source="test")
+# Every identifier the council knows the resident by: a DPO erases by each.
+SUBJECTS = [Subject(email=EMAIL), Subject(phone=PHONE), Subject(name=NAME)]
+SUBJECTS.append(Subject(social_id=WHATSAPP_ID))
+# Where the planting must have put the resident's data (the search must see it there first,
+# or it proves nothing).
+EXPECTED_BEFORE = {
+    ("chat_visitor", "name"),
+    ("chat_conversation", "prechat"),
+    ("chat_conversation", "page_url"),
+    ("chat_conversation", "rating_comment"),
+    ("chat_conversation", "transcript_email"),
+    ("chat_message", "body"),
+    ("chat_message", "author_name"),
+    ("chat_message", "params"),
+    ("chat_note", "body"),
+    ("chat_enquiry", "message"),
+    ("chat_enquiry", "phone"),
+    ("attachments_attachment", "name"),
+    ("assistant_turn", "question"),
+    ("outbox_outboxitem", "payload"),
+    ("social_socialcontact", "name"),
+    ("social_socialcontact", "external_user_id"),
+    ("social_socialmessage", "body"),
+    ("social_socialmedia", "filename"),
+}
+
+
+def columns(traces) -> set[tuple[str, str]]:
+    return {(table, column) for table, column, _ in traces}
+
+
+def statistics(schema: str) -> list[tuple]:
+    with schema_context(schema):
+        rows = Conversation.objects.values_list(
+            "id", "channel", "language", "status", "outcome", "rating", "created_at",
+            "accepted_at", "ended_at", "last_seq", "department_id", "operator_id",
+        )  # fmt: skip
+        return [*sorted(rows), ("messages", Message.objects.count())]
+
+
+async def plant_both(councils, graph):
+    return await plant_resident(councils.alpha, graph), await plant_resident(councils.beta, graph)
+
+
+@pytest.fixture(autouse=True)
+def _no_files(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def _before(alpha, beta) -> None:
+    schema = alpha.council.schema_name
+    seen = schema_traces(schema)
+    missing = EXPECTED_BEFORE - columns(seen)
+    assert not missing, f"the planting did not reach {missing}"
+    assert {needle for _, _, needle in seen} == set(NEEDLES)
+    assert len(stored_files(schema)) == 2  # the web chat's PDF and the WhatsApp document
+    assert file_traces(schema)  # the letter's text names the resident
+    assert schema_traces(beta.council.schema_name)
+
+
+@sync_to_async
+def _erase_and_check(alpha, beta) -> None:
+    schema = alpha.council.schema_name
+    _before(alpha, beta)
+    beta_before = schema_traces(beta.council.schema_name)
+    beta_files = stored_files(beta.council.schema_name)
+    stats = statistics(schema)
+
+    with schema_context(schema):
+        receipts = [erase_subject(subject=s, actor=ACTOR).receipt_id for s in SUBJECTS]
+
+    assert schema_traces(schema) == []
+    assert file_traces(schema) == [] and stored_files(schema) == []
+    assert redis_traces() == []
+    assert statistics(schema) == stats  # every figure reports read is unchanged
+    # The other council's copy of the same person is untouched.
+    assert schema_traces(beta.council.schema_name) == beta_before
+    assert stored_files(beta.council.schema_name) == beta_files
+    # Receipts: when, by whom, what, how many; nothing personal (the search above covers
+    # privacy_erasurereceipt and the audit log too).
+    with schema_context(schema):
+        first = ErasureReceipt.objects.get(pk=receipts[0])
+        assert first.by_name == "dpo" and first.matched_by == "email"
+        assert first.counts["conversations"] == 2  # the web chat and the assistant's
+        assert first.counts["attachments"] == 1 and first.counts["enquiries"] == 1
+        assert ErasureReceipt.objects.count() == len(SUBJECTS)
+        assert AuditEntry.objects.filter(action="erasure").count() == len(SUBJECTS)
+    connection.set_schema_to_public()
+
+
+async def test_erasure_leaves_no_trace_in_any_column_file_or_redis_key_and_spares_the_other_council(
+    social, graph
+):
+    alpha, beta = await plant_both(social, graph)
+    await _erase_and_check(alpha, beta)
+
+
+@sync_to_async
+def _retain_and_check(alpha, beta) -> None:
+    schema = alpha.council.schema_name
+    _before(alpha, beta)
+    beta_before = schema_traces(beta.council.schema_name)
+    stats = statistics(schema)
+    later = timezone.now() + timedelta(days=400 * 7)  # past every default period
+
+    with schema_context(schema):
+        dry = apply_retention(as_of=later, dry_run=True)
+    assert dry.counts["transcripts"] == 3 and dry.counts["enquiries"] == 1
+    assert columns(schema_traces(schema)) >= EXPECTED_BEFORE  # a dry run changes nothing
+
+    with schema_context(schema):
+        legal_hold_place(conversation_ids=[alpha.web_chat], reason="Case 42", actor=ACTOR)
+        apply_retention(as_of=later)
+        held = Message.objects.filter(conversation_id=alpha.web_chat).exclude(body="")
+        assert held.filter(body__icontains="zyxwv").exists()  # the hold keeps it
+        assert not Message.objects.filter(
+            conversation_id=alpha.assistant_chat, body__icontains="zyxwv"
+        ).exists()
+        legal_hold_release(conversation_ids=[alpha.web_chat], actor=ACTOR)
+        apply_retention(as_of=later)
+
+    assert schema_traces(schema) == []
+    assert file_traces(schema) == [] and stored_files(schema) == []
+    assert redis_traces() == []
+    assert statistics(schema) == stats
+    assert schema_traces(beta.council.schema_name) == beta_before
+    connection.set_schema_to_public()
+
+
+async def test_retention_past_the_date_leaves_no_trace_keeps_statistics_and_respects_a_hold(
+    social, graph
+):
+    alpha, beta = await plant_both(social, graph)
+    await _retain_and_check(alpha, beta)
+
+
+@sync_to_async
+def _access_and_check(alpha, beta) -> None:
+    schema = alpha.council.schema_name
+    documents, archives = [], []
+    with schema_context(schema):
+        for subject in SUBJECTS:
+            result = subject_access(subject=subject, actor=ACTOR, council_name="Alpha")
+            archive = zipfile.ZipFile(io.BytesIO(result.zip_bytes))
+            archives.append({name: archive.read(name) for name in archive.namelist()})
+            documents.append(json.loads(archive.read("subject-access.json")))
+    everything = json.dumps(documents)
+    for text in alpha.texts:
+        assert text in everything, f"{text!r} is missing from the export"
+    assert beta.marker not in everything and "Beta" not in everything
+    by_email = documents[0]["records"]
+    chats = {c["id"]: c for c in by_email["conversations"]}
+    assert set(chats) == {str(alpha.web_chat), str(alpha.assistant_chat)}
+    web = chats[str(alpha.web_chat)]
+    assert web["tags"] == ["Complaint"] and web["rating"] == 2
+    assert any(m["params"] for m in web["messages"])  # the system line naming them
+    assert [e["id"] for e in by_email["enquiries"]] == [str(alpha.enquiry)]
+    assert [o["kind"] for o in by_email["outbox items"]] == ["transcript_email"]
+    assert by_email["outbox items"][0]["payload"]["email"] == EMAIL
+    questions = {t["question"]: t for t in by_email["assistant questions"]}
+    assert any("zyxwv-alpha-ask" in q for q in questions)
+    assert any(t["helpful"] is False for t in questions.values())  # their feedback
+    (attachment,) = by_email["attachments"]
+    assert attachment["name"] == alpha.attachment_name
+    assert archives[0][attachment["file"]] == PDF  # the file itself, as stored
+    by_social = documents[3]["records"]
+    assert [i["id"] for i in by_social["social identities"]] == [WHATSAPP_ID]
+    (media,) = by_social["social media"]
+    assert media["filename"] == alpha.document_name
+    assert str(alpha.whatsapp_chat) in {c["id"] for c in by_social["conversations"]}
+    assert any(n.startswith("social-media/") and content == PDF
+               for n, content in archives[3].items())  # fmt: skip
+    # Who accessed the records is part of the answer; and each request is itself audited.
+    with schema_context(schema):
+        assert AuditEntry.objects.filter(action="subject_access").count() == len(SUBJECTS)
+    connection.set_schema_to_public()
+
+
+async def test_subject_access_holds_every_planted_item_and_files_and_nothing_of_the_other_council(
+    social, graph
+):
+    alpha, beta = await plant_both(social, graph)
+    await _access_and_check(alpha, beta)
+
+
+def test_the_public_schema_keeps_no_webhook_body_once_processed(social, graph):
+    """Meta's raw POSTs (names, numbers, texts) wait in public only until processed."""
+    from asgiref.sync import async_to_sync
+
+    async_to_sync(plant_resident)(social.alpha, graph)
+    assert WebhookInbox.objects.exists()
+    assert not WebhookInbox.objects.exclude(body=b"").exists()
+    # A delivery given up on keeps its body for inspection, a month; processed rows a week.
+    failed = WebhookInbox.objects.create(body=b'{"name": "Xanthippe"}', given_up=True)
+    now = timezone.now()
+    assert inbox_prune(now=now + timedelta(days=6)) == 0
+    assert inbox_prune(now=now + timedelta(days=8)) == 2  # the two processed rows
+    assert WebhookInbox.objects.get() == failed
+    assert inbox_prune(now=now + timedelta(days=31)) == 1
