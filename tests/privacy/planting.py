@@ -53,6 +53,7 @@ WHATSAPP_ID = "447700900777"  # the same number, as WhatsApp names the resident
 NEEDLES = ["xanthippe", "oddfellow", "zyxwv", "900777"]
 # A letter whose text names the resident (a PDF string object), so the file search has
 # something to find in the bytes as well as in names.
+PARTNERSHIP_HOST = "wessex.localhost"  # Alpha and Beta's partnership (tests/conftest.py)
 PDF = files.pdf(objects=("(Letter to Xanthippe Oddfellow, zyxwv-letter)",))
 
 
@@ -61,6 +62,7 @@ class Planted:
     council: CouncilRef
     marker: str  # in every text, so one council's copy is told from the other's
     web_chat: UUID | None = None
+    partnership_chat: UUID | None = None
     assistant_chat: UUID | None = None
     whatsapp_chat: UUID | None = None
     enquiry: UUID | None = None
@@ -70,16 +72,18 @@ class Planted:
 
     @property
     def chats(self) -> list[UUID]:
-        return [self.web_chat, self.assistant_chat, self.whatsapp_chat]
+        return [self.web_chat, self.partnership_chat, self.assistant_chat, self.whatsapp_chat]
 
 
 def _host(council: CouncilRef) -> str:
     return council.hosts[0]
 
 
-def _post(council: CouncilRef, path: str, body: dict, token: str | None = None) -> dict:
+def _post(
+    council: CouncilRef, path: str, body: dict, token: str | None = None, host: str = ""
+) -> dict:
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    response = Client(HTTP_HOST=_host(council)).post(
+    response = Client(HTTP_HOST=host or _host(council)).post(
         path, data=json.dumps(body), content_type="application/json", **headers
     )
     assert response.status_code in (201, 204), (path, response.status_code, response.content)
@@ -201,6 +205,30 @@ async def plant_resident(council: CouncilRef, graph) -> Planted:
         )["enquiry"]
     )
     planted.texts.append(enquiry_text)
+
+    # 2b. A chat started on the partnership's site and routed here: its routing log (public
+    # schema) keeps the page's path, which holds the marker; they leave before anyone answers.
+    shared = await post(
+        council,
+        "/widget/conversations",
+        {
+            "name": NAME,
+            "message": f"Who collects my bins, {marker}-partnership",
+            "council": council.slug,
+            "page_url": f"https://www.wessex.example/residents/{marker}-path/bins",
+            "fields": {"email": EMAIL},
+        },
+        host=PARTNERSHIP_HOST,
+    )
+    planted.partnership_chat = UUID(shared["conversation"])
+    await post(
+        council,
+        f"/widget/conversations/{shared['conversation']}/end",
+        {"quick_exit": False},
+        shared["token"],
+        host=PARTNERSHIP_HOST,
+    )
+    planted.texts += [f"{marker}-partnership", f"{marker}-path"]
 
     # 3. The assistant: an answer they rate, then a question it cannot answer; they leave.
     await sync_to_async(_set_assistant)(council, "first")

@@ -103,6 +103,19 @@ def _before(alpha, beta) -> None:
     assert len(stored_files(schema)) == 2  # the web chat's PDF and the WhatsApp document
     assert file_traces(schema)  # the letter's text names the resident
     assert schema_traces(beta.council.schema_name)
+    # Public holds the partnership routing log's page paths, one per council.
+    assert schema_traces("public", [alpha.marker, beta.marker]) == [
+        ("councils_routingdecision", "page_path", alpha.marker),
+        ("councils_routingdecision", "page_path", beta.marker),
+    ]
+
+
+def _public_after(alpha, beta) -> None:
+    """Nothing of the resident's at Alpha is left in public; Beta's path stays."""
+    assert schema_traces("public", [*NEEDLES, alpha.marker]) == [
+        ("councils_routingdecision", "page_path", "zyxwv")
+    ]
+    assert schema_traces("public", [beta.marker])
 
 
 @sync_to_async
@@ -119,6 +132,7 @@ def _erase_and_check(alpha, beta) -> None:
     assert schema_traces(schema) == []
     assert file_traces(schema) == [] and stored_files(schema) == []
     assert redis_traces() == []
+    _public_after(alpha, beta)
     assert statistics(schema) == stats  # every figure reports read is unchanged
     # The other council's copy of the same person is untouched.
     assert schema_traces(beta.council.schema_name) == beta_before
@@ -128,7 +142,9 @@ def _erase_and_check(alpha, beta) -> None:
     with schema_context(schema):
         first = ErasureReceipt.objects.get(pk=receipts[0])
         assert first.by_name == "dpo" and first.matched_by == "email"
-        assert first.counts["conversations"] == 2  # the web chat and the assistant's
+        # The web chat, the partnership's and the assistant's (WhatsApp's is by number).
+        assert first.counts["conversations"] == 3
+        assert first.counts["partnership routing"] == 1
         assert first.counts["attachments"] == 1 and first.counts["enquiries"] == 1
         assert ErasureReceipt.objects.count() == len(SUBJECTS)
         assert AuditEntry.objects.filter(action="erasure").count() == len(SUBJECTS)
@@ -152,7 +168,8 @@ def _retain_and_check(alpha, beta) -> None:
 
     with schema_context(schema):
         dry = apply_retention(as_of=later, dry_run=True)
-    assert dry.counts["transcripts"] == 3 and dry.counts["enquiries"] == 1
+    assert dry.counts["transcripts"] == 4 and dry.counts["enquiries"] == 1
+    assert dry.counts["partnership routing"] == 1
     assert columns(schema_traces(schema)) >= EXPECTED_BEFORE  # a dry run changes nothing
 
     with schema_context(schema):
@@ -169,6 +186,7 @@ def _retain_and_check(alpha, beta) -> None:
     assert schema_traces(schema) == []
     assert file_traces(schema) == [] and stored_files(schema) == []
     assert redis_traces() == []
+    _public_after(alpha, beta)
     assert statistics(schema) == stats
     assert schema_traces(beta.council.schema_name) == beta_before
     connection.set_schema_to_public()
@@ -197,7 +215,13 @@ def _access_and_check(alpha, beta) -> None:
     assert beta.marker not in everything and "Beta" not in everything
     by_email = documents[0]["records"]
     chats = {c["id"]: c for c in by_email["conversations"]}
-    assert set(chats) == {str(alpha.web_chat), str(alpha.assistant_chat)}
+    assert set(chats) == {
+        str(alpha.web_chat),
+        str(alpha.partnership_chat),
+        str(alpha.assistant_chat),
+    }
+    (routing,) = by_email["partnership routing"]
+    assert routing["page_path"] == f"/residents/{alpha.marker}-path/bins"
     web = chats[str(alpha.web_chat)]
     assert web["tags"] == ["Complaint"] and web["rating"] == 2
     assert any(m["params"] for m in web["messages"])  # the system line naming them
