@@ -11,13 +11,17 @@ import io
 import json
 import zipfile
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from attachments.models import Attachment
 from chat.models import Conversation, Message
 from privacy import audit
 from privacy.access import subject_access
@@ -27,7 +31,10 @@ from privacy.models import AuditEntry, ErasureReceipt
 from privacy.registry import Subject
 from privacy.retention import apply_retention
 from social.hub.models import WebhookInbox
+from social.models import SocialMedia
 from social.tasks import inbox_prune
+from tests.admin.factories import admin_client, council_admin
+from tests.attachments.helpers import logged_in
 from tests.privacy.planting import (
     EMAIL,
     NAME,
@@ -268,3 +275,78 @@ def test_the_public_schema_keeps_no_webhook_body_once_processed(social, graph):
     assert inbox_prune(now=now + timedelta(days=8)) == 2  # the two processed rows
     assert WebhookInbox.objects.get() == failed
     assert inbox_prune(now=now + timedelta(days=31)) == 1
+
+
+@sync_to_async
+def _every_action_then_tamper(alpha) -> None:
+    council = alpha.council
+    council_admin(council)
+    chief = admin_client(council, "chief")
+    with schema_context(council.schema_name):
+        attachment = Attachment.objects.get()
+        media = SocialMedia.objects.exclude(file="").get()
+    # The real place each action happens, by a real member of staff.
+    web = alpha.web_chat
+    assert chief.get(f"/admin/chat/conversation/{web}/change/").status_code == 200
+    assert chief.get("/admin/chat/conversation/", {"q": "oddfellow"}).status_code == 200
+    assert chief.get("/admin/report/", {"csv": "summary"})["Content-Type"] == "text/csv"
+    sar = chief.post("/admin/privacy/privacytools/", {"kind": "email", "value": EMAIL})
+    assert sar["Content-Type"] == "application/zip"
+    assert chief.get("/admin/privacy/retentionpolicy/").status_code == 302  # made on first visit
+    months = {"transcripts_months": 24, "enquiries_months": 12, "social_months": 12}
+    changed = chief.post("/admin/privacy/retentionpolicy/1/change/", {**months, "audit_months": 72})
+    assert changed.status_code == 302
+    for action in ("place_legal_hold", "release_legal_hold"):
+        chief.post(
+            "/admin/chat/conversation/",
+            {"action": action, "_selected_action": [str(web)], "apply": "1", "reason": "Case 7"},
+        )
+    duty = logged_in(council, "duty")
+    assert duty.get(f"/console/attachments/{attachment.pk}").status_code == 200
+    assert duty.get(f"/social/media/{media.pk}/").status_code == 200
+    call_command("apply_retention", "--council", council.slug, stdout=StringIO())
+    erased = chief.post(
+        "/admin/privacy/privacytools/erase/", {"kind": "email", "value": EMAIL, "confirm": "yes"}
+    )
+    assert erased.status_code == 302
+
+    with schema_context(council.schema_name):
+        entries = list(AuditEntry.objects.order_by("id"))
+    assert {e.action for e in entries} == set(AuditEntry.Action.values)
+    # The log names records by kind and id: none of the resident's data is in it.
+    logged = [t for t in schema_traces(council.schema_name) if t[0].startswith("privacy_")]
+    assert logged == []
+
+    # No entry can be changed or deleted: not in the admin, not with SQL.
+    for entry in entries:
+        change = f"/admin/privacy/auditentry/{entry.pk}/change/"
+        assert chief.post(change, {"actor_name": "someone else"}).status_code == 403
+        assert chief.post(f"/admin/privacy/auditentry/{entry.pk}/delete/").status_code == 403
+    bulk = chief.post(
+        "/admin/privacy/auditentry/",
+        {"action": "delete_selected", "_selected_action": [e.pk for e in entries], "post": "yes"},
+    )
+    assert bulk.status_code in (200, 302, 403)
+    with schema_context(council.schema_name):
+        for statement in (
+            "UPDATE privacy_auditentry SET actor_name = 'x', detail = '{}'",
+            "DELETE FROM privacy_auditentry",
+        ):
+            with (
+                pytest.raises(DatabaseError, match="append-only"),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(statement)
+        after = list(AuditEntry.objects.order_by("id"))
+    assert [(e.pk, e.actor_name, e.detail) for e in after] == [
+        (e.pk, e.actor_name, e.detail) for e in entries
+    ]
+    connection.set_schema_to_public()
+
+
+async def test_every_audited_action_writes_an_entry_that_neither_admin_nor_sql_can_change(
+    social, graph
+):
+    alpha = await plant_resident(social.alpha, graph)
+    await _every_action_then_tamper(alpha)
