@@ -24,6 +24,7 @@ from reports.charts import bar_chart
 from reports.selectors import LONDON, Period, council_report, partnership_report
 
 MAX_DAYS = 731
+EARLIEST = date(2000, 1, 1)  # before any council used CouncilChat
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,14 @@ def parse_period(params, today: date | None = None) -> tuple[Period, str]:
         last = datetime.strptime(str(raw_to), "%Y-%m-%d").date()
     except ValueError:
         return default, "Dates must be given as YYYY-MM-DD; showing the last 30 days."
+    # Beyond these the range holds no chats, and near year 9999 the day after `last` (the
+    # period's end) does not exist in Python: a clear message, never a 500.
+    earliest, latest = EARLIEST, today + timedelta(days=366)
+    if not (earliest <= first <= latest and earliest <= last <= latest):
+        return default, (
+            f"Choose dates between {earliest:%Y-%m-%d} and {latest:%Y-%m-%d};"
+            " showing the last 30 days."
+        )
     if last < first:
         return default, "The end date is before the start date; showing the last 30 days."
     if (last - first).days >= MAX_DAYS:

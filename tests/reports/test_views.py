@@ -70,8 +70,7 @@ def test_operators_cannot_see_reports(councils, chief):
     assert admin_client(councils.alpha, "sam").get("/admin/report/").status_code == 403
 
 
-def test_the_partnership_report_shows_member_councils_to_partnership_managers(councils):
-    dataset.build(councils.alpha)
+def partnership_manager() -> Client:
     connection.set_schema_to_public()
     manager, _ = get_user_model().objects.update_or_create(
         username="pm", defaults={"is_staff": True, "is_superuser": True}
@@ -80,6 +79,12 @@ def test_the_partnership_report_shows_member_councils_to_partnership_managers(co
     manager.save()
     client = Client(HTTP_HOST="localhost")
     assert client.post("/admin/login/", {"username": "pm", "password": PASSWORD}).status_code == 302
+    return client
+
+
+def test_the_partnership_report_shows_member_councils_to_partnership_managers(councils):
+    dataset.build(councils.alpha)
+    client = partnership_manager()
 
     page = client.get("/admin/partnership-report/", {**WEEK, "partnership": "wessex"})
     assert page.status_code == 200
@@ -92,3 +97,41 @@ def test_the_partnership_report_shows_member_councils_to_partnership_managers(co
                                                        "csv": "partnership"})  # fmt: skip
     rows = {r[0]: r for r in csv.reader(io.StringIO(export.content.decode()))}
     assert rows["Alpha Council"][1:4] == ["11", "9", "6"]
+
+
+# Dates at the edges of what Python and PostgreSQL can hold, impossible dates, digits of
+# other scripts, padding and NUL: the page (and its CSV) answers 200 with the reason shown.
+ODD_DATES = [
+    {"from": "9999-12-31", "to": "9999-12-31"},
+    {"from": "0001-01-01", "to": "0001-01-01"},
+    {"from": "2026-02-30", "to": "2026-03-01"},
+    {"from": "٢٠٢٦-٠٣-٠٢", "to": "٢٠٢٦-٠٣-٠٨"},
+    {"from": " 2026-03-02", "to": "2026-03-08 "},
+    {"from": "2026-03-02\x00", "to": "2026-03-08"},
+    {"from": "2026-3-2", "to": "2026-03-08"},
+    {"from": "", "to": "2026-03-08"},
+    {"from": "1" * 5000, "to": "2026-03-08"},
+]
+
+
+@pytest.mark.parametrize("params", ODD_DATES)
+def test_odd_dates_never_fail_the_page_or_its_csv(chief, params):
+    page = chief.get("/admin/report/", params)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'role="alert"' in html or 'data-testid="summary-offered"' in html
+    export = chief.get("/admin/report/", {**params, "csv": "by_hour"})
+    assert export.status_code == 200 and export["Content-Type"] == "text/csv"
+
+
+def test_a_date_no_chat_can_have_says_which_dates_to_choose(chief):
+    html = chief.get("/admin/report/", {"from": "9999-12-31", "to": "9999-12-31"}).content
+    assert b"Choose dates between 2000-01-01 and " in html
+
+
+@pytest.mark.parametrize("params", ODD_DATES[:4])
+def test_odd_dates_never_fail_the_partnership_report(councils, params):
+    client = partnership_manager()
+    for extra in ({}, {"csv": "partnership"}, {"partnership": "nowhere"}):
+        response = client.get("/admin/partnership-report/", {**params, **extra})
+        assert response.status_code == 200, (params, extra)
