@@ -31,7 +31,7 @@ from privacy.models import AuditEntry, ErasureReceipt
 from privacy.registry import Subject
 from privacy.retention import apply_retention
 from social.hub.models import WebhookInbox
-from social.models import SocialMedia
+from social.models import SocialContact, SocialMedia
 from social.tasks import inbox_prune
 from tests.admin.factories import admin_client, council_admin
 from tests.attachments.helpers import logged_in
@@ -180,14 +180,19 @@ def _retain_and_check(alpha, beta) -> None:
     assert columns(schema_traces(schema)) >= EXPECTED_BEFORE  # a dry run changes nothing
 
     with schema_context(schema):
-        legal_hold_place(conversation_ids=[alpha.web_chat], reason="Case 42", actor=ACTOR)
+        holds = [alpha.web_chat, alpha.whatsapp_chat]
+        legal_hold_place(conversation_ids=holds, reason="Case 42", actor=ACTOR)
         apply_retention(as_of=later)
         held = Message.objects.filter(conversation_id=alpha.web_chat).exclude(body="")
         assert held.filter(body__icontains="zyxwv").exists()  # the hold keeps it
+        # and the held WhatsApp chat's sender and document, past the "social" date too
+        assert SocialContact.objects.get().external_user_id == WHATSAPP_ID
+        assert SocialMedia.objects.get().file
+        assert len(stored_files(schema)) == 2
         assert not Message.objects.filter(
             conversation_id=alpha.assistant_chat, body__icontains="zyxwv"
         ).exists()
-        legal_hold_release(conversation_ids=[alpha.web_chat], actor=ACTOR)
+        legal_hold_release(conversation_ids=holds, actor=ACTOR)
         apply_retention(as_of=later)
 
     assert schema_traces(schema) == []
@@ -350,3 +355,28 @@ async def test_every_audited_action_writes_an_entry_that_neither_admin_nor_sql_c
 ):
     alpha = await plant_resident(social.alpha, graph)
     await _every_action_then_tamper(alpha)
+
+
+@sync_to_async
+def _erase_by_name_then_held(alpha) -> None:
+    schema = alpha.council.schema_name
+    with schema_context(schema):
+        legal_hold_place(conversation_ids=[alpha.whatsapp_chat], reason="Case 9", actor=ACTOR)
+        erase_subject(subject=Subject(name=NAME), actor=ACTOR)
+        # The held WhatsApp chat is whole: its messages, its sender and their document.
+        assert SocialContact.objects.get().external_user_id == WHATSAPP_ID
+        assert SocialMedia.objects.get().file
+        legal_hold_release(conversation_ids=[alpha.whatsapp_chat], actor=ACTOR)
+        erase_subject(subject=Subject(name=NAME), actor=ACTOR)
+    # Every chat carried the name they gave, so the name alone finds everything, the
+    # WhatsApp identity that sent one of those chats included.
+    assert schema_traces(schema) == []
+    assert stored_files(schema) == []
+    connection.set_schema_to_public()
+
+
+async def test_erasure_by_name_takes_the_social_identity_of_their_chats_and_respects_a_hold(
+    social, graph
+):
+    alpha = await plant_resident(social.alpha, graph)
+    await _erase_by_name_then_held(alpha)
