@@ -205,6 +205,12 @@ async def plant_resident(council: CouncilRef, graph) -> Planted:
         )["enquiry"]
     )
     planted.texts.append(enquiry_text)
+    handled = f"Called Ms Oddfellow back, {marker}-handled"
+    await console.send_json_to(
+        {"type": "handle", "kind": "enquiry", "id": str(planted.enquiry), "note": handled}
+    )
+    await next_of_type(console, "handled")
+    planted.texts.append(handled)
 
     # 2b. A chat started on the partnership's site and routed here: its routing log (public
     # schema) keeps the page's path, which holds the marker; they leave before anyone answers.

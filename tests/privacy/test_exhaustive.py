@@ -69,6 +69,7 @@ EXPECTED_BEFORE = {
     ("chat_note", "body"),
     ("chat_enquiry", "message"),
     ("chat_enquiry", "phone"),
+    ("chat_enquiry", "handled_note"),
     ("attachments_attachment", "name"),
     ("assistant_turn", "question"),
     ("outbox_outboxitem", "payload"),
