@@ -135,3 +135,31 @@ def test_odd_dates_never_fail_the_partnership_report(councils, params):
     for extra in ({}, {"csv": "partnership"}, {"partnership": "nowhere"}):
         response = client.get("/admin/partnership-report/", {**params, **extra})
         assert response.status_code == 200, (params, extra)
+
+
+def test_every_table_on_the_page_has_a_csv_link_that_downloads_the_same_numbers(councils, chief):
+    """Read from the page itself, so a table added later is checked without listing it."""
+    import re
+    from datetime import date
+
+    from reports.selectors import Period, council_report
+    from reports.views import council_tables
+
+    with schema_context(councils.alpha.schema_name):  # so the tag table has a row too
+        from chat.models import Conversation, Tag
+
+        tag = Tag.objects.create(name="Complaint", slug="complaint")
+        tag.conversations.add(Conversation.objects.get(created_at=dataset.T(2, 9, 0)))
+    html = chief.get("/admin/report/", WEEK).content.decode()
+    links = re.findall(r'href="\?([^"]*csv=([a-z_]+))"', html)
+    with schema_context(councils.alpha.schema_name):
+        report = council_report(Period(date(2026, 3, 2), date(2026, 3, 8)))
+    tables = {t.slug: t for t in council_tables(report)}
+    assert {slug for _, slug in links} == {"summary", *tables}
+    for query, slug in links:
+        response = chief.get("/admin/report/?" + query.replace("&amp;", "&"))
+        assert response["Content-Type"] == "text/csv", slug
+        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        assert len(rows) >= 2, slug  # a header and at least one row
+        if slug != "summary":  # the figures the selectors' tests check, unrounded
+            assert rows == list(csv.reader(io.StringIO(tables[slug].csv()))), slug
