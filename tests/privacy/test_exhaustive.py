@@ -88,7 +88,8 @@ def statistics(schema: str) -> list[tuple]:
     with schema_context(schema):
         rows = Conversation.objects.values_list(
             "id", "channel", "language", "status", "outcome", "rating", "created_at",
-            "accepted_at", "ended_at", "last_seq", "department_id", "operator_id",
+            "accepted_at", "answered_at", "first_reply_at", "ended_at", "last_seq",
+            "department_id", "operator_id", "tags",
         )  # fmt: skip
         return [*sorted(rows), ("messages", Message.objects.count())]
 
