@@ -156,7 +156,8 @@ async def plant_resident(council: CouncilRef, graph) -> Planted:
     await next_of_type(console, "accepted")
     visitor = await _visitor(council, chat)
     said = f"My council tax reference is {marker}-visitor"
-    await visitor.send_json_to({"type": "message", "client_id": "v-1", "body": said})
+    # The client id is the device's own text: the planted one carries the marker too.
+    await visitor.send_json_to({"type": "message", "client_id": f"{marker}-v1", "body": said})
     await next_of_type(visitor, "ack")
     reply = f"Thank you Xanthippe, {marker}-reply"
     await console.send_json_to(

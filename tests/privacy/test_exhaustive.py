@@ -66,6 +66,7 @@ EXPECTED_BEFORE = {
     ("chat_message", "body"),
     ("chat_message", "author_name"),
     ("chat_message", "params"),
+    ("chat_message", "client_id"),
     ("chat_note", "body"),
     ("chat_enquiry", "message"),
     ("chat_enquiry", "phone"),
