@@ -63,7 +63,7 @@ INSERT INTO chat_conversation
        (id, visitor_id, status, channel, department_id, operator_id, page_url, prechat,
         language, routed_by, priority, queued_at, first_response_at, last_seq, created_at,
         accepted_at, ended_at, last_message_at, ended_by, outcome, visitor_read_seq, rating,
-        rating_comment, transcript_email)
+        rating_comment, transcript_email, answered_at, answered_queued_at, first_reply_at)
 SELECT md5('c' || g)::uuid, md5('v' || g)::uuid,
        CASE WHEN g > %(n)s - 20 THEN 'active' WHEN g %% 20 = 0 THEN 'missed' ELSE 'ended' END,
        (ARRAY['web', 'web', 'web', 'messenger', 'whatsapp'])[1 + g %% 5],
@@ -80,7 +80,11 @@ SELECT md5('c' || g)::uuid, md5('v' || g)::uuid,
        CASE WHEN g %% 20 = 0 THEN ''
             ELSE (ARRAY['resolved', 'referred', 'follow_up'])[1 + g %% 3] END,
        0, CASE WHEN g %% 3 = 0 THEN NULL ELSE 1 + g %% 5 END, 'Thanks from resident ' || g,
-       'resident' || g || '@example.org'
+       'resident' || g || '@example.org',
+       -- never transferred: the first answer and reply are the last (accepted, first response)
+       CASE WHEN g %% 20 = 0 THEN NULL ELSE t + (10 + g %% 120) * interval '1 second' END,
+       CASE WHEN g %% 20 = 0 THEN NULL ELSE t END,
+       CASE WHEN g %% 20 = 0 THEN NULL ELSE t + (20 + g %% 90) * interval '1 second' END
   FROM (SELECT g, %(start)s + g * interval '{spacing} minutes' AS t
           FROM generate_series(1, %(n)s) AS g) AS s;
 

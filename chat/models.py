@@ -89,6 +89,13 @@ class Conversation(models.Model):
     last_seq = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # The resident's experience, for reports: set once, never moved by a transfer or a requeue
+    # (which move `accepted_at`, `first_response_at` and `queued_at`, the current operator's
+    # times that the unanswered sweep reads). When an operator first took the chat, when that
+    # wait in the queue had begun, and the first operator reply of the whole chat.
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_queued_at = models.DateTimeField(null=True, blank=True)
+    first_reply_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.CharField(max_length=10, choices=EndedBy.choices, blank=True)

@@ -93,7 +93,8 @@ def subject_access(
             "README.txt",
             f"Subject access export from {council_name}, made {now:%d %B %Y %H:%M %Z}.\n"
             "subject-access.json holds every record; conversations/ holds one page per chat;"
-            " attachments/ holds the files sent in them.\n",
+            " attachments/ holds the files sent in them; social-media/ the files sent on"
+            " Messenger or WhatsApp.\n",
         )
     audit.record(
         actor=actor,

@@ -6,14 +6,17 @@ Definitions (docs/reports.md explains them for managers):
 - Channel: web, messenger, whatsapp; "assistant" for chats the council's assistant has
   (status bot) or handled alone (never accepted by an operator, with a bot message).
 - Offered: chats that reached the operators' queue (every chat but the assistant's).
-- Answered: accepted by an operator (`accepted_at`). Missed: marked missed after waiting too
-  long. Left the queue unanswered (`left_in_queue`): ended before anyone accepted them
-  (and not the assistant's), whoever ended them. Not to be confused with the outcome
-  `abandoned` ("Abandoned (resident gone)"), which says why a chat ended, answered or not;
-  a chat can count in both. Waiting: still queued.
-- Wait: queue to acceptance (`accepted_at - queued_at`), answered chats only.
-- First response: chat start to the first operator message (`first_response_at - created_at`).
-- Handle time: acceptance to end (`ended_at - accepted_at`), answered and ended chats.
+- Answered: taken by an operator (`answered_at`, the first time). Missed: marked missed
+  after waiting too long. Left the queue unanswered (`left_in_queue`): ended before anyone
+  answered them (and not the assistant's), whoever ended them. Not to be confused with the
+  outcome `abandoned` ("Abandoned (resident gone)"), which says why a chat ended, answered
+  or not; a chat can count in both. Waiting: still queued.
+- Wait: queue to the first answer (`answered_at - answered_queued_at`), answered chats only.
+- First response: chat start to the chat's first operator message (`first_reply_at -
+  created_at`).
+- Handle time: first answer to end (`ended_at - answered_at`), answered and ended chats.
+  These three are the resident's: a transfer or a requeue later does not move them (it moves
+  `accepted_at`, `first_response_at` and `queued_at`, the current operator's times).
 - A chat transferred within the council counts for the department and operator it ended
   with; one transferred to another council moved there and counts there ("transferred out"
   here).
@@ -64,17 +67,18 @@ class Period:
 # are table names (schema-qualified for the partnership report); `{council}` a label.
 _CHATS = """
 SELECT {council} AS council, c.id, c.status, c.department_id, c.operator_id, c.language,
-       c.created_at, c.queued_at, c.accepted_at, c.first_response_at, c.ended_at,
-       c.rating, c.outcome,
-       date_part('epoch', c.accepted_at - c.queued_at) AS wait_s,
-       date_part('epoch', c.first_response_at - c.created_at) AS first_response_s,
-       date_part('epoch', c.ended_at - c.accepted_at) AS handle_s,
+       c.created_at, c.accepted_at, c.answered_at, c.ended_at, c.rating, c.outcome,
+       date_part('epoch', c.answered_at - c.answered_queued_at) AS wait_s,
+       date_part('epoch', c.first_reply_at - c.created_at) AS first_response_s,
+       date_part('epoch', c.ended_at - c.answered_at) AS handle_s,
+       -- the part the operator it ended with had it (their load and concurrency)
+       date_part('epoch', c.ended_at - c.accepted_at) AS held_s,
        extract(hour FROM c.created_at AT TIME ZONE 'Europe/London')::int AS local_hour,
        extract(isodow FROM c.created_at AT TIME ZONE 'Europe/London')::int AS local_weekday,
        CASE WHEN c.status = 'bot' THEN 'assistant'
             -- only unanswered chats are looked up, in the small partial index of the
             -- assistant's messages (chat.Message, message_bot_idx)
-            WHEN c.accepted_at IS NULL AND EXISTS (
+            WHEN c.answered_at IS NULL AND EXISTS (
                  SELECT 1 FROM {message} AS m
                   WHERE m.conversation_id = c.id AND m.author = 'bot') THEN 'assistant'
             ELSE c.channel END AS channel
@@ -87,9 +91,9 @@ SELECT {council} AS council, c.id, c.status, c.department_id, c.operator_id, c.l
 _MEASURES = """
 count(*) AS chats,
 count(*) FILTER (WHERE channel <> 'assistant') AS offered,
-count(*) FILTER (WHERE accepted_at IS NOT NULL) AS answered,
+count(*) FILTER (WHERE answered_at IS NOT NULL) AS answered,
 count(*) FILTER (WHERE status = 'missed') AS missed,
-count(*) FILTER (WHERE accepted_at IS NULL AND status = 'ended' AND channel <> 'assistant')
+count(*) FILTER (WHERE answered_at IS NULL AND status = 'ended' AND channel <> 'assistant')
     AS left_in_queue,
 count(*) FILTER (WHERE status = 'queued') AS waiting,
 percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY wait_s) AS wait_p,
@@ -104,9 +108,9 @@ count(*) FILTER (WHERE rating >= 4) AS rated_4_or_5
 _MEASURES_LIGHT = """
 count(*) AS chats,
 count(*) FILTER (WHERE channel <> 'assistant') AS offered,
-count(*) FILTER (WHERE accepted_at IS NOT NULL) AS answered,
+count(*) FILTER (WHERE answered_at IS NOT NULL) AS answered,
 count(*) FILTER (WHERE status = 'missed') AS missed,
-count(*) FILTER (WHERE accepted_at IS NULL AND status = 'ended' AND channel <> 'assistant')
+count(*) FILTER (WHERE answered_at IS NULL AND status = 'ended' AND channel <> 'assistant')
     AS left_in_queue,
 count(*) FILTER (WHERE status = 'queued') AS waiting,
 percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY wait_s) AS wait_p,
@@ -127,7 +131,7 @@ MEASURE_COLUMNS = [
 # by gaps and islands), for chats per busy hour and concurrency.
 _OPERATOR_LOAD = """
 , iv AS (  -- follows `WITH chats AS (...)`
-    SELECT operator_id, accepted_at AS s, ended_at AS e, handle_s FROM chats
+    SELECT operator_id, accepted_at AS s, ended_at AS e, held_s FROM chats
      WHERE operator_id IS NOT NULL AND accepted_at IS NOT NULL
        AND ended_at IS NOT NULL AND ended_at > accepted_at
 ), marked AS (
@@ -145,7 +149,7 @@ _OPERATOR_LOAD = """
 )
 SELECT i.operator_id, i.handled, i.open_seconds, b.busy_seconds
   FROM (SELECT operator_id, count(*) AS handled,
-               sum(handle_s) AS open_seconds
+               sum(held_s) AS open_seconds
           FROM iv GROUP BY operator_id) AS i
   JOIN (SELECT operator_id, sum(date_part('epoch', e - s)) AS busy_seconds
           FROM spans GROUP BY operator_id) AS b USING (operator_id)

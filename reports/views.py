@@ -24,6 +24,7 @@ from reports.charts import bar_chart
 from reports.selectors import LONDON, Period, council_report, partnership_report
 
 MAX_DAYS = 731
+EARLIEST = date(2000, 1, 1)  # before any council used CouncilChat
 
 
 @dataclass(frozen=True)
@@ -197,10 +198,6 @@ def summary_items(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]
 
 
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2999, 12, 31)
-
-
 def parse_period(params, today: date | None = None) -> tuple[Period, str]:
     """The requested range, or the last 30 days and a message saying why not."""
     today = today or timezone.localtime(timezone.now(), LONDON).date()
@@ -213,12 +210,13 @@ def parse_period(params, today: date | None = None) -> tuple[Period, str]:
         last = datetime.strptime(str(raw_to), "%Y-%m-%d").date()
     except ValueError:
         return default, "Dates must be given as YYYY-MM-DD; showing the last 30 days."
-    if first < EARLIEST or last > LATEST:
-        # Beyond these the period's end (the day after `last`) or the time zone's offset
-        # leaves datetime's range: 9999-12-31 answered 500 (the hostile-input crawl).
+    # Beyond these the range holds no chats, and near year 9999 the day after `last` (the
+    # period's end) does not exist in Python: a clear message, never a 500.
+    earliest, latest = EARLIEST, today + timedelta(days=366)
+    if not (earliest <= first <= latest and earliest <= last <= latest):
         return default, (
-            f"Choose dates from {EARLIEST.isoformat()} to {LATEST.isoformat()}; "
-            "showing the last 30 days."
+            f"Choose dates between {earliest:%Y-%m-%d} and {latest:%Y-%m-%d};"
+            " showing the last 30 days."
         )
     if last < first:
         return default, "The end date is before the start date; showing the last 30 days."

@@ -80,7 +80,9 @@ def inbox_process(*, inbox_id: int) -> int:
             event_process(council, event)
         handled += 1
     with council_schema("public"):
-        WebhookInbox.objects.filter(pk=inbox_id).update(processed_at=timezone.now())
+        # The raw body (names, numbers, texts) goes once its events are in their councils'
+        # schemas: public keeps no resident data that a council's erasure could not reach.
+        WebhookInbox.objects.filter(pk=inbox_id).update(processed_at=timezone.now(), body=b"")
     return handled
 
 

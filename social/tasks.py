@@ -18,6 +18,10 @@ logger = logging.getLogger(__name__)
 
 INBOX_MAX_ATTEMPTS = 10
 SWEEP_AFTER_SECONDS = 30
+# Processed rows (their bodies already emptied) are kept a week for the counts; a row given
+# up is kept, body and all, this long for inspection, then deleted with its personal data.
+INBOX_KEEP_PROCESSED_DAYS = 7
+INBOX_KEEP_GIVEN_UP_DAYS = 30
 
 
 def _this_council():
@@ -99,5 +103,20 @@ def sweep_social() -> int:
     )
     for pk in stale:
         process_inbox_task.delay(pk)
+    inbox_prune(now=timezone.now())
     send_to_every_council(sweep_outbox_task)
     return len(stale)
+
+
+def inbox_prune(*, now) -> int:
+    """Delete processed inbox rows after INBOX_KEEP_PROCESSED_DAYS and given-up ones (whose
+    raw bodies hold residents' data) after INBOX_KEEP_GIVEN_UP_DAYS. Call in public."""
+    from django.db.models import Q
+
+    from social.hub.models import WebhookInbox
+
+    deleted, _ = WebhookInbox.objects.filter(
+        Q(processed_at__lt=now - timedelta(days=INBOX_KEEP_PROCESSED_DAYS))
+        | Q(given_up=True, received_at__lt=now - timedelta(days=INBOX_KEEP_GIVEN_UP_DAYS))
+    ).delete()
+    return deleted

@@ -51,7 +51,12 @@ def conversation_assign_unsafe(
     conversation.operator_id = operator.id
     conversation.accepted_at = now
     conversation.first_response_at = None
-    conversation.save(update_fields=["status", "operator", "accepted_at", "first_response_at"])
+    fields = ["status", "operator", "accepted_at", "first_response_at"]
+    if conversation.answered_at is None:  # the first answer: what reports measure
+        conversation.answered_at = now
+        conversation.answered_queued_at = conversation.queued_at
+        fields += ["answered_at", "answered_queued_at"]
+    conversation.save(update_fields=fields)
     OperatorPresence.objects.filter(user_id=operator.id).update(last_assigned_at=now)
     code = "talking_to" if reason == "transfer" else "joined"
     system_message_unsafe(council, conversation, code, {"operator": operator.name})

@@ -62,7 +62,9 @@ UPDATE chat_conversation AS c
    SET last_seq = c.last_seq + 1,
        last_message_at = %(now)s,
        first_response_at = CASE WHEN %(by_operator)s AND c.first_response_at IS NULL
-                                THEN %(now)s ELSE c.first_response_at END
+                                THEN %(now)s ELSE c.first_response_at END,
+       first_reply_at = CASE WHEN %(by_operator)s AND c.first_reply_at IS NULL
+                             THEN %(now)s ELSE c.first_reply_at END
  WHERE c.id = %(conversation_id)s
 RETURNING c.last_seq, c.status, c.operator_id,
           (SELECT v.name FROM chat_visitor AS v WHERE v.id = c.visitor_id), c.channel,

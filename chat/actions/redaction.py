@@ -25,13 +25,15 @@ def anonymise_conversations_unsafe(ids: list[UUID], *, reason: str) -> int:
         return 0
     with connection.cursor() as cursor:
         cursor.execute(
-            # A system line's params hold names: they go with the body (code and all).
+            # A system line's params hold names: they go with the body (code and all). The
+            # client's id for a message (idempotent re-sends while the chat is live) is text
+            # the resident's device chose, so it goes too.
             "UPDATE chat_message SET body = '', extra = '{}'::jsonb, code = '',"
-            " params = '{}'::jsonb,"
+            " params = '{}'::jsonb, client_id = NULL,"
             " author_name = CASE WHEN author = 'visitor' THEN '' ELSE author_name END"
             " WHERE conversation_id = ANY(%s)"
             "   AND (body <> '' OR extra <> '{}'::jsonb OR params <> '{}'::jsonb"
-            "        OR (author = 'visitor' AND author_name <> ''))",
+            "        OR client_id IS NOT NULL OR (author = 'visitor' AND author_name <> ''))",
             [ids],
         )
         cursor.execute("DELETE FROM chat_note WHERE conversation_id = ANY(%s)", [ids])

@@ -379,8 +379,9 @@ def test_a_resident_s_widget_notices_a_silent_outage_and_its_message_arrives_onc
             with schema_context(alpha.schema_name):
                 conversation = Conversation.objects.get()
                 return list(
-                    conversation.messages.filter(body="Sent while the network was down")
-                    .values_list("body", flat=True)
+                    conversation.messages.filter(
+                        body="Sent while the network was down"
+                    ).values_list("body", flat=True)
                 )
 
         poll_until(lambda: len(stored()) == 1, "the message stored")

@@ -55,6 +55,11 @@ def test_the_council_report_passes_axe_with_its_charts_and_tables(councils, daph
     screenshot(page, "reports-by-hour", page.locator("[data-testid=report-by_hour]"))
     screenshot(page, "reports-by-operator", page.locator("[data-testid=report-by_operator]"))
 
+    # Dates no chat can have: the last 30 days, and a message saying which dates to choose.
+    page.goto(daphne_server.url("alpha.localhost", "/admin/report/?from=9999-12-31&to=9999-12-31"))
+    expect(page.get_by_role("alert")).to_contain_text("Choose dates between 2000-01-01")
+    assert_accessible(page, "council report with a date out of range")
+
 
 def test_the_partnership_report_passes_axe(councils, daphne_server, browser):
     dataset.build(councils.alpha)

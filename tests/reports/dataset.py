@@ -43,6 +43,12 @@ CHATS = [
 ]  # fmt: skip
 
 
+# Chats taken over by another operator this many seconds after their first answer (index in
+# CHATS -> seconds), as transfer_to_operator leaves them: `accepted_at` and
+# `first_response_at` are the new operator's, `answered_at` and `first_reply_at` the first's.
+TRANSFERRED = {8: 255}
+
+
 def build(council: CouncilRef) -> dict[str, int]:
     """Store the week in `council`; returns the operators' user ids."""
     users = {name: operator_in(council, name).id for name in ("alex", "sam")}
@@ -67,6 +73,10 @@ def build(council: CouncilRef) -> dict[str, int]:
             ended = None
             if handle is not None:
                 ended = (accepted or created) + timedelta(seconds=handle)
+            first_reply = created + timedelta(seconds=frt) if frt is not None else None
+            answered, taken_over = accepted, TRANSFERRED.get(index)
+            if taken_over is not None:
+                accepted = answered + timedelta(seconds=taken_over)
             visitor = Visitor.objects.create(name=f"Resident {index}", created_at=created)
             conversation = Conversation.objects.create(
                 visitor=visitor,
@@ -78,7 +88,12 @@ def build(council: CouncilRef) -> dict[str, int]:
                 created_at=created,
                 queued_at=created,
                 accepted_at=accepted,
-                first_response_at=created + timedelta(seconds=frt) if frt is not None else None,
+                answered_at=answered,
+                answered_queued_at=created if answered else None,
+                first_reply_at=first_reply,
+                first_response_at=(
+                    accepted + timedelta(seconds=30) if taken_over is not None else first_reply
+                ),
                 ended_at=ended,
                 rating=rating,
                 outcome=outcome,

@@ -87,11 +87,14 @@ def test_by_department_and_operator_with_busy_hours_and_concurrency(report):
     assert (alex["answered"], alex["busy_seconds"], alex["open_seconds"]) == (3, 720.0, 960.0)
     assert alex["chats_per_busy_hour"] == pytest.approx(15.0)
     assert alex["concurrency"] == pytest.approx(960 / 720)
-    assert (sam["answered"], sam["chats_per_busy_hour"], sam["concurrency"]) == (
-        3, pytest.approx(3 / (3900 / 3600)), pytest.approx(1.0),
+    # Sam took the transferred chat 255 s after Alex answered it: its 900 s handle time is
+    # the resident's, and Sam's load counts the 645 s Sam had it.
+    assert (sam["answered"], sam["busy_seconds"], sam["open_seconds"]) == (3, 3645.0, 3645.0)
+    assert (sam["chats_per_busy_hour"], sam["concurrency"]) == (
+        pytest.approx(3 / (3645 / 3600)), pytest.approx(1.0),
     )  # fmt: skip
-    assert report.summary["chats_per_busy_hour"] == pytest.approx(6 / (4620 / 3600))
-    assert report.summary["concurrency"] == pytest.approx(4860 / 4620)
+    assert report.summary["chats_per_busy_hour"] == pytest.approx(6 / (4365 / 3600))
+    assert report.summary["concurrency"] == pytest.approx(4605 / 4365)
 
 
 def test_by_hour_and_weekday_in_uk_time(report):
@@ -127,6 +130,7 @@ def test_the_partnership_report_aggregates_member_councils_only(councils):
             Conversation.objects.create(
                 visitor=Visitor.objects.create(name="B"), status="ended", created_at=created,
                 queued_at=created, accepted_at=created + timedelta(seconds=wait),
+                answered_at=created + timedelta(seconds=wait), answered_queued_at=created,
                 ended_at=created + timedelta(seconds=100),
             )  # fmt: skip
     members = [
@@ -176,3 +180,57 @@ def test_chats_ended_by_the_resident_or_the_system_count_under_their_own_outcome
         ("Closed after no messages", 1), ("Ended by the resident", 1),
         ("Resident used quick exit", 1),
     ]  # fmt: skip
+
+
+def test_a_chat_transferred_through_the_real_services_keeps_the_residents_wait_and_first_reply(
+    councils, manual_assignment
+):
+    """Alex answers and replies, hands the chat to Sam, Sam passes it to Highways, Sam takes
+    it again from the queue and ends it: the report's wait, first response and handle time
+    are the resident's (first answer, first reply), and the chat counts for Sam."""
+    from django.utils import timezone
+
+    from chat.actions.lifecycle import conversation_accept, conversation_end
+    from chat.actions.messages import message_create
+    from chat.actions.transfers import transfer_to_department, transfer_to_operator
+    from tests.conftest import put_online
+    from tests.factories import chat_in, operator_in
+
+    alpha = councils.alpha
+    put_online(alpha, "alex", max_chats=3)
+    put_online(alpha, "sam", max_chats=3)
+    alex, sam = operator_in(alpha, "alex"), operator_in(alpha, "sam")
+    chat = chat_in(alpha)
+    with schema_context(alpha.schema_name):
+        conversation_accept(council=alpha, conversation_id=chat.id, operator=alex)
+        message_create(
+            council=alpha, conversation_id=chat.id, body="Hi", client_id="a", operator=alex
+        )
+        first = Conversation.objects.get(id=chat.id)
+        transfer_to_operator(
+            council=alpha, conversation_id=chat.id, operator=alex, to_user_id=sam.id
+        )
+        message_create(
+            council=alpha, conversation_id=chat.id, body="Sam", client_id="s", operator=sam
+        )
+        transfer_to_department(
+            council=alpha, conversation_id=chat.id, operator=sam, department_slug="highways"
+        )
+        conversation_accept(council=alpha, conversation_id=chat.id, operator=sam)
+        conversation_end(council=alpha, conversation_id=chat.id, operator=sam, outcome="resolved")
+        ended = Conversation.objects.get(id=chat.id)
+        today = timezone.localdate()
+        report = council_report(Period(today, today))
+
+    # The first answer and reply stay; the current operator's times moved with each hand-over.
+    assert (ended.answered_at, ended.first_reply_at) == (first.accepted_at, first.first_response_at)
+    assert ended.accepted_at > first.accepted_at and ended.queued_at > first.queued_at
+    s = report.summary
+    assert (s["offered"], s["answered"], s["left_in_queue"]) == (1, 1, 0)
+    assert s["wait_p50"] == (first.accepted_at - first.queued_at).total_seconds()
+    assert s["first_response_p50"] == (first.first_response_at - first.created_at).total_seconds()
+    assert s["handle_p50"] == (ended.ended_at - first.accepted_at).total_seconds()
+    operators = by_label(report.by_operator)
+    assert operators["Sam"]["answered"] == 1 and "Alex" not in operators
+    assert operators["Sam"]["open_seconds"] == (ended.ended_at - ended.accepted_at).total_seconds()
+    assert by_label(report.by_department)["Highways"]["answered"] == 1

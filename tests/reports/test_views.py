@@ -70,8 +70,7 @@ def test_operators_cannot_see_reports(councils, chief):
     assert admin_client(councils.alpha, "sam").get("/admin/report/").status_code == 403
 
 
-def test_the_partnership_report_shows_member_councils_to_partnership_managers(councils):
-    dataset.build(councils.alpha)
+def partnership_manager() -> Client:
     connection.set_schema_to_public()
     manager, _ = get_user_model().objects.update_or_create(
         username="pm", defaults={"is_staff": True, "is_superuser": True}
@@ -80,6 +79,12 @@ def test_the_partnership_report_shows_member_councils_to_partnership_managers(co
     manager.save()
     client = Client(HTTP_HOST="localhost")
     assert client.post("/admin/login/", {"username": "pm", "password": PASSWORD}).status_code == 302
+    return client
+
+
+def test_the_partnership_report_shows_member_councils_to_partnership_managers(councils):
+    dataset.build(councils.alpha)
+    client = partnership_manager()
 
     page = client.get("/admin/partnership-report/", {**WEEK, "partnership": "wessex"})
     assert page.status_code == 200
@@ -125,3 +130,69 @@ def test_left_the_queue_and_the_abandoned_outcome_have_distinct_explained_labels
     assert "Left the queue unanswered" in header and not any("bandon" in h for h in header)
     assert ["Abandoned (resident gone)", "1"] in csv_rows("outcomes")
     assert ["Left the queue unanswered", "1"] in csv_rows("summary")
+
+
+# Dates at the edges of what Python and PostgreSQL can hold, impossible dates, digits of
+# other scripts and padding: the page (and its CSV) answers 200 with the reason shown. (A NUL
+# in any query is refused with 400 before any view: reliability's input middleware.)
+ODD_DATES = [
+    {"from": "9999-12-31", "to": "9999-12-31"},
+    {"from": "0001-01-01", "to": "0001-01-01"},
+    {"from": "2026-02-30", "to": "2026-03-01"},
+    {"from": "٢٠٢٦-٠٣-٠٢", "to": "٢٠٢٦-٠٣-٠٨"},
+    {"from": " 2026-03-02", "to": "2026-03-08 "},
+    {"from": "2026-3-2", "to": "2026-03-08"},
+    {"from": "", "to": "2026-03-08"},
+    {"from": "1" * 5000, "to": "2026-03-08"},
+]
+
+
+@pytest.mark.parametrize("params", ODD_DATES)
+def test_odd_dates_never_fail_the_page_or_its_csv(chief, params):
+    page = chief.get("/admin/report/", params)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'role="alert"' in html or 'data-testid="summary-offered"' in html
+    export = chief.get("/admin/report/", {**params, "csv": "by_hour"})
+    assert export.status_code == 200 and export["Content-Type"] == "text/csv"
+
+
+def test_a_date_no_chat_can_have_says_which_dates_to_choose(chief):
+    html = chief.get("/admin/report/", {"from": "9999-12-31", "to": "9999-12-31"}).content
+    assert b"Choose dates between 2000-01-01 and " in html
+
+
+@pytest.mark.parametrize("params", ODD_DATES[:4])
+def test_odd_dates_never_fail_the_partnership_report(councils, params):
+    client = partnership_manager()
+    for extra in ({}, {"csv": "partnership"}, {"partnership": "nowhere"}):
+        response = client.get("/admin/partnership-report/", {**params, **extra})
+        assert response.status_code == 200, (params, extra)
+
+
+def test_every_table_on_the_page_has_a_csv_link_that_downloads_the_same_numbers(councils, chief):
+    """Read from the page itself, so a table added later is checked without listing it."""
+    import re
+    from datetime import date
+
+    from reports.selectors import Period, council_report
+    from reports.views import council_tables
+
+    with schema_context(councils.alpha.schema_name):  # so the tag table has a row too
+        from chat.models import Conversation, Tag
+
+        tag = Tag.objects.create(name="Complaint", slug="complaint")
+        tag.conversations.add(Conversation.objects.get(created_at=dataset.T(2, 9, 0)))
+    html = chief.get("/admin/report/", WEEK).content.decode()
+    links = re.findall(r'href="\?([^"]*csv=([a-z_]+))"', html)
+    with schema_context(councils.alpha.schema_name):
+        report = council_report(Period(date(2026, 3, 2), date(2026, 3, 8)))
+    tables = {t.slug: t for t in council_tables(report)}
+    assert {slug for _, slug in links} == {"summary", *tables}
+    for query, slug in links:
+        response = chief.get("/admin/report/?" + query.replace("&amp;", "&"))
+        assert response["Content-Type"] == "text/csv", slug
+        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        assert len(rows) >= 2, slug  # a header and at least one row
+        if slug != "summary":  # the figures the selectors' tests check, unrounded
+            assert rows == list(csv.reader(io.StringIO(tables[slug].csv()))), slug
