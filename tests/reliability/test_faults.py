@@ -97,17 +97,10 @@ def make_chats(councils, scale: Scale) -> tuple[list[ChatSpec], dict[str, tuple[
 def make_fuzz_chat(councils) -> tuple[ChatSpec, str, str]:
     """A chat, an operator and a supervisor of their own for hostile frames (they may end,
     move or reassign it)."""
-    from django.contrib.auth.models import Group
-    from django_tenants.utils import schema_context
-
-    from councils.onboarding import COUNCIL_ADMINS
-
     council = councils.alpha
     fuzzer = operator_in(council, "fuzzer")
     put_online(council, "fuzzer")
-    chief = operator_in(council, "fuzzchief")
-    with schema_context(council.schema_name):
-        Group.objects.get(name=COUNCIL_ADMINS).user_set.add(chief.id)
+    operator_in(council, "fuzzchief", is_superuser=True)  # may supervise
     chat = accepted_chat_in(council, fuzzer)
     spec = ChatSpec(council.hosts[0], str(chat.id), chat.token, "alpha:fuzzer")
     return (

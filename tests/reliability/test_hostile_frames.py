@@ -24,12 +24,9 @@ from collections import Counter
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.contrib.auth.models import Group
 from django.db import connection
-from django_tenants.utils import schema_context
 
 from bench.fuzz import collect, refused_frames, schema_frames
-from councils.onboarding import COUNCIL_ADMINS
 from tests.conftest import put_online
 from tests.factories import accepted_chat_in, chat_in, operator_in
 from tests.sockets import login_session_unsafe, open_socket, operator_socket, visitor_socket
@@ -59,9 +56,7 @@ def setting_up(councils) -> dict:
     alpha = councils.alpha
     fuzzer = operator_in(alpha, "fuzzer")
     put_online(alpha, "fuzzer")
-    chris = operator_in(alpha, "chris")
-    with schema_context(alpha.schema_name):
-        Group.objects.get(name=COUNCIL_ADMINS).user_set.add(chris.id)
+    chris = operator_in(alpha, "chris", is_superuser=True)  # may supervise
     accepted = accepted_chat_in(alpha, fuzzer)
     queued = chat_in(alpha)
     foreign = chat_in(councils.beta)
