@@ -229,8 +229,8 @@ async def fuzz_socket(url: str, port: int, origin: str, frames: list[str], heade
     return outcome
 
 
-# Just under the server's defaults (FRAME_RATE_PER_SECOND 30, FRAME_RATE_BURST 200).
-FUZZ_RATE_PER_SECOND = 28.0
+# Just under the server's defaults (FRAME_RATE_PER_SECOND 10, FRAME_RATE_BURST 200).
+FUZZ_RATE_PER_SECOND = 9.5
 FUZZ_BURST = 150
 
 

@@ -327,7 +327,7 @@ FRAME_MAX_BYTES = 16 * 1024
 # Frames one websocket may send (reliability/frame_rate.py): a burst, then a rate per second;
 # over it a frame is refused with `rate_limited` (retry), and after this many refusals in a
 # row the socket is closed with 1008. Far above any person's pace. 0 per second: no limit.
-FRAME_RATE_PER_SECOND = env.float("FRAME_RATE_PER_SECOND", default=30)
+FRAME_RATE_PER_SECOND = env.float("FRAME_RATE_PER_SECOND", default=10)
 FRAME_RATE_BURST = env.int("FRAME_RATE_BURST", default=200)
 FRAME_RATE_CLOSE_AFTER = env.int("FRAME_RATE_CLOSE_AFTER", default=500)
 VISITOR_TOKEN_MAX_AGE = env.int("VISITOR_TOKEN_MAX_AGE", default=24 * 3600)
