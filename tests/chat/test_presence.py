@@ -172,14 +172,20 @@ async def test_a_console_that_pings_then_goes_silent_is_closed_and_leaves_assign
     assert await sync_to_async(available_ids)(alpha) == []
 
 
-async def test_the_operator_sees_the_residents_page_open_hidden_and_gone(councils):
-    alpha = councils.alpha
+async def console_holding_a_chat(alpha):
+    """Alex's console, open and synced, with one chat accepted by Alex."""
     alex = await sync_to_async(operator_in)(alpha, "alex")
     console = operator_socket(alpha, await login_session(alpha, "alex"))
     await open_socket(console)
     chat = await sync_to_async(accepted_chat_in)(alpha, alex)
     await console.send_json_to({"type": "sync"})
     await next_of_type(console, "hello")
+    return console, chat
+
+
+async def test_the_operator_sees_the_residents_page_open_hidden_and_gone(councils):
+    alpha = councils.alpha
+    console, chat = await console_holding_a_chat(alpha)
     visitor = await joined_visitor(chat)
     opened = await next_of_type(console, "visitor_presence")
     assert (opened["conversation"], opened["presence"]) == (str(chat.id), "open")
@@ -278,12 +284,7 @@ def test_each_way_a_chat_ends_without_its_operator_records_its_own_outcome(
 
 async def test_the_operator_is_told_a_quick_exit_as_such(councils):
     alpha = councils.alpha
-    alex = await sync_to_async(operator_in)(alpha, "alex")
-    console = operator_socket(alpha, await login_session(alpha, "alex"))
-    await open_socket(console)
-    chat = await sync_to_async(accepted_chat_in)(alpha, alex)
-    await console.send_json_to({"type": "sync"})
-    await next_of_type(console, "hello")
+    console, chat = await console_holding_a_chat(alpha)
 
     @sync_to_async
     def quick_exit():
