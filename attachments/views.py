@@ -23,9 +23,10 @@ from chat.operators import OperatorRef, operator_ref
 from councils.sites import CouncilRef
 from councils.tenancy import council_schema
 from privacy import audit
+from widgets.cors import origin_allowed
 from widgets.services import WidgetChatRefused, visitor_council
 from widgets.throttle import Throttled, client_address, throttle_check
-from widgets.views import origin_allowed, with_cors
+from widgets.views import with_cors
 
 # Multipart framing around the file: a request this much larger than the council's limit
 # is refused from its Content-Length, before any of it is read.

@@ -107,6 +107,7 @@ class Visitor:
         self.sending = True
         self.tasks: set[asyncio.Task] = set()
         self.sent_time: dict[str, float] = {}
+        self.port: int | None = None  # the daphne of the socket open now
 
     async def run(self, stop: asyncio.Event, interval: float) -> None:
         sender = asyncio.ensure_future(self.send_loop(stop, interval))
@@ -130,7 +131,7 @@ class Visitor:
             async with connect(
                 url, host="127.0.0.1", port=port, origin=f"http://{host}", open_timeout=10
             ) as ws:
-                self.ws = ws
+                self.ws, self.port = ws, port
                 async for raw in ws:
                     frame = json.loads(raw)
                     kind = frame["type"]
@@ -161,7 +162,7 @@ class Visitor:
             self.tally.closes[f"connect:{type(exc).__name__}"] += 1
             return 1.0
         finally:
-            self.ws = None
+            self.ws, self.port = None, None
         return 0.5
 
     def resend(self, client_id: str) -> None:

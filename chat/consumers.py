@@ -34,9 +34,9 @@ from chat.tokens import TokenExpired, TokenInvalid, visitor_token_issue, visitor
 from chat.visitor_beats import presence_writes, visitor_beats
 from councils.middleware import header
 from councils.sites import CouncilRef, council_ref_by_id, council_ref_by_slug
-from councils.tenancy import in_council, in_public
+from councils.tenancy import charged_to, in_council, in_public
 from privacy.audit import console_opened
-from reliability.frame_rate import FrameBudget
+from reliability.frame_rate import DbTimeBudget, FrameBudget
 from reliability.sockets import ResilientSocket
 from reliability.validation import InvalidInput, loads_checked
 from staffauth.sessions import console_session_alive_unsafe
@@ -192,6 +192,7 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
         super().__init__(*args, **kwargs)
         self.background: set[asyncio.Task] = set()
         self.budget = FrameBudget(settings.FRAME_RATE_PER_SECOND, settings.FRAME_RATE_BURST)
+        self.db_budget = DbTimeBudget(settings.SOCKET_DB_SHARE, settings.SOCKET_DB_BURST_SECONDS)
 
     async def connect(self) -> None:
         # conversation id -> highest seq sent on this socket; messages at or below it are
@@ -351,7 +352,7 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
         await self.send_frame(frames.error(code, detail, **extra))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
-        wait = self.budget.take()
+        wait = self.budget.take() or self.db_budget.due()
         if wait:
             return await self.refuse_over_budget(text_data, wait)
         if text_data is None:
@@ -376,6 +377,7 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
         refusal = frame_refusal(self.protocol_socket or self.audience, frame)
         if refusal:
             return await self.send_error(*refusal, **self.echo(frame))
+        paying = charged_to.set(self.db_budget.spend)  # this frame's ORM time is ours
         try:
             await getattr(self, handler)(frame)
         except (asyncio.CancelledError, StopConsumer):
@@ -391,6 +393,8 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
         except Exception:
             logger.exception("frame %r not handled", frame["type"])
             await self.send_internal_error(self.echo(frame))
+        finally:
+            charged_to.reset(paying)
 
     async def refuse_over_budget(self, text_data: str | None, wait: float) -> None:
         """A frame over this socket's budget (reliability/frame_rate.py): not handled,

@@ -9,7 +9,9 @@ schema explicitly through `council_schema`, and async code reaches the ORM only 
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
@@ -38,12 +40,25 @@ def council_schema(schema_name: str) -> Iterator[None]:
     yield
 
 
+# Who pays for ORM time spent now: a socket's frame handler sets its budget's `spend`
+# (reliability/frame_rate.py), and asgiref runs the call in a copy of the caller's context.
+charged_to: contextvars.ContextVar[Callable[[float], None] | None] = contextvars.ContextVar(
+    "orm_time_charged_to", default=None
+)
+
+
 def run_in_council_unsafe(
     schema_name: str, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs
 ) -> R:
     """Call `fn` with the connection on `schema_name`. Sync only: must not be awaited."""
-    with council_schema(schema_name):
-        return fn(*args, **kwargs)
+    started = time.perf_counter()
+    try:
+        with council_schema(schema_name):
+            return fn(*args, **kwargs)
+    finally:
+        spend = charged_to.get()
+        if spend is not None:
+            spend(time.perf_counter() - started)
 
 
 async def in_council(

@@ -10,6 +10,17 @@ above any person; a frame over the budget is answered `rate_limited` with `retry
 again (a message's `client_id` makes that safe). A socket that keeps sending through
 `FRAME_RATE_CLOSE_AFTER` refusals in a row is closed with 1008 (policy violation).
 
+A frame's cost is not its count, though: a `message` is one insert, while a supervisor's
+`reassign` or a `note` takes tens of milliseconds of the process's one ORM thread, which
+every socket's database work queues behind (councils/tenancy.py). So each socket also has a
+`DbTimeBudget`: the ORM time its frames' handlers used, refilled at `SOCKET_DB_SHARE` seconds
+a second (2% of the thread) after a burst of `SOCKET_DB_BURST_SECONDS`. A socket in debt has
+its next frames answered `rate_limited` (not handled) until it is paid off. Measured in the
+soak (docs/reliability.md): schema-valid hostile frames at 9.5 a second on three sockets had
+taken about a fifth of the thread and put a healthy chat's p99 at 3.5x its quiet value.
+What a frame's handler runs is charged, with anything it starts; the socket's own timers
+(heartbeats, a supervisor's periodic refresh) are not.
+
 In process memory, not Redis: the budget belongs to one socket on one process and must cost
 nothing per frame.
 """
@@ -47,3 +58,35 @@ class FrameBudget:
             return 0.0
         self.refused_in_a_row += 1
         return (1 - self.tokens) / self.rate
+
+
+class DbTimeBudget:
+    """A token bucket of database seconds: `burst` at once, refilled at `rate` a second.
+    Spending may overdraw it (a call's cost is known only after it ran); `due` says how long
+    until the debt is paid off."""
+
+    def __init__(
+        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.clock = clock
+        self.tokens = float(burst)
+        self.updated = clock()
+
+    def _refill(self) -> None:
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+
+    def spend(self, seconds: float) -> None:
+        """Charge `seconds` of ORM time (called on the ORM thread: plain float updates)."""
+        self._refill()
+        self.tokens -= seconds
+
+    def due(self) -> float:
+        """0.0 when a frame may be handled, else the seconds until the debt is paid."""
+        if self.rate <= 0:  # SOCKET_DB_SHARE=0 turns the budget off
+            return 0.0
+        self._refill()
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate

@@ -20,6 +20,8 @@ from councils.sites import CouncilRef, Site
 from councils.tenancy import council_schema
 from reliability.validation import InvalidInput, parse_checked
 from widgets import schemas
+from widgets.cors import cors_headers, origin_allowed
+from widgets.edge import invalid_body
 from widgets.forms import (
     ConversationStartForm,
     EnquiryForm,
@@ -44,25 +46,9 @@ from widgets.throttle import Throttled, client_address, rate_for, throttle_check
 EMBED_JS = Path(__file__).parent / "static" / "widgets" / "embed.js"
 
 
-def origin_allowed(site: Site, origin: str | None) -> bool:
-    """Requests with no Origin (not from a browser page) are allowed: CORS is a browser rule."""
-    if origin is None:
-        return True
-    if site.council is not None:
-        return site.council.allows_origin(origin)
-    if site.partnership is not None:
-        return any(c.allows_origin(origin) for c in site.partnership.councils)
-    return False
-
-
 def with_cors(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-    origin = request.headers.get("Origin")
-    if origin and origin_allowed(request.site_ref, origin):
-        response["Access-Control-Allow-Origin"] = origin
-        response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
-        response["Access-Control-Max-Age"] = "600"
-        response["Vary"] = "Origin"
+    for name, value in cors_headers(request.site_ref, request.headers.get("Origin")).items():
+        response[name] = value
     return response
 
 
@@ -197,8 +183,7 @@ def _json_post(request: HttpRequest, schema: dict) -> tuple[dict | None, HttpRes
     try:
         data = parse_checked(request.body or b"null", schema)
     except InvalidInput as refused:
-        body = {"error": "invalid_input", "detail": refused.detail, "errors": refused.as_errors()}
-        return None, with_cors(request, JsonResponse(body, status=400))
+        return None, with_cors(request, JsonResponse(invalid_body(refused), status=400))
     return data, None
 
 

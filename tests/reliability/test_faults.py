@@ -94,19 +94,20 @@ def make_chats(councils, scale: Scale) -> tuple[list[ChatSpec], dict[str, tuple[
     return chats, operators
 
 
-def make_fuzz_chat(councils) -> tuple[ChatSpec, str, str]:
+def make_fuzz_chat(councils) -> tuple[ChatSpec, str, str, list[int]]:
     """A chat, an operator and a supervisor of their own for hostile frames (they may end,
-    move or reassign it)."""
+    move or reassign it), and the two's user ids."""
     council = councils.alpha
     fuzzer = operator_in(council, "fuzzer")
     put_online(council, "fuzzer")
-    operator_in(council, "fuzzchief", is_superuser=True)  # may supervise
+    chief = operator_in(council, "fuzzchief", is_superuser=True)  # may supervise
     chat = accepted_chat_in(council, fuzzer)
     spec = ChatSpec(council.hosts[0], str(chat.id), chat.token, "alpha:fuzzer")
     return (
         spec,
         login_session_unsafe(council, "fuzzer"),
         login_session_unsafe(council, "fuzzchief"),
+        [fuzzer.id, chief.id],
     )
 
 
@@ -262,12 +263,19 @@ def test_through_redis_restarts_and_a_postgresql_crash_nothing_acked_is_lost(cou
     if scale.fuzz_frames:
         from bench.fuzz import fuzz_inputs
 
-        made = make_fuzz_chat(councils)
+        *made, own_users = make_fuzz_chat(councils)
         # The fuzz chat, another council's chat and an unknown id: never a measured chat of
         # the fuzz's own council, which a supervisor's `reassign` would really move (the
-        # first run with these frames counted 127 out of order from exactly that).
+        # first run with these frames counted 127 out of order from exactly that). Operator
+        # ids likewise: the fuzz's own two and an unknown one, never a measured console's
+        # operator, whom a supervisor's `reassign` would really hand the fuzz chat (and its
+        # hostile stream): an authorised act that loads that console, not an attack on the
+        # server (the soak of 2026-12-01 02:07 did that, ids 1 and 2 being measured ones).
         foreign = next(c for c in chats if c.council_host != made[0].council_host)
-        ids = {"uuid": [made[0].conversation, foreign.conversation, str(uuid.uuid4())]}
+        ids = {
+            "uuid": [made[0].conversation, foreign.conversation, str(uuid.uuid4())],
+            "int": [*own_users, 2**53 - 1],
+        }
         fuzz = (*made, fuzz_inputs(scale.fuzz_frames, scale.fuzz_frames // 10, ids))
     timings = {"chats made": time.monotonic() - began}
     pg = OwnPostgres().init().start()

@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from django_tenants.utils import schema_context
 
 from chat.models import Message
-from reliability.frame_rate import FrameBudget
+from reliability.frame_rate import DbTimeBudget, FrameBudget
 from tests.factories import chat_in
 from tests.sockets import drain, joined_visitor, next_of_type
 
@@ -47,6 +47,23 @@ def test_a_budget_never_holds_more_than_its_burst_however_long_the_socket_was_qu
 def test_a_rate_of_zero_turns_the_budget_off():
     budget = FrameBudget(rate=0, burst=0)
     assert all(budget.take() == 0.0 for _ in range(1000))
+
+
+def test_a_database_budget_may_be_overdrawn_once_then_is_due_until_the_debt_is_repaid():
+    clock = Clock()
+    budget = DbTimeBudget(rate=0.02, burst=0.1, clock=clock)
+    budget.spend(0.08)
+    assert budget.due() == 0.0  # 0.02 s left of the burst
+    budget.spend(0.06)  # a call's cost is known only after it ran: 0.04 s in debt
+    assert budget.due() == pytest.approx(2.0)  # 0.04 s at 0.02 s a second
+    clock.now += 2.0
+    assert budget.due() == 0.0
+
+
+def test_a_database_share_of_zero_turns_that_budget_off():
+    budget = DbTimeBudget(rate=0, burst=0)
+    budget.spend(10.0)
+    assert budget.due() == 0.0
 
 
 @sync_to_async
@@ -106,3 +123,32 @@ async def test_when_a_client_keeps_flooding_after_being_refused_then_it_is_close
             break
     assert closed is not None and closed["code"] == 1008
     await visitor.disconnect()  # what the server sends once the close is done
+
+
+@pytest.mark.invalid_frames
+async def test_when_a_socket_has_used_its_share_of_database_time_then_its_next_frames_are_refused_and_not_stored(  # noqa: E501
+    councils, settings
+):
+    """Counted frames are not the whole cost: a socket whose frames took more ORM time than
+    its share (reliability/frame_rate.py DbTimeBudget) is answered `rate_limited`, with the
+    wait, until that time is repaid; the refused message is not stored."""
+    settings.SOCKET_DB_BURST_SECONDS = 0.0  # the first stored message puts it in debt
+    settings.SOCKET_DB_SHARE = 0.01
+    chat = await sync_to_async(chat_in)(councils.alpha)
+    visitor = await joined_visitor(chat)
+    await visitor.send_json_to({"type": "message", "client_id": "d0", "body": "first"})
+    assert (await next_of_type(visitor, "ack"))["client_id"] == "d0"
+    await visitor.send_json_to({"type": "message", "client_id": "d1", "body": "second"})
+    refused = await next_of_type(visitor, "error")
+    assert refused["code"] == "rate_limited"
+    assert refused["client_id"] == "d1"
+    assert refused["retry"] is True
+    assert refused["retry_after"] >= 0.1
+    assert "second" not in await stored_bodies(councils.alpha, chat.id)
+
+    # Sent again once the wait is over, as the widget does, it is handled and stored once.
+    await asyncio.sleep(refused["retry_after"] + 0.1)
+    await visitor.send_json_to({"type": "message", "client_id": "d1", "body": "second"})
+    assert (await next_of_type(visitor, "ack"))["client_id"] == "d1"
+    assert (await stored_bodies(councils.alpha, chat.id)).count("second") == 1
+    await visitor.disconnect()
