@@ -31,39 +31,8 @@ import time
 from collections.abc import Callable
 
 
-class FrameBudget:
-    """A token bucket: `burst` tokens, refilled at `rate` per second."""
-
-    def __init__(
-        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.rate = rate
-        self.burst = burst
-        self.clock = clock
-        self.tokens = float(burst)
-        self.updated = clock()
-        self.refused_in_a_row = 0
-
-    def take(self) -> float:
-        """Spend a token for one frame: 0.0 when it may be handled, else the seconds until
-        the next token (the frame is then refused)."""
-        if self.rate <= 0:  # FRAME_RATE_PER_SECOND=0 turns the budget off
-            return 0.0
-        now = self.clock()
-        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            self.refused_in_a_row = 0
-            return 0.0
-        self.refused_in_a_row += 1
-        return (1 - self.tokens) / self.rate
-
-
-class DbTimeBudget:
-    """A token bucket of database seconds: `burst` at once, refilled at `rate` a second.
-    Spending may overdraw it (a call's cost is known only after it ran); `due` says how long
-    until the debt is paid off."""
+class TokenBucket:
+    """`burst` tokens at once, refilled at `rate` a second (never above `burst`)."""
 
     def __init__(
         self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
@@ -74,19 +43,47 @@ class DbTimeBudget:
         self.tokens = float(burst)
         self.updated = clock()
 
-    def _refill(self) -> None:
+    def refill(self) -> None:
         now = self.clock()
         self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
 
+
+class FrameBudget(TokenBucket):
+    """A token per frame."""
+
+    def __init__(
+        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__(rate, burst, clock)
+        self.refused_in_a_row = 0
+
+    def take(self) -> float:
+        """Spend a token for one frame: 0.0 when it may be handled, else the seconds until
+        the next token (the frame is then refused)."""
+        if self.rate <= 0:  # FRAME_RATE_PER_SECOND=0 turns the budget off
+            return 0.0
+        self.refill()
+        if self.tokens >= 1:
+            self.tokens -= 1
+            self.refused_in_a_row = 0
+            return 0.0
+        self.refused_in_a_row += 1
+        return (1 - self.tokens) / self.rate
+
+
+class DbTimeBudget(TokenBucket):
+    """A bucket of database seconds. Spending may overdraw it (a call's cost is known only
+    after it ran); `due` says how long until the debt is paid off."""
+
     def spend(self, seconds: float) -> None:
         """Charge `seconds` of ORM time (called on the ORM thread: plain float updates)."""
-        self._refill()
+        self.refill()
         self.tokens -= seconds
 
     def due(self) -> float:
         """0.0 when a frame may be handled, else the seconds until the debt is paid."""
         if self.rate <= 0:  # SOCKET_DB_SHARE=0 turns the budget off
             return 0.0
-        self._refill()
+        self.refill()
         return 0.0 if self.tokens >= 0 else -self.tokens / self.rate

@@ -16,18 +16,25 @@ from reliability.capacity import HttpConcurrencyLimit
 pytestmark = pytest.mark.usefixtures("committed")
 
 
-def http_scope(path: str, host: bytes = b"alpha.localhost", query: bytes = b"") -> dict:
+def http_scope(
+    path: str,
+    host: bytes = b"alpha.localhost",
+    query: bytes = b"",
+    method: str = "GET",
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> dict:
+    """An HTTP scope as daphne gives it, with the Host header before any others."""
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
         "query_string": query,
         "root_path": "",
-        "headers": [(b"host", host)],
+        "headers": [(b"host", host), *(headers or [])],
         "client": ("127.0.0.1", 5000),
         "server": ("127.0.0.1", 8000),
     }

@@ -10,6 +10,7 @@ import uuid
 import pytest
 from asgiref.testing import ApplicationCommunicator
 
+from tests.reliability.test_capacity import http_scope
 from widgets.edge import EDGE_MAX_BODY, JSON_POSTS
 
 pytestmark = pytest.mark.usefixtures("committed")
@@ -33,24 +34,11 @@ MALFORMED = [
 
 
 def scope(path: str, body: bytes, origin: bytes | None = ORIGIN, host: bytes = b"alpha.localhost"):
-    headers = [(b"host", host), (b"content-type", b"application/json")]
+    headers = [(b"content-type", b"application/json")]
     headers.append((b"content-length", str(len(body)).encode()))
     if origin is not None:
         headers.append((b"origin", origin))
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-    }
+    return http_scope(path, host=host, method="POST", headers=headers)
 
 
 async def post(app, path: str, body: bytes, **kwargs) -> tuple[int, dict[str, str], bytes]:
