@@ -229,9 +229,9 @@ async def fuzz_socket(url: str, port: int, origin: str, frames: list[str], heade
     return outcome
 
 
-# Just under the server's defaults (FRAME_RATE_PER_SECOND 10, FRAME_RATE_BURST 200).
+# Just under the server's defaults (FRAME_RATE_PER_SECOND 10, FRAME_RATE_BURST 50).
 FUZZ_RATE_PER_SECOND = 9.5
-FUZZ_BURST = 150
+FUZZ_BURST = 45
 
 
 class ClientPace:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from contextlib import nullcontext
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 from uuid import UUID
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -34,7 +34,7 @@ from chat.tokens import TokenExpired, TokenInvalid, visitor_token_issue, visitor
 from chat.visitor_beats import presence_writes, visitor_beats
 from councils.middleware import header
 from councils.sites import CouncilRef, council_ref_by_id, council_ref_by_slug
-from councils.tenancy import charged_to, in_council, in_public
+from councils.tenancy import back_office, charged_to, in_council, in_public, on_orm_thread
 from privacy.audit import console_opened
 from reliability.frame_rate import DbTimeBudget, FrameBudget
 from reliability.sockets import ResilientSocket
@@ -163,12 +163,16 @@ def _after_seq(frame: dict[str, Any]) -> int:
     return value
 
 
-@database_sync_to_async
-def drop_database_connection() -> None:
+async def drop_database_connection() -> None:
     """After a retryable database error, the ORM thread's connection is closed, so the
     client's retry opens a fresh one. Otherwise a connection PostgreSQL had terminated (a
     restart) was still taken for usable by the next call, and the retry failed too:
-    found on the supervisor socket (tests/reliability/test_newer_sockets.py)."""
+    found on the supervisor socket (tests/reliability/test_newer_sockets.py). The thread
+    is the lane the failed call ran on (`councils.tenancy.back_office`)."""
+    await on_orm_thread(_close_connection)()
+
+
+def _close_connection() -> None:
     connection.close()
 
 
@@ -182,6 +186,11 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
 
     council: CouncilRef
     handlers: dict[str, str] = {}
+    # Frames whose database work runs on the back-office ORM thread, so that it never holds
+    # up a conversation's messages (councils/tenancy.py): catching up, looking around,
+    # reorganising. The rest (a message, typing, a read mark, an accept) stay on the chat
+    # thread, whose calls are all short.
+    back_office_frames: frozenset[str] = frozenset()
     audience: frames.Audience
     # Whose frames (chat/protocol.py) this socket speaks: its audience's, except the
     # supervisor's socket, which hears what operators hear (chat/supervisor_socket.py).
@@ -378,8 +387,10 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
         if refusal:
             return await self.send_error(*refusal, **self.echo(frame))
         paying = charged_to.set(self.db_budget.spend)  # this frame's ORM time is ours
+        lane = back_office() if frame["type"] in self.back_office_frames else nullcontext()
         try:
-            await getattr(self, handler)(frame)
+            with lane:
+                await getattr(self, handler)(frame)
         except (asyncio.CancelledError, StopConsumer):
             raise
         except ChatError as err:
@@ -496,6 +507,7 @@ class VisitorConsumer(ChatSocket):
         "handoff": "on_handoff",
         "feedback": "on_feedback",
     }
+    back_office_frames = frozenset({"resume", "end", "handoff", "feedback"})
 
     async def open(self) -> None:
         site = self.scope["site"]
@@ -784,8 +796,19 @@ class OperatorConsumer(ChatSocket):
         "ping": "on_ping",
         "tags": "on_tags",  # issue 15, point 8
     }
+    back_office_frames = frozenset(
+        {"resume", "sync", "presence", "transfer", "note", "context", "followups", "handle"}
+        | {"tags", "end"}
+    )
 
     async def open(self) -> None:
+        # Loading a console (its session, presence, every chat it holds with context) is
+        # back-office work (councils/tenancy.py); so are the heartbeat and watchdog it
+        # starts, which inherit the lane. Its frames choose their own (`receive`).
+        with back_office():
+            await self.open_console()
+
+    async def open_console(self) -> None:
         opened = await self.open_staff_session("console")
         if opened is None:
             return

@@ -23,7 +23,7 @@ from chat import frames, groups, supervision
 from chat.actions import transfers
 from chat.consumers import RETRYABLE, ChatSocket, FrameError, _uuid
 from chat.errors import ChatError
-from councils.tenancy import in_council
+from councils.tenancy import back_office, in_council
 from privacy.audit import supervisor_opened
 from staffauth.sessions import console_session_alive_unsafe
 
@@ -49,6 +49,13 @@ class SupervisorConsumer(ChatSocket):
         "unwatch": "on_unwatch",
         "reassign": "on_reassign",
     }
+
+    async def __call__(self, scope, receive, send) -> None:
+        """All of this socket's database work, its timers' included, runs on the back-office
+        ORM thread (councils/tenancy.py): an overview or a reassignment takes tens of
+        milliseconds, which no resident's message should wait behind."""
+        with back_office():
+            await super().__call__(scope, receive, send)
 
     async def open(self) -> None:
         opened = await self.open_staff_session("supervisor view")

@@ -328,12 +328,12 @@ FRAME_MAX_BYTES = 16 * 1024
 # over it a frame is refused with `rate_limited` (retry), and after this many refusals in a
 # row the socket is closed with 1008. Far above any person's pace. 0 per second: no limit.
 FRAME_RATE_PER_SECOND = env.float("FRAME_RATE_PER_SECOND", default=10)
-FRAME_RATE_BURST = env.int("FRAME_RATE_BURST", default=200)
+FRAME_RATE_BURST = env.int("FRAME_RATE_BURST", default=50)
 FRAME_RATE_CLOSE_AFTER = env.int("FRAME_RATE_CLOSE_AFTER", default=500)
 # ORM time a socket's frames may use: this share of the process's one ORM thread, after a
 # burst; a socket in debt gets `rate_limited` (reliability/frame_rate.py). 0 turns it off.
 SOCKET_DB_SHARE = env.float("SOCKET_DB_SHARE", default=0.02)
-SOCKET_DB_BURST_SECONDS = env.float("SOCKET_DB_BURST_SECONDS", default=2.0)
+SOCKET_DB_BURST_SECONDS = env.float("SOCKET_DB_BURST_SECONDS", default=1.0)
 VISITOR_TOKEN_MAX_AGE = env.int("VISITOR_TOKEN_MAX_AGE", default=24 * 3600)
 CONVERSATION_IDLE_TIMEOUT = env.int("CONVERSATION_IDLE_TIMEOUT", default=2 * 3600)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")

@@ -1,10 +1,24 @@
 """Running code inside one council's schema, from sync and from async code.
 
 django-tenants keeps the current schema on the thread's database connection, and channels
-runs all consumer ORM work on one shared thread (asgiref #218, channels #2132), so whatever
+runs consumer ORM work on a shared thread (asgiref #218, channels #2132), so whatever
 schema the previous call left is still set. Every sync entry point therefore names its
 schema explicitly through `council_schema`, and async code reaches the ORM only through
 `in_council` (never `aget`/`acreate`: django-tenants #767, #1143, #1168).
+
+A web process has two ORM threads, each one call at a time on one persistent connection:
+
+* the chat thread (asgiref's shared thread-sensitive one): what a conversation's turn
+  waits for, a message stored and acked, typing, read marks, an accept, live delivery's
+  gap fills. These calls are short.
+* the back-office thread (`back_office()`): catching up and looking around, the console's
+  sync and resume, notes, tags, transfers, follow-ups, and the supervisor's whole socket.
+  Some of these take tens of milliseconds (a replay, an overview, a reassignment with its
+  dispatch). On one shared thread a resident's message waited behind them: a hostile
+  socket's schema-valid `note`/`reassign` frames moved a healthy chat's ack p99 from 43 to
+  270 ms (issue 12, docs/reliability.md). A pool of threads was measured and rejected
+  (docs/performance.md, B4); two single threads keep each lane's calls in order and cost
+  one more connection per process.
 """
 
 from __future__ import annotations
@@ -12,7 +26,8 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
@@ -61,22 +76,57 @@ def run_in_council_unsafe(
             spend(time.perf_counter() - started)
 
 
+# Set for a frame's handler (or a whole socket) whose ORM work belongs on the back-office
+# thread; tasks started meanwhile inherit it, as they inherit `charged_to`.
+_back_office: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "orm_back_office", default=False
+)
+# One worker: calls on it run one at a time, in the order they were made, on one connection.
+_BACK_OFFICE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orm-back-office")
+
+
+@contextmanager
+def back_office() -> Iterator[None]:
+    """ORM calls made in the block (and by tasks it starts) run on the back-office thread."""
+    token = _back_office.set(True)
+    try:
+        yield
+    finally:
+        _back_office.reset(token)
+
+
+def orm_thread_connections_close() -> None:
+    """Close both ORM threads' connections (from outside an event loop; waits until done):
+    for tests that end every connection as a PostgreSQL restart would. The chat thread is
+    asgiref's shared thread-sensitive executor, which consumers use outside an HTTP
+    request's own context."""
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    for thread in (SyncToAsync.single_thread_executor, _BACK_OFFICE_THREAD):
+        thread.submit(connections.close_all).result(timeout=10)
+
+
+def on_orm_thread(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """`fn` as an awaitable on the current lane's ORM thread (stale connections closed
+    before and after, as channels' `database_sync_to_async` does)."""
+    if _back_office.get():
+        return database_sync_to_async(fn, thread_sensitive=False, executor=_BACK_OFFICE_THREAD)
+    return database_sync_to_async(fn)
+
+
 async def in_council(
     council: CouncilRef, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs
 ) -> R:
     """Await `fn(*args, **kwargs)` on the ORM thread, inside `council`'s schema."""
-    return await database_sync_to_async(run_in_council_unsafe)(
-        council.schema_name, fn, *args, **kwargs
-    )
+    return await on_orm_thread(run_in_council_unsafe)(council.schema_name, fn, *args, **kwargs)
 
 
 async def in_public(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
     """Await `fn` on the ORM thread inside the public schema."""
     from django_tenants.utils import get_public_schema_name
 
-    return await database_sync_to_async(run_in_council_unsafe)(
-        get_public_schema_name(), fn, *args, **kwargs
-    )
+    return await on_orm_thread(run_in_council_unsafe)(get_public_schema_name(), fn, *args, **kwargs)
 
 
 def send_to_every_council(task) -> int:

@@ -21,6 +21,7 @@ failByDrop), and warns at start when PostgreSQL's settings can lose acked messag
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -63,6 +64,11 @@ class DrainingServer(Server):
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._on_signal)
         reactor.callWhenRunning(self._configure_websockets)
+        # Everything loaded so far (Django, the app, its modules: most of the heap) is
+        # moved out of the collector's sight. Without it a full collection walked it all,
+        # 50-86 ms with every socket and the ORM threads stopped (measured under the soak,
+        # docs/reliability.md); with it, a collection walks what requests and sockets made.
+        gc.freeze()
         super().run()
 
     def _configure_websockets(self) -> None:

@@ -40,6 +40,8 @@ def connections_cut(committed):
     process's own are reopened afterwards."""
     from django.db import connection
 
+    from councils.tenancy import orm_thread_connections_close
+
     def cut() -> None:
         with psycopg.connect(django_database_url(), autocommit=True) as killer:
             killer.execute(
@@ -49,3 +51,4 @@ def connections_cut(committed):
 
     yield cut
     connection.close()
+    orm_thread_connections_close()  # the consumers' two (councils/tenancy.py)

@@ -241,7 +241,17 @@
         announce('The chat is now with ' + f.operator.name + '.');
         break;
       case 'signed_out': window.location.assign(body.dataset.loginUrl); break;
-      case 'error': notice(f.detail); break;
+      case 'error':
+        // Refused for now (the server busy or restarting; nothing was done): a chat that
+        // was open is asked for again after the wait the server gave, with jitter.
+        if (f.retry && f.conversation && watched[f.conversation]) {
+          setTimeout(function () {
+            if (watched[f.conversation]) send({ type: 'watch', conversation: f.conversation });
+          }, (f.retry_after || 1) * 1000 + Math.random() * 1000);
+          break;
+        }
+        notice(f.detail);
+        break;
       default: break;
     }
   }
