@@ -22,6 +22,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from bench.faults import ChatSpec, Operator, Visitor, close_code, http
+from bench.stalls import MachineStalls, steal_seconds
 
 NASTY_TEXT = st.one_of(
     st.text(max_size=40),
@@ -266,16 +267,29 @@ def p99(values: list[float]) -> float | None:
     return statistics.quantiles(values, n=100)[98]
 
 
-def healthy_latencies(
+def healthy_samples(
     visitor: Visitor, operator: Operator, spec: ChatSpec, since: float, until: float
-) -> list[float]:
+) -> list[tuple[float, float]]:
+    """(sent at, seconds until shown on the console) of the healthy chat's messages sent
+    in the window."""
     side = operator.sides.get(spec.conversation)
     out = []
     for client_id, sent_at in visitor.sent_time.items():
         seq = visitor.acked.get(client_id)
         if since <= sent_at <= until and seq and side and seq in side.first_seen:
-            out.append(side.first_seen[seq] - sent_at)
+            out.append((sent_at, side.first_seen[seq] - sent_at))
     return out
+
+
+def healthy_latencies(
+    visitor: Visitor, operator: Operator, spec: ChatSpec, since: float, until: float
+) -> list[float]:
+    return [lat for _, lat in healthy_samples(visitor, operator, spec, since, until)]
+
+
+def outside_pauses(samples: list[tuple[float, float]], stalls: MachineStalls) -> list[float]:
+    """The latencies whose round trip did not overlap a pause of the whole machine."""
+    return [lat for sent, lat in samples if not stalls.overlaps(sent, sent + lat)]
 
 
 def fuzz_inputs(
@@ -318,9 +332,15 @@ async def fuzz_while_measuring(
     then measured the machine rather than the fuzz. The quiet window is 150 samples: with
     60, its p99 was nearly its maximum, and two quiet-machine runs gave 12 and 33 ms."""
     operator = operators[healthy.operator]
+    stalls = MachineStalls().start()
+    steal = [steal_seconds()]
     quiet_from = time.monotonic()
     await asyncio.sleep(150)  # one sample a second
-    quiet = healthy_latencies(healthy_visitor, operator, healthy, quiet_from, time.monotonic())
+    quiet_samples = healthy_samples(
+        healthy_visitor, operator, healthy, quiet_from, time.monotonic()
+    )
+    quiet = [lat for _, lat in quiet_samples]
+    steal.append(steal_seconds())
     visitor_frames, operator_frames, supervisor_frames, bodies = inputs
     fuzz_operator_session, supervisor_session = fuzz_sessions
     port = healthy_visitor.port or cluster.pick()
@@ -350,7 +370,12 @@ async def fuzz_while_measuring(
         fuzz_posts(port, fuzz_chat, bodies),
     )
     fuzz_until = time.monotonic()
-    fuzzed = healthy_latencies(healthy_visitor, operator, healthy, fuzz_from, fuzz_until)
+    fuzzed_samples = healthy_samples(healthy_visitor, operator, healthy, fuzz_from, fuzz_until)
+    fuzzed = [lat for _, lat in fuzzed_samples]
+    steal.append(steal_seconds())
+    stalls.stop()
+    quiet_clean = outside_pauses(quiet_samples, stalls)
+    fuzzed_clean = outside_pauses(fuzzed_samples, stalls)
     beside = await alongside()
     flooded = healthy_latencies(healthy_visitor, operator, healthy, fuzz_until, time.monotonic())
     return {
@@ -367,6 +392,16 @@ async def fuzz_while_measuring(
         "healthy_p99_fuzzed_s": p99(fuzzed),
         "healthy_p99_flood_s": p99(flooded),
         "healthy_samples": [len(quiet), len(fuzzed), len(flooded)],
+        # The same two figures without the samples whose round trip overlapped a pause of
+        # the whole machine (bench/stalls.py), and what was seen of such pauses.
+        "healthy_p99_quiet_outside_pauses_s": p99(quiet_clean),
+        "healthy_p99_fuzzed_outside_pauses_s": p99(fuzzed_clean),
+        "samples_outside_pauses": [len(quiet_clean), len(fuzzed_clean)],
+        "machine_pauses": {
+            "quiet": stalls.within(quiet_from, fuzz_from),
+            "fuzz": stalls.within(fuzz_from, fuzz_until),
+            "steal_s": [round(steal[1] - steal[0], 2), round(steal[2] - steal[1], 2)],
+        },
     }, beside
 
 

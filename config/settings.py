@@ -147,10 +147,11 @@ DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 # A PostgreSQL that does not answer fails a connection attempt in seconds, not minutes.
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 # Persistent connections: channels' database_sync_to_async closes only stale ones, so the
-# consumers' one ORM thread reuses its connection instead of opening one per call. HTTP
-# requests each run in a thread of their own under ASGI, so theirs are closed when the
-# request ends, and at most HTTP_MAX_CONCURRENCY run at once: a web process holds at most
-# HTTP_MAX_CONCURRENCY + 1 connections (reliability/capacity.py, docs/operations.md).
+# consumers' two ORM threads (chat and back office, councils/tenancy.py) reuse theirs
+# instead of opening one per call. HTTP requests each run in a thread of their own under
+# ASGI, so theirs are closed when the request ends, and at most HTTP_MAX_CONCURRENCY run at
+# once: a web process holds at most HTTP_MAX_CONCURRENCY + 2 connections
+# (reliability/capacity.py, docs/operations.md).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
 HTTP_MAX_CONCURRENCY = env.int("HTTP_MAX_CONCURRENCY", default=20)
 # A request waiting longer than this for its turn is answered 503 with Retry-After.
@@ -326,14 +327,15 @@ MESSAGE_MAX_CHARS = 4000
 FRAME_MAX_BYTES = 16 * 1024
 # Frames one websocket may send (reliability/frame_rate.py): a burst, then a rate per second;
 # over it a frame is refused with `rate_limited` (retry), and after this many refusals in a
-# row the socket is closed with 1008. Far above any person's pace. 0 per second: no limit.
+# row the socket is closed with 1008. Far above any person's pace (a console reconnecting
+# sends a resume per chat it holds). 0 per second: no limit.
 FRAME_RATE_PER_SECOND = env.float("FRAME_RATE_PER_SECOND", default=10)
 FRAME_RATE_BURST = env.int("FRAME_RATE_BURST", default=50)
 FRAME_RATE_CLOSE_AFTER = env.int("FRAME_RATE_CLOSE_AFTER", default=500)
-# ORM time a socket's frames may use: this share of the process's one ORM thread, after a
-# burst; a socket in debt gets `rate_limited` (reliability/frame_rate.py). 0 turns it off.
+# ORM time a socket's frames may use: this share of an ORM thread, after a burst; a socket
+# in debt gets `rate_limited` (reliability/frame_rate.py). 0 turns it off.
 SOCKET_DB_SHARE = env.float("SOCKET_DB_SHARE", default=0.02)
-SOCKET_DB_BURST_SECONDS = env.float("SOCKET_DB_BURST_SECONDS", default=1.0)
+SOCKET_DB_BURST_SECONDS = env.float("SOCKET_DB_BURST_SECONDS", default=0.5)
 VISITOR_TOKEN_MAX_AGE = env.int("VISITOR_TOKEN_MAX_AGE", default=24 * 3600)
 CONVERSATION_IDLE_TIMEOUT = env.int("CONVERSATION_IDLE_TIMEOUT", default=2 * 3600)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")

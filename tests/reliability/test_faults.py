@@ -245,6 +245,17 @@ def write_results(result: dict) -> None:
             f"during the config flood {flood or 0:.3f} s (samples {fuzz['healthy_samples']}).",
             "",
         ]
+        clean_quiet = fuzz.get("healthy_p99_quiet_outside_pauses_s")
+        clean_fuzzed = fuzz.get("healthy_p99_fuzzed_outside_pauses_s")
+        if clean_quiet and clean_fuzzed:
+            lines += [
+                f"Without the samples that overlapped a pause of the whole machine "
+                f"(bench/stalls.py; pauses {json.dumps(fuzz['machine_pauses'])}): quiet "
+                f"{clean_quiet:.3f} s, during the fuzz {clean_fuzzed:.3f} s "
+                f"(**{clean_fuzzed / clean_quiet:.2f}x**; samples "
+                f"{fuzz['samples_outside_pauses']}).",
+                "",
+            ]
     lines += ["| measure | value |", "|---|---|"]
     for key, value in result.items():
         lines.append(f"| {key} | `{json.dumps(value)}` |")

@@ -1380,6 +1380,11 @@
         if (body) setTimeout(function () { send({ type: 'message', conversation: id, client_id: f.client_id, body: body }); }, (f.retry_after || 1) * 1000 + Math.random() * 2000);
         else flash(p ? p.notice : queueNotice, text);
         if (p && !body && !f.client_id) { // tags not stored (issue 15): the operator tries again
+          // A resume or context refused (a reconnect's burst over the socket's budget): both
+          // are asked for again after the wait; both are safe to repeat.
+          setTimeout(function () {
+            if (chats.get(id) === p && !p.ended) { resume(p); send({ type: 'context', conversation: id }); }
+          }, (f.retry_after || 1) * 1000 + Math.random() * 1000);
           tagsSaved(p, text);
           if (p.endAfterTags) { endDone(p); endError(p, text); }
         }
