@@ -10,9 +10,10 @@ stays open until its thread's objects are collected. 400 anonymous `/widget/conf
   (`HttpConcurrencyLimit`); the rest wait up to HTTP_QUEUE_WAIT_SECONDS, then get a 503 with
   Retry-After, never a 500;
 * the consumers' two ORM threads (councils/tenancy.py) keep their persistent connections:
-  measured here, a pooled connection (Django's psycopg pool, which django-tenants supports but must re-issue
-  `SET search_path` on every checkout) cost 550-1,270 us per consumer ORM call against
-  350-480 us persistent, on the thread every socket's database work queues behind.
+  measured here, a pooled connection (Django's psycopg pool, which django-tenants supports
+  but must re-issue `SET search_path` on every checkout) cost 550-1,270 us per consumer ORM
+  call against 350-480 us persistent, on the threads every socket's database work queues
+  behind.
 
 A web process therefore holds at most HTTP_MAX_CONCURRENCY + 2 connections
 (docs/operations.md has the budget for a deployment).
