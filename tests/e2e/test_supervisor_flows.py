@@ -22,9 +22,10 @@ from chat.operators import operator_ref
 from councils.onboarding import COUNCIL_ADMINS
 from privacy.models import AuditEntry
 from tests.e2e.axe import axe_violations
+from tests.e2e.conftest import live_daphne
 from tests.e2e.screenshots import save_screenshot
 from tests.e2e.test_console_flows import Visitor, console_for, panel_of
-from tests.factories import PASSWORD, chat_in, operator_in
+from tests.factories import PASSWORD, accepted_chat_in, chat_in, operator_in
 
 pytestmark = [pytest.mark.usefixtures("staffed"), pytest.mark.browser]
 WAITED = re.compile(r"^\d+ (s|min( \d+ s)?)$")  # "4 s", "1 min 12 s"
@@ -161,3 +162,26 @@ def test_a_plain_operator_gets_a_403_page_and_no_link_while_an_admin_sees_the_li
     chris.locator("[data-testid=supervisor-link]").click()
     expect(chris.locator("#connection")).to_have_attribute("data-state", "live", timeout=10000)
     assert axe_violations(chris) == [], "console links"
+
+
+def test_a_watch_refused_for_now_is_asked_for_again_and_the_chat_opens(councils, browser, tmp_path):
+    """On a server whose frame budget allows one frame at once (then one every 2 s), the
+    second chat the supervisor opens is refused with `rate_limited` and a wait; the page asks
+    again after it (issue 12), and both chats end up open."""
+
+    alpha = councils.alpha
+    alex = operator_in(alpha, "alex", first_name="Alex", last_name="Morgan")
+    council_admin_in(alpha, "chris", first_name="Chris", last_name="Evans")
+    accepted_chat_in(alpha, alex, name="Jo Bloggs", message="My bin was not emptied")
+    accepted_chat_in(alpha, alex, name="Kim Lee", message="Council tax question")
+    env = {"DEMO": "1", "FRAME_RATE_BURST": "1", "FRAME_RATE_PER_SECOND": "0.5"}
+    with live_daphne(tmp_path / "daphne.log", **env) as server:
+        boss = supervisor_for(browser, server, "alpha.localhost", "chris")
+        row = operator_row(boss, "Alex Morgan")
+        expect(row.locator("[data-testid=operator-chat]")).to_have_count(2)
+        for label in ("Jo Bloggs", "Kim Lee"):
+            row.locator(f"[data-testid=open-chat][aria-label*='{label}']").click()
+        panels = boss.locator("[data-testid=watch-panel]")
+        expect(panels).to_have_count(2, timeout=15000)
+        expect(panels.filter(has_text="Council tax question")).to_have_count(1)
+        expect(panels.filter(has_text="My bin was not emptied")).to_have_count(1)

@@ -16,6 +16,7 @@
   var retry = 0;
   var state = null;
   var watched = {}; // conversation id -> panel
+  var asked = {}; // conversation id -> true while its first `watch` has had no answer
   var skew = 0; // server time minus this browser's, from each overview's `at`
 
   function $(id) { return document.getElementById(id); }
@@ -91,6 +92,7 @@
       'data-conversation': conversationId, text: 'Open', 'aria-label': 'Open the chat with ' + label + ' (read-only)' });
     b.addEventListener('click', function () {
       if (watched[conversationId]) { watched[conversationId].heading.focus(); return; }
+      asked[conversationId] = true;
       send({ type: 'watch', conversation: conversationId });
     });
     return b;
@@ -232,7 +234,7 @@
     var panel = f.conversation && typeof f.conversation === 'string' ? watched[f.conversation] : null;
     switch (f.type) {
       case 'overview': overview(f); break;
-      case 'watching': watching(f); break;
+      case 'watching': delete asked[f.conversation.id]; watching(f); break;
       case 'message': if (panel) { addMessage(panel, f); if (f.author === 'visitor') panel.typing.textContent = ''; } break;
       case 'status': if (panel) panel.status.textContent = statusText(f); break;
       case 'typing': if (panel) panel.typing.textContent = f.active ? 'The resident is typing…' : ''; break;
@@ -244,12 +246,13 @@
       case 'error':
         // Refused for now (the server busy or restarting; nothing was done): a chat that
         // was open is asked for again after the wait the server gave, with jitter.
-        if (f.retry && f.conversation && watched[f.conversation]) {
+        if (f.retry && f.conversation && (watched[f.conversation] || asked[f.conversation])) {
           setTimeout(function () {
-            if (watched[f.conversation]) send({ type: 'watch', conversation: f.conversation });
+            if (watched[f.conversation] || asked[f.conversation]) send({ type: 'watch', conversation: f.conversation });
           }, (f.retry_after || 1) * 1000 + Math.random() * 1000);
           break;
         }
+        if (f.conversation) delete asked[f.conversation];
         notice(f.detail);
         break;
       default: break;
