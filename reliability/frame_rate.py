@@ -13,8 +13,9 @@ again (a message's `client_id` makes that safe). A socket that keeps sending thr
 A frame's cost is not its count, though: a `message` is one insert, while a supervisor's
 `reassign` or a `note` takes tens of milliseconds of an ORM thread, which other sockets'
 database work queues behind (councils/tenancy.py). So each socket also has a
-`DbTimeBudget`: the CPU time of the ORM thread its frames' handlers used, refilled at `SOCKET_DB_SHARE` seconds
-a second (2% of the thread) after a burst of `SOCKET_DB_BURST_SECONDS`. A socket in debt has
+`DbTimeBudget`: the CPU time of the ORM thread its frames' handlers used, refilled at
+`SOCKET_DB_SHARE` seconds a second (2% of the thread) after a burst of
+`SOCKET_DB_BURST_SECONDS`. A socket in debt has
 its next frames answered `rate_limited` (not handled) until it is paid off. Measured in the
 soak (docs/reliability.md): schema-valid hostile frames at 9.5 a second on three sockets had
 taken about a fifth of the thread and put a healthy chat's p99 at 3.5x its quiet value.
