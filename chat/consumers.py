@@ -32,6 +32,7 @@ from chat.protocol import client_frame_errors
 from chat.queue import QueueState, queue_position_of
 from chat.tokens import TokenExpired, TokenInvalid, visitor_token_issue, visitor_token_read
 from chat.visitor_beats import presence_writes, visitor_beats
+from councils.lanes import LaneShare, lane_share
 from councils.middleware import header
 from councils.sites import CouncilRef, council_ref_by_id, council_ref_by_slug
 from councils.tenancy import back_office, charged_to, in_council, in_public, on_orm_thread
@@ -202,6 +203,7 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
         self.background: set[asyncio.Task] = set()
         self.budget = FrameBudget(settings.FRAME_RATE_PER_SECOND, settings.FRAME_RATE_BURST)
         self.db_budget = DbTimeBudget(settings.SOCKET_DB_SHARE, settings.SOCKET_DB_BURST_SECONDS)
+        self.lane_share = LaneShare()
 
     async def connect(self) -> None:
         # conversation id -> highest seq sent on this socket; messages at or below it are
@@ -387,6 +389,7 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
         if refusal:
             return await self.send_error(*refusal, **self.echo(frame))
         paying = charged_to.set(self.db_budget.spend)  # this frame's ORM time is ours
+        sharing = lane_share.set(self.lane_share)  # and its place in the ORM queues
         lane = back_office() if frame["type"] in self.back_office_frames else nullcontext()
         try:
             with lane:
@@ -406,6 +409,7 @@ class ChatSocket(ResilientSocket, AsyncWebsocketConsumer):
             await self.send_internal_error(self.echo(frame))
         finally:
             charged_to.reset(paying)
+            lane_share.reset(sharing)
 
     async def refuse_over_budget(self, text_data: str | None, wait: float) -> None:
         """A frame over this socket's budget (reliability/frame_rate.py): not handled,

@@ -8,3 +8,6 @@ class CouncilsConfig(AppConfig):
 
     def ready(self) -> None:
         from councils import signals  # noqa: F401  (connects cache invalidation)
+        from councils.lanes import install_chat_lane
+
+        install_chat_lane()

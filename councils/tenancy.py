@@ -17,8 +17,11 @@ A web process has two ORM threads, each one call at a time on one persistent con
   dispatch). On one shared thread a resident's message waited behind them: a hostile
   socket's schema-valid `note`/`reassign` frames moved a healthy chat's ack p99 from 43 to
   270 ms (issue 12, docs/reliability.md). A pool of threads was measured and rejected
-  (docs/performance.md, B4); two single threads keep each lane's calls in order and cost
-  one more connection per process.
+  (docs/performance.md, B4); two single threads cost one more connection per process.
+
+Each thread's queue puts the calls of sockets that have held it lately behind lighter
+sockets' calls (councils/lanes.py): in arrival order, a hostile socket kept calls queued
+ahead of every resident's message.
 """
 
 from __future__ import annotations
@@ -27,13 +30,13 @@ import contextvars
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
 from channels.db import database_sync_to_async
 from django.db import connection
 
+from councils.lanes import FairLane, lane_share
 from councils.sites import CouncilRef
 
 logger = logging.getLogger(__name__)
@@ -67,12 +70,14 @@ def run_in_council_unsafe(
 ) -> R:
     """Call `fn` with the connection on `schema_name`. Sync only: must not be awaited.
 
-    The ORM time charged to the frame being handled (`charged_to`) is this thread's CPU
-    time, not the wall clock: on a loaded machine (another process flooded, PostgreSQL busy)
-    every call takes longer, and charging that wait put a resident sending a message a
-    second in debt, refused for seconds at a time (issue 12: acks at 24 s p99 during a config
-    flood on the other process). CPU time is what the frame itself cost."""
-    started = time.thread_time()
+        The ORM time charged to the frame being handled (`charged_to`) is this thread's CPU
+        time, not the wall clock: on a loaded machine (another process flooded, PostgreSQL busy)
+        every call takes longer, and charging that wait put a resident sending a message a
+        second in debt, refused for seconds at a time (issue 12: acks at 24 s p99 during a config
+        flood on the other process). CPU time is what the frame itself cost. The wall time the
+    call held the thread orders the lane's queue instead (councils/lanes.py), which refuses
+    nobody."""
+    started, began = time.thread_time(), time.perf_counter()
     try:
         with council_schema(schema_name):
             return fn(*args, **kwargs)
@@ -80,6 +85,9 @@ def run_in_council_unsafe(
         spend = charged_to.get()
         if spend is not None:
             spend(time.thread_time() - started)
+        share = lane_share.get()
+        if share is not None:  # how long the thread was held: the lanes' queue order
+            share.held(time.perf_counter() - began)
 
 
 # Set for a frame's handler (or a whole socket) whose ORM work belongs on the back-office
@@ -87,8 +95,9 @@ def run_in_council_unsafe(
 _back_office: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "orm_back_office", default=False
 )
-# One worker: calls on it run one at a time, in the order they were made, on one connection.
-_BACK_OFFICE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orm-back-office")
+# One worker: calls on it run one at a time, lightest socket first (councils/lanes.py), on
+# one connection.
+_BACK_OFFICE_THREAD = FairLane("orm-back-office")
 
 
 @contextmanager
