@@ -13,7 +13,8 @@ again (a message's `client_id` makes that safe). A socket that keeps sending thr
 A frame's cost is not its count, though: a `message` is one insert, while a supervisor's
 `reassign` or a `note` takes tens of milliseconds of an ORM thread, which other sockets'
 database work queues behind (councils/tenancy.py). So each socket also has a
-`DbTimeBudget`: the CPU time of the ORM thread its frames' handlers used, refilled at
+`DbTimeBudget`: the ORM thread time its frames' handlers held (wall time, capped at 3x
+the thread's CPU time: councils/tenancy.py), refilled at
 `SOCKET_DB_SHARE` seconds a second (2% of the thread) after a burst of
 `SOCKET_DB_BURST_SECONDS`. A socket in debt has
 its next frames answered `rate_limited` (not handled) until it is paid off. Measured in the
@@ -21,10 +22,10 @@ soak (docs/reliability.md): schema-valid hostile frames at 9.5 a second on three
 taken about a fifth of the thread and put a healthy chat's p99 at 3.5x its quiet value.
 The bursts are small (50 frames, 0.5 s of database time) because a burst is what a hostile
 socket spends at once: with 200 and 2 s, each fuzzing socket's first seconds delayed the
-healthy chat by 0.3-0.9 s. CPU time, not the wall clock: when the machine or PostgreSQL is
-busy every call waits longer, and charging that wait had refused a healthy chat's messages
-for seconds at a time during a config flood on the other process (acks at 24 s p99). Time
-PostgreSQL itself spends on a query is not charged; the frame count bounds that.
+healthy chat by 0.3-0.9 s. The cap: when the machine or PostgreSQL is busy every call
+waits longer, and charging that whole wait had refused a healthy chat's messages for
+seconds at a time during a config flood on the other process (acks at 24 s p99); CPU time
+alone let a fuzzing socket through almost unpaid (its p99 8.9x quiet).
 What a frame's handler runs is charged, with anything it starts; the socket's own timers
 (heartbeats, a supervisor's periodic refresh) are not.
 
