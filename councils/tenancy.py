@@ -75,14 +75,14 @@ def run_in_council_unsafe(
 ) -> R:
     """Call `fn` with the connection on `schema_name`. Sync only: must not be awaited.
 
-    The database time charged to the frame being handled (`charged_to`) is the call's wall
-    time, but at most `CPU_FACTOR` times the CPU time this thread spent in it. The wall time
-    is what other sockets waited; on a loaded machine (another process flooded, PostgreSQL
-    busy) every call waits longer, and charging that whole wait put a resident sending a
-    message a second in debt, refused for seconds at a time (issue 12: acks at 24 s p99
-    during a config flood on the other process). CPU time alone was too little: a fuzzing socket then paid almost nothing and
-    the healthy chat's p99 went from 2.3x to 8.9x its quiet value. The wall time also orders
-    the lane's queue (councils/lanes.py), which refuses nobody."""
+    The database time charged to the frame being handled (`charged_to`) is the call's wall time,
+    but at most `CPU_FACTOR` times the CPU time this thread spent in it. The wall time is what
+    other sockets waited; on a loaded machine (another process flooded, PostgreSQL busy) every
+    call waits longer, and charging that whole wait put a resident sending a message a second in
+    debt, refused for seconds at a time (issue 12: acks at 24 s p99 during a config flood on the
+    other process). CPU time alone was too little: a fuzzing socket then paid almost nothing and
+    the healthy chat's p99 went from 2.3x to 8.9x its quiet value. The wall time also orders the
+    lane's queue (councils/lanes.py), which refuses nobody."""
     started, began = time.thread_time(), time.perf_counter()
     try:
         with council_schema(schema_name):
