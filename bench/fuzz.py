@@ -269,6 +269,23 @@ def p99(values: list[float]) -> float | None:
     return statistics.quantiles(values, n=100)[98]
 
 
+def latency_shape(samples: list[tuple[float, float]], start: float) -> dict:
+    """How a window's latencies are spread, and when its slowest ones were sent (seconds
+    after `start`). A p99 alone cannot tell a few stalls at one moment (a machine pause, one
+    expensive frame) from a slowdown spread over the whole window; this can."""
+    if not samples:
+        return {}
+    values = sorted(lat for _, lat in samples)
+    slowest = sorted(samples, key=lambda s: s[1], reverse=True)[:10]
+    return {
+        "p50_s": round(statistics.median(values), 4),
+        "p90_s": round(values[int(0.9 * (len(values) - 1))], 4),
+        "max_s": round(values[-1], 4),
+        "over_200ms": sum(1 for v in values if v > 0.2),
+        "slowest": [[round(sent - start, 1), round(lat, 3)] for sent, lat in slowest],
+    }
+
+
 def healthy_samples(
     visitor: Visitor, operator: Operator, spec: ChatSpec, since: float, until: float
 ) -> list[tuple[float, float]]:
@@ -446,6 +463,10 @@ async def fuzz_while_measuring(
         "healthy_p99_quiet_outside_pauses_s": p99(quiet_clean),
         "healthy_p99_fuzzed_outside_pauses_s": p99(fuzzed_clean),
         "samples_outside_pauses": [len(quiet_clean), len(fuzzed_clean)],
+        "healthy_shape": {
+            "quiet": latency_shape(quiet_samples, quiet_from),
+            "fuzz": latency_shape(fuzzed_samples, fuzz_from),
+        },
         "machine_pauses": {
             "quiet": stalls.within(quiet_from, fuzz_from),
             "fuzz": stalls.within(fuzz_from, fuzz_until),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from bench.fuzz import outside_pauses
+from bench.fuzz import latency_shape, outside_pauses
 from bench.stalls import MachineStalls
 
 
@@ -27,3 +27,13 @@ def test_a_thread_that_cannot_run_for_a_while_is_recorded_as_a_pause():
     stalls.stop()
     assert stalls.pauses, "the watcher saw no pause"
     assert max(end - start for start, end in stalls.pauses) > 0.1
+
+
+def test_the_shape_of_a_window_says_when_its_slowest_messages_were_sent():
+    samples = [(100.0 + i, 0.02) for i in range(20)] + [(130.0, 0.9), (131.0, 0.4)]
+    shape = latency_shape(samples, start=100.0)
+    assert shape["p50_s"] == 0.02
+    assert shape["max_s"] == 0.9
+    assert shape["over_200ms"] == 2
+    assert shape["slowest"][:2] == [[30.0, 0.9], [31.0, 0.4]]
+    assert latency_shape([], start=0.0) == {}
